@@ -1,0 +1,45 @@
+"""Turn a pydantic ValidationError into field problems that are safe to show and to log.
+
+Locations become dotted field paths (``data.person.nhs_number``); the discriminator tag pydantic
+puts first is dropped. Input values are never copied: ``include_input=False``.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from hub._exceptions import FieldProblem
+from schemas import CATALOGUE
+
+__all__ = ["field_problems"]
+
+_TYPE_RULES = {"union_tag_invalid", "union_tag_not_found"}
+
+
+def _path(location: tuple[int | str, ...], rule: str) -> str:
+    parts = list(location)
+    if parts and parts[0] in CATALOGUE:
+        parts = parts[1:]
+    if rule in _TYPE_RULES:
+        return "type"
+    if not parts:
+        return "(body)"
+    return ".".join(str(part) for part in parts)
+
+
+def _message(rule: str, message: str) -> str:
+    if rule == "union_tag_invalid":
+        return f"unknown notification type; known types: {', '.join(sorted(CATALOGUE))}"
+    return message.removeprefix("Value error, ")
+
+
+def field_problems(error: ValidationError) -> tuple[FieldProblem, ...]:
+    """One :class:`FieldProblem` per failing field, in pydantic's order."""
+    return tuple(
+        FieldProblem(
+            field=_path(item["loc"], item["type"]),
+            rule=item["type"],
+            message=_message(item["type"], item["msg"]),
+        )
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    )

@@ -1,0 +1,95 @@
+"""The agencies the hub serves, and how an agency's system proves who it is.
+
+The directory is loaded from YAML (``HUB_AGENCIES_PATH``; ``hub demo init`` writes one). It
+holds SHA-256 hashes of each agency's bearer token, never the tokens: a token is 32 random
+bytes, so a fast hash is enough and a leaked directory reveals nothing usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub._exceptions import ConfigurationError, NotAuthenticated
+from schemas import source_for_agency
+
+__all__ = ["Agency", "AgencyDirectory", "hash_token", "new_token"]
+
+ADAPTER_KINDS = ("police", "children_services", "adult_services", "education")
+
+
+def new_token() -> str:
+    """A fresh bearer token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The hex SHA-256 of a token, as stored in the directory."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Agency(BaseModel):
+    """One partner agency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    name: str
+    kind: str = Field(description=f"Which adapter speaks for it: one of {ADAPTER_KINDS}.")
+    token_sha256: tuple[str, ...] = Field(
+        default=(), description="Hashes of the tokens it may post with (several, to rotate)."
+    )
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` this agency publishes under."""
+        return source_for_agency(self.id)
+
+
+class _DirectoryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agencies: tuple[Agency, ...]
+
+
+class AgencyDirectory(Mapping[str, Agency]):
+    """Agencies by id, and authentication of bearer tokens."""
+
+    def __init__(self, agencies: tuple[Agency, ...]) -> None:
+        self._by_id = {agency.id: agency for agency in agencies}
+        if len(self._by_id) != len(agencies):
+            raise ConfigurationError("agency ids must be unique")
+        self._by_hash = {digest: agency for agency in agencies for digest in agency.token_sha256}
+
+    @classmethod
+    def load(cls, path: Path) -> AgencyDirectory:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            parsed = _DirectoryFile.model_validate(document)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigurationError(f"cannot load the agency directory {path}") from exc
+        return cls(parsed.agencies)
+
+    def __getitem__(self, agency_id: str) -> Agency:
+        return self._by_id[agency_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def authenticate(self, token: str | None) -> Agency:
+        """The agency a bearer token belongs to, or :class:`NotAuthenticated`."""
+        if not token:
+            raise NotAuthenticated("a bearer token is required")
+        # Keyed by the hash of a 256-bit random token: a lookup's timing reveals nothing usable.
+        agency = self._by_hash.get(hash_token(token))
+        if agency is None:
+            raise NotAuthenticated("the bearer token is not recognised")
+        return agency

@@ -1,0 +1,14 @@
+"""The HTTP edge: intake, operational endpoints, problem+json, OpenAPI."""
+
+from hub.api._app import ApiDependencies, create_app
+from hub.api._openapi import openapi_document
+from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
+
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "ApiDependencies",
+    "Problem",
+    "create_app",
+    "openapi_document",
+    "problem_response",
+]

@@ -1,0 +1,144 @@
+"""The hub's HTTP API (aiohttp): intake, health, readiness and the OpenAPI document.
+
+Middleware binds a correlation id per request (``X-Correlation-ID`` if the caller sent a
+well-formed one, else a new UUID), logs one line per request without its query string, and
+turns every :class:`HubError` into RFC 9457 problem+json. Anything unexpected becomes a bare 500
+problem: the detail goes to the log by type, never to the caller.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+from aiohttp import web
+
+from hub._exceptions import HubError, PayloadTooLarge, ServiceError
+from hub.agencies import AgencyDirectory
+from hub.api._openapi import openapi_document
+from hub.api._problems import problem_response
+from hub.intake import Intake
+from hub.logs import get_logger
+
+__all__ = ["ApiDependencies", "create_app"]
+
+log = get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDependencies:
+    """What the HTTP layer needs, wired by :mod:`hub.bootstrap`."""
+
+    intake: Intake
+    agencies: AgencyDirectory
+    readiness: dict[str, ReadinessCheck]
+    max_body_bytes: int
+
+
+DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
+CORRELATION_ID = "correlation_id"
+
+
+@web.middleware
+async def _correlate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    offered = request.headers.get(CORRELATION_HEADER, "")
+    correlation_id = offered if _CORRELATION_ID.match(offered) else str(uuid.uuid4())
+    request[CORRELATION_ID] = correlation_id
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+    started = time.perf_counter()
+    try:
+        response = await handler(request)
+    except HubError as error:
+        response = problem_response(error, correlation_id)
+        if isinstance(error, ServiceError):
+            log.warning("request.service_error", error=type(error).__name__)
+    except web.HTTPException as exc:
+        response = exc
+    except Exception:
+        log.exception("request.unexpected_error")
+        response = problem_response(HubError("unexpected error"), correlation_id)
+    response.headers[CORRELATION_HEADER] = correlation_id
+    route = request.match_info.route.resource
+    log.info(
+        "request.handled",
+        method=request.method,
+        route=route.canonical if route is not None else "(unmatched)",
+        status=response.status,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+    return response
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def post_notification(request: web.Request) -> web.Response:
+    """Accept a canonical notification from an authenticated agency."""
+    deps = request.app[DEPENDENCIES]
+    correlation_id: str = request[CORRELATION_ID]
+    agency = deps.agencies.authenticate(_bearer_token(request))
+    structlog.contextvars.bind_contextvars(agency=agency.id)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        too_large = PayloadTooLarge(f"the body is over {deps.max_body_bytes} bytes")
+        await deps.intake.refuse(agency, too_large, correlation_id)
+        raise too_large from exc
+    notification = await deps.intake.accept(
+        agency, body, correlation_id, content_type=request.content_type
+    )
+    return web.json_response(
+        {"id": notification.id, "status": "accepted", "correlation_id": correlation_id},
+        status=202,
+    )
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """The process is alive."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The broker and the database answer; 503 otherwise."""
+    checks: dict[str, str] = {}
+    for name, check in request.app[DEPENDENCIES].readiness.items():
+        try:
+            await check()
+        except ServiceError:
+            checks[name] = "unavailable"
+        else:
+            checks[name] = "ok"
+    ready = all(state == "ok" for state in checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document, generated from the pydantic models."""
+    return web.json_response(openapi_document())
+
+
+def create_app(deps: ApiDependencies) -> web.Application:
+    """The aiohttp application; the caller owns start-up and shutdown of ``deps``."""
+    app = web.Application(middlewares=[_correlate], client_max_size=deps.max_body_bytes)
+    app[DEPENDENCIES] = deps
+    app.router.add_post("/v1/notifications", post_notification)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/openapi.json", openapi)
+    return app

@@ -1,0 +1,130 @@
+"""The OpenAPI 3.1 document, generated from the pydantic models (never written by hand).
+
+Pydantic emits JSON Schema 2020-12, which OpenAPI 3.1 uses as is; the models' definitions go to
+``components/schemas`` and the operations refer to them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import models_json_schema
+
+from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
+from schemas import CATALOGUE, notification_adapter
+
+__all__ = ["openapi_document"]
+
+_REF = "#/components/schemas/{model}"
+
+
+class Accepted(BaseModel):
+    """The notification is durably queued for routing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    status: str
+    correlation_id: str
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
+    checks: dict[str, str] | None = None
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": _REF.format(model="Problem")}}},
+    }
+
+
+def _json(description: str, model: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}},
+    }
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document for the hub's HTTP API."""
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in (Problem, Accepted, Health)], ref_template=_REF
+    )
+    components: dict[str, Any] = dict(definitions.get("$defs", {}))
+    notification = notification_adapter.json_schema(ref_template=_REF)
+    components.update(notification.pop("$defs", {}))
+    components["Notification"] = notification
+    request_body = {
+        "required": True,
+        "content": {
+            media: {"schema": {"$ref": _REF.format(model="Notification")}}
+            for media in ("application/cloudevents+json", "application/json")
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Safeguarding information-sharing hub",
+            "version": "1",
+            "description": (
+                "Agencies post canonical notifications (CloudEvents 1.0, structured JSON). "
+                f"Known types: {', '.join(sorted(CATALOGUE))}."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/v1/notifications": {
+                "post": {
+                    "operationId": "postNotification",
+                    "summary": "Post a notification for routing under the sharing protocol.",
+                    "security": [{"agencyToken": []}],
+                    "requestBody": request_body,
+                    "responses": {
+                        "202": _json("Accepted: confirmed durable by the broker.", "Accepted"),
+                        "401": _problem("No or unknown bearer token."),
+                        "403": _problem("The source is not the authenticated agency."),
+                        "413": _problem("The body is too large."),
+                        "415": _problem("Not a JSON media type."),
+                        "422": _problem("Validation failed; errors name each field and rule."),
+                        "503": _problem("Broker or audit store unavailable; retry later."),
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "The process is alive.",
+                    "responses": {"200": _json("Alive.", "Health")},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "readiness",
+                    "summary": "The broker and the database are reachable.",
+                    "responses": {
+                        "200": _json("Ready.", "Health"),
+                        "503": _json("Not ready; checks say which part is down.", "Health"),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "agencyToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The agency's token; the hub stores only its SHA-256.",
+                }
+            },
+        },
+    }

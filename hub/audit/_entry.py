@@ -1,0 +1,41 @@
+"""What one audit record says. Plain data: no SQLAlchemy here.
+
+Actions are events, named in the past tense. ``detail`` holds field names, rule ids and reasons,
+never values from a notification: the audit log is read by auditors, who see who was told what
+about whom, but not what was said unless the protocol allows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["AuditAction", "AuditEntry"]
+
+
+class AuditAction(StrEnum):
+    """Every step the hub records."""
+
+    NOTIFICATION_ACCEPTED = "notification.accepted"
+    NOTIFICATION_REJECTED = "notification.rejected"
+    NOTIFICATION_SHARED = "notification.shared"
+    SHARING_REFUSED = "sharing.refused"
+    ROUTING_FAILED = "routing.failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audited step."""
+
+    action: AuditAction
+    recorded_at: datetime
+    correlation_id: str | None = None
+    notification_id: str | None = None
+    notification_type: str | None = None
+    actor: str | None = None
+    recipient: str | None = None
+    rule_id: str | None = None
+    protocol_version: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,27 @@
+"""Run the Alembic migrations that ship inside the package, on a given connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "upgrade_to_head"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our migrations; ``connection`` is reused if given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(connection: Connection) -> None:
+    """Upgrade the database behind ``connection`` to the newest revision."""
+    command.upgrade(alembic_config(connection), "head")

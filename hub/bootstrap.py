@@ -1,0 +1,91 @@
+"""The one composition root: read settings, load configuration, wire real dependencies.
+
+Unit tests wire fakes from :mod:`hub.testing` into the same classes instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hub._exceptions import ConfigurationError
+from hub.agencies import AgencyDirectory
+from hub.api import ApiDependencies
+from hub.audit import SqlAuditLog
+from hub.delivery import Broker
+from hub.intake import Intake
+from hub.ports import Clock
+from hub.routing import Router
+from hub.settings import Settings
+from protocols import Protocol, ProtocolError, load_protocol
+
+__all__ = ["Hub", "bootstrap", "load_configuration", "utc_now"]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    """Everything a hub process runs, wired."""
+
+    settings: Settings
+    agencies: AgencyDirectory
+    protocol: Protocol
+    broker: Broker
+    audit: SqlAuditLog
+    intake: Intake
+    router: Router
+
+    def api_dependencies(self) -> ApiDependencies:
+        return ApiDependencies(
+            intake=self.intake,
+            agencies=self.agencies,
+            readiness={"broker": self.broker.ping, "database": self.audit.ping},
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+
+    async def close(self) -> None:
+        await self.broker.close()
+        await self.audit.close()
+
+
+def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
+    """Load the agency directory and the protocol, and check that they agree."""
+    agencies = AgencyDirectory.load(settings.agencies_path)
+    try:
+        protocol = load_protocol(settings.protocol_path)
+    except ProtocolError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    missing = sorted(set(protocol.parties) - set(agencies))
+    if missing:
+        raise ConfigurationError(
+            f"protocol parties with no entry in the agency directory: {missing}"
+        )
+    return agencies, protocol
+
+
+async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
+    """Connect to the database and the broker, migrate, declare the topology, and wire."""
+    agencies, protocol = load_configuration(settings)
+    audit = SqlAuditLog.from_url(settings.database_url)
+    await audit.migrate()
+    broker = Broker(settings.amqp_url, publish_timeout=settings.publish_timeout_seconds)
+    try:
+        await broker.connect()
+        await broker.declare_topology(agencies)
+    except BaseException:
+        await audit.close()
+        await broker.close()
+        raise
+    return Hub(
+        settings=settings,
+        agencies=agencies,
+        protocol=protocol,
+        broker=broker,
+        audit=audit,
+        intake=Intake(broker, audit, clock, max_body_bytes=settings.max_body_bytes),
+        router=Router(protocol, broker, audit, clock),
+    )

@@ -1,0 +1,78 @@
+"""``hub run``: serve the HTTP API and route notifications until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from typing import Any
+
+from aiohttp import web
+
+from hub.api import create_app
+from hub.bootstrap import Hub, bootstrap
+from hub.delivery import INGRESS_QUEUE
+from hub.logs import get_logger
+from hub.settings import Settings
+
+__all__ = ["register"]
+
+log = get_logger(__name__)
+
+ROLES = ("all", "api", "router")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("run", help="run the hub (HTTP API and routing core)")
+    parser.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="run only the HTTP API or only the routing core (default: both)",
+    )
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    hub = await bootstrap(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            if args.role in ("all", "router"):
+                await stack.enter_async_context(
+                    hub.broker.consuming(
+                        INGRESS_QUEUE, hub.router.on_message, prefetch=settings.router_prefetch
+                    )
+                )
+                log.info("router.started", protocol_version=hub.protocol.version_tag)
+            if args.role in ("all", "api"):
+                port = await _serve(hub, settings, stack)
+                _print_welcome(hub, settings.http_host, port)
+            await stop.wait()
+            log.info("hub.stopping")
+    finally:
+        await hub.close()
+    return 0
+
+
+async def _serve(hub: Hub, settings: Settings, stack: contextlib.AsyncExitStack) -> int:
+    runner = web.AppRunner(create_app(hub.api_dependencies()), access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    port: int = runner.addresses[0][1]
+    log.info("api.started", host=settings.http_host, port=port)
+    return port
+
+
+def _print_welcome(hub: Hub, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    print(f"hub listening on {base}  (protocol {hub.protocol.version_tag})", flush=True)
+    print(f"  health:   curl {base}/readyz", flush=True)
+    print("  post:     scripts/demo-post.sh   (or see README: 'Post a first event')", flush=True)
+    print("  watch:    .venv/bin/hub tail --agency northumbria-police", flush=True)

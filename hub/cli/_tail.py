@@ -1,0 +1,40 @@
+"""``hub tail --agency AGENCY``: print what arrives on an agency's queue, for demos and debugging.
+
+It consumes (and acknowledges) what it prints, like any subscriber. The output is the
+recipient's view, so it is as sensitive as that agency's own copy: use it on demo data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hub.settings import Settings
+from hub.subscriber import Subscriber
+
+__all__ = ["register"]
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("tail", help="print notifications arriving for an agency")
+    parser.add_argument("--agency", required=True, help="agency id, e.g. northumbria-police")
+    parser.add_argument("--count", type=int, default=None, help="stop after N notifications")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="stop if nothing arrives for SECONDS"
+    )
+    parser.set_defaults(handler=tail)
+
+
+async def tail(args: argparse.Namespace, settings: Settings) -> int:
+    received = 0
+    async with Subscriber(settings.amqp_url, args.agency) as subscriber:
+        while args.count is None or received < args.count:
+            try:
+                async with subscriber.receive(timeout=args.timeout) as delivery:
+                    print(json.dumps(delivery.model_dump(mode="json"), sort_keys=True), flush=True)
+            except TimeoutError:
+                break
+            received += 1
+    # With --count, falling short (a timeout) is a failure a script can see.
+    return 0 if args.count is None or received >= args.count else 1

@@ -1,0 +1,157 @@
+"""The hub's edge to RabbitMQ: one robust connection, confirmed publishes, scoped consumption.
+
+Every aio-pika / aiormq error is mapped here to :class:`~hub.BrokerUnavailable`. A publish
+returns only after RabbitMQ has confirmed that it routed the message to a durable queue; an
+unroutable (returned) or refused message is an error, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from pamqp.commands import Basic
+
+from hub._exceptions import BrokerUnavailable
+from hub.delivery._topology import (
+    DELIVER_EXCHANGE,
+    INGRESS_EXCHANGE,
+    INGRESS_ROUTING_KEY,
+    declare_ingress,
+    declare_topology,
+)
+from hub.delivery._wire import OutgoingMessage
+
+__all__ = ["Broker", "MessageHandler"]
+
+MessageHandler = Callable[[AbstractIncomingMessage], Awaitable[None]]
+
+_BROKER_ERRORS = (*CONNECTION_EXCEPTIONS, TimeoutError)
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class Broker:
+    """A robust AMQP connection with a confirming publisher channel."""
+
+    def __init__(self, url: str, *, publish_timeout: float = 5.0) -> None:
+        self._url = url
+        self._publish_timeout = publish_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
+
+    async def connect(self) -> None:
+        """Open the connection and a publisher-confirms channel."""
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+                self._connection = await aio_pika.connect_robust(self._url)
+                self._channel = await self._connection.channel(
+                    publisher_confirms=True, on_return_raises=True
+                )
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable("could not connect to the message broker") from exc
+
+    @property
+    def connected(self) -> bool:
+        """True while the connection is up (a robust connection may be reconnecting)."""
+        connection = self._connection
+        return connection is not None and not connection.is_closed and connection.connected.is_set()
+
+    def _require_channel(self) -> AbstractChannel:
+        if self._channel is None or not self.connected:
+            raise BrokerUnavailable("the message broker is not connected")
+        return self._channel
+
+    async def declare_ingress(self) -> None:
+        """Declare ingress (what an intake process needs)."""
+        channel = self._require_channel()
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                await declare_ingress(channel)
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable("could not declare the ingress topology") from exc
+
+    async def declare_topology(self, agency_ids: Iterable[str]) -> None:
+        """Declare the whole topology (what the router needs)."""
+        channel = self._require_channel()
+        try:
+            async with asyncio.timeout(self._publish_timeout * 4):
+                await declare_topology(channel, agency_ids)
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable("could not declare the broker topology") from exc
+
+    async def ping(self) -> None:
+        """Raise :class:`BrokerUnavailable` unless the broker answers a round trip now."""
+        channel = self._require_channel()
+        try:
+            async with asyncio.timeout(2.0):
+                await channel.get_exchange(INGRESS_EXCHANGE, ensure=True)
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable("the message broker did not answer") from exc
+
+    async def _exchange(self, name: str) -> AbstractExchange:
+        if name not in self._exchanges:
+            self._exchanges[name] = await self._require_channel().get_exchange(name, ensure=False)
+        return self._exchanges[name]
+
+    async def _publish(
+        self, exchange_name: str, routing_key: str, message: OutgoingMessage
+    ) -> None:
+        self._require_channel()
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                exchange = await self._exchange(exchange_name)
+                confirmation = await exchange.publish(
+                    message.to_amqp(), routing_key=routing_key, mandatory=True
+                )
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable("the message broker did not confirm the message") from exc
+        if not isinstance(confirmation, Basic.Ack):
+            raise BrokerUnavailable("the message broker did not confirm the message")
+
+    async def publish_ingress(self, message: OutgoingMessage) -> None:
+        """Publish to ingress; returns once RabbitMQ has confirmed it durable."""
+        await self._publish(INGRESS_EXCHANGE, INGRESS_ROUTING_KEY, message)
+
+    async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
+        """Publish to one agency's queue; returns once RabbitMQ has confirmed it."""
+        await self._publish(DELIVER_EXCHANGE, agency_id, message)
+
+    @asynccontextmanager
+    async def consuming(
+        self, queue_name: str, handler: MessageHandler, *, prefetch: int
+    ) -> AsyncIterator[None]:
+        """Consume ``queue_name`` with ``handler`` on a channel of its own, while in the block."""
+        if self._connection is None:
+            raise BrokerUnavailable("the message broker is not connected")
+        try:
+            channel = await self._connection.channel()
+            await channel.set_qos(prefetch_count=prefetch)
+            queue = await channel.get_queue(queue_name, ensure=True)
+            tag = await queue.consume(handler)
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable(f"could not consume {queue_name}") from exc
+        try:
+            yield
+        finally:
+            try:
+                await queue.cancel(tag)
+                await channel.close()
+            except _BROKER_ERRORS:
+                pass  # the connection is already gone; nothing left to cancel
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+            self._channel = None
+            self._exchanges.clear()

@@ -1,0 +1,119 @@
+"""Intake: accept a notification from an authenticated agency, durably, or refuse it.
+
+The order matters:
+
+1. Media type, size, then shape: the body must be a valid canonical notification (422 otherwise).
+2. The ``source`` must be the posting agency's own (403 otherwise): no agency posts as another.
+3. Publish to ingress and wait for RabbitMQ's confirm: only a confirmed message is accepted.
+4. Audit the acceptance; only then does the caller answer 202.
+
+Every refusal is audited with the failing fields and rules, never with the values.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from hub._exceptions import (
+    Forbidden,
+    InvalidNotification,
+    PayloadTooLarge,
+    PeerError,
+    UnsupportedMediaType,
+)
+from hub._validation import field_problems
+from hub.agencies import Agency
+from hub.audit import AuditAction, AuditEntry
+from hub.delivery._wire import OutgoingMessage
+from hub.ports import AuditLog, Clock, Publisher
+from schemas import Notification, notification_adapter, parse_notification
+
+__all__ = ["ACCEPTED_CONTENT_TYPES", "Intake"]
+
+ACCEPTED_CONTENT_TYPES = frozenset({"application/json", "application/cloudevents+json"})
+
+
+class Intake:
+    """The accept-a-notification use case, independent of HTTP."""
+
+    def __init__(
+        self, publisher: Publisher, audit: AuditLog, clock: Clock, *, max_body_bytes: int
+    ) -> None:
+        self._publisher = publisher
+        self._audit = audit
+        self._clock = clock
+        self._max_body_bytes = max_body_bytes
+
+    async def accept(
+        self, agency: Agency, body: bytes, correlation_id: str, *, content_type: str
+    ) -> Notification:
+        """Validate, publish with confirmation, audit; raise a :class:`HubError` otherwise."""
+        try:
+            notification = self._validate(agency, body, correlation_id, content_type)
+        except PeerError as refusal:
+            await self.refuse(agency, refusal, correlation_id)
+            raise
+        await self._publisher.publish_ingress(
+            OutgoingMessage(
+                body=notification_adapter.dump_json(notification, exclude_none=True),
+                message_id=notification.id,
+                type=notification.type,
+                correlation_id=correlation_id,
+                headers={"sehub-publisher": agency.id},
+            )
+        )
+        await self._audit.record(
+            AuditEntry(
+                action=AuditAction.NOTIFICATION_ACCEPTED,
+                recorded_at=self._clock(),
+                correlation_id=correlation_id,
+                notification_id=notification.id,
+                notification_type=notification.type,
+                actor=agency.id,
+            )
+        )
+        return notification
+
+    def _validate(
+        self, agency: Agency, body: bytes, correlation_id: str, content_type: str
+    ) -> Notification:
+        if content_type not in ACCEPTED_CONTENT_TYPES:
+            raise UnsupportedMediaType(
+                "send application/json or application/cloudevents+json",
+                correlation_id=correlation_id,
+            )
+        if len(body) > self._max_body_bytes:
+            raise PayloadTooLarge(
+                f"the body is over {self._max_body_bytes} bytes", correlation_id=correlation_id
+            )
+        try:
+            notification = parse_notification(body)
+        except ValidationError as exc:
+            problems = field_problems(exc)
+            raise InvalidNotification(
+                f"{len(problems)} field(s) failed validation",
+                problems,
+                correlation_id=correlation_id,
+            ) from exc
+        if notification.source != agency.source:
+            raise Forbidden(
+                "source does not match the authenticated agency", correlation_id=correlation_id
+            )
+        return notification
+
+    async def refuse(self, agency: Agency, refusal: PeerError, correlation_id: str) -> None:
+        """Audit a refused post: the fields and rules that failed, never the values."""
+        detail: dict[str, object] = {"status": refusal.status_hint, "reason": refusal.detail}
+        if isinstance(refusal, InvalidNotification):
+            detail["problems"] = [
+                {"field": problem.field, "rule": problem.rule} for problem in refusal.problems
+            ]
+        await self._audit.record(
+            AuditEntry(
+                action=AuditAction.NOTIFICATION_REJECTED,
+                recorded_at=self._clock(),
+                correlation_id=correlation_id,
+                actor=agency.id,
+                detail=detail,
+            )
+        )

@@ -1,0 +1,32 @@
+"""Ports: what the services need from the outside world, as ``typing.Protocol``s.
+
+:mod:`hub.bootstrap` wires the real adapters (RabbitMQ, SQL); :mod:`hub.testing` has fakes for
+unit tests of pure logic. Production code never imports :mod:`hub.testing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from hub.audit import AuditEntry
+from hub.delivery._wire import OutgoingMessage
+
+__all__ = ["AuditLog", "Clock", "Publisher"]
+
+Clock = Callable[[], datetime]
+
+
+class Publisher(Protocol):
+    """Publishes with broker confirmation; raises ``BrokerUnavailable`` if it cannot."""
+
+    async def publish_ingress(self, message: OutgoingMessage) -> None: ...
+
+    async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None: ...
+
+
+class AuditLog(Protocol):
+    """Commits audit entries; raises ``StoreUnavailable`` if it cannot."""
+
+    async def record(self, *entries: AuditEntry) -> None: ...

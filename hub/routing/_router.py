@@ -1,0 +1,184 @@
+"""The routing core's async shell: consume ingress, decide, publish per recipient, audit, ack.
+
+Acknowledgement is scoped (``async with message.process()``) and signalled by exceptions:
+
+* a message that cannot be a notification (a peer's fault) is audited and dead-lettered at once;
+* a transient failure of ours (broker or database) is requeued after a back-off, and RabbitMQ's
+  ``x-delivery-limit`` dead-letters it if the failure outlasts the limit;
+* a message is acknowledged only after every recipient's copy is confirmed by RabbitMQ and the
+  audit rows are committed, so a crash at any point loses nothing (it may deliver twice; the
+  recipient sees the same notification id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+from pydantic import ValidationError
+
+from hub._exceptions import InvalidNotification, ServiceError
+from hub._validation import field_problems
+from hub.audit import AuditAction, AuditEntry
+from hub.delivery._wire import (
+    DELIVERY_CONTENT_TYPE,
+    DeliveredNotification,
+    DeliveryReceipt,
+    OutgoingMessage,
+)
+from hub.logs import get_logger
+from hub.ports import AuditLog, Clock, Publisher
+from hub.sharing import Decision, View, decide
+from protocols import Protocol
+from schemas import parse_notification
+
+__all__ = ["Router"]
+
+log = get_logger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class Router:
+    """Applies the protocol to each notification on ingress."""
+
+    def __init__(
+        self, protocol: Protocol, publisher: Publisher, audit: AuditLog, clock: Clock
+    ) -> None:
+        self._protocol = protocol
+        self._publisher = publisher
+        self._audit = audit
+        self._clock = clock
+
+    async def route(self, body: bytes, correlation_id: str | None) -> Decision:
+        """Decide, publish every view with confirmation, then audit every outcome."""
+        try:
+            notification = parse_notification(body)
+        except ValidationError as exc:
+            raise InvalidNotification(
+                "ingress message is not a canonical notification", field_problems(exc)
+            ) from exc
+        decision = decide(notification, self._protocol, self._clock())
+        for view in decision.views:
+            await self._publisher.publish_delivery(
+                view.recipient, _delivery_message(view, decision, correlation_id)
+            )
+        await self._audit.record(*self._audit_entries(decision, correlation_id))
+        return decision
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        """AMQP callback: route one ingress message with scoped acknowledgement."""
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            correlation_id=message.correlation_id,
+            notification_id=message.message_id,
+            protocol_version=self._protocol.version_tag,
+        )
+        async with message.process(requeue=False, ignore_processed=True):
+            try:
+                decision = await self.route(message.body, message.correlation_id)
+            except InvalidNotification as exc:
+                log.warning("routing.refused_invalid", problems=len(exc.problems))
+                await self._audit_failure(message, exc)
+                raise
+            except ServiceError as exc:
+                attempts = _delivery_count(message)
+                log.warning("routing.retrying", error=type(exc).__name__, attempts=attempts)
+                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.5 * 2**attempts))
+                await message.nack(requeue=True)
+                return
+            log.info(
+                "notification.routed",
+                notification_type=decision.notification_type,
+                recipients=[view.recipient for view in decision.views],
+                refusals=len(decision.refusals),
+            )
+
+    async def _audit_failure(
+        self, message: AbstractIncomingMessage, exc: InvalidNotification
+    ) -> None:
+        await self._audit.record(
+            AuditEntry(
+                action=AuditAction.ROUTING_FAILED,
+                recorded_at=self._clock(),
+                correlation_id=message.correlation_id,
+                notification_id=message.message_id,
+                detail={
+                    "reason": exc.detail,
+                    "problems": [{"field": p.field, "rule": p.rule} for p in exc.problems],
+                },
+            )
+        )
+
+    def _audit_entries(self, decision: Decision, correlation_id: str | None) -> list[AuditEntry]:
+        base = AuditEntry(
+            action=AuditAction.NOTIFICATION_SHARED,
+            recorded_at=self._clock(),
+            correlation_id=correlation_id,
+            notification_id=decision.notification_id,
+            notification_type=decision.notification_type,
+            actor=decision.publisher,
+            protocol_version=decision.protocol_version,
+        )
+        entries = [
+            replace(
+                base,
+                recipient=view.recipient,
+                rule_id=view.receipt.rule_id,
+                detail={
+                    "lawful_basis": list(view.receipt.lawful_basis),
+                    "purpose": view.receipt.purpose,
+                    "withheld": list(view.receipt.withheld),
+                    "acknowledge_by": _iso(view),
+                },
+            )
+            for view in decision.views
+        ]
+        entries.extend(
+            replace(
+                base,
+                action=AuditAction.SHARING_REFUSED,
+                recipient=refusal.recipient,
+                rule_id=refusal.rule_id,
+                detail={"reason": refusal.reason},
+            )
+            for refusal in decision.refusals
+        )
+        return entries
+
+
+def _iso(view: View) -> str | None:
+    deadline = view.receipt.acknowledge_by
+    return None if deadline is None else deadline.isoformat()
+
+
+def _delivery_count(message: AbstractIncomingMessage) -> int:
+    count = (message.headers or {}).get("x-delivery-count", 0)
+    return count if isinstance(count, int) else 0
+
+
+def _delivery_message(
+    view: View, decision: Decision, correlation_id: str | None
+) -> OutgoingMessage:
+    document = DeliveredNotification(
+        recipient=view.recipient,
+        event=dict(view.event),
+        receipt=DeliveryReceipt(
+            rule_id=view.receipt.rule_id,
+            protocol_version=view.receipt.protocol_version,
+            lawful_basis=view.receipt.lawful_basis,
+            purpose=view.receipt.purpose,
+            withheld=view.receipt.withheld,
+            acknowledge_by=view.receipt.acknowledge_by,
+        ),
+    )
+    return OutgoingMessage(
+        body=document.model_dump_json().encode(),
+        message_id=decision.notification_id,
+        type=decision.notification_type,
+        correlation_id=correlation_id,
+        content_type=DELIVERY_CONTENT_TYPE,
+        headers={"sehub-recipient": view.recipient, "sehub-rule": view.receipt.rule_id},
+    )

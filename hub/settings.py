@@ -1,0 +1,33 @@
+"""Settings, read from the environment with the ``HUB_`` prefix (pydantic-settings).
+
+Every path defaults to the demo layout that ``make run`` creates under ``var/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+PROTOCOLS_DIR = Path(__file__).resolve().parent.parent / "protocols"
+
+
+class Settings(BaseSettings):
+    """Hub configuration. Example: ``HUB_AMQP_URL=amqp://user:pw@127.0.0.1:5672/``."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
+
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    database_url: str = "sqlite+aiosqlite:///var/hub.db"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    agencies_path: Path = Path("var/demo/agencies.yaml")
+    protocol_path: Path = PROTOCOLS_DIR / "northumberland.yaml"
+    keys_dir: Path = Path("var/demo/keys")
+    max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    publish_timeout_seconds: float = Field(default=5.0, gt=0)
+    router_prefetch: int = Field(default=100, gt=0)
+    log_level: str = "INFO"

@@ -1,0 +1,170 @@
+"""The sharing decision: a pure function from (notification, protocol, now) to a Decision.
+
+No I/O happens here: no aiohttp, aio-pika or SQLAlchemy. The async shell in
+:mod:`hub.routing` loads what is needed, calls :func:`decide`, then publishes and
+audits what it returns.
+
+Rules:
+
+1. Deny by default. A (type, publisher) pair that no rule names is refused, with the reason.
+2. A rule shares with each of its recipients, except the publisher itself.
+3. A recipient already served by an earlier rule (file order) is not served twice; the later
+   rule is recorded as suppressed with the reason.
+4. Each view holds only the allow-listed paths, plus the envelope attributes that identify the
+   event (never ``subject`` unless allowed). Every other leaf path present is withheld, and
+   named in the receipt.
+5. Every view carries a lawful-basis receipt: rule id, protocol version, basis, purpose,
+   withheld paths and the acknowledgement deadline counted from ``now``.
+6. A decision not to share is as explicit as a decision to share: it is a value in
+   ``Decision.refusals``, and the shell audits it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from protocols import Protocol, Rule
+from schemas import Notification, agency_id_from_source
+
+__all__ = ["ALWAYS_SHARED", "Decision", "Receipt", "Refusal", "View", "decide"]
+
+ALWAYS_SHARED = frozenset(
+    {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "time",
+        "datacontenttype",
+        "dataschema",
+        "correlationid",
+        "episodeid",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Why a recipient was told: the lawful-basis receipt that travels with every view."""
+
+    rule_id: str
+    protocol_version: str
+    lawful_basis: tuple[str, ...]
+    purpose: str
+    withheld: tuple[str, ...]
+    acknowledge_by: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What one recipient is given: the minimised event and its receipt."""
+
+    recipient: str
+    event: Mapping[str, Any]
+    receipt: Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A recipient not told (or, with ``recipient`` None, nobody told), and why."""
+
+    recipient: str | None
+    rule_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Everything decided about one notification."""
+
+    notification_id: str
+    notification_type: str
+    publisher: str
+    protocol_version: str
+    views: tuple[View, ...]
+    refusals: tuple[Refusal, ...]
+
+
+def decide(notification: Notification, protocol: Protocol, now: datetime) -> Decision:
+    """Apply ``protocol`` to ``notification`` at time ``now``."""
+    publisher = agency_id_from_source(notification.source)
+    event = notification.model_dump(mode="json", exclude_none=True)
+    views: dict[str, View] = {}
+    refusals: list[Refusal] = []
+    matched_any = False
+    for rule in protocol.rules:
+        if notification.type not in rule.types:
+            continue
+        if publisher not in rule.publishers:
+            continue
+        matched_any = True
+        for recipient in rule.recipients:
+            if recipient == publisher:
+                refusals.append(Refusal(recipient, rule.id, "recipient is the publisher"))
+            elif recipient in views:
+                earlier = views[recipient].receipt.rule_id
+                refusals.append(Refusal(recipient, rule.id, f"already served by rule {earlier}"))
+            else:
+                views[recipient] = _view(recipient, event, rule, protocol, now)
+    if not matched_any:
+        refusals.append(Refusal(None, None, f"no rule allows {notification.type} from {publisher}"))
+    return Decision(
+        notification_id=notification.id,
+        notification_type=notification.type,
+        publisher=publisher,
+        protocol_version=protocol.version_tag,
+        views=tuple(views.values()),
+        refusals=tuple(refusals),
+    )
+
+
+def _view(
+    recipient: str, event: Mapping[str, Any], rule: Rule, protocol: Protocol, now: datetime
+) -> View:
+    allowed = tuple(path.split(".") for path in rule.fields)
+    kept, withheld = _minimise(event, allowed, prefix=())
+    deadline = rule.acknowledge_delta
+    receipt = Receipt(
+        rule_id=rule.id,
+        protocol_version=protocol.version_tag,
+        lawful_basis=rule.lawful_basis,
+        purpose=rule.purpose,
+        withheld=tuple(sorted(withheld)),
+        acknowledge_by=None if deadline is None else now + deadline,
+    )
+    return View(recipient=recipient, event=kept, receipt=receipt)
+
+
+def _minimise(
+    node: Mapping[str, Any], allowed: tuple[list[str], ...], prefix: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
+    kept: dict[str, Any] = {}
+    withheld: list[str] = []
+    for key, value in node.items():
+        path = (*prefix, key)
+        if (not prefix and key in ALWAYS_SHARED) or list(path) in allowed:
+            kept[key] = value
+        elif isinstance(value, Mapping) and _is_ancestor(path, allowed):
+            inner, inner_withheld = _minimise(value, allowed, path)
+            if inner:
+                kept[key] = inner
+            withheld.extend(inner_withheld)
+        else:
+            withheld.extend(_leaf_paths(value, path))
+    return kept, withheld
+
+
+def _is_ancestor(path: tuple[str, ...], allowed: tuple[list[str], ...]) -> bool:
+    return any(len(rule) > len(path) and rule[: len(path)] == list(path) for rule in allowed)
+
+
+def _leaf_paths(value: Any, path: tuple[str, ...]) -> list[str]:
+    if isinstance(value, Mapping) and value:
+        leaves: list[str] = []
+        for key, inner in value.items():
+            leaves.extend(_leaf_paths(inner, (*path, key)))
+        return leaves
+    return [".".join(path)]

@@ -1,0 +1,61 @@
+"""Fakes of the ports, for unit tests of pure logic. Production code never imports this.
+
+Integration tests use the real RabbitMQ and database instead (see ``tests/integration``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hub._exceptions import BrokerUnavailable, StoreUnavailable
+from hub.audit import AuditEntry
+from hub.delivery._wire import OutgoingMessage
+
+__all__ = ["FakeAuditLog", "FakePublisher", "FixedClock"]
+
+
+@dataclass
+class FakePublisher:
+    """Records what would have been published; ``fail=True`` simulates a broker outage."""
+
+    fail: bool = False
+    ingress: list[OutgoingMessage] = field(default_factory=list)
+    deliveries: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+
+    async def publish_ingress(self, message: OutgoingMessage) -> None:
+        if self.fail:
+            raise BrokerUnavailable("fake broker is down")
+        self.ingress.append(message)
+
+    async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
+        if self.fail:
+            raise BrokerUnavailable("fake broker is down")
+        self.deliveries.append((agency_id, message))
+
+
+@dataclass
+class FakeAuditLog:
+    """Keeps entries in memory; ``fail=True`` simulates a database outage."""
+
+    fail: bool = False
+    entries: list[AuditEntry] = field(default_factory=list)
+
+    async def record(self, *entries: AuditEntry) -> None:
+        if self.fail:
+            raise StoreUnavailable("fake store is down")
+        self.entries.extend(entries)
+
+    async def ping(self) -> None:
+        if self.fail:
+            raise StoreUnavailable("fake store is down")
+
+
+@dataclass
+class FixedClock:
+    """A clock that says what it is told."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -1,0 +1,57 @@
+"""Who a notification is about: the agency-local id plus whichever national identifiers exist.
+
+Check digits are validated with python-stdnum (NHS number modulus 11, UPN check letter); we
+never compute them by hand. Error messages name the rule and never echo the value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.gb import nhs, upn
+
+from schemas._base import CanonicalModel, personal
+
+__all__ = ["NhsNumber", "PersonRef", "Sex", "Upn"]
+
+
+def _check_nhs_number(value: str) -> str:
+    try:
+        return str(nhs.validate(value))
+    except StdnumValidationError as exc:
+        raise ValueError("not a valid NHS number (10 digits, modulus 11 check digit)") from exc
+
+
+def _check_upn(value: str) -> str:
+    try:
+        return str(upn.validate(value))
+    except StdnumValidationError as exc:
+        raise ValueError("not a valid UPN (13 characters, check letter first)") from exc
+
+
+NhsNumber = Annotated[str, AfterValidator(_check_nhs_number)]
+Upn = Annotated[str, AfterValidator(_check_upn)]
+
+
+class Sex(StrEnum):
+    """Sex as coded from 2024/25 in SSDA903 and the CIN census (M/F/U)."""
+
+    MALE = "M"
+    FEMALE = "F"
+    UNKNOWN = "U"
+
+
+class PersonRef(CanonicalModel):
+    """The person a notification is about, as the publishing agency knows them."""
+
+    local_id: str = personal(
+        min_length=1, max_length=64, description="The publishing agency's own id for the person."
+    )
+    nhs_number: NhsNumber | None = personal(default=None, description="NHS number, 10 digits.")
+    upn: Upn | None = personal(default=None, description="Unique Pupil Number, 13 characters.")
+    date_of_birth: date | None = personal(default=None)
+    sex: Sex | None = Field(default=None)
