@@ -25,10 +25,13 @@ from hub._validation import field_problems
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
 from hub.delivery._wire import OutgoingMessage
+from hub.logs import get_logger
 from hub.ports import AuditLog, Clock, Publisher
 from schemas import Notification, notification_adapter, parse_notification
 
 __all__ = ["ACCEPTED_CONTENT_TYPES", "Intake"]
+
+log = get_logger(__name__)
 
 ACCEPTED_CONTENT_TYPES = frozenset({"application/json", "application/cloudevents+json"})
 
@@ -108,6 +111,7 @@ class Intake:
             detail["problems"] = [
                 {"field": problem.field, "rule": problem.rule} for problem in refusal.problems
             ]
+        log.info("notification.rejected", **detail)
         await self._audit.record(
             AuditEntry(
                 action=AuditAction.NOTIFICATION_REJECTED,

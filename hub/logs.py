@@ -5,9 +5,9 @@ Rules:
 1. ``merge_contextvars`` runs first, so the correlation id, agency and protocol version bound per
    request or per message (``bind_contextvars``) appear on every line.
 2. Redaction is a processor: any key that a canonical schema marks as personal data is replaced,
-   at any depth, and credentials inside URLs are masked.
-3. Exceptions are logged by type only. Their messages can carry input values (pydantic echoes
-   them), so they never reach a log line.
+   at any depth (inside pydantic models too), and credentials inside URLs are masked.
+3. Exceptions are logged by type only, whether as ``exc_info`` or as a value. Their messages can
+   carry input values (pydantic echoes them), so they never reach a log line.
 4. Standard-library loggers (aio-pika, aiohttp, SQLAlchemy) go through the same processors.
 """
 
@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
+from pydantic import BaseModel
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from schemas import PERSONAL_FIELD_NAMES
@@ -27,10 +28,14 @@ from schemas import PERSONAL_FIELD_NAMES
 __all__ = ["REDACTED", "configure_logging", "get_logger", "redact_personal_data", "safe_exception"]
 
 REDACTED = "[redacted]"
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s:]*:[^/@\s]*@", re.I)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
 
 
 def _redact(value: Any, names: frozenset[str]) -> Any:
+    if isinstance(value, BaseModel):
+        return _redact(value.model_dump(mode="json"), names)
+    if isinstance(value, BaseException):
+        return type(value).__qualname__
     if isinstance(value, Mapping):
         return {
             key: REDACTED if key in names else _redact(item, names) for key, item in value.items()
@@ -38,7 +43,7 @@ def _redact(value: Any, names: frozenset[str]) -> Any:
     if isinstance(value, list | tuple):
         return [_redact(item, names) for item in value]
     if isinstance(value, str):
-        return _URL_CREDENTIALS.sub(r"\g<scheme>***:***@", value)
+        return _URL_CREDENTIALS.sub(r"\g<scheme>***@", value)
     return value
 
 
@@ -103,7 +108,16 @@ def configure_logging(level: str = "INFO", *, stream: Any = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aio_pika", "aiormq", "aiohttp.access", "sqlalchemy.engine", "alembic"):
+    # Third-party debug output can echo SQL parameters or message frames; keep it at WARNING.
+    for noisy in (
+        "aio_pika",
+        "aiormq",
+        "aiohttp.access",
+        "aiosqlite",
+        "asyncio",
+        "sqlalchemy",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -58,7 +58,7 @@ class MissingEpisodeStartedData(CanonicalModel):
     )
     risk_level: PoliceRiskLevel | None = None
     responsible_la: str | None = Field(
-        default=None, pattern=r"^\d{3}$", description="Responsible local authority (LA code)."
+        default=None, pattern=r"^[0-9]{3}$", description="Responsible local authority (LA code)."
     )
     last_seen_location: str | None = personal(default=None, max_length=200)
 

@@ -46,7 +46,7 @@ class ApiDependencies:
 
 
 DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
-CORRELATION_ID = "correlation_id"
+CORRELATION_ID = web.RequestKey("correlation_id", str)
 
 
 @web.middleware
@@ -88,7 +88,7 @@ def _bearer_token(request: web.Request) -> str | None:
 async def post_notification(request: web.Request) -> web.Response:
     """Accept a canonical notification from an authenticated agency."""
     deps = request.app[DEPENDENCIES]
-    correlation_id: str = request[CORRELATION_ID]
+    correlation_id = request[CORRELATION_ID]
     agency = deps.agencies.authenticate(_bearer_token(request))
     structlog.contextvars.bind_contextvars(agency=agency.id)
     try:

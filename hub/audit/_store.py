@@ -8,6 +8,7 @@ rows for one step are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,8 @@ def _upgrade(connection: Connection) -> None:
 
 def _row(entry: AuditEntry) -> dict[str, Any]:
     return {
-        "recorded_at": entry.recorded_at,
+        # SQLite keeps no offset, so every time is written in UTC and read back as UTC.
+        "recorded_at": entry.recorded_at.astimezone(UTC),
         "action": entry.action.value,
         "correlation_id": entry.correlation_id,
         "notification_id": entry.notification_id,
@@ -135,4 +137,7 @@ def _entry(row: Any) -> AuditEntry:
         "protocol_version",
         "detail",
     )
-    return AuditEntry(action=AuditAction(row["action"]), **{name: row[name] for name in fields})
+    values = {name: row[name] for name in fields}
+    if values["recorded_at"].tzinfo is None:
+        values["recorded_at"] = values["recorded_at"].replace(tzinfo=UTC)
+    return AuditEntry(action=AuditAction(row["action"]), **values)

@@ -51,7 +51,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 log.info("router.started", protocol_version=hub.protocol.version_tag)
             if args.role in ("all", "api"):
                 port = await _serve(hub, settings, stack)
-                _print_welcome(hub, settings.http_host, port)
+                _print_welcome(hub, settings, port)
             await stop.wait()
             log.info("hub.stopping")
     finally:
@@ -70,9 +70,17 @@ async def _serve(hub: Hub, settings: Settings, stack: contextlib.AsyncExitStack)
     return port
 
 
-def _print_welcome(hub: Hub, host: str, port: int) -> None:
-    base = f"http://{host}:{port}"
-    print(f"hub listening on {base}  (protocol {hub.protocol.version_tag})", flush=True)
-    print(f"  health:   curl {base}/readyz", flush=True)
-    print("  post:     scripts/demo-post.sh   (or see README: 'Post a first event')", flush=True)
-    print("  watch:    .venv/bin/hub tail --agency northumbria-police", flush=True)
+def _print_welcome(hub: Hub, settings: Settings, port: int) -> None:
+    base = f"http://{settings.http_host}:{port}"
+    tokens = settings.agencies_path.with_name("tokens.env")
+    print(
+        f"hub listening on {base} (protocol {hub.protocol.version_tag})\n"
+        f"  ready?   curl {base}/readyz\n"
+        f"  post:    source {tokens}\n"
+        f"           curl -X POST {base}/v1/notifications \\\n"
+        '             -H "Authorization: Bearer $NORTHUMBERLAND_CHILDRENS_TOKEN" \\\n'
+        "             -H 'Content-Type: application/cloudevents+json' \\\n"
+        "             --data @docs/examples/missing-episode-started.json\n"
+        "  watch:   .venv/bin/hub tail --agency northumbria-police",
+        flush=True,
+    )

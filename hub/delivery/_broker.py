@@ -37,6 +37,7 @@ MessageHandler = Callable[[AbstractIncomingMessage], Awaitable[None]]
 
 _BROKER_ERRORS = (*CONNECTION_EXCEPTIONS, TimeoutError)
 CONNECT_TIMEOUT_SECONDS = 10.0
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class Broker:
@@ -150,8 +151,14 @@ class Broker:
                 pass  # the connection is already gone; nothing left to cancel
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-            self._channel = None
-            self._exchanges.clear()
+        """Close the connection; a broker that is down or reconnecting does not block shutdown."""
+        connection, self._connection = self._connection, None
+        self._channel = None
+        self._exchanges.clear()
+        if connection is None:
+            return
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await connection.close()
+        except _BROKER_ERRORS:
+            pass  # shutting down anyway; the broker drops the half-open connection

@@ -1,0 +1,67 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help venv run test lint typecheck unit integration services services-stop \
+        rabbitmq rabbitmq-stop postgres postgres-stop demo clean
+
+help:
+	@echo "make run            start RabbitMQ and run the hub with the demo configuration"
+	@echo "make test           start RabbitMQ and PostgreSQL, then ruff, mypy and pytest"
+	@echo "make services       start RabbitMQ and PostgreSQL (idempotent)"
+	@echo "make services-stop  stop them"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+services:
+	scripts/services/all.sh start
+
+services-stop:
+	scripts/services/all.sh stop
+
+rabbitmq:
+	scripts/services/rabbitmq.sh start
+
+rabbitmq-stop:
+	scripts/services/rabbitmq.sh stop
+
+postgres:
+	scripts/services/postgres.sh start
+
+postgres-stop:
+	scripts/services/postgres.sh stop
+
+demo: venv
+	$(BIN)/hub demo init
+
+run: venv rabbitmq demo
+	$(BIN)/hub run
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects nothing; an empty subset is not a failure.
+unit: venv
+	$(BIN)/pytest tests/unit || [ $$? -eq 5 ]
+
+integration: venv services
+	$(BIN)/pytest tests/integration || [ $$? -eq 5 ]
+
+test: lint typecheck unit integration
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,191 @@
+"""Fixtures for integration tests: the real RabbitMQ and databases, and real hub processes.
+
+The services are started by ``make services`` (scripts/services). A test that cannot reach them
+fails; it is never skipped, because a green run must mean the real parts were exercised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aio_pika
+import aiohttp
+import pytest
+
+from hub.agencies import AgencyDirectory
+from hub.cli._demo import write_demo
+from hub.delivery import (
+    DEAD_EXCHANGE,
+    DEAD_QUEUE,
+    DELIVER_EXCHANGE,
+    INGRESS_EXCHANGE,
+    INGRESS_QUEUE,
+    agency_queue_name,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+AMQP_URL = os.environ.get("HUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+POSTGRES_URL = os.environ.get(
+    "HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://hub:hub@127.0.0.1:55432/hub_test"
+)
+DEMO_AGENCY_IDS = (
+    "northumbria-police",
+    "northumberland-childrens",
+    "northumberland-adults",
+    "northumberland-education",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def amqp_url() -> str:
+    return AMQP_URL
+
+
+async def reset_broker() -> None:
+    """Delete the hub's queues and exchanges so each test starts from an empty topology."""
+    connection = await aio_pika.connect(AMQP_URL, timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        names = [INGRESS_QUEUE, DEAD_QUEUE, *(agency_queue_name(a) for a in DEMO_AGENCY_IDS)]
+        for name in names:
+            await channel.queue_delete(name)
+        for exchange in (INGRESS_EXCHANGE, DELIVER_EXCHANGE, DEAD_EXCHANGE):
+            await channel.exchange_delete(exchange)
+
+
+@pytest.fixture
+async def clean_broker() -> None:
+    """An empty hub topology on the real RabbitMQ."""
+    await reset_broker()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class HubProcess:
+    """A real ``hub run`` process and what a test needs to talk to it."""
+
+    base_url: str
+    database_url: str
+    tokens: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def logs(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def headers(self, agency_id: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.tokens[agency_id]}",
+            "Content-Type": "application/cloudevents+json",
+        }
+
+
+async def wait_until(
+    probe: Callable[[], Awaitable[bool]],
+    *,
+    timeout: float,  # noqa: ASYNC109  # a polling deadline, checked between probes
+    what: str,
+) -> None:
+    """Poll ``probe`` until it is true, failing the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await probe():
+            return
+        await asyncio.sleep(0.2)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+async def readyz_status(base_url: str) -> int | None:
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{base_url}/readyz", timeout=aiohttp.ClientTimeout(total=3)) as response,
+        ):
+            return response.status
+    except (aiohttp.ClientError, TimeoutError):
+        return None
+
+
+@pytest.fixture
+async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubProcess]:
+    """A real hub (API and router) on a free port, SQLite audit, the demo agencies."""
+    agencies_path = tmp_path / "agencies.yaml"
+    tokens = write_demo(agencies_path, tmp_path / "tokens.env")
+    assert set(AgencyDirectory.load(agencies_path)) == set(DEMO_AGENCY_IDS)
+    port = free_port()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
+    env = {
+        **os.environ,
+        "HUB_AMQP_URL": AMQP_URL,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_HTTP_PORT": str(port),
+        "HUB_AGENCIES_PATH": str(agencies_path),
+        "HUB_LOG_LEVEL": "DEBUG",
+    }
+    log_path = tmp_path / "hub.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(  # noqa: ASYNC220  # started once, waited on via polling
+            [sys.executable, "-m", "hub", "run"],
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    hub = HubProcess(f"http://127.0.0.1:{port}", database_url, tokens, log_path, process)
+
+    async def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"hub exited with {process.returncode}:\n{hub.logs()}")
+        return await readyz_status(hub.base_url) == 200
+
+    try:
+        await wait_until(ready, timeout=30, what="the hub to become ready")
+        yield hub
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def rabbitmq_control() -> Iterator[Callable[[str], None]]:
+    """Run scripts/services/rabbitmq.sh ACTION; the broker is always left running."""
+
+    def control(action: str) -> None:
+        subprocess.run(  # noqa: S603  # our own script, fixed arguments
+            [str(REPO / "scripts/services/rabbitmq.sh"), action], check=True, timeout=180
+        )
+
+    try:
+        yield control
+    finally:
+        control("start")

@@ -1,0 +1,189 @@
+"""Shared builders for synthetic test data: notifications, protocols and identifiers.
+
+Every value here is synthetic. Builders return plain dicts (the JSON a publisher would post) so
+a test can break any part of them before parsing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stdnum.gb import nhs, upn
+
+from protocols import Protocol
+from schemas import source_for_agency
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_PATH = REPO_ROOT / "docs" / "examples" / "missing-episode-started.json"
+PROTOCOL_PATH = REPO_ROOT / "protocols" / "northumberland.yaml"
+
+STARTED = "uk.sehub.missing_episode.started.v1"
+ENDED = "uk.sehub.missing_episode.ended.v1"
+
+POLICE = "northumbria-police"
+CHILDRENS = "northumberland-childrens"
+ADULTS = "northumberland-adults"
+EDUCATION = "northumberland-education"
+
+VALID_NHS_NUMBER = "9434765919"
+VALID_UPN = "H801200001001"
+
+NOW = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
+
+
+def nhs_number_from(prefix: str) -> str | None:
+    """The valid NHS number that starts with these nine digits, if a check digit exists."""
+    assert len(prefix) == 9
+    assert prefix.isdigit()
+    for digit in "0123456789":
+        candidate = prefix + digit
+        if nhs.is_valid(candidate):
+            return candidate
+    return None
+
+
+def valid_nhs_numbers() -> Iterator[str]:
+    """An endless supply of distinct valid synthetic NHS numbers."""
+    counter = 943_476_591
+    while True:
+        counter += 1
+        found = nhs_number_from(str(counter))
+        if found is not None:
+            yield found
+
+
+def upn_from(la_code: int, serial: str) -> str:
+    """A valid UPN for this LA code and 9-character remainder (check letter computed)."""
+    body = f"{la_code:03d}{serial}"
+    assert len(body) == 12
+    candidate = upn.calc_check_digit(body) + body
+    assert upn.is_valid(candidate)
+    return candidate
+
+
+def example_event() -> dict[str, Any]:
+    """The shipped example notification (missing episode started, from children's services)."""
+    document: dict[str, Any] = json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))
+    return document
+
+
+def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def make_event(**overrides: Any) -> dict[str, Any]:
+    """A valid 'missing episode started' event; mapping overrides merge into nested mappings."""
+    base: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": "test-missing-0001",
+        "source": source_for_agency(CHILDRENS),
+        "type": STARTED,
+        "time": "2026-11-28T21:40:00Z",
+        "datacontenttype": "application/json",
+        "episodeid": "MIS-TEST-0001",
+        "data": {
+            "person": {
+                "local_id": "CHILD-000123",
+                "nhs_number": VALID_NHS_NUMBER,
+                "upn": VALID_UPN,
+                "date_of_birth": "2011-05-04",
+                "sex": "F",
+            },
+            "missing_type": "missing",
+            "looked_after": True,
+            "started_on": "2026-11-28",
+            "started_at": "2026-11-28T21:15:00Z",
+            "risk_level": "high",
+            "responsible_la": "929",
+            "last_seen_location": "Synthetic Street bus station",
+        },
+    }
+    return _merge(base, overrides)
+
+
+def make_ended_event(**overrides: Any) -> dict[str, Any]:
+    """A valid 'missing episode ended' event; mapping overrides merge into nested mappings."""
+    base: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": "test-missing-0002",
+        "source": source_for_agency(CHILDRENS),
+        "type": ENDED,
+        "time": "2026-11-30T09:05:00Z",
+        "datacontenttype": "application/json",
+        "episodeid": "MIS-TEST-0001",
+        "data": {
+            "person": {
+                "local_id": "CHILD-000123",
+                "nhs_number": VALID_NHS_NUMBER,
+                "upn": VALID_UPN,
+                "date_of_birth": "2011-05-04",
+                "sex": "F",
+            },
+            "missing_type": "missing",
+            "looked_after": True,
+            "started_on": "2026-11-28",
+            "ended_on": "2026-11-30",
+            "ended_at": "2026-11-30T08:50:00Z",
+            "found_location": "Synthetic Park",
+        },
+    }
+    return _merge(base, overrides)
+
+
+def make_rule(**overrides: Any) -> dict[str, Any]:
+    """A valid protocol rule as a dict."""
+    rule: dict[str, Any] = {
+        "id": "rule-a",
+        "types": [STARTED, ENDED],
+        "publishers": [CHILDRENS],
+        "recipients": [POLICE],
+        "fields": ["data.person"],
+        "purpose": "Synthetic test purpose.",
+        "lawful_basis": ["Synthetic Act 2000 s1"],
+        "acknowledge_within": "1h",
+        "retention": "P1Y",
+    }
+    rule.update(overrides)
+    return rule
+
+
+def make_protocol_dict(*rules: Mapping[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A valid protocol document as a dict (defaults to one rule from ``make_rule``)."""
+    document: dict[str, Any] = {
+        "id": "test-protocol",
+        "title": "Synthetic test protocol",
+        "version": "0.0.1",
+        "content_hash": "0123456789abcdef" * 4,
+        "parties": [POLICE, CHILDRENS, ADULTS, EDUCATION],
+        "rules": [dict(rule) for rule in rules] if rules else [make_rule()],
+    }
+    document.update(overrides)
+    return document
+
+
+def make_protocol(*rules: Mapping[str, Any], **overrides: Any) -> Protocol:
+    """A validated :class:`Protocol` built from rule dicts."""
+    return Protocol.model_validate(make_protocol_dict(*rules, **overrides))
+
+
+def leaf_paths(node: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> set[str]:
+    """Every dotted leaf path in a JSON-like mapping (an empty mapping counts as a leaf)."""
+    leaves: set[str] = set()
+    for key, value in node.items():
+        path = (*prefix, key)
+        if isinstance(value, Mapping) and value:
+            leaves |= leaf_paths(value, path)
+        else:
+            leaves.add(".".join(path))
+    return leaves

@@ -1,0 +1,213 @@
+"""Unit tests of the HTTP edge (aiohttp test server, fake ports)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from openapi_spec_validator import validate
+
+from hub import BrokerUnavailable
+from hub.agencies import Agency, AgencyDirectory, hash_token
+from hub.api import ApiDependencies, create_app
+from hub.intake import Intake
+from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from tests.fixtures import CANARIES, canary_event, example_event
+
+CHILDRENS_TOKEN = "test-token-childrens"
+POLICE_TOKEN = "test-token-police"
+PROBLEM = "application/problem+json"
+
+
+class Outage:
+    """A readiness check that fails while ``down`` is set."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    async def __call__(self) -> None:
+        if self.down:
+            raise BrokerUnavailable("down")
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def audit() -> FakeAuditLog:
+    return FakeAuditLog()
+
+
+@pytest.fixture
+def broker_check() -> Outage:
+    return Outage()
+
+
+@pytest.fixture
+async def client(
+    publisher: FakePublisher, audit: FakeAuditLog, broker_check: Outage
+) -> AsyncIterator[TestClient]:
+    agencies = AgencyDirectory(
+        (
+            Agency(
+                id="northumberland-childrens",
+                name="CS",
+                kind="children_services",
+                token_sha256=(hash_token(CHILDRENS_TOKEN),),
+            ),
+            Agency(
+                id="northumbria-police",
+                name="Police",
+                kind="police",
+                token_sha256=(hash_token(POLICE_TOKEN),),
+            ),
+        )
+    )
+    intake = Intake(
+        publisher, audit, FixedClock(datetime(2026, 11, 29, tzinfo=UTC)), max_body_bytes=8192
+    )
+    deps = ApiDependencies(
+        intake=intake,
+        agencies=agencies,
+        readiness={"broker": broker_check, "database": audit.ping},
+        max_body_bytes=8192,
+    )
+    async with TestClient(TestServer(create_app(deps))) as test_client:
+        yield test_client
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/cloudevents+json"}
+
+
+async def test_post_returns_202_with_correlation_id(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    """An authenticated valid post is answered 202 and echoes the caller's correlation id."""
+    headers = {**_auth(CHILDRENS_TOKEN), "X-Correlation-ID": "case-42"}
+    response = await client.post("/v1/notifications", json=example_event(), headers=headers)
+    assert response.status == 202
+    assert await response.json() == {
+        "id": "demo-missing-0001",
+        "status": "accepted",
+        "correlation_id": "case-42",
+    }
+    assert response.headers["X-Correlation-ID"] == "case-42"
+    assert len(publisher.ingress) == 1
+
+
+async def test_malformed_correlation_id_is_replaced(client: TestClient) -> None:
+    """A correlation id with unsafe characters is replaced by a fresh one."""
+    headers = {**_auth(CHILDRENS_TOKEN), "X-Correlation-ID": "bad id\twith spaces"}
+    response = await client.post("/v1/notifications", json=example_event(), headers=headers)
+    assert response.status == 202
+    assert response.headers["X-Correlation-ID"] != "bad id\twith spaces"
+
+
+async def test_missing_token_is_401_problem(client: TestClient, publisher: FakePublisher) -> None:
+    """No bearer token gives a 401 problem+json with a WWW-Authenticate challenge."""
+    response = await client.post("/v1/notifications", json=example_event())
+    assert response.status == 401
+    assert response.content_type == PROBLEM
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert (await response.json())["status"] == 401
+    assert publisher.ingress == []
+
+
+async def test_invalid_post_is_422_problem_naming_fields_without_values(
+    client: TestClient, audit: FakeAuditLog
+) -> None:
+    """A bad NHS number and an unknown field are both named in one RFC 9457 problem."""
+    event = canary_event()
+    event["data"]["person"]["nhs_number"] = "1234567890"
+    event["data"]["person"]["nickname"] = "Canary Nick"
+    response = await client.post("/v1/notifications", json=event, headers=_auth(CHILDRENS_TOKEN))
+    assert response.status == 422
+    assert response.content_type == PROBLEM
+    problem = await response.json()
+    assert problem["type"] == "urn:sehub:problem:invalid-notification"
+    assert problem["correlation_id"] == response.headers["X-Correlation-ID"]
+    assert {(e["field"], e["rule"]) for e in problem["errors"]} == {
+        ("data.person.nhs_number", "value_error"),
+        ("data.person.nickname", "extra_forbidden"),
+    }
+    text = await response.text()
+    assert not any(canary in text for canary in (*CANARIES, "1234567890", "Canary Nick"))
+    assert audit.entries[-1].detail["status"] == 422
+
+
+async def test_posting_as_another_agency_is_403(client: TestClient) -> None:
+    """The police token cannot post an event sourced from children's services."""
+    response = await client.post(
+        "/v1/notifications", json=example_event(), headers=_auth(POLICE_TOKEN)
+    )
+    assert response.status == 403
+    assert (await response.json())["title"] == "Forbidden"
+
+
+async def test_oversized_post_is_413_and_audited(client: TestClient, audit: FakeAuditLog) -> None:
+    """A body over the configured limit is refused with 413, audited."""
+    response = await client.post(
+        "/v1/notifications", data=b"x" * 9000, headers=_auth(CHILDRENS_TOKEN)
+    )
+    assert response.status == 413
+    assert response.content_type == PROBLEM
+    assert audit.entries[-1].detail["status"] == 413
+
+
+async def test_not_json_is_422_naming_the_body(client: TestClient) -> None:
+    """Bytes that are not JSON give a 422 located at the body."""
+    response = await client.post(
+        "/v1/notifications", data=b"{not json", headers=_auth(CHILDRENS_TOKEN)
+    )
+    assert response.status == 422
+    assert [e["field"] for e in (await response.json())["errors"]] == ["(body)"]
+
+
+async def test_broker_outage_makes_post_503_never_202(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    """When the broker does not confirm, the post is answered 503 with Retry-After."""
+    publisher.fail = True
+    response = await client.post(
+        "/v1/notifications", json=example_event(), headers=_auth(CHILDRENS_TOKEN)
+    )
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "5"
+    assert (await response.json())["title"] == "Message broker unavailable"
+
+
+async def test_readyz_reports_each_dependency(client: TestClient, broker_check: Outage) -> None:
+    """Readiness is 200 when all checks pass and 503 naming the failing one otherwise."""
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["checks"] == {"broker": "ok", "database": "ok"}
+    broker_check.down = True
+    not_ready = await client.get("/readyz")
+    assert not_ready.status == 503
+    assert (await not_ready.json())["checks"] == {"broker": "unavailable", "database": "ok"}
+
+
+async def test_healthz_is_alive_even_when_not_ready(
+    client: TestClient, broker_check: Outage
+) -> None:
+    """Liveness does not depend on the broker."""
+    broker_check.down = True
+    response = await client.get("/healthz")
+    assert response.status == 200
+
+
+async def test_openapi_document_is_valid_openapi_31(client: TestClient) -> None:
+    """The served document validates as OpenAPI 3.1 and references the notification schema."""
+    response = await client.get("/openapi.json")
+    document = await response.json()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    body_schema = document["paths"]["/v1/notifications"]["post"]["requestBody"]
+    assert "Notification" in json.dumps(body_schema)
+    assert "MissingEpisodeStarted" in document["components"]["schemas"]

@@ -1,0 +1,520 @@
+"""The pure sharing decision: golden cases for the shipped protocol, and properties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.sharing import ALWAYS_SHARED, Decision, decide
+from protocols import Protocol, load_protocol
+from schemas import parse_notification, source_for_agency
+from tests.unit.builders import (
+    ADULTS,
+    CHILDRENS,
+    EDUCATION,
+    ENDED,
+    NOW,
+    POLICE,
+    PROTOCOL_PATH,
+    STARTED,
+    VALID_UPN,
+    leaf_paths,
+    make_ended_event,
+    make_event,
+    make_protocol,
+    make_rule,
+)
+
+PARTIES = (POLICE, CHILDRENS, ADULTS, EDUCATION)
+SUBJECT = "CASE-7781"
+
+TO_POLICE = "missing-child-to-police"
+TO_CHILDRENS = "missing-child-to-childrens-services"
+TO_EDUCATION = "missing-pupil-to-education"
+
+BASIS = {
+    TO_POLICE: (
+        "Crime and Disorder Act 1998 s115",
+        "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
+    ),
+    TO_CHILDRENS: (
+        "Children Act 1989 s47",
+        "Children Act 2004 s11",
+        "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
+    ),
+    TO_EDUCATION: (
+        "Children Act 2004 s10",
+        "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
+    ),
+}
+ACKNOWLEDGE = {
+    TO_POLICE: timedelta(hours=1),
+    TO_CHILDRENS: timedelta(hours=1),
+    TO_EDUCATION: timedelta(days=1),
+}
+PERSON_WITHHELD_FROM_SCHOOL = (
+    "data.person.date_of_birth",
+    "data.person.local_id",
+    "data.person.nhs_number",
+    "data.person.sex",
+)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Protocol:
+    """The Northumberland protocol as shipped."""
+    return load_protocol(PROTOCOL_PATH)
+
+
+def _envelope(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in event.items() if key not in {"data", "subject"}}
+
+
+def _decide(event: dict[str, Any], protocol: Protocol) -> Decision:
+    return decide(parse_notification(event), protocol, NOW)
+
+
+def _by_recipient(decision: Decision) -> dict[str, Any]:
+    views = {view.recipient: view for view in decision.views}
+    assert len(views) == len(decision.views), "a recipient was given more than one view"
+    return views
+
+
+# Each case: the event, then per recipient (rule id, kept data, withheld paths).
+Case = tuple[dict[str, Any], dict[str, tuple[str, Any, tuple[str, ...]]]]
+
+
+def _started_from_childrens() -> Case:
+    event = make_event(subject=SUBJECT)
+    return event, {
+        POLICE: (TO_POLICE, event["data"], ("subject",)),
+        EDUCATION: (
+            TO_EDUCATION,
+            {"person": {"upn": VALID_UPN}, "missing_type": "missing", "started_on": "2026-11-28"},
+            (
+                "data.last_seen_location",
+                "data.looked_after",
+                *PERSON_WITHHELD_FROM_SCHOOL,
+                "data.responsible_la",
+                "data.risk_level",
+                "data.started_at",
+                "subject",
+            ),
+        ),
+    }
+
+
+def _started_from_police() -> Case:
+    event = make_event(source=source_for_agency(POLICE), subject=SUBJECT)
+    to_childrens = {k: v for k, v in event["data"].items() if k != "last_seen_location"}
+    return event, {
+        CHILDRENS: (TO_CHILDRENS, to_childrens, ("data.last_seen_location", "subject")),
+        EDUCATION: (
+            TO_EDUCATION,
+            {"person": {"upn": VALID_UPN}, "missing_type": "missing", "started_on": "2026-11-28"},
+            (
+                "data.last_seen_location",
+                "data.looked_after",
+                *PERSON_WITHHELD_FROM_SCHOOL,
+                "data.responsible_la",
+                "data.risk_level",
+                "data.started_at",
+                "subject",
+            ),
+        ),
+    }
+
+
+def _ended_view_for_school() -> dict[str, Any]:
+    return {
+        "person": {"upn": VALID_UPN},
+        "missing_type": "missing",
+        "started_on": "2026-11-28",
+        "ended_on": "2026-11-30",
+    }
+
+
+_ENDED_WITHHELD_FROM_SCHOOL = (
+    "data.ended_at",
+    "data.found_location",
+    "data.looked_after",
+    *PERSON_WITHHELD_FROM_SCHOOL,
+    "subject",
+)
+
+
+def _ended_from_childrens() -> Case:
+    event = make_ended_event(subject=SUBJECT)
+    return event, {
+        POLICE: (TO_POLICE, event["data"], ("subject",)),
+        EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+    }
+
+
+def _ended_from_police() -> Case:
+    event = make_ended_event(source=source_for_agency(POLICE), subject=SUBJECT)
+    return event, {
+        CHILDRENS: (TO_CHILDRENS, event["data"], ("subject",)),
+        EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [_started_from_childrens, _started_from_police, _ended_from_childrens, _ended_from_police],
+    ids=[
+        "started-from-childrens",
+        "started-from-police",
+        "ended-from-childrens",
+        "ended-from-police",
+    ],
+)
+def test_shipped_protocol_golden_views(
+    shipped: Protocol,
+    case: Callable[[], Case],
+) -> None:
+    """Each shipped rule gives exactly its recipients the allow-listed fields, with a receipt."""
+    event, expected = case()
+    decision = _decide(event, shipped)
+    views = _by_recipient(decision)
+
+    assert set(views) == set(expected)
+    assert decision.refusals == ()
+    for recipient, (rule_id, data, withheld) in expected.items():
+        view = views[recipient]
+        assert view.event == {**_envelope(event), "data": data}
+        assert view.receipt.rule_id == rule_id
+        assert view.receipt.lawful_basis == BASIS[rule_id]
+        assert view.receipt.withheld == tuple(sorted(withheld))
+        assert view.receipt.acknowledge_by == NOW + ACKNOWLEDGE[rule_id]
+        assert view.receipt.protocol_version == shipped.version_tag
+        assert view.receipt.purpose
+
+
+def test_police_never_learn_from_themselves_and_education_never_learns_where(
+    shipped: Protocol,
+) -> None:
+    """The school's view never holds a location, and a publisher is never sent its own event."""
+    for event in (
+        make_event(),
+        make_ended_event(),
+        make_event(source=source_for_agency(POLICE)),
+        make_ended_event(source=source_for_agency(POLICE)),
+    ):
+        decision = _decide(event, shipped)
+        views = _by_recipient(decision)
+        assert decision.publisher not in views
+        school = views[EDUCATION].event["data"]
+        assert "last_seen_location" not in school
+        assert "found_location" not in school
+
+
+def test_decision_identifies_the_notification(shipped: Protocol) -> None:
+    """The decision carries the notification id, type, publisher and the protocol version tag."""
+    decision = _decide(make_ended_event(id="evt-42"), shipped)
+
+    assert decision.notification_id == "evt-42"
+    assert decision.notification_type == ENDED
+    assert decision.publisher == CHILDRENS
+    assert decision.protocol_version == shipped.version_tag
+
+
+@pytest.mark.parametrize("publisher", [ADULTS, EDUCATION, "durham-constabulary"])
+@pytest.mark.parametrize("builder", [make_event, make_ended_event], ids=["started", "ended"])
+def test_deny_by_default_for_a_publisher_no_rule_names(
+    shipped: Protocol, publisher: str, builder: Callable[..., dict[str, Any]]
+) -> None:
+    """A publisher no rule names gets nobody told and one refusal naming type and publisher."""
+    event = builder(source=source_for_agency(publisher))
+    decision = _decide(event, shipped)
+
+    assert decision.views == ()
+    assert len(decision.refusals) == 1
+    refusal = decision.refusals[0]
+    assert refusal.recipient is None
+    assert refusal.rule_id is None
+    assert event["type"] in refusal.reason
+    assert publisher in refusal.reason
+
+
+def test_deny_by_default_for_a_type_no_rule_names() -> None:
+    """A type no rule lists is refused even when the publisher is named by a rule."""
+    protocol = make_protocol(make_rule(types=[ENDED]))
+    decision = _decide(make_event(), protocol)
+
+    assert decision.views == ()
+    assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
+    assert STARTED in decision.refusals[0].reason
+    assert CHILDRENS in decision.refusals[0].reason
+
+
+def test_publisher_listed_as_recipient_is_refused_with_a_reason() -> None:
+    """A rule that lists the publisher among recipients records a refusal instead of a view."""
+    protocol = make_protocol(make_rule(id="rule-a", recipients=[CHILDRENS, POLICE]))
+    decision = _decide(make_event(), protocol)
+
+    assert [view.recipient for view in decision.views] == [POLICE]
+    assert len(decision.refusals) == 1
+    refusal = decision.refusals[0]
+    assert refusal.recipient == CHILDRENS
+    assert refusal.rule_id == "rule-a"
+    assert "publisher" in refusal.reason
+
+
+def test_recipient_covered_by_two_rules_is_served_once_by_the_first() -> None:
+    """The first rule in file order serves a recipient; a later rule for it is refused."""
+    protocol = make_protocol(
+        make_rule(id="rule-narrow", recipients=[POLICE], fields=["data.missing_type"]),
+        make_rule(id="rule-wide", recipients=[POLICE, ADULTS], fields=["data"]),
+    )
+    decision = _decide(make_event(), protocol)
+    views = _by_recipient(decision)
+
+    assert set(views) == {POLICE, ADULTS}
+    assert views[POLICE].receipt.rule_id == "rule-narrow"
+    assert views[POLICE].event["data"] == {"missing_type": "missing"}
+    assert views[ADULTS].receipt.rule_id == "rule-wide"
+    assert len(decision.refusals) == 1
+    refusal = decision.refusals[0]
+    assert refusal.recipient == POLICE
+    assert refusal.rule_id == "rule-wide"
+    assert "rule-narrow" in refusal.reason
+
+
+@pytest.mark.parametrize(
+    ("within", "delta"),
+    [
+        ("90m", timedelta(minutes=90)),
+        ("1h", timedelta(hours=1)),
+        ("72h", timedelta(hours=72)),
+        ("7d", timedelta(days=7)),
+    ],
+)
+def test_acknowledge_by_is_now_plus_the_rule_duration(within: str, delta: timedelta) -> None:
+    """The receipt's acknowledgement deadline is ``now`` plus the rule's duration."""
+    protocol = make_protocol(make_rule(acknowledge_within=within))
+    (view,) = _decide(make_event(), protocol).views
+
+    assert view.receipt.acknowledge_by == NOW + delta
+
+
+def test_acknowledge_by_is_none_when_the_rule_sets_no_deadline() -> None:
+    """A rule without ``acknowledge_within`` gives a receipt with no deadline."""
+    protocol = make_protocol(make_rule(acknowledge_within=None))
+    (view,) = _decide(make_event(), protocol).views
+
+    assert view.receipt.acknowledge_by is None
+
+
+def test_subject_is_withheld_unless_allow_listed() -> None:
+    """The personal ``subject`` attribute travels only when a rule lists it."""
+    event = make_event(subject=SUBJECT)
+    without = make_protocol(make_rule(fields=["data.missing_type"]))
+    with_subject = make_protocol(make_rule(fields=["data.missing_type", "subject"]))
+
+    (hidden,) = _decide(event, without).views
+    (shown,) = _decide(event, with_subject).views
+
+    assert "subject" not in hidden.event
+    assert "subject" in hidden.receipt.withheld
+    assert shown.event["subject"] == SUBJECT
+    assert "subject" not in shown.receipt.withheld
+
+
+def test_envelope_identity_always_travels() -> None:
+    """id, source, type, time, episodeid and the other envelope keys are kept under any rule."""
+    event = make_event(correlationid="corr-1", dataschema="https://example.invalid/s.json")
+    protocol = make_protocol(make_rule(fields=["data.missing_type"]))
+    (view,) = _decide(event, protocol).views
+
+    for key in ("id", "source", "type", "time", "episodeid", "correlationid", "dataschema"):
+        assert view.event[key] == event[key]
+    assert view.event["data"] == {"missing_type": "missing"}
+
+
+def test_a_path_allows_its_whole_subtree() -> None:
+    """Allow-listing ``data.person`` keeps every identifier under it and nothing beside it."""
+    event = make_event()
+    (view,) = _decide(event, make_protocol(make_rule(fields=["data.person"]))).views
+
+    assert view.event["data"] == {"person": event["data"]["person"]}
+    assert not any(path.startswith("data.person") for path in view.receipt.withheld)
+
+
+def test_an_allowed_path_absent_from_the_event_adds_nothing() -> None:
+    """An allow-listed field the event does not hold is neither kept nor invented."""
+    event = make_event()
+    del event["data"]["last_seen_location"]
+    (view,) = _decide(event, make_protocol(make_rule(fields=["data.last_seen_location"]))).views
+
+    assert "data" not in view.event
+    assert "data.missing_type" in view.receipt.withheld
+
+
+# --- properties --------------------------------------------------------------------------------
+
+_OPTIONAL_TOP = ("subject", "correlationid", "dataschema", "episodeid")
+_OPTIONAL_DATA = {
+    STARTED: ("started_at", "risk_level", "responsible_la", "last_seen_location"),
+    ENDED: ("ended_at", "found_location"),
+}
+_OPTIONAL_PERSON = ("nhs_number", "upn", "date_of_birth", "sex")
+
+
+def _full_event(kind: str, publisher: str) -> dict[str, Any]:
+    builder = make_event if kind == STARTED else make_ended_event
+    return builder(
+        source=source_for_agency(publisher),
+        subject=SUBJECT,
+        correlationid="corr-1",
+        dataschema="https://example.invalid/schema.json",
+    )
+
+
+_CANDIDATE_PATHS = sorted(
+    leaf_paths(_full_event(STARTED, CHILDRENS))
+    | leaf_paths(_full_event(ENDED, CHILDRENS))
+    | {"data", "data.person", "data.person.nhs_number.digits", "data.nowhere", "elsewhere"}
+)
+
+
+@st.composite
+def events(draw: st.DrawFn, publishers: tuple[str, ...] = PARTIES) -> dict[str, Any]:
+    """A valid event of either type with a random subset of its optional fields present."""
+    kind = draw(st.sampled_from((STARTED, ENDED)))
+    event = _full_event(kind, draw(st.sampled_from(publishers)))
+    for key in _OPTIONAL_TOP:
+        if draw(st.booleans()):
+            del event[key]
+    for key in _OPTIONAL_DATA[kind]:
+        if draw(st.booleans()):
+            del event["data"][key]
+    for key in _OPTIONAL_PERSON:
+        if draw(st.booleans()):
+            del event["data"]["person"][key]
+    return event
+
+
+def _subset(items: tuple[str, ...] | list[str]) -> st.SearchStrategy[list[str]]:
+    """A non-empty subset of ``items``, drawn as one bit mask (cheap to generate and shrink)."""
+    return st.integers(min_value=1, max_value=2 ** len(items) - 1).map(
+        lambda mask: [item for bit, item in enumerate(items) if mask >> bit & 1]
+    )
+
+
+_PARTY_SUBSETS = _subset(PARTIES)
+_FIELD_SUBSETS = _subset(_CANDIDATE_PATHS)
+
+
+@st.composite
+def protocols(draw: st.DrawFn, types: tuple[str, ...] = (STARTED, ENDED)) -> Protocol:
+    """A protocol of 1-5 rules over the real parties, types and field paths."""
+    count = draw(st.integers(min_value=1, max_value=5))
+    type_subsets = _subset(types)
+    rules = [
+        make_rule(
+            id=f"rule-{index}",
+            types=draw(type_subsets),
+            publishers=draw(_PARTY_SUBSETS),
+            recipients=draw(_PARTY_SUBSETS),
+            fields=draw(_FIELD_SUBSETS),
+            acknowledge_within=draw(st.sampled_from([None, "30m", "2h", "3d"])),
+        )
+        for index in range(count)
+    ]
+    return make_protocol(*rules)
+
+
+def _value_at(node: Mapping[str, Any], path: str) -> Any:
+    current: Any = node
+    for part in path.split("."):
+        current = current[part]
+    return current
+
+
+def _allowed(leaf: str, fields: tuple[str, ...]) -> bool:
+    if "." not in leaf and leaf in ALWAYS_SHARED:
+        return True
+    return any(leaf == path or leaf.startswith(path + ".") for path in fields)
+
+
+@settings(max_examples=150, deadline=None)
+@given(protocol=protocols(), event=events())
+def test_views_hold_only_allowed_leaves_and_account_for_every_leaf(
+    protocol: Protocol, event: dict[str, Any]
+) -> None:
+    """No view holds a leaf outside its rule's allow-list; kept and withheld cover the input."""
+    rules = {rule.id: rule for rule in protocol.rules}
+    input_leaves = leaf_paths(event)
+    for view in _decide(event, protocol).views:
+        fields = rules[view.receipt.rule_id].fields
+        kept = leaf_paths(view.event)
+        withheld = set(view.receipt.withheld)
+        for leaf in kept:
+            assert _allowed(leaf, fields), leaf
+            assert _value_at(view.event, leaf) == _value_at(event, leaf)
+        assert not any(_allowed(leaf, fields) for leaf in withheld)
+        assert kept | withheld == input_leaves
+        assert not kept & withheld
+        assert len(withheld) == len(view.receipt.withheld)
+
+
+@settings(max_examples=100, deadline=None)
+@given(protocol=protocols(), event=events(publishers=("durham-constabulary", "elsewhere-council")))
+def test_unknown_publishers_are_never_shared(protocol: Protocol, event: dict[str, Any]) -> None:
+    """An event from an agency no rule names as publisher is shared with nobody."""
+    decision = _decide(event, protocol)
+
+    assert decision.views == ()
+    assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), event=events())
+def test_types_no_rule_lists_are_never_shared(data: st.DataObject, event: dict[str, Any]) -> None:
+    """An event whose type no rule lists is shared with nobody, whoever published it."""
+    other = ENDED if event["type"] == STARTED else STARTED
+    protocol = data.draw(protocols(types=(other, "uk.sehub.placement.started.v1")))
+    decision = _decide(event, protocol)
+
+    assert decision.views == ()
+    assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(protocol=protocols(), event=events(), data=st.data())
+def test_removing_a_rule_never_adds_a_recipient(
+    protocol: Protocol, event: dict[str, Any], data: st.DataObject
+) -> None:
+    """Dropping any one rule from a protocol can only shrink the set of recipients told."""
+    index = data.draw(st.integers(min_value=0, max_value=len(protocol.rules) - 1))
+    fewer = protocol.model_copy(
+        update={"rules": protocol.rules[:index] + protocol.rules[index + 1 :]}
+    )
+    before = {view.recipient for view in _decide(event, protocol).views}
+    after = {view.recipient for view in _decide(event, fewer).views}
+
+    assert after <= before
+
+
+@settings(max_examples=100, deadline=None)
+@given(protocol=protocols(), event=events())
+def test_every_recipient_is_told_at_most_once_and_never_the_publisher(
+    protocol: Protocol, event: dict[str, Any]
+) -> None:
+    """Views name distinct recipients, none of them the publisher, each served by a named rule."""
+    decision = _decide(event, protocol)
+    recipients = [view.recipient for view in decision.views]
+
+    assert len(recipients) == len(set(recipients))
+    assert decision.publisher not in recipients
+    for view in decision.views:
+        rule = next(rule for rule in protocol.rules if rule.id == view.receipt.rule_id)
+        assert view.recipient in rule.recipients
+        assert decision.publisher in rule.publishers
+        assert decision.notification_type in rule.types

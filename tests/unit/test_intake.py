@@ -1,0 +1,116 @@
+"""Unit tests of the intake use case with fake ports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from hub import BrokerUnavailable, Forbidden, InvalidNotification, PayloadTooLarge
+from hub._exceptions import UnsupportedMediaType
+from hub.agencies import Agency
+from hub.audit import AuditAction
+from hub.intake import Intake
+from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from tests.fixtures import CANARIES, canary_event, example_event
+
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+CHILDRENS = Agency(id="northumberland-childrens", name="Children's services", kind="cs")
+POLICE = Agency(id="northumbria-police", name="Police", kind="police")
+JSON = "application/cloudevents+json"
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def audit() -> FakeAuditLog:
+    return FakeAuditLog()
+
+
+@pytest.fixture
+def intake(publisher: FakePublisher, audit: FakeAuditLog) -> Intake:
+    return Intake(publisher, audit, FixedClock(NOW), max_body_bytes=4096)
+
+
+async def test_valid_notification_is_published_then_audited(
+    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """A valid post is published to ingress once and its acceptance audited with ids only."""
+    body = json.dumps(example_event()).encode()
+    notification = await intake.accept(CHILDRENS, body, "corr-1", content_type=JSON)
+    assert notification.id == "demo-missing-0001"
+    assert [m.message_id for m in publisher.ingress] == ["demo-missing-0001"]
+    assert publisher.ingress[0].correlation_id == "corr-1"
+    assert publisher.ingress[0].headers == {"sehub-publisher": CHILDRENS.id}
+    (entry,) = audit.entries
+    assert entry.action is AuditAction.NOTIFICATION_ACCEPTED
+    assert (entry.actor, entry.notification_id, entry.recorded_at) == (
+        CHILDRENS.id,
+        notification.id,
+        NOW,
+    )
+
+
+async def test_invalid_notification_names_every_field_and_is_audited(
+    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """Two bad fields give one 422 naming both, audited, and nothing is published."""
+    event = canary_event()
+    event["data"]["person"]["nhs_number"] = "9434765918"
+    event["data"]["unexpected"] = "x"
+    with pytest.raises(InvalidNotification) as raised:
+        await intake.accept(CHILDRENS, json.dumps(event).encode(), "corr-2", content_type=JSON)
+    fields = {(p.field, p.rule) for p in raised.value.problems}
+    assert fields == {
+        ("data.person.nhs_number", "value_error"),
+        ("data.unexpected", "extra_forbidden"),
+    }
+    assert publisher.ingress == []
+    (entry,) = audit.entries
+    assert entry.action is AuditAction.NOTIFICATION_REJECTED
+    assert entry.detail["status"] == 422
+    assert {p["field"] for p in entry.detail["problems"]} == {f for f, _ in fields}
+    assert not any(canary in json.dumps(entry.detail) for canary in CANARIES)
+
+
+async def test_posting_as_another_agency_is_forbidden(
+    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """Police cannot post an event whose source is children's services."""
+    body = json.dumps(example_event()).encode()
+    with pytest.raises(Forbidden):
+        await intake.accept(POLICE, body, "corr-3", content_type=JSON)
+    assert publisher.ingress == []
+    assert [e.action for e in audit.entries] == [AuditAction.NOTIFICATION_REJECTED]
+    assert audit.entries[0].actor == POLICE.id
+
+
+async def test_oversized_body_is_refused_before_parsing(
+    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """A body over the limit is refused as too large and audited."""
+    with pytest.raises(PayloadTooLarge):
+        await intake.accept(CHILDRENS, b"{" + b" " * 5000 + b"}", "c", content_type=JSON)
+    assert publisher.ingress == []
+    assert audit.entries[0].detail["status"] == 413
+
+
+async def test_non_json_media_type_is_refused(intake: Intake, audit: FakeAuditLog) -> None:
+    """A text/plain post is refused with 415 and audited."""
+    with pytest.raises(UnsupportedMediaType):
+        await intake.accept(CHILDRENS, b"{}", "c", content_type="text/plain")
+    assert audit.entries[0].detail["status"] == 415
+
+
+async def test_broker_outage_means_no_acceptance(
+    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """If the broker does not confirm, the post fails and no acceptance is audited."""
+    publisher.fail = True
+    with pytest.raises(BrokerUnavailable):
+        await intake.accept(CHILDRENS, json.dumps(example_event()).encode(), "c", content_type=JSON)
+    assert not any(e.action is AuditAction.NOTIFICATION_ACCEPTED for e in audit.entries)
