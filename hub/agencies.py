@@ -65,6 +65,8 @@ class AgencyDirectory(Mapping[str, Agency]):
         if len(self._by_id) != len(agencies):
             raise ConfigurationError("agency ids must be unique")
         self._by_hash = {digest: agency for agency in agencies for digest in agency.token_sha256}
+        if len(self._by_hash) != sum(len(agency.token_sha256) for agency in agencies):
+            raise ConfigurationError("a token hash may belong to one agency only, once")
 
     @classmethod
     def load(cls, path: Path) -> AgencyDirectory:
