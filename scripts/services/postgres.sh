@@ -33,7 +33,7 @@ die() {
 # Newest installed server version, e.g. /usr/lib/postgresql/15/bin.
 find_bindir() {
     local dir
-    dir=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/pg_ctl' 2>/dev/null |
+    dir=$( (find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/pg_ctl' 2>/dev/null || true) |
         sort -V | tail -n 1)
     [ -n "$dir" ] || return 1
     dirname "$dir"
@@ -52,6 +52,16 @@ ensure_installed() {
     # Without a policy-rc.d the package starts its own 'main' cluster; we do not use it.
     invoke-rc.d postgresql stop >/dev/null 2>&1 || true
     BIN=$(find_bindir) || die "postgresql installed but no server binaries under /usr/lib/postgresql"
+}
+
+# An existing cluster must be run by the major version that created it.
+use_cluster_version() {
+    local ver
+    [ -s "$DATA_DIR/PG_VERSION" ] || return 0
+    ver=$(cat "$DATA_DIR/PG_VERSION")
+    [ -x "/usr/lib/postgresql/$ver/bin/pg_ctl" ] ||
+        die "$DATA_DIR is a PostgreSQL $ver cluster but that server is not installed (apt-get install postgresql-$ver, or remove the directory)"
+    BIN=/usr/lib/postgresql/$ver/bin
 }
 
 # initdb and postgres refuse to run as root.
@@ -186,6 +196,7 @@ cmd_start() {
     LOG_FILE=$PG_DIR/postgres.log
     exec 9>"$PG_DIR/.lock"
     flock 9
+    use_cluster_version
     if cluster_running; then
         state="already running"
     else
@@ -224,6 +235,7 @@ cmd_stop() {
         exec 9>"$PG_DIR/.lock"
         flock 9
     fi
+    use_cluster_version
     if cluster_running; then
         as_postgres "$BIN/pg_ctl" -D "$DATA_DIR" -m fast -w -t 60 stop >/dev/null
         echo "postgres stopped"

@@ -4,12 +4,12 @@
 #
 # Environment:
 #   HUB_SERVICES_DIR         state root (default: <repo>/var/services)
-#   HUB_AMQP_PORT            AMQP port (default: 5672)
+#   HUB_AMQP_PORT            AMQP port (default: 5672); distribution uses PORT+20000
 #   HUB_AMQP_MGMT_PORT       management HTTP port (default: 15672)
 #   HUB_RABBITMQ_NODENAME    Erlang node name (default: hub@localhost, or
 #                            hub-PORT@localhost when HUB_AMQP_PORT is not 5672)
 #   HUB_RABBITMQ_MANAGEMENT  0 to disable the management plugin (default: 1;
-#                            it adds well under a second to a start)
+#                            it adds under a second to start, ~5 s to stop)
 set -euo pipefail
 umask 022
 
@@ -22,17 +22,18 @@ case $SERVICES_DIR in
     *) SERVICES_DIR=$PWD/$SERVICES_DIR ;;
 esac
 STATE_DIR=$SERVICES_DIR/rabbitmq
+PID_FILE=$STATE_DIR/rabbitmq.pid
 AMQP_PORT=${HUB_AMQP_PORT:-5672}
+DIST_PORT=$((AMQP_PORT + 20000))
 MGMT_PORT=${HUB_AMQP_MGMT_PORT:-15672}
 MANAGEMENT=${HUB_RABBITMQ_MANAGEMENT:-1}
-# One node name per AMQP port, so a second checkout on other ports does not
-# collide in epmd with (or ping) the first one.
+# One node name per AMQP port, so a second checkout on other ports neither
+# collides with nor answers for the first one in epmd.
 if [ "$AMQP_PORT" = 5672 ]; then
     NODE_NAME=${HUB_RABBITMQ_NODENAME:-hub@localhost}
 else
     NODE_NAME=${HUB_RABBITMQ_NODENAME:-hub-$AMQP_PORT@localhost}
 fi
-PID_FILE=$STATE_DIR/rabbitmq.pid
 PATH=$PATH:/usr/sbin:/sbin
 
 die() {
@@ -42,8 +43,8 @@ die() {
 
 # Single source of truth for the environment of rabbitmq-server and of the CLI
 # tools. The Debian wrappers switch to the rabbitmq user but keep RABBITMQ_* and
-# ERL_* variables, and set HOME=/var/lib/rabbitmq, so server and CLI share the
-# cookie in /var/lib/rabbitmq/.erlang.cookie.
+# ERL_* variables, and set HOME=/var/lib/rabbitmq, so server and CLI (even when
+# called as root) share the cookie /var/lib/rabbitmq/.erlang.cookie.
 rmq_env() {
     export RABBITMQ_NODENAME=$NODE_NAME
     export RABBITMQ_CONFIG_FILE=$STATE_DIR/rabbitmq.conf
@@ -51,6 +52,9 @@ rmq_env() {
     export RABBITMQ_LOG_BASE=$STATE_DIR/log
     export RABBITMQ_PID_FILE=$PID_FILE
     export RABBITMQ_ENABLED_PLUGINS_FILE=$STATE_DIR/enabled_plugins
+    # Otherwise derived from RABBITMQ_NODE_PORT (not from the config file), i.e.
+    # 25672 for every node whatever its AMQP port.
+    export RABBITMQ_DIST_PORT=$DIST_PORT
     export ERL_EPMD_ADDRESS=127.0.0.1
     export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
     # The CLI tools are Erlang nodes too; keep their distribution port on loopback.
@@ -70,9 +74,10 @@ ensure_installed() {
     invoke-rc.d rabbitmq-server stop >/dev/null 2>&1 || true
 }
 
-# Fails with a clear message if $1 (a user) cannot reach directory $2.
+# Fails with a clear message if user $1 cannot reach and write directory $2.
+# Directories outside the project are reported, never chmod-ed.
 check_reachable() {
-    local user=$1 dir=$2 prefix=""
+    local user=$1 dir=$2 prefix="" part
     local -a parts
     # shellcheck disable=SC2016 # $1 is expanded by the inner shell
     su "$user" -s /bin/sh -c 'test -x "$1" && test -w "$1"' -- sh "$dir" && return 0
@@ -96,28 +101,57 @@ node_answers() {
     registered_in_epmd && rabbitmq-diagnostics -q ping >/dev/null 2>&1
 }
 
-# Prints the pid from the pid file if it is a live beam.smp of this node.
-pid_from_file() {
-    local pid
-    [ -r "$PID_FILE" ] || return 1
-    pid=$(tr -dc '0-9' <"$PID_FILE")
-    [ -n "$pid" ] || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = beam.smp ] || return 1
-    # A killed VM can linger as a zombie until init reaps it.
-    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
-    # Guard against pid reuse: the process must carry our pid file path.
-    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "RABBITMQ_PID_FILE=$PID_FILE" || return 1
-    echo "$pid"
+# True if $1 is a live (not zombie) beam.smp started with our environment.
+is_our_beam() {
+    local pid=$1 comm state
+    read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
+    [ "$comm" = beam.smp ] || return 1
+    # A killed VM lingers as a zombie until init reaps it.
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+    [ "$state" != Z ] || return 1
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "RABBITMQ_PID_FILE=$PID_FILE"
+}
+
+# Prints the OS pid of our node's VM: from the pid file, else by scanning /proc
+# (the pid file is written only some way into boot).
+node_pid() {
+    local pid p
+    if [ -r "$PID_FILE" ]; then
+        pid=$(tr -dc '0-9' <"$PID_FILE")
+        if [ -n "$pid" ] && is_our_beam "$pid"; then
+            echo "$pid"
+            return 0
+        fi
+    fi
+    for p in /proc/[0-9]*; do
+        pid=${p#/proc/}
+        if is_our_beam "$pid"; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
 }
 
 port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+check_ports_free() {
+    local port
+    for port in "$AMQP_PORT" "$DIST_PORT"; do
+        ! port_in_use "$port" ||
+            die "127.0.0.1:$port is already in use (AMQP $AMQP_PORT, distribution $DIST_PORT); set HUB_AMQP_PORT"
+    done
+    if [ "$MANAGEMENT" = 1 ] && port_in_use "$MGMT_PORT"; then
+        die "127.0.0.1:$MGMT_PORT is already in use; set HUB_AMQP_MGMT_PORT or HUB_RABBITMQ_MANAGEMENT=0"
+    fi
+}
+
 prepare_state_dir() {
     mkdir -p "$STATE_DIR/mnesia" "$STATE_DIR/log"
     {
-        echo "# Generated by scripts/services/rabbitmq.sh; edits are overwritten."
+        echo "# Generated by scripts/services/rabbitmq.sh on every start; edits are overwritten."
         echo "listeners.tcp.1 = 127.0.0.1:$AMQP_PORT"
         if [ "$MANAGEMENT" = 1 ]; then
             # Only valid when the plugin is enabled (unknown keys abort boot).
@@ -125,7 +159,7 @@ prepare_state_dir() {
             echo "management.tcp.port = $MGMT_PORT"
         fi
     } >"$STATE_DIR/rabbitmq.conf"
-    # Same content as 'rabbitmq-plugins enable --offline', without a 2 s CLI boot.
+    # What 'rabbitmq-plugins enable --offline' would write, without its 2-3 s VM boot.
     if [ "$MANAGEMENT" = 1 ]; then
         echo "[rabbitmq_management]." >"$STATE_DIR/enabled_plugins"
     else
@@ -135,26 +169,30 @@ prepare_state_dir() {
     check_reachable rabbitmq "$STATE_DIR"
 }
 
+# Only logs written by this start (rabbitmq.conf is rewritten just before it).
+# Errors from before logging is set up (e.g. a bad config) go nowhere with -detached.
 show_log_tail() {
     local f
     for f in "$STATE_DIR"/log/*.log; do
-        [ -f "$f" ] || continue
+        if [ ! -s "$f" ] || [ ! "$f" -nt "$STATE_DIR/rabbitmq.conf" ]; then
+            continue
+        fi
         echo "--- tail of $f" >&2
         tail -n 30 "$f" >&2
     done
 }
 
 wait_until_up() {
-    local deadline=$((SECONDS + 60))
+    local start=$SECONDS
     until rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
+        if [ $((SECONDS - start)) -ge 60 ]; then
             show_log_tail
             die "node $NODE_NAME did not answer ping within 60 s"
         fi
-        # The pid file appears early in boot; if it is there but the VM is gone, stop waiting.
-        if [ -s "$PID_FILE" ] && ! pid_from_file >/dev/null; then
+        # Give the detached VM a moment to appear before deciding it died.
+        if [ $((SECONDS - start)) -ge 5 ] && ! node_pid >/dev/null; then
             show_log_tail
-            die "node $NODE_NAME exited during boot"
+            die "node $NODE_NAME exited during boot; see $STATE_DIR/log, or run rabbitmq-server in the foreground with the same environment"
         fi
         sleep 1
     done
@@ -171,14 +209,12 @@ cmd_start() {
         echo "rabbitmq already running on 127.0.0.1:$AMQP_PORT"
         return 0
     fi
-    if pid_from_file >/dev/null; then
+    if node_pid >/dev/null; then
         echo "rabbitmq: node process exists but does not answer yet; waiting" >&2
     else
-        if port_in_use "$AMQP_PORT"; then
-            die "127.0.0.1:$AMQP_PORT is already in use by another process (set HUB_AMQP_PORT)"
-        fi
+        check_ports_free
         prepare_state_dir
-        # A pid file left by kill -9 is harmless but confusing; the node rewrites it.
+        # A pid file left by kill -9 is harmless (the node rewrites it) but misleading.
         rm -f "$PID_FILE"
         # 9>&- keeps the detached VM from inheriting (and holding) our lock.
         rabbitmq-server -detached 9>&-
@@ -205,18 +241,18 @@ cmd_stop() {
         exec 9>"$STATE_DIR/.lock"
         flock 9
     fi
-    # shutdown waits until the VM has exited.
+    # shutdown returns once the VM has exited.
     if registered_in_epmd && rabbitmqctl -q shutdown >/dev/null 2>&1; then
         echo "rabbitmq stopped"
-    elif pid=$(pid_from_file); then
+    elif pid=$(node_pid); then
         # Running but not answering (still booting or wedged).
         kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < 30; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
+            is_our_beam "$pid" || break
             sleep 1
         done
         kill -KILL "$pid" 2>/dev/null || true
-        echo "rabbitmq stopped (pid $pid, not answering)"
+        echo "rabbitmq stopped (pid $pid did not answer)"
     else
         echo "rabbitmq not running"
     fi
@@ -237,7 +273,7 @@ cmd_status() {
 cmd_pid() {
     local pid
     rmq_env
-    if pid=$(pid_from_file); then
+    if pid=$(node_pid); then
         echo "$pid"
         return 0
     fi

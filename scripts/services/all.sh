@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Start or stop every project-local service (PostgreSQL and RabbitMQ).
+# Usage: scripts/services/all.sh {start|stop}
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+
+case ${1:-} in
+    start)
+        "$SCRIPT_DIR/postgres.sh" start
+        "$SCRIPT_DIR/rabbitmq.sh" start
+        ;;
+    stop)
+        # Stop both even if the first one fails; report failure at the end.
+        rc=0
+        "$SCRIPT_DIR/rabbitmq.sh" stop || rc=1
+        "$SCRIPT_DIR/postgres.sh" stop || rc=1
+        exit "$rc"
+        ;;
+    *)
+        echo "usage: $0 {start|stop}" >&2
+        exit 2
+        ;;
+esac
