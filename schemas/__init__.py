@@ -11,31 +11,85 @@ from schemas._catalogue import (
     notification_adapter,
     parse_notification,
 )
+from schemas._codes import (
+    NON_ENGLISH_LOCATIONS,
+    ExploitationMarkers,
+    LaCode,
+    PlacementLa,
+    RiskLevel,
+)
+from schemas._concern import ConcernGrading, ConcernRaised, ConcernRaisedData, ConcernSubject
+from schemas._education import (
+    FULL_TIME_HOURS,
+    EducationConcernRaised,
+    EducationConcernRaisedData,
+    EducationConcernType,
+)
 from schemas._envelope import (
     AGENCY_SOURCE_PREFIX,
+    ID_PATTERN,
     Envelope,
     agency_id_from_source,
     source_for_agency,
 )
 from schemas._missing import (
     RETURN_INTERVIEW_DUE_AFTER,
+    MissingEndReason,
     MissingEpisodeEnded,
     MissingEpisodeEndedData,
     MissingEpisodeStarted,
     MissingEpisodeStartedData,
     MissingType,
     PoliceRiskLevel,
+    return_interview_due,
 )
-from schemas._person import NhsNumber, PersonRef, Sex, Upn
+from schemas._person import NhsNumber, PersonRef, Sex, Upn, UpnUnknown
+from schemas._placement import (
+    PLACEMENT_TYPES,
+    PlacementEnded,
+    PlacementEndedData,
+    PlacementStarted,
+    PlacementStartedData,
+    is_out_of_area,
+)
+from schemas._return_interview import (
+    ContactAttempt,
+    ReturnInterviewOutcome,
+    ReturnInterviewRecorded,
+    ReturnInterviewRecordedData,
+)
+from schemas._risk import (
+    CHECKLIST_LEVELS,
+    RmgStatus,
+    SeRiskAssessed,
+    SeRiskAssessedData,
+    level_for_checklist_score,
+)
 
 __all__ = [
     "AGENCY_SOURCE_PREFIX",
     "CATALOGUE",
+    "CHECKLIST_LEVELS",
+    "FULL_TIME_HOURS",
+    "ID_PATTERN",
+    "NON_ENGLISH_LOCATIONS",
     "PERSONAL",
     "PERSONAL_FIELD_NAMES",
+    "PLACEMENT_TYPES",
     "RETURN_INTERVIEW_DUE_AFTER",
     "CanonicalModel",
+    "ConcernGrading",
+    "ConcernRaised",
+    "ConcernRaisedData",
+    "ConcernSubject",
+    "ContactAttempt",
+    "EducationConcernRaised",
+    "EducationConcernRaisedData",
+    "EducationConcernType",
     "Envelope",
+    "ExploitationMarkers",
+    "LaCode",
+    "MissingEndReason",
     "MissingEpisodeEnded",
     "MissingEpisodeEndedData",
     "MissingEpisodeStarted",
@@ -44,13 +98,29 @@ __all__ = [
     "NhsNumber",
     "Notification",
     "PersonRef",
+    "PlacementEnded",
+    "PlacementEndedData",
+    "PlacementLa",
+    "PlacementStarted",
+    "PlacementStartedData",
     "PoliceRiskLevel",
+    "ReturnInterviewOutcome",
+    "ReturnInterviewRecorded",
+    "ReturnInterviewRecordedData",
+    "RiskLevel",
+    "RmgStatus",
+    "SeRiskAssessed",
+    "SeRiskAssessedData",
     "Sex",
     "Upn",
+    "UpnUnknown",
     "agency_id_from_source",
+    "is_out_of_area",
+    "level_for_checklist_score",
     "notification_adapter",
     "parse_notification",
     "personal",
     "personal_field_names",
+    "return_interview_due",
     "source_for_agency",
 ]

@@ -12,8 +12,13 @@ from typing import Annotated, Any, get_args
 from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas._base import personal_field_names
+from schemas._concern import ConcernRaised
+from schemas._education import EducationConcernRaised
 from schemas._envelope import Envelope
 from schemas._missing import MissingEpisodeEnded, MissingEpisodeStarted
+from schemas._placement import PlacementEnded, PlacementStarted
+from schemas._return_interview import ReturnInterviewRecorded
+from schemas._risk import SeRiskAssessed
 
 __all__ = [
     "CATALOGUE",
@@ -23,9 +28,28 @@ __all__ = [
     "parse_notification",
 ]
 
-Notification = Annotated[MissingEpisodeStarted | MissingEpisodeEnded, Field(discriminator="type")]
+Notification = Annotated[
+    MissingEpisodeStarted
+    | MissingEpisodeEnded
+    | ReturnInterviewRecorded
+    | PlacementStarted
+    | PlacementEnded
+    | ConcernRaised
+    | SeRiskAssessed
+    | EducationConcernRaised,
+    Field(discriminator="type"),
+]
 
-_MODELS: tuple[type[Envelope], ...] = (MissingEpisodeStarted, MissingEpisodeEnded)
+_MODELS: tuple[type[Envelope], ...] = (
+    MissingEpisodeStarted,
+    MissingEpisodeEnded,
+    ReturnInterviewRecorded,
+    PlacementStarted,
+    PlacementEnded,
+    ConcernRaised,
+    SeRiskAssessed,
+    EducationConcernRaised,
+)
 
 
 def _type_of(model: type[Envelope]) -> str:
@@ -37,8 +61,7 @@ def _type_of(model: type[Envelope]) -> str:
 
 CATALOGUE: Mapping[str, type[Envelope]] = {_type_of(model): model for model in _MODELS}
 
-# mypy reads an Annotated union used as a value as a bare UnionType; pydantic accepts it.
-notification_adapter: TypeAdapter[Notification] = TypeAdapter(Notification)  # type: ignore[arg-type]
+notification_adapter: TypeAdapter[Notification] = TypeAdapter(Notification)
 
 
 def _all_personal_names(models: tuple[type[BaseModel], ...]) -> frozenset[str]:

@@ -22,7 +22,13 @@ from pydantic import AwareDatetime, Field
 
 from schemas._base import CanonicalModel, personal
 
-__all__ = ["AGENCY_SOURCE_PREFIX", "Envelope", "agency_id_from_source", "source_for_agency"]
+__all__ = [
+    "AGENCY_SOURCE_PREFIX",
+    "ID_PATTERN",
+    "Envelope",
+    "agency_id_from_source",
+    "source_for_agency",
+]
 
 AGENCY_SOURCE_PREFIX = "urn:sehub:agency:"
 AGENCY_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"

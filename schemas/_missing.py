@@ -2,32 +2,48 @@
 
 SSDA903 distinguishes ``M`` (missing: whereabouts unknown) from ``A`` (away from placement
 without authorisation: whereabouts known but not where expected). The police grade risk with the
-College of Policing levels. A return interview falls due 72 hours after an episode ends.
+College of Policing levels. A return interview falls due 72 hours after an episode ends; where
+only the date is known, the 72 hours run from the start of that day in England.
+
+An SSDA903 missing episode stays open until the child's 18th birthday; an episode that closes
+because the child turned 18 while still missing ends with ``end_reason = turned_18_still_missing``
+(903 ``REC`` E8) and no return interview falls due.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from schemas._base import CanonicalModel, personal
+from schemas._codes import LaCode
 from schemas._envelope import Envelope
 from schemas._person import PersonRef
 
 __all__ = [
     "RETURN_INTERVIEW_DUE_AFTER",
+    "MissingEndReason",
     "MissingEpisodeEnded",
     "MissingEpisodeEndedData",
     "MissingEpisodeStarted",
     "MissingEpisodeStartedData",
     "MissingType",
     "PoliceRiskLevel",
+    "return_interview_due",
 ]
 
 RETURN_INTERVIEW_DUE_AFTER = timedelta(hours=72)
+ENGLAND = ZoneInfo("Europe/London")
+
+
+def return_interview_due(ended_on: date, ended_at: datetime | None) -> datetime:
+    """72 hours after the episode ended (from the start of the day if no time is recorded)."""
+    ended = ended_at if ended_at is not None else datetime.combine(ended_on, time(), ENGLAND)
+    return ended + RETURN_INTERVIEW_DUE_AFTER
 
 
 class MissingType(StrEnum):
@@ -46,6 +62,14 @@ class PoliceRiskLevel(StrEnum):
     HIGH = "high"
 
 
+class MissingEndReason(StrEnum):
+    """Why the episode ended."""
+
+    FOUND = "found"
+    RETURNED = "returned"
+    TURNED_18_STILL_MISSING = "turned_18_still_missing"
+
+
 class MissingEpisodeStartedData(CanonicalModel):
     """A child or adult has gone missing, or is away without authorisation."""
 
@@ -57,14 +81,15 @@ class MissingEpisodeStartedData(CanonicalModel):
         default=None, description="Time of day, where the source records it (police do)."
     )
     risk_level: PoliceRiskLevel | None = None
-    responsible_la: str | None = Field(
-        default=None, pattern=r"^[0-9]{3}$", description="Responsible local authority (LA code)."
+    responsible_la: LaCode | None = Field(
+        default=None, description="The LA responsible for a looked-after child."
     )
+    police_reference: str | None = Field(default=None, max_length=64)
     last_seen_location: str | None = personal(default=None, max_length=200)
 
 
 class MissingEpisodeEndedData(CanonicalModel):
-    """A missing or away episode has ended: the person was found or returned."""
+    """A missing or away episode has ended."""
 
     person: PersonRef
     missing_type: MissingType
@@ -72,19 +97,25 @@ class MissingEpisodeEndedData(CanonicalModel):
     started_on: date
     ended_on: date = Field(description="SSDA903 MIS_END: date found or returned.")
     ended_at: AwareDatetime | None = None
+    end_reason: MissingEndReason = MissingEndReason.RETURNED
+    responsible_la: LaCode | None = None
+    police_reference: str | None = Field(default=None, max_length=64)
+    return_interview_due: AwareDatetime | None = Field(
+        default=None,
+        description="72 hours after the end; absent only when the child turned 18 still missing.",
+    )
     found_location: str | None = personal(default=None, max_length=200)
 
     @model_validator(mode="after")
-    def _ends_after_start(self) -> MissingEpisodeEndedData:
+    def _consistent(self) -> MissingEpisodeEndedData:
         if self.ended_on < self.started_on:
             raise ValueError("ended_on is before started_on (SSDA903 rule 567)")
+        if self.end_reason is MissingEndReason.TURNED_18_STILL_MISSING:
+            if self.return_interview_due is not None:
+                raise ValueError("no return interview is due when the child turned 18 missing")
+        elif self.return_interview_due != return_interview_due(self.ended_on, self.ended_at):
+            raise ValueError("return_interview_due must be 72 hours after the episode ended")
         return self
-
-    def return_interview_due(self) -> date | datetime:
-        """When the return interview falls due: 72 hours after the episode ends."""
-        if self.ended_at is not None:
-            return self.ended_at + RETURN_INTERVIEW_DUE_AFTER
-        return self.ended_on + RETURN_INTERVIEW_DUE_AFTER
 
 
 class MissingEpisodeStarted(Envelope):

@@ -10,13 +10,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.gb import nhs, upn
 
 from schemas._base import CanonicalModel, personal
 
-__all__ = ["NhsNumber", "PersonRef", "Sex", "Upn"]
+__all__ = ["NhsNumber", "PersonRef", "Sex", "Upn", "UpnUnknown"]
 
 
 def _check_nhs_number(value: str) -> str:
@@ -37,6 +37,18 @@ NhsNumber = Annotated[str, AfterValidator(_check_nhs_number)]
 Upn = Annotated[str, AfterValidator(_check_upn)]
 
 
+class UpnUnknown(StrEnum):
+    """Reasons a child has no UPN, as coded in SSDA903 and the CIN census."""
+
+    UN1 = "UN1"
+    UN2 = "UN2"
+    UN3 = "UN3"
+    UN4 = "UN4"
+    UN5 = "UN5"
+    UN6 = "UN6"
+    UN7 = "UN7"
+
+
 class Sex(StrEnum):
     """Sex as coded from 2024/25 in SSDA903 and the CIN census (M/F/U)."""
 
@@ -53,5 +65,14 @@ class PersonRef(CanonicalModel):
     )
     nhs_number: NhsNumber | None = personal(default=None, description="NHS number, 10 digits.")
     upn: Upn | None = personal(default=None, description="Unique Pupil Number, 13 characters.")
+    upn_unknown: UpnUnknown | None = Field(
+        default=None, description="Why there is no UPN (SSDA903 UN1-UN5, CIN census UN1-UN7)."
+    )
     date_of_birth: date | None = personal(default=None)
     sex: Sex | None = Field(default=None)
+
+    @model_validator(mode="after")
+    def _upn_or_reason(self) -> PersonRef:
+        if self.upn is not None and self.upn_unknown is not None:
+            raise ValueError("give either upn or upn_unknown, not both")
+        return self

@@ -135,6 +135,8 @@ def make_ended_event(**overrides: Any) -> dict[str, Any]:
             "started_on": "2026-11-28",
             "ended_on": "2026-11-30",
             "ended_at": "2026-11-30T08:50:00Z",
+            "end_reason": "returned",
+            "return_interview_due": "2026-12-03T08:50:00Z",
             "found_location": "Synthetic Park",
         },
     }

@@ -140,10 +140,12 @@ def _ended_view_for_school() -> dict[str, Any]:
 
 
 _ENDED_WITHHELD_FROM_SCHOOL = (
+    "data.end_reason",
     "data.ended_at",
     "data.found_location",
     "data.looked_after",
     *PERSON_WITHHELD_FROM_SCHOOL,
+    "data.return_interview_due",
     "subject",
 )
 
@@ -361,7 +363,7 @@ def test_an_allowed_path_absent_from_the_event_adds_nothing() -> None:
 _OPTIONAL_TOP = ("subject", "correlationid", "dataschema", "episodeid")
 _OPTIONAL_DATA = {
     STARTED: ("started_at", "risk_level", "responsible_la", "last_seen_location"),
-    ENDED: ("ended_at", "found_location"),
+    ENDED: ("found_location",),  # ended_at fixes return_interview_due, so it stays
 }
 _OPTIONAL_PERSON = ("nhs_number", "upn", "date_of_birth", "sex")
 

@@ -24,6 +24,7 @@ from schemas import (
     notification_adapter,
     parse_notification,
     personal_field_names,
+    return_interview_due,
     source_for_agency,
 )
 from tests.unit.builders import (
@@ -279,9 +280,19 @@ def test_return_interview_falls_due_72_hours_after_return() -> None:
     notification = parse_notification(make_ended_event())
     assert isinstance(notification, MissingEpisodeEnded)
 
-    due = notification.data.return_interview_due()
+    assert notification.data.return_interview_due == datetime(2026, 12, 3, 8, 50, tzinfo=UTC)
 
-    assert due == datetime(2026, 12, 3, 8, 50, tzinfo=UTC)
+
+def test_return_interview_due_must_be_72_hours_after_return() -> None:
+    """A due time that is not 72 hours after the return is rejected at data."""
+    event = make_ended_event(data={"return_interview_due": "2026-12-04T08:50:00Z"})
+    assert _locations(event) == {(ENDED, "data"): "value_error"}
+
+
+def test_date_only_return_counts_72_hours_from_the_start_of_the_day_in_england() -> None:
+    """With no time recorded, the 72 hours run from midnight (UK time) of the return date."""
+    due = return_interview_due(date(2026, 7, 1), None)
+    assert due.isoformat() == "2026-07-04T00:00:00+01:00"
 
 
 @pytest.mark.parametrize("code", ["92", "9290", "92a", " 929", "\u0669\u0662\u0669"])
@@ -419,7 +430,14 @@ def _ended_data(draw: st.DrawFn) -> dict[str, Any]:
             },
         )
     )
-    return {**data, "started_on": started.isoformat(), "ended_on": ended.isoformat()}
+    ended_at = datetime.fromisoformat(data["ended_at"]) if "ended_at" in data else None
+    due = return_interview_due(ended, ended_at)
+    return {
+        **data,
+        "started_on": started.isoformat(),
+        "ended_on": ended.isoformat(),
+        "return_interview_due": due.isoformat(),
+    }
 
 
 notifications = st.one_of(
