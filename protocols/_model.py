@@ -9,7 +9,9 @@ Rules:
 1. Unknown keys in the YAML are errors; a typo never silently widens or narrows sharing.
 2. ``fields`` is an allow-list of dotted paths into the CloudEvent (``data.person.nhs_number``).
    A path allows its whole subtree. Anything not listed is withheld.
-3. The version recorded on every decision is the declared version plus a hash of the file's
+3. ``when`` narrows a rule to events whose values at the given paths equal the given value (or
+   one of a list): ``when: {data.subject: child}``. A missing path never matches.
+4. The version recorded on every decision is the declared version plus a hash of the file's
    exact bytes, so two different files can never be mistaken for one another.
 """
 
@@ -35,6 +37,15 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[match["unit"]]: int(match["n"])})
 
 
+Scalar = str | int | bool
+Condition = Scalar | tuple[Scalar, ...]
+
+
+def _check_path(path: str) -> None:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", path):
+        raise ValueError(f"field path {path!r} is not a dotted lower-case path")
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -50,6 +61,10 @@ class Rule(_Frozen):
     fields: tuple[str, ...] = Field(min_length=1)
     purpose: str = Field(min_length=1)
     lawful_basis: tuple[str, ...] = Field(min_length=1)
+    when: dict[str, Condition] = Field(
+        default_factory=dict,
+        description="Conditions on the event: path -> value, or a list of allowed values.",
+    )
     acknowledge_within: str | None = None
     retention: str = Field(pattern=r"^P(\d+Y)?(\d+M)?(\d+D)?$", description="ISO 8601 period.")
 
@@ -64,8 +79,14 @@ class Rule(_Frozen):
     @classmethod
     def _valid_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for path in value:
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", path):
-                raise ValueError(f"field path {path!r} is not a dotted lower-case path")
+            _check_path(path)
+        return value
+
+    @field_validator("when")
+    @classmethod
+    def _valid_condition_paths(cls, value: dict[str, Condition]) -> dict[str, Condition]:
+        for path in value:
+            _check_path(path)
         return value
 
     @property

@@ -32,6 +32,12 @@ from schemas._envelope import (
     agency_id_from_source,
     source_for_agency,
 )
+from schemas._export import (
+    JSON_SCHEMA_DIR,
+    export_json_schemas,
+    json_schema_documents,
+    rendered_json_schemas,
+)
 from schemas._missing import (
     RETURN_INTERVIEW_DUE_AFTER,
     MissingEndReason,
@@ -72,6 +78,7 @@ __all__ = [
     "CHECKLIST_LEVELS",
     "FULL_TIME_HOURS",
     "ID_PATTERN",
+    "JSON_SCHEMA_DIR",
     "NON_ENGLISH_LOCATIONS",
     "PERSONAL",
     "PERSONAL_FIELD_NAMES",
@@ -115,12 +122,15 @@ __all__ = [
     "Upn",
     "UpnUnknown",
     "agency_id_from_source",
+    "export_json_schemas",
     "is_out_of_area",
+    "json_schema_documents",
     "level_for_checklist_score",
     "notification_adapter",
     "parse_notification",
     "personal",
     "personal_field_names",
+    "rendered_json_schemas",
     "return_interview_due",
     "source_for_agency",
 ]

@@ -7,6 +7,7 @@ audits what it returns.
 Rules:
 
 1. Deny by default. A (type, publisher) pair that no rule names is refused, with the reason.
+   A rule whose ``when`` conditions do not hold does not apply; that too is recorded.
 2. A rule shares with each of its recipients, except the publisher itself.
 3. A recipient already served by an earlier rule (file order) is not served twice; the later
    rule is recorded as suppressed with the reason.
@@ -100,6 +101,10 @@ def decide(notification: Notification, protocol: Protocol, now: datetime) -> Dec
             continue
         if publisher not in rule.publishers:
             continue
+        unmet = _unmet_condition(event, rule)
+        if unmet is not None:
+            refusals.append(Refusal(None, rule.id, f"condition not met: {unmet}"))
+            continue
         matched_any = True
         for recipient in rule.recipients:
             if recipient == publisher:
@@ -119,6 +124,29 @@ def decide(notification: Notification, protocol: Protocol, now: datetime) -> Dec
         views=tuple(views.values()),
         refusals=tuple(refusals),
     )
+
+
+_ABSENT = object()
+
+
+def _value_at(event: Mapping[str, Any], path: str) -> Any:
+    node: Any = event
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _unmet_condition(event: Mapping[str, Any], rule: Rule) -> str | None:
+    """The first ``when`` path whose value does not match, or None if all hold."""
+    for path, expected in rule.when.items():
+        allowed = expected if isinstance(expected, tuple) else (expected,)
+        value = _value_at(event, path)
+        # bool is an int in Python; compare types too, so `true` never matches `1`.
+        if not any(type(value) is type(option) and value == option for option in allowed):
+            return path
+    return None
 
 
 def _view(

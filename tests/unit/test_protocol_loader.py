@@ -33,6 +33,16 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
         "missing-child-to-police",
         "missing-child-to-childrens-services",
         "missing-pupil-to-education",
+        "return-interview-to-police",
+        "placement-to-police",
+        "child-concern-to-childrens-services",
+        "child-se-concern-to-education",
+        "adult-concern-to-adult-services",
+        "adult-se-concern-to-police",
+        "adult-trafficking-concern-to-police",
+        "se-risk-to-police",
+        "se-risk-to-education",
+        "education-concern-to-childrens-services",
     ]
 
 

@@ -1,0 +1,156 @@
+"""What every adapter shares: the interface, record problems, and deterministic ids.
+
+An adapter maps one agency's native records (the shapes its national returns define) to
+canonical notifications. It knows its agency's formats and nothing of routing. It is pure: the
+clock and the agency's identity come in through :class:`AdapterContext`; nothing is sent.
+
+Rules:
+
+1. A native record is a JSON object with a ``record_type`` naming its shape, and the native
+   field names unchanged (``CHILD``, ``MIS_START``...). CSV-style values are accepted: dates as
+   ``dd/mm/yyyy`` or ISO, booleans as Y/N, 1/0 or true/false, blanks as absent.
+2. Every failing field is reported at once, named as the agency names it (``MIS_END``), with the
+   rule it broke. Values are never echoed.
+3. Event ids are derived from the record's natural key, so posting the same record twice gives
+   the same CloudEvents ``id`` (and the hub processes it once). Ids are hashes, never raw ids.
+4. Unknown fields and unknown codes are errors, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from schemas import Notification, parse_notification, source_for_agency
+
+__all__ = [
+    "AdapterContext",
+    "MappingFailed",
+    "NativeRecord",
+    "RecordAdapter",
+    "RecordProblem",
+    "build_notification",
+    "derive_id",
+    "map_records",
+    "problems_from",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    """One failing native field: its native name (or dotted path), the rule, a safe message."""
+
+    field: str
+    rule: str
+    message: str
+
+
+class MappingFailed(ValueError):
+    """A record could not be mapped; ``problems`` names every failing field."""
+
+    def __init__(self, problems: Sequence[RecordProblem]) -> None:
+        super().__init__(f"{len(problems)} field(s) failed")
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterContext:
+    """What an adapter is told about where and when it runs."""
+
+    agency_id: str
+    now: datetime
+    la_code: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of this agency."""
+        return source_for_agency(self.agency_id)
+
+    def time(self) -> datetime:
+        """The event ``time``: now, in UTC."""
+        return self.now.astimezone(UTC)
+
+
+class NativeRecord(BaseModel):
+    """Base for native record models: unknown fields are refused, blanks become absent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    record_type: str
+
+
+class RecordAdapter(Protocol):
+    """One agency's mapping from native records to canonical notifications."""
+
+    kind: ClassVar[str]
+    record_types: ClassVar[frozenset[str]]
+
+    def map_record(self, record: Mapping[str, Any], context: AdapterContext) -> list[Notification]:
+        """The notifications one native record gives (possibly none); or :class:`MappingFailed`."""
+        ...
+
+
+def derive_id(prefix: str, *parts: object) -> str:
+    """A stable, opaque id from a record's natural key: ``prefix-<32 hex>``."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
+    return f"{prefix}-{digest[:32]}"
+
+
+def problems_from(error: ValidationError, *, prefix: str = "") -> list[RecordProblem]:
+    """Record problems from a pydantic error, located by native field name, values never copied."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        location = ".".join(str(part) for part in item["loc"])
+        problems.append(
+            RecordProblem(
+                field=f"{prefix}{location}" if location else (prefix.rstrip(".") or "(record)"),
+                rule=item["type"],
+                message=item["msg"].removeprefix("Value error, "),
+            )
+        )
+    return problems
+
+
+def map_records(
+    adapter: RecordAdapter, records: Sequence[Mapping[str, Any]], context: AdapterContext
+) -> list[Notification]:
+    """Map every record, or fail with every problem located as ``records[i].FIELD``."""
+    notifications: list[Notification] = []
+    problems: list[RecordProblem] = []
+    for index, record in enumerate(records):
+        where = f"records[{index}]"
+        if not isinstance(record, Mapping):
+            problems.append(RecordProblem(where, "dict_type", "a record must be a JSON object"))
+            continue
+        record_type = record.get("record_type")
+        if record_type not in adapter.record_types:
+            problems.append(
+                RecordProblem(
+                    f"{where}.record_type",
+                    "unknown_record_type",
+                    f"expected one of: {', '.join(sorted(adapter.record_types))}",
+                )
+            )
+            continue
+        try:
+            notifications.extend(adapter.map_record(record, context))
+        except MappingFailed as failed:
+            problems.extend(
+                RecordProblem(f"{where}.{p.field}", p.rule, p.message) for p in failed.problems
+            )
+    if problems:
+        raise MappingFailed(problems)
+    return notifications
+
+
+def build_notification(event: Mapping[str, Any]) -> Notification:
+    """Validate a mapped event as canonical; a failure is reported under ``canonical.``."""
+    try:
+        return parse_notification(dict(event))
+    except ValidationError as exc:
+        raise MappingFailed(problems_from(exc, prefix="canonical.")) from exc

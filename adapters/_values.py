@@ -1,0 +1,57 @@
+"""Value types for native records: the forms agency extracts really use.
+
+SSDA903 CSV dates are ``dd/mm/yyyy``; CIN census XML dates are ISO; booleans arrive as Y/N, 1/0,
+true/false; an empty CSV cell means absent. Each type here accepts those forms and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+__all__ = ["NativeDate", "OptionalNativeDate", "OptionalText", "OptionalYesNo", "YesNo"]
+
+_TRUE = frozenset({"y", "yes", "1", "true"})
+_FALSE = frozenset({"n", "no", "0", "false"})
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _uk_date(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[2] == "/" and text[5] == "/":
+            day, month, year = text.split("/")
+            if day.isdigit() and month.isdigit() and year.isdigit():
+                try:
+                    return date(int(year), int(month), int(day))
+                except ValueError as exc:
+                    raise ValueError("not a real date (dd/mm/yyyy)") from exc
+        return text
+    return value
+
+
+def _yes_no(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError("expected Y/N, 1/0 or true/false")
+    return value
+
+
+NativeDate = Annotated[date, BeforeValidator(_uk_date)]
+OptionalNativeDate = Annotated[date | None, BeforeValidator(_uk_date)]
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+OptionalYesNo = Annotated[bool | None, BeforeValidator(_yes_no)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]

@@ -1,0 +1,58 @@
+"""The exported JSON Schemas and the documented examples agree with the models."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from schemas import CATALOGUE, JSON_SCHEMA_DIR, parse_notification, rendered_json_schemas
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "notifications.md"
+
+
+def _documented_examples() -> list[dict[str, Any]]:
+    blocks = re.findall(r"```json\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def test_checked_in_schemas_match_the_models() -> None:
+    """schemas/json holds exactly what `hub schemas export` would write now."""
+    expected = rendered_json_schemas()
+    on_disk = {
+        path.name: path.read_text(encoding="utf-8") for path in JSON_SCHEMA_DIR.glob("*.json")
+    }
+    assert sorted(on_disk) == sorted(expected), "run: .venv/bin/hub schemas export"
+    for name, text in expected.items():
+        assert on_disk[name] == text, f"{name} is stale; run: .venv/bin/hub schemas export"
+
+
+def test_one_schema_per_catalogue_type_marking_personal_fields() -> None:
+    """Every type has a schema, and personal fields carry the x-personal-data marker."""
+    assert {name.removesuffix(".json") for name in rendered_json_schemas()} == set(CATALOGUE)
+    started = json.loads(rendered_json_schemas()["uk.sehub.missing_episode.started.v1.json"])
+    person = started["$defs"]["PersonRef"]["properties"]
+    assert person["nhs_number"]["x-personal-data"] is True
+    assert "x-personal-data" not in person["sex"]
+
+
+def test_docs_give_one_valid_example_per_type() -> None:
+    """docs/notifications.md shows exactly one example of each type, each valid."""
+    examples = _documented_examples()
+    assert sorted(example["type"] for example in examples) == sorted(CATALOGUE)
+    for example in examples:
+        assert parse_notification(example).type == example["type"]
+
+
+@pytest.mark.parametrize("type_name", sorted(CATALOGUE))
+def test_documented_example_validates_against_its_exported_schema(type_name: str) -> None:
+    """Each documented example is valid under its own exported JSON Schema."""
+    (example,) = [e for e in _documented_examples() if e["type"] == type_name]
+    schema = json.loads((JSON_SCHEMA_DIR / f"{type_name}.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    errors = list(Draft202012Validator(schema).iter_errors(example))
+    assert errors == []
