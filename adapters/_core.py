@@ -117,7 +117,7 @@ def problems_from(error: ValidationError, *, prefix: str = "") -> list[RecordPro
 
 
 def map_records(
-    adapter: RecordAdapter, records: Sequence[Mapping[str, Any]], context: AdapterContext
+    adapter: RecordAdapter, records: Sequence[Any], context: AdapterContext
 ) -> list[Notification]:
     """Map every record, or fail with every problem located as ``records[i].FIELD``."""
     notifications: list[Notification] = []

@@ -41,6 +41,9 @@ class Agency(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     name: str
     kind: str = Field(description=f"Which adapter speaks for it: one of {ADAPTER_KINDS}.")
+    la_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{3}$", description="Its local authority code, if a council."
+    )
     token_sha256: tuple[str, ...] = Field(
         default=(), description="Hashes of the tokens it may post with (several, to rotate)."
     )

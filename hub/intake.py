@@ -22,6 +22,7 @@ from hub._exceptions import (
     UnsupportedMediaType,
 )
 from hub._validation import field_problems
+from hub.adapting import adapt, parse_records
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
 from hub.delivery._wire import OutgoingMessage
@@ -52,10 +53,51 @@ class Intake:
     ) -> Notification:
         """Validate, publish with confirmation, audit; raise a :class:`HubError` otherwise."""
         try:
-            notification = self._validate(agency, body, correlation_id, content_type)
+            notification = self._validate(body, correlation_id, content_type)
         except PeerError as refusal:
             await self.refuse(agency, refusal, correlation_id)
             raise
+        await self.accept_notification(agency, notification, correlation_id)
+        return notification
+
+    async def accept_records(
+        self,
+        agency: Agency,
+        body: bytes,
+        correlation_id: str,
+        *,
+        content_type: str,
+        record_type: str | None = None,
+    ) -> list[Notification]:
+        """Map native records with the agency's adapter, then accept each notification.
+
+        Nothing is published unless every record maps. Each notification is then published and
+        audited in turn; if the broker fails part-way, the caller gets 503 and re-posts, and the
+        notifications already accepted keep their ids (adapters derive them from the records).
+        """
+        try:
+            if len(body) > self._max_body_bytes:
+                raise PayloadTooLarge(f"the body is over {self._max_body_bytes} bytes")
+            records = parse_records(body, content_type, record_type)
+            notifications = adapt(agency, records, self._clock())
+        except PeerError as refusal:
+            refusal.correlation_id = correlation_id
+            await self.refuse(agency, refusal, correlation_id)
+            raise
+        for notification in notifications:
+            await self.accept_notification(agency, notification, correlation_id)
+        return notifications
+
+    async def accept_notification(
+        self, agency: Agency, notification: Notification, correlation_id: str
+    ) -> None:
+        """Check the source is the agency's own, publish with confirmation, audit acceptance."""
+        if notification.source != agency.source:
+            forbidden = Forbidden(
+                "source does not match the authenticated agency", correlation_id=correlation_id
+            )
+            await self.refuse(agency, forbidden, correlation_id)
+            raise forbidden
         await self._publisher.publish_ingress(
             OutgoingMessage(
                 body=notification_adapter.dump_json(notification, exclude_none=True),
@@ -75,11 +117,8 @@ class Intake:
                 actor=agency.id,
             )
         )
-        return notification
 
-    def _validate(
-        self, agency: Agency, body: bytes, correlation_id: str, content_type: str
-    ) -> Notification:
+    def _validate(self, body: bytes, correlation_id: str, content_type: str) -> Notification:
         if content_type not in ACCEPTED_CONTENT_TYPES:
             raise UnsupportedMediaType(
                 "send application/json or application/cloudevents+json",
@@ -98,10 +137,6 @@ class Intake:
                 problems,
                 correlation_id=correlation_id,
             ) from exc
-        if notification.source != agency.source:
-            raise Forbidden(
-                "source does not match the authenticated agency", correlation_id=correlation_id
-            )
         return notification
 
     async def refuse(self, agency: Agency, refusal: PeerError, correlation_id: str) -> None:

@@ -12,7 +12,7 @@ because the child turned 18 while still missing ends with ``end_reason = turned_
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -41,9 +41,10 @@ ENGLAND = ZoneInfo("Europe/London")
 
 
 def return_interview_due(ended_on: date, ended_at: datetime | None) -> datetime:
-    """72 hours after the episode ended (from the start of the day if no time is recorded)."""
+    """72 elapsed hours after the episode ended (from the start of the day in England if no time
+    is recorded), in UTC, so a clock change in between neither adds nor removes an hour."""
     ended = ended_at if ended_at is not None else datetime.combine(ended_on, time(), ENGLAND)
-    return ended + RETURN_INTERVIEW_DUE_AFTER
+    return ended.astimezone(UTC) + RETURN_INTERVIEW_DUE_AFTER
 
 
 class MissingType(StrEnum):

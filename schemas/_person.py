@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
+from stdnum.exceptions import InvalidComponent as StdnumInvalidComponent
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.gb import nhs, upn
 
@@ -26,9 +27,20 @@ def _check_nhs_number(value: str) -> str:
         raise ValueError("not a valid NHS number (10 digits, modulus 11 check digit)") from exc
 
 
+# python-stdnum's list of LA numbers predates the 2023 reorganisation (Cumberland 942,
+# Westmorland and Furness 943), so a real UPN from those councils fails its LA check. We keep
+# its compaction, format and check-letter calculation, and accept these newer LA numbers too.
+_NEWER_LA_NUMBERS = frozenset({940, 941, 942, 943})
+
+
 def _check_upn(value: str) -> str:
     try:
         return str(upn.validate(value))
+    except StdnumInvalidComponent:
+        number = upn.compact(value)
+        if int(number[1:4]) in _NEWER_LA_NUMBERS and upn.calc_check_digit(number[1:]) == number[0]:
+            return str(number)
+        raise ValueError("not a valid UPN (13 characters, check letter first)") from None
     except StdnumValidationError as exc:
         raise ValueError("not a valid UPN (13 characters, check letter first)") from exc
 

@@ -1,0 +1,31 @@
+"""Children's services adapter: SSDA903, return interviews and CIN census assessments.
+
+Maps a local authority's native records, named as the DfE specs name them, to canonical
+notifications: missing episodes (903 Missing), return interviews (SSD / Annex A flags with
+local extensions), placements (903 Episodes with the Annex A location fields) and SE risk
+(CIN census assessment factors). The 903 Header is validated but sends nothing.
+"""
+
+from adapters.children_services._adapter import ADAPTER, ChildrenServicesAdapter
+from adapters.children_services._mapping import missing_episode_id, placement_episode_id
+from adapters.children_services._records import (
+    CinAssessment,
+    ReturnInterview,
+    RhiAttempt,
+    Ssda903Episode,
+    Ssda903Header,
+    Ssda903Missing,
+)
+
+__all__ = [
+    "ADAPTER",
+    "ChildrenServicesAdapter",
+    "CinAssessment",
+    "ReturnInterview",
+    "RhiAttempt",
+    "Ssda903Episode",
+    "Ssda903Header",
+    "Ssda903Missing",
+    "missing_episode_id",
+    "placement_episode_id",
+]

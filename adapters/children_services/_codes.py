@@ -21,10 +21,12 @@ from schemas import Sex
 
 __all__ = [
     "ALL_PLACEMENT_TYPES",
+    "CATEGORY_OF_NEED",
     "CIN_FACTORS",
     "CIN_GENDER_CURRENT",
     "CIN_UPN_UNKNOWN",
     "ETHNIC",
+    "FACTOR_MARKERS",
     "LEGACY_CIN_FACTORS",
     "LEGAL_STATUS",
     "MISSING_TYPES",
@@ -40,11 +42,11 @@ __all__ = [
     "RHI_CONDUCTED_BY",
     "RHI_FLAGS",
     "SEX_903_OLD",
-    "SEX_NEW",
     "SEX_FROM_CODE",
+    "SEX_NEW",
+    "SHARED_FACTORS",
     "TEMPORARY_PLACEMENTS",
     "UPN_UNKNOWN_903",
-    "CATEGORY_OF_NEED",
     "collection_year",
     "legacy_factors_allowed",
     "new_sex_coding",
@@ -65,10 +67,10 @@ def year_label(year: int) -> str:
 
 # --- SSDA903 header -----------------------------------------------------------------------------
 
-ETHNIC = frozenset(
-    "WBRI WIRI WOTH WIRT WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH "
-    "BCRB BAFR BOTH CHNE OOTH REFU NOBT".split()
-)
+ETHNIC = frozenset({
+    "WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",
+    "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+})  # fmt: skip
 UPN_UNKNOWN_903 = frozenset({"UN1", "UN2", "UN3", "UN4", "UN5"})
 SEX_903_OLD = frozenset({"1", "2"})  # up to 2023/24
 SEX_NEW = frozenset({"M", "F", "U"})  # 903 SEX and CIN Sex from 2024/25
@@ -95,18 +97,21 @@ CATEGORY_OF_NEED = frozenset(f"N{n}" for n in range(1, 9))
 PLACEMENT_PROVIDERS = frozenset(f"PR{n}" for n in range(6))
 TEMPORARY_PLACEMENTS = frozenset({"T0", "T1", "T2", "T3", "T4"})
 NO_PROVIDER_PLACEMENTS = frozenset({"T0", "T1", "T2", "T3", "Z1", "Z11", "Z12", "Z13", "Z14"})
-REASON_CEASED = frozenset(
-    "X1 E11 E12 E2 E3 E4A E4B E13 E41 E45 E46 E47 E48 E5 E6 E7 E9 E14 E15 E16 E17 E8".split()
-)
-REASON_PLACE_CHANGE = frozenset(
-    "CARPL CLOSE ALLEG STAND APPRR CREQB CREQO CHILD LAREQ PLACE CUSTOD OTHER".split()
-)
+REASON_CEASED = frozenset({
+    "X1", "E11", "E12", "E2", "E3", "E4A", "E4B", "E13", "E41", "E45", "E46",
+    "E47", "E48", "E5", "E6", "E7", "E9", "E14", "E15", "E16", "E17", "E8",
+})  # fmt: skip
+REASON_PLACE_CHANGE = frozenset({
+    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB",
+    "CREQO", "CHILD", "LAREQ", "PLACE", "CUSTOD", "OTHER",
+})  # fmt: skip
 PLACEMENT_LA_SPECIAL = frozenset({"SCO", "WAL", "NIR", "NUK", "CON"})
 PL_LOCATION = frozenset({"IN", "OUT"})
 
-_PLACE_EVERY_YEAR = frozenset(
-    "A3 A4 A5 A6 K1 K2 P1 P3 R1 R2 R3 R5 S1 T0 T1 T2 T3 T4 U1 U2 U3 U4 U5 U6".split()
-)
+_PLACE_EVERY_YEAR = frozenset({
+    "A3", "A4", "A5", "A6", "K1", "K2", "P1", "P3", "R1", "R2", "R3", "R5",
+    "S1", "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6",
+})  # fmt: skip
 _PLACE_UP_TO_2024 = frozenset({"H5", "P2", "Z1"})
 _PLACE_FROM_2024 = frozenset({"K3"})
 _PLACE_FROM_2025 = frozenset({"Z11", "Z12", "Z13", "Z14"})
@@ -148,6 +153,21 @@ _LAST_LEGACY_FACTOR_YEAR = 2019  # 2019/20, the CIN census of 2020
 def legacy_factors_allowed(year: int) -> bool:
     """Whether 18A/19A (split into 18B/18C and 19B/19C from 2020/21) are valid in this year."""
     return year <= _LAST_LEGACY_FACTOR_YEAR
+
+
+# CIN factors to the canonical exploitation markers (reference §7.5). 13A (gangs) has no marker
+# of its own but is shared alongside them; the other factors (parental drug misuse, mental
+# health...) are about the family rather than exploitation, and are not passed on.
+FACTOR_MARKERS: dict[str, str] = {
+    "11A": "sexual_exploitation",
+    "24A": "criminal_exploitation",
+    "12A": "trafficking_modern_slavery",
+    "10A": "missing",
+    "19A": "sexual_abuse",
+    "19B": "sexual_abuse",
+    "19C": "sexual_abuse",
+}
+SHARED_FACTORS = frozenset(FACTOR_MARKERS) | {"13A"}
 
 
 # 903 SEX and CIN GenderCurrent/Sex to the canonical M/F/U. GenderCurrent 0 ("not recorded or

@@ -26,6 +26,7 @@ from schemas import NhsNumber, Upn
 __all__ = [
     "ChildId",
     "NhsNumberField",
+    "PlacementLaCode",
     "Postcode",
     "RealUpn",
     "Upn903",
@@ -36,6 +37,7 @@ __all__ = [
 _NHS_NUMBER: TypeAdapter[str] = TypeAdapter(NhsNumber)
 _UPN: TypeAdapter[str] = TypeAdapter(Upn)
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_LA_CODE = re.compile(r"^[0-9]{3}$")
 _URN = re.compile(r"^(SC[0-9]{6}|[0-9]{7}|XXXXXXX)$")
 
 
@@ -103,6 +105,18 @@ def _postcode(value: Any) -> Any:
     raise PydanticCustomError("invalid_postcode", "not a UK postcode (e.g. NE61 1AA)")
 
 
+def _placement_la(value: Any) -> Any:
+    value = _as_text(value)
+    if isinstance(value, str) and (
+        _LA_CODE.match(value) or value.upper() in _codes.PLACEMENT_LA_SPECIAL
+    ):
+        return value.upper()
+    special = ", ".join(sorted(_codes.PLACEMENT_LA_SPECIAL))
+    raise PydanticCustomError(
+        "unknown_code", f"expected a three-digit LA code or one of: {special}"
+    )
+
+
 def _urn(value: Any) -> Any:
     value = _as_text(value)
     if isinstance(value, str) and _URN.match(value.upper()):
@@ -112,11 +126,10 @@ def _urn(value: Any) -> Any:
     )
 
 
-ChildId = Annotated[
-    str, BeforeValidator(_as_text), StringConstraints(min_length=1, max_length=64)
-]
+ChildId = Annotated[str, BeforeValidator(_as_text), StringConstraints(min_length=1, max_length=64)]
 NhsNumberField = Annotated[str, BeforeValidator(_nhs_number)]
 RealUpn = Annotated[str, BeforeValidator(_real_upn)]
 Upn903 = Annotated[str, BeforeValidator(_upn_903)]
+PlacementLaCode = Annotated[str, BeforeValidator(_placement_la)]
 Postcode = Annotated[str, BeforeValidator(_postcode)]
 Urn = Annotated[str, BeforeValidator(_urn)]

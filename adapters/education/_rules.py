@@ -28,7 +28,7 @@ below. Rules, applied to one ``attendance_marks`` record:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -116,13 +116,13 @@ def _duplicate_sessions(marks: Sequence[Mark]) -> list[RecordProblem]:
 
 
 def _runs(
-    ordered: Sequence[Mark], in_run: Callable[[str], bool], skips: frozenset[str]
+    ordered: Sequence[Mark], codes: frozenset[str], skips: frozenset[str]
 ) -> Iterator[tuple[Mark, ...]]:
     run: list[Mark] = []
     for mark in ordered:
         if mark.code in skips:
             continue
-        if in_run(mark.code):
+        if mark.code in codes:
             run.append(mark)
         elif run:
             yield tuple(run)
@@ -145,7 +145,7 @@ def _run_concerns(
             identified_on=run[threshold - 1].date,
             sessions_missed=len(run),
         )
-        for run in _runs(ordered, codes.__contains__, skips)
+        for run in _runs(ordered, codes, skips)
         if len(run) >= threshold
     ]
 

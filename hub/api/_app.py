@@ -18,7 +18,7 @@ import structlog
 from aiohttp import web
 
 from hub._exceptions import HubError, PayloadTooLarge, ServiceError
-from hub.agencies import AgencyDirectory
+from hub.agencies import Agency, AgencyDirectory
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.intake import Intake
@@ -91,12 +91,7 @@ async def post_notification(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     agency = deps.agencies.authenticate(_bearer_token(request))
     structlog.contextvars.bind_contextvars(agency=agency.id)
-    try:
-        body = await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
-        too_large = PayloadTooLarge(f"the body is over {deps.max_body_bytes} bytes")
-        await deps.intake.refuse(agency, too_large, correlation_id)
-        raise too_large from exc
+    body = await _read_body(request, agency)
     notification = await deps.intake.accept(
         agency, body, correlation_id, content_type=request.content_type
     )
@@ -104,6 +99,40 @@ async def post_notification(request: web.Request) -> web.Response:
         {"id": notification.id, "status": "accepted", "correlation_id": correlation_id},
         status=202,
     )
+
+
+async def post_records(request: web.Request) -> web.Response:
+    """Accept an agency's native records; its adapter maps them to canonical notifications."""
+    deps = request.app[DEPENDENCIES]
+    correlation_id = request[CORRELATION_ID]
+    agency = deps.agencies.authenticate(_bearer_token(request))
+    structlog.contextvars.bind_contextvars(agency=agency.id)
+    body = await _read_body(request, agency)
+    notifications = await deps.intake.accept_records(
+        agency,
+        body,
+        correlation_id,
+        content_type=request.content_type,
+        record_type=request.query.get("record_type"),
+    )
+    return web.json_response(
+        {
+            "status": "accepted",
+            "correlation_id": correlation_id,
+            "notifications": [{"id": n.id, "type": n.type} for n in notifications],
+        },
+        status=202,
+    )
+
+
+async def _read_body(request: web.Request, agency: Agency) -> bytes:
+    deps = request.app[DEPENDENCIES]
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        too_large = PayloadTooLarge(f"the body is over {deps.max_body_bytes} bytes")
+        await deps.intake.refuse(agency, too_large, request[CORRELATION_ID])
+        raise too_large from exc
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -138,6 +167,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     app = web.Application(middlewares=[_correlate], client_max_size=deps.max_body_bytes)
     app[DEPENDENCIES] = deps
     app.router.add_post("/v1/notifications", post_notification)
+    app.router.add_post("/v1/records", post_records)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

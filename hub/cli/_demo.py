@@ -19,6 +19,7 @@ from hub.settings import Settings
 
 __all__ = ["DEMO_AGENCIES", "register", "token_variable", "write_demo"]
 
+NORTHUMBERLAND_LA = "929"
 DEMO_AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("northumbria-police", "Northumbria Police", "police"),
     (
@@ -53,6 +54,7 @@ def write_demo(agencies_path: Path, tokens_path: Path) -> dict[str, str]:
                 "id": agency_id,
                 "name": name,
                 "kind": kind,
+                **({} if kind == "police" else {"la_code": NORTHUMBERLAND_LA}),
                 "token_sha256": [hash_token(tokens[agency_id])],
             }
             for agency_id, name, kind in DEMO_AGENCIES

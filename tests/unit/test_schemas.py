@@ -292,7 +292,15 @@ def test_return_interview_due_must_be_72_hours_after_return() -> None:
 def test_date_only_return_counts_72_hours_from_the_start_of_the_day_in_england() -> None:
     """With no time recorded, the 72 hours run from midnight (UK time) of the return date."""
     due = return_interview_due(date(2026, 7, 1), None)
-    assert due.isoformat() == "2026-07-04T00:00:00+01:00"
+    assert due == datetime(2026, 7, 3, 23, 0, tzinfo=UTC)  # midnight BST on 4 July
+
+
+def test_return_interview_due_is_72_elapsed_hours_across_a_clock_change() -> None:
+    """Across the October clock change the due time is 72 real hours later, not wall-clock."""
+    returned = datetime(2026, 10, 24, 12, 0, tzinfo=timezone(timedelta(hours=1)))
+    due = return_interview_due(returned.date(), returned)
+    assert due - returned == timedelta(hours=72)
+    assert due == datetime(2026, 10, 27, 11, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("code", ["92", "9290", "92a", " 929", "\u0669\u0662\u0669"])

@@ -12,7 +12,7 @@ import pytest
 from adapters import adult_services
 from adapters._core import AdapterContext, derive_id, map_records
 from adapters.adult_services import ADAPTER
-from schemas import ConcernRaised, Notification, SeRiskAssessed, Sex
+from schemas import ConcernRaised, ExploitationMarkers, Notification, SeRiskAssessed, Sex
 from tests.unit.builders import ADULTS, POLICE
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -66,16 +66,26 @@ def concluded_enquiry(**overrides: Any) -> dict[str, Any]:
     return open_enquiry(**(conclusion | overrides))
 
 
+def _true_markers(markers: ExploitationMarkers) -> frozenset[str]:
+    return frozenset(name for name, value in markers.model_dump().items() if value)
+
+
 def summary(notification: Notification) -> tuple[object, ...]:
     """The key mapped fields of one notification, for table comparison."""
     if isinstance(notification, ConcernRaised):
-        data = notification.data
-        markers = frozenset(k for k, v in data.markers.model_dump().items() if v)
-        return ("concern", data.referral, data.grading.value, markers, data.vulnerability_types)
+        concern = notification.data
+        markers = _true_markers(concern.markers)
+        return (
+            "concern",
+            concern.referral,
+            concern.grading.value,
+            markers,
+            concern.vulnerability_types,
+        )
     assert isinstance(notification, SeRiskAssessed)
-    data = notification.data
-    markers = frozenset(k for k, v in data.markers.model_dump().items() if v)
-    return ("assessed", data.assessed_on, data.risk_level.value, data.risk_outcome, markers)
+    risk = notification.data
+    markers = _true_markers(risk.markers)
+    return ("assessed", risk.assessed_on, risk.risk_level.value, risk.risk_outcome, markers)
 
 
 SE = frozenset({"sexual_exploitation"})

@@ -293,7 +293,7 @@ def test_bad_notice_is_refused_naming_each_field(
 
 def test_problem_messages_never_echo_personal_values() -> None:
     """No planted identifier, date or parent detail appears in any problem message."""
-    planted = {
+    planted: dict[str, Any] = {
         "upn": "A801200005001",
         "person_id": "SYNTH-PUPIL-7788",
         "dob": "31/02/2011",

@@ -148,9 +148,9 @@ def test_two_runs_are_two_concerns() -> None:
     concerns = mapped(attendance(["N"] * 10 + ["/"] + ["G"] * 10))
 
     assert [c.data.sessions_missed for c in concerns] == [10, 10]
-    assert [c.data.first_session_on.isoformat() for c in concerns] == [
-        session_date(0),
-        session_date(11),
+    assert [data_of(c, "first_session_on") for c in concerns] == [
+        {"first_session_on": session_date(0)},
+        {"first_session_on": session_date(11)},
     ]
     assert concerns[0].id != concerns[1].id
 

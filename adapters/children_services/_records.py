@@ -1,0 +1,253 @@
+"""Native record shapes of a local authority's children's services, named as the national specs do.
+
+Rules:
+
+1. Field names are the specs' own: SSDA903 (``CHILD``, ``MIS_START``, ``PLACE``...), the SSD
+   ``ssd_missing`` return-interview flags (``miss_missing_rhi_offered``), Annex A / SSD derived
+   placement fields (``PL_LA``, ``PL_LOCATION``, ``PL_DISTANCE``) and the CIN census
+   (``LAchildID``, ``AssessmentFactors``). Local extensions are upper-case and say so below.
+2. Unknown fields are errors. A blank or null value is absent: a required field left blank is
+   reported as ``missing``.
+3. These models check single fields only; rules across fields, years and the clock are in
+   :mod:`._rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
+
+from adapters._core import NativeRecord
+from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo, YesNo
+from adapters.children_services import _codes
+from adapters.children_services._fields import (
+    ChildId,
+    NhsNumberField,
+    PlacementLaCode,
+    Postcode,
+    RealUpn,
+    Upn903,
+    Urn,
+    one_of,
+)
+
+__all__ = [
+    "CinAssessment",
+    "ReturnInterview",
+    "RhiAttempt",
+    "Ssda903Episode",
+    "Ssda903Header",
+    "Ssda903Missing",
+    "eighteenth_birthday",
+]
+
+
+def _without_blanks(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {
+            key: value
+            for key, value in data.items()
+            if value is not None and not (isinstance(value, str) and not value.strip())
+        }
+    return data
+
+
+def eighteenth_birthday(born: date) -> date:
+    """The date a child turns 18 (a 29 February birthday falls on 1 March in common years)."""
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:
+        return date(born.year + 18, 3, 1)
+
+
+class _Record(NativeRecord):
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        return _without_blanks(data)
+
+
+Sex903 = Annotated[str, one_of(_codes.SEX_903_OLD | _codes.SEX_NEW)]
+
+
+class _HeldIdentifiers(_Record):
+    """Identifiers an LA system holds alongside a 903 row (local extension, all optional)."""
+
+    UPN: Upn903 | None = None
+    NHS_NUMBER: NhsNumberField | None = None
+    DOB: OptionalNativeDate = None
+    SEX: Sex903 | None = None
+
+
+class Ssda903Header(_Record):
+    """SSDA903 Header: who the child is. Identity only; no notification of its own."""
+
+    record_type: Literal["ssda903_header"]
+    CHILD: ChildId
+    SEX: Sex903
+    DOB: NativeDate
+    ETHNIC: Annotated[str, one_of(_codes.ETHNIC)]
+    UPN: Upn903
+    MOTHER: OptionalYesNo = None
+    MC_DOB: OptionalNativeDate = None
+
+
+class Ssda903Missing(_HeldIdentifiers):
+    """SSDA903 Missing row; ``LOOKED_AFTER`` (local, default Y) marks a child not in care."""
+
+    record_type: Literal["ssda903_missing"]
+    CHILD: ChildId
+    DOB: NativeDate
+    MISSING: Annotated[str, one_of(_codes.MISSING_TYPES)] | None = None
+    MIS_START: OptionalNativeDate = None
+    MIS_END: OptionalNativeDate = None
+    LOOKED_AFTER: YesNo = True
+
+    @property
+    def turns_18_on(self) -> date:
+        """The child's 18th birthday, when an open episode closes (903 guidance; REC E8)."""
+        return eighteenth_birthday(self.DOB)
+
+
+class RhiAttempt(BaseModel):
+    """One attempt to reach the child for a return interview (local extension)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    attempted_on: NativeDate = Field(alias="date")
+    method: Annotated[str, one_of(_codes.RHI_ATTEMPT_METHODS, case=str.lower)]
+    reached: YesNo
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        return _without_blanks(data)
+
+
+_RhiFlag = Annotated[str, one_of(_codes.RHI_FLAGS)]
+
+
+class ReturnInterview(_HeldIdentifiers):
+    """The return interview after a missing episode (``CHILD`` + ``MIS_START`` name the episode).
+
+    ``miss_missing_rhi_offered`` / ``_accepted`` are the SSD fields (Annex A List 8); the
+    ``RHI_*`` fields are local extensions for what the strategy asks to be shared.
+    """
+
+    record_type: Literal["return_interview"]
+    CHILD: ChildId
+    MIS_START: NativeDate
+    miss_missing_rhi_offered: _RhiFlag | None = None
+    miss_missing_rhi_accepted: _RhiFlag | None = None
+    RHI_OFFERED_DATE: OptionalNativeDate = None
+    RHI_COMPLETED_DATE: OptionalNativeDate = None
+    RHI_DECLINED_ANALYSIS: Annotated[str, Field(max_length=4000)] | None = None
+    RHI_ATTEMPTS: tuple[RhiAttempt, ...] = ()
+    RHI_SE_RISK_IDENTIFIED: OptionalYesNo = None
+    RHI_CONDUCTED_BY: Annotated[str, one_of(_codes.RHI_CONDUCTED_BY, case=str.lower)] | None = None
+
+
+class Ssda903Episode(_HeldIdentifiers):
+    """SSDA903 Episodes row, with the Annex A / SSD derived location fields.
+
+    ``PLACE`` is also accepted under its XML name ``PL``. ``SE_RISK``,
+    ``RISK_ASSESSMENT_AVAILABLE`` and ``CARE_PLAN_AVAILABLE`` are local extensions (Y/N).
+    """
+
+    record_type: Literal["ssda903_episode"]
+    CHILD: ChildId
+    DECOM: NativeDate
+    RNE: Annotated[str, one_of(_codes.REASON_NEW_EPISODE)]
+    LS: Annotated[str, one_of(_codes.LEGAL_STATUS)]
+    CIN: Annotated[str, one_of(_codes.CATEGORY_OF_NEED)]
+    # The alias choice makes __init__ untypable for the plugin; records are only ever validated.
+    PLACE: Annotated[str, one_of(_codes.ALL_PLACEMENT_TYPES)] = Field(  # type: ignore[pydantic-alias]
+        validation_alias=AliasChoices("PLACE", "PL")
+    )
+    PLACE_PROVIDER: Annotated[str, one_of(_codes.PLACEMENT_PROVIDERS)] | None = None
+    DEC: OptionalNativeDate = None
+    REC: Annotated[str, one_of(_codes.REASON_CEASED)] | None = None
+    REASON_PLACE_CHANGE: Annotated[str, one_of(_codes.REASON_PLACE_CHANGE)] | None = None
+    HOME_POST: Postcode | None = None
+    PL_POST: Postcode | None = None
+    URN: Urn | None = None
+    PL_LA: PlacementLaCode | None = None
+    PL_LOCATION: Annotated[str, one_of(_codes.PL_LOCATION)] | None = None
+    PL_DISTANCE: Annotated[float, Field(ge=0, le=999.9)] | None = None
+    SE_RISK: OptionalYesNo = None
+    RISK_ASSESSMENT_AVAILABLE: OptionalYesNo = None
+    CARE_PLAN_AVAILABLE: OptionalYesNo = None
+    _place_field: str = PrivateAttr(default="PLACE")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_place_name(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Ssda903Episode]
+    ) -> Ssda903Episode:
+        episode = handler(data)
+        if isinstance(data, Mapping) and "PLACE" not in data and "PL" in data:
+            episode._place_field = "PL"
+        return episode
+
+    @property
+    def place_field(self) -> str:
+        """The name the record gave the placement type: ``PLACE`` (CSV) or ``PL`` (XML)."""
+        return self._place_field
+
+    @property
+    def confidential(self) -> bool:
+        """903 ``PL_LA`` = CON: the placement's location must not be passed on."""
+        return self.PL_LA == "CON"
+
+    @property
+    def starts_placement(self) -> bool:
+        """An open episode that began with a change of placement (RNE S, P, T, B or U)."""
+        return self.DEC is None and self.RNE in _codes.PLACEMENT_RNE
+
+    @property
+    def ends_placement(self) -> bool:
+        """A ceased placement episode whose placement ended with it.
+
+        An episode ceasing with X1 (a new episode the same day) and no reason for placement
+        change, from a placement that is not temporary, is followed by a legal-status-only
+        episode (903 rule 225 requires the reason before a P/B/T/U episode): the placement
+        goes on, so it has not ended.
+        """
+        if self.DEC is None or self.RNE not in _codes.PLACEMENT_RNE:
+            return False
+        return (
+            self.REC != "X1"
+            or self.REASON_PLACE_CHANGE is not None
+            or self.PLACE in _codes.TEMPORARY_PLACEMENTS
+        )
+
+
+class CinAssessment(_Record):
+    """CIN census Assessment with its child's identifiers (``ChildIdentifiers``).
+
+    ``Sex`` is the 2024/25+ element and ``GenderCurrent`` the earlier one.
+    """
+
+    record_type: Literal["cin_assessment"]
+    LAchildID: ChildId
+    UPN: RealUpn | None = None
+    UPNunknown: Annotated[str, one_of(_codes.CIN_UPN_UNKNOWN)] | None = None
+    PersonBirthDate: OptionalNativeDate = None
+    Sex: Annotated[str, one_of(_codes.SEX_NEW)] | None = None
+    GenderCurrent: Annotated[str, one_of(_codes.CIN_GENDER_CURRENT)] | None = None
+    AssessmentActualStartDate: NativeDate
+    AssessmentAuthorisationDate: OptionalNativeDate = None
+    AssessmentFactors: tuple[
+        Annotated[str, one_of(_codes.CIN_FACTORS | _codes.LEGACY_CIN_FACTORS)], ...
+    ] = ()

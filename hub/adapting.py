@@ -1,0 +1,73 @@
+"""Native records in, canonical notifications out: the adapter edge of the hub.
+
+An agency's system posts its own records (SSDA903 rows, police reports...). The agency's
+adapter, chosen by the agency's kind in the directory, maps them; nothing is published unless
+every record maps. The same code serves ``POST /v1/records`` and the offline ``hub adapt``.
+
+Body formats: a JSON array of records, ``{"records": [...]}``, or one record object; or CSV
+(``text/csv``) with a header row, where every row has the ``record_type`` given by the caller.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from adapters import AdapterContext, MappingFailed, adapter_for, map_records
+from hub._exceptions import ConfigurationError, FieldProblem, InvalidNotification
+from hub.agencies import Agency
+from schemas import Notification
+
+__all__ = ["adapt", "parse_records"]
+
+_JSON_TYPES = frozenset({"application/json"})
+_CSV_TYPES = frozenset({"text/csv"})
+
+
+def _body_problem(rule: str, message: str) -> InvalidNotification:
+    return InvalidNotification(message, (FieldProblem("(body)", rule, message),))
+
+
+def parse_records(body: bytes, content_type: str, record_type: str | None) -> list[Any]:
+    """The records in a posted body; :class:`InvalidNotification` if it is not readable."""
+    if content_type in _CSV_TYPES:
+        if not record_type:
+            raise _body_problem("missing", "CSV needs the record_type query parameter")
+        try:
+            rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise _body_problem("csv_invalid", "not UTF-8 CSV with a header row") from exc
+        return [{**row, "record_type": record_type} for row in rows]
+    if content_type not in _JSON_TYPES:
+        raise _body_problem("media_type", "send application/json or text/csv")
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _body_problem("json_invalid", "the body is not valid JSON") from exc
+    if isinstance(document, Mapping) and "records" in document:
+        document = document["records"]
+    if isinstance(document, Mapping):
+        return [document]
+    if not isinstance(document, list) or not document:
+        raise _body_problem("records", "expected a record, a list of records or {records: [...]}")
+    return document
+
+
+def adapt(agency: Agency, records: list[Any], now: datetime) -> list[Notification]:
+    """Map ``records`` with the agency's adapter; every failing field is reported at once."""
+    try:
+        adapter = adapter_for(agency.kind)
+    except KeyError as exc:
+        raise ConfigurationError(f"agency {agency.id} has no adapter ({agency.kind})") from exc
+    context = AdapterContext(agency_id=agency.id, now=now, la_code=agency.la_code)
+    try:
+        return map_records(adapter, records, context)
+    except MappingFailed as failed:
+        problems = tuple(FieldProblem(p.field, p.rule, p.message) for p in failed.problems)
+        raise InvalidNotification(
+            f"{len(problems)} field(s) failed in the native records", problems
+        ) from failed
