@@ -128,7 +128,7 @@ def map_records(
             problems.append(RecordProblem(where, "dict_type", "a record must be a JSON object"))
             continue
         record_type = record.get("record_type")
-        if record_type not in adapter.record_types:
+        if not isinstance(record_type, str) or record_type not in adapter.record_types:
             problems.append(
                 RecordProblem(
                     f"{where}.record_type",

@@ -30,6 +30,25 @@ class Accepted(BaseModel):
     correlation_id: str
 
 
+class NotificationRef(BaseModel):
+    """A notification produced from a native record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    type: str
+
+
+class RecordsAccepted(BaseModel):
+    """Every notification mapped from the records is durably queued for routing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
+    correlation_id: str
+    notifications: list[NotificationRef]
+
+
 class Health(BaseModel):
     """Liveness or readiness."""
 
@@ -57,7 +76,8 @@ def _json(description: str, model: str) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document for the hub's HTTP API."""
     _, definitions = models_json_schema(
-        [(model, "validation") for model in (Problem, Accepted, Health)], ref_template=_REF
+        [(model, "validation") for model in (Problem, Accepted, RecordsAccepted, Health)],
+        ref_template=_REF,
     )
     components: dict[str, Any] = dict(definitions.get("$defs", {}))
     notification = notification_adapter.json_schema(ref_template=_REF)
@@ -95,6 +115,53 @@ def openapi_document() -> dict[str, Any]:
                         "413": _problem("The body is too large."),
                         "415": _problem("Not a JSON media type."),
                         "422": _problem("Validation failed; errors name each field and rule."),
+                        "503": _problem("Broker or audit store unavailable; retry later."),
+                    },
+                }
+            },
+            "/v1/records": {
+                "post": {
+                    "operationId": "postRecords",
+                    "summary": "Post native records for the agency's adapter to map.",
+                    "description": (
+                        'A JSON array of records, {"records": [...]}, or one record, each with a '
+                        "record_type and the native field names of the agency's national "
+                        "return; or CSV with a header row and ?record_type=. Nothing is "
+                        "published unless every record maps. See docs/adapters.md."
+                    ),
+                    "security": [{"agencyToken": []}],
+                    "parameters": [
+                        {
+                            "name": "record_type",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "The record type of every CSV row.",
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"type": "array", "items": {"type": "object"}},
+                                        {"type": "object"},
+                                    ]
+                                }
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "responses": {
+                        "202": _json(
+                            "Accepted: every notification confirmed durable.", "RecordsAccepted"
+                        ),
+                        "401": _problem("No or unknown bearer token."),
+                        "413": _problem("The body is too large."),
+                        "422": _problem(
+                            "A record failed; errors name records[i].FIELD and the rule."
+                        ),
                         "503": _problem("Broker or audit store unavailable; retry later."),
                     },
                 }

@@ -3,82 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
-from hub import BrokerUnavailable
-from hub.agencies import Agency, AgencyDirectory, hash_token
-from hub.api import ApiDependencies, create_app
-from hub.intake import Intake
-from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from hub.testing import FakeAuditLog, FakePublisher
 from tests.fixtures import CANARIES, canary_event, example_event
-
-CHILDRENS_TOKEN = "test-token-childrens"
-POLICE_TOKEN = "test-token-police"
-PROBLEM = "application/problem+json"
-
-
-class Outage:
-    """A readiness check that fails while ``down`` is set."""
-
-    def __init__(self) -> None:
-        self.down = False
-
-    async def __call__(self) -> None:
-        if self.down:
-            raise BrokerUnavailable("down")
-
-
-@pytest.fixture
-def publisher() -> FakePublisher:
-    return FakePublisher()
-
-
-@pytest.fixture
-def audit() -> FakeAuditLog:
-    return FakeAuditLog()
-
-
-@pytest.fixture
-def broker_check() -> Outage:
-    return Outage()
-
-
-@pytest.fixture
-async def client(
-    publisher: FakePublisher, audit: FakeAuditLog, broker_check: Outage
-) -> AsyncIterator[TestClient]:
-    agencies = AgencyDirectory(
-        (
-            Agency(
-                id="northumberland-childrens",
-                name="CS",
-                kind="children_services",
-                token_sha256=(hash_token(CHILDRENS_TOKEN),),
-            ),
-            Agency(
-                id="northumbria-police",
-                name="Police",
-                kind="police",
-                token_sha256=(hash_token(POLICE_TOKEN),),
-            ),
-        )
-    )
-    intake = Intake(
-        publisher, audit, FixedClock(datetime(2026, 11, 29, tzinfo=UTC)), max_body_bytes=8192
-    )
-    deps = ApiDependencies(
-        intake=intake,
-        agencies=agencies,
-        readiness={"broker": broker_check, "database": audit.ping},
-        max_body_bytes=8192,
-    )
-    async with TestClient(TestServer(create_app(deps))) as test_client:
-        yield test_client
+from tests.unit.conftest import CHILDRENS_TOKEN, POLICE_TOKEN, PROBLEM, Outage
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -1,0 +1,138 @@
+"""Unit tests of POST /v1/records (native records through the agency's adapter) and of the
+rule that malformed or oversized input never produces a 5xx."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub.audit import AuditAction
+from hub.testing import FakeAuditLog, FakePublisher
+from tests.unit.conftest import CHILDRENS_TOKEN, EDUCATION_TOKEN, PROBLEM
+
+NATIVE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "native"
+MISSING_ROW = {
+    "record_type": "ssda903_missing",
+    "CHILD": "CHILD-000777",
+    "DOB": "04/05/2012",
+    "MISSING": "M",
+    "MIS_START": "27/11/2026",
+    "MIS_END": "",
+}
+
+
+def _headers(token: str, content_type: str = "application/json") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": content_type}
+
+
+async def test_native_records_are_mapped_published_and_audited(
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """An SSDA903 missing row posted by children's services is published as a canonical event."""
+    response = await client.post(
+        "/v1/records", data=json.dumps([MISSING_ROW]), headers=_headers(CHILDRENS_TOKEN)
+    )
+    assert response.status == 202
+    body = await response.json()
+    assert [n["type"] for n in body["notifications"]] == ["uk.sehub.missing_episode.started.v1"]
+    (message,) = publisher.ingress
+    event = json.loads(message.body)
+    assert event["source"] == "urn:sehub:agency:northumberland-childrens"
+    assert event["data"]["responsible_la"] == "929"
+    assert [e.action for e in audit.entries] == [AuditAction.NOTIFICATION_ACCEPTED]
+
+
+async def test_csv_rows_take_the_record_type_from_the_query(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    """SSDA903 CSV with a header row is accepted when record_type is given."""
+    csv_body = "CHILD,DOB,MISSING,MIS_START,MIS_END\nCHILD-000777,04/05/2012,A,27/11/2026,\n"
+    response = await client.post(
+        "/v1/records?record_type=ssda903_missing",
+        data=csv_body,
+        headers=_headers(CHILDRENS_TOKEN, "text/csv"),
+    )
+    assert response.status == 202
+    assert json.loads(publisher.ingress[0].body)["data"]["missing_type"] == (
+        "away_without_authorisation"
+    )
+
+
+async def test_bad_records_name_every_native_field_and_publish_nothing(
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """A batch with a bad record is refused whole: 422 naming records[i].FIELD, audited."""
+    bad = {**MISSING_ROW, "MISSING": "X", "EXTRA": "y"}
+    response = await client.post(
+        "/v1/records", data=json.dumps([MISSING_ROW, bad]), headers=_headers(CHILDRENS_TOKEN)
+    )
+    assert response.status == 422
+    assert response.content_type == PROBLEM
+    fields = {(e["field"], e["rule"]) for e in (await response.json())["errors"]}
+    assert ("records[1].MISSING", "unknown_code") in fields
+    assert ("records[1].EXTRA", "extra_forbidden") in fields
+    assert publisher.ingress == []
+    assert audit.entries[-1].action is AuditAction.NOTIFICATION_REJECTED
+    assert "CHILD-000777" not in await response.text()
+
+
+async def test_an_agency_posts_only_through_its_own_adapter(client: TestClient) -> None:
+    """Education's token maps records with the education adapter, so a 903 row is refused."""
+    response = await client.post(
+        "/v1/records", data=json.dumps([MISSING_ROW]), headers=_headers(EDUCATION_TOKEN)
+    )
+    assert response.status == 422
+    (error,) = (await response.json())["errors"]
+    assert (error["field"], error["rule"]) == ("records[0].record_type", "unknown_record_type")
+
+
+async def test_the_documented_native_examples_are_accepted(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    """The education example file posts cleanly and produces education concerns."""
+    body = (NATIVE / "education.json").read_bytes()
+    response = await client.post("/v1/records", data=body, headers=_headers(EDUCATION_TOKEN))
+    assert response.status == 202
+    types = {n["type"] for n in (await response.json())["notifications"]}
+    assert types == {"uk.sehub.education.concern_raised.v1"}
+    assert len(publisher.ingress) == len((await response.json())["notifications"])
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_bodies = st.one_of(
+    st.binary(max_size=300),
+    _json_values.map(lambda value: json.dumps(value).encode()),
+    st.builds(
+        lambda extra: json.dumps([{**MISSING_ROW, **extra}]).encode(),
+        st.dictionaries(st.sampled_from(list(MISSING_ROW)), _json_values, max_size=3),
+    ),
+    st.integers(min_value=9_000, max_value=20_000).map(lambda n: b"[" + b" " * n + b"]"),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(["/v1/records", "/v1/notifications"]),
+    body=_bodies,
+    content_type=st.sampled_from(
+        ["application/json", "text/csv", "application/cloudevents+json", "text/plain"]
+    ),
+)
+async def test_malformed_or_oversized_input_never_gives_a_5xx(
+    client: TestClient, path: str, body: bytes, content_type: str
+) -> None:
+    """Whatever the body, an authenticated post is answered 2xx or 4xx, never 5xx."""
+    response = await client.post(path, data=body, headers=_headers(CHILDRENS_TOKEN, content_type))
+    assert response.status < 500, await response.text()
