@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -220,8 +220,8 @@ def test_placement_codes_by_year_cover_exactly_the_canonical_placement_types() -
 
 def test_collection_years_run_from_april_to_march() -> None:
     """31 March belongs to the year before; 1 April starts the next (2024 is 2024/25)."""
-    assert codes.collection_year(datetime(2025, 3, 31).date()) == 2024
-    assert codes.collection_year(datetime(2025, 4, 1).date()) == 2025
+    assert codes.collection_year(date(2025, 3, 31)) == 2024
+    assert codes.collection_year(date(2025, 4, 1)) == 2025
     assert codes.year_label(2024) == "2024/25"
     assert codes.year_label(2099) == "2099/00"
 
@@ -260,8 +260,10 @@ def test_a_corrected_record_is_a_new_event_in_the_same_episode() -> None:
     (gone,) = mapped(missing(MISSING="M"))
 
     assert away.id != gone.id
-    assert away.episodeid == gone.episodeid == missing_episode_id(
-        CONTEXT, "NCC100234", datetime(2026, 11, 21).date()
+    assert (
+        away.episodeid
+        == gone.episodeid
+        == missing_episode_id(CONTEXT, "NCC100234", date(2026, 11, 21))
     )
 
 

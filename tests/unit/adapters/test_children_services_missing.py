@@ -434,9 +434,7 @@ def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
     ("record", "expected"),
     [
         pytest.param(
-            interview(
-                miss_missing_rhi_accepted="N", RHI_COMPLETED_DATE=DROP, RHI_ATTEMPTS=DROP
-            ),
+            interview(miss_missing_rhi_accepted="N", RHI_COMPLETED_DATE=DROP, RHI_ATTEMPTS=DROP),
             {("RHI_DECLINED_ANALYSIS", "missing"), ("RHI_ATTEMPTS", "missing")},
             id="declined-without-analysis-or-attempts",
         ),
@@ -494,9 +492,7 @@ def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
             {("RHI_COMPLETED_DATE", "date_in_future")},
             id="completed-tomorrow",
         ),
-        pytest.param(
-            interview(MIS_START=DROP), {("MIS_START", "missing")}, id="no-episode-named"
-        ),
+        pytest.param(interview(MIS_START=DROP), {("MIS_START", "missing")}, id="no-episode-named"),
         pytest.param(
             interview(NHS_NUMBER=BAD_NHS_NUMBER),
             {("NHS_NUMBER", "invalid_nhs_number")},
