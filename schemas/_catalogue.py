@@ -61,7 +61,10 @@ def _type_of(model: type[Envelope]) -> str:
 
 CATALOGUE: Mapping[str, type[Envelope]] = {_type_of(model): model for model in _MODELS}
 
-notification_adapter: TypeAdapter[Notification] = TypeAdapter(Notification)
+# mypy reads an Annotated union passed as a value differently depending on import order;
+# going through Any keeps the declared TypeAdapter[Notification] type stable.
+_NOTIFICATION: Any = Notification
+notification_adapter: TypeAdapter[Notification] = TypeAdapter(_NOTIFICATION)
 
 
 def _all_personal_names(models: tuple[type[BaseModel], ...]) -> frozenset[str]:

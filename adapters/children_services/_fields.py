@@ -2,8 +2,8 @@
 
 Rules:
 
-1. A code field accepts the codes of its list, in any letter case and as text or a whole number
-   (``MOTHER: 1``), and reports anything else as ``unknown_code`` with the valid codes listed.
+1. A code field accepts the codes of its list, in any letter case, as text or as a whole number
+   (``GenderCurrent: 2``); anything else is ``unknown_code``, with the valid codes listed.
 2. Identifiers are checked with the canonical schema types, which use python-stdnum: a failure is
    ``invalid_nhs_number`` or ``invalid_upn``, and the value is never echoed.
 3. An SSDA903 ``UPN`` may hold an unknown-UPN code (UN1-UN5) instead of a UPN; the CIN census

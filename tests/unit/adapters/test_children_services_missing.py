@@ -1,4 +1,4 @@
-"""Children's services: SSDA903 missing episodes and the return interviews that follow them."""
+"""Children's services: SSDA903 Missing rows as missing episodes started and ended."""
 
 from __future__ import annotations
 
@@ -16,13 +16,11 @@ from tests.unit.adapters.test_children_services import (
     CONTEXT_2023,
     DROP,
     ENDED,
-    INTERVIEW,
     NHS_NUMBER,
     STARTED,
     UPN,
     as_json,
     failure,
-    interview,
     mapped,
     missing,
     problems,
@@ -325,183 +323,3 @@ def test_unknown_missing_type_lists_the_valid_codes() -> None:
     (problem,) = failure(missing(MISSING="X")).problems
 
     assert problem.message == "expected one of: A, M"
-
-
-# --- return interviews --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("record", "expected"),
-    [
-        pytest.param(
-            interview(),
-            {
-                "outcome": "completed",
-                "offered_on": "2026-11-23",
-                "completed_on": "2026-11-25",
-                "conducted_by": "independent_worker",
-                "se_risk_identified": True,
-            },
-            id="completed",
-        ),
-        pytest.param(
-            interview(miss_missing_rhi_accepted=DROP, RHI_COMPLETED_DATE=DROP),
-            {"outcome": "offered", "offered_on": "2026-11-23", "completed_on": None},
-            id="offered-no-answer-yet",
-        ),
-        pytest.param(
-            interview(RHI_COMPLETED_DATE="", RHI_SE_RISK_IDENTIFIED=DROP),
-            {"outcome": "offered", "se_risk_identified": None},
-            id="accepted-not-yet-held",
-        ),
-        pytest.param(
-            interview(
-                miss_missing_rhi_accepted="N",
-                RHI_COMPLETED_DATE=DROP,
-                RHI_DECLINED_ANALYSIS="Synthetic: declined twice; carer will re-offer.",
-                RHI_CONDUCTED_BY=DROP,
-            ),
-            {
-                "outcome": "declined",
-                "declined_analysis": "Synthetic: declined twice; carer will re-offer.",
-                "completed_on": None,
-            },
-            id="declined-with-analysis",
-        ),
-        pytest.param(
-            interview(
-                MIS_START="2026-11-21", RHI_OFFERED_DATE="2026-11-23", RHI_COMPLETED_DATE=DROP
-            ),
-            {"outcome": "offered", "offered_on": "2026-11-23"},
-            id="iso-dates",
-        ),
-    ],
-)
-def test_return_interview_maps_to_its_outcome(
-    record: dict[str, Any], expected: dict[str, Any]
-) -> None:
-    """A completed date means completed, accepted N declined, an offer alone offered."""
-    (event,) = mapped(record)
-    data = as_json(event)["data"]
-
-    assert event.type == INTERVIEW
-    assert {key: data.get(key) for key in expected} == expected
-    assert data["attempts"] == [
-        {"attempted_on": "2026-11-24", "method": "phone", "reached": False},
-        {"attempted_on": "2026-11-25", "method": "visit", "reached": True},
-    ]
-
-
-def test_return_interview_belongs_to_its_missing_episode() -> None:
-    """episode_ref and episodeid are the missing episode's id, whatever the date format."""
-    (episode_event,) = mapped(missing(MIS_END="23/11/2026"))
-    (interview_event,) = mapped(interview(MIS_START="2026-11-21"))
-
-    assert interview_event.episodeid == episode_event.episodeid
-    assert as_json(interview_event)["data"]["episode_ref"] == episode_event.episodeid
-
-
-@pytest.mark.parametrize(
-    "record",
-    [
-        pytest.param(
-            interview(
-                miss_missing_rhi_offered="N",
-                miss_missing_rhi_accepted=DROP,
-                RHI_OFFERED_DATE=DROP,
-                RHI_COMPLETED_DATE=DROP,
-            ),
-            id="not-offered",
-        ),
-        pytest.param(
-            interview(
-                miss_missing_rhi_offered="NA",
-                miss_missing_rhi_accepted="NA",
-                RHI_OFFERED_DATE=DROP,
-                RHI_COMPLETED_DATE=DROP,
-                RHI_ATTEMPTS=[],
-            ),
-            id="not-applicable",
-        ),
-    ],
-)
-def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
-    """No offer (N or NA) has no canonical outcome, so nothing is sent."""
-    assert mapped(record) == []
-
-
-@pytest.mark.parametrize(
-    ("record", "expected"),
-    [
-        pytest.param(
-            interview(miss_missing_rhi_accepted="N", RHI_COMPLETED_DATE=DROP, RHI_ATTEMPTS=DROP),
-            {("RHI_DECLINED_ANALYSIS", "missing"), ("RHI_ATTEMPTS", "missing")},
-            id="declined-without-analysis-or-attempts",
-        ),
-        pytest.param(
-            interview(miss_missing_rhi_accepted="N"),
-            {("miss_missing_rhi_accepted", "conflict")},
-            id="declined-yet-completed",
-        ),
-        pytest.param(
-            interview(miss_missing_rhi_offered="N"),
-            {("miss_missing_rhi_offered", "conflict")},
-            id="not-offered-yet-completed",
-        ),
-        pytest.param(
-            interview(miss_missing_rhi_offered="X"),
-            {("miss_missing_rhi_offered", "unknown_code")},
-            id="unknown-flag",
-        ),
-        pytest.param(
-            interview(RHI_ATTEMPTS=[{"date": "24/11/2026", "method": "pigeon", "reached": "N"}]),
-            {("RHI_ATTEMPTS.0.method", "unknown_code")},
-            id="unknown-attempt-method",
-        ),
-        pytest.param(
-            interview(
-                RHI_ATTEMPTS=[
-                    {"date": "24/11/2026", "method": "phone", "reached": "N", "note": "x"}
-                ]
-            ),
-            {("RHI_ATTEMPTS.0.note", "extra_forbidden")},
-            id="unknown-attempt-field",
-        ),
-        pytest.param(
-            interview(RHI_ATTEMPTS=[{"date": "20/11/2026", "method": "visit", "reached": "Y"}]),
-            {("RHI_ATTEMPTS.0.date", "date_order")},
-            id="attempt-before-episode",
-        ),
-        pytest.param(
-            interview(RHI_OFFERED_DATE="26/11/2026"),
-            {("RHI_COMPLETED_DATE", "date_order")},
-            id="completed-before-offered",
-        ),
-        pytest.param(
-            interview(RHI_OFFERED_DATE="20/11/2026"),
-            {("RHI_OFFERED_DATE", "date_order")},
-            id="offered-before-episode",
-        ),
-        pytest.param(
-            interview(RHI_CONDUCTED_BY="police"),
-            {("RHI_CONDUCTED_BY", "unknown_code")},
-            id="unknown-interviewer",
-        ),
-        pytest.param(
-            interview(RHI_COMPLETED_DATE="30/11/2026"),
-            {("RHI_COMPLETED_DATE", "date_in_future")},
-            id="completed-tomorrow",
-        ),
-        pytest.param(interview(MIS_START=DROP), {("MIS_START", "missing")}, id="no-episode-named"),
-        pytest.param(
-            interview(NHS_NUMBER=BAD_NHS_NUMBER),
-            {("NHS_NUMBER", "invalid_nhs_number")},
-            id="invalid-nhs-number",
-        ),
-    ],
-)
-def test_invalid_return_interview_reports_every_problem(
-    record: dict[str, Any], expected: set[tuple[str, str]]
-) -> None:
-    """A contradictory or incomplete interview record is refused at the fields at fault."""
-    assert problems(record) == expected
