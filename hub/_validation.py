@@ -6,12 +6,18 @@ puts first is dropped. Input values are never copied: ``include_input=False``.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from hub._exceptions import FieldProblem
-from schemas import CATALOGUE
+from schemas import CATALOGUE, Envelope
 
-__all__ = ["field_problems"]
+__all__ = ["field_problems", "notification_problems"]
+
+
+class _AnyTypeEnvelope(Envelope):
+    """The envelope alone, for reporting its own fields when ``type`` cannot pick a model."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 _TYPE_RULES = {"union_tag_invalid", "union_tag_not_found"}
 
@@ -43,3 +49,20 @@ def field_problems(error: ValidationError) -> tuple[FieldProblem, ...]:
         )
         for item in error.errors(include_url=False, include_input=False, include_context=False)
     )
+
+
+def notification_problems(error: ValidationError, body: bytes) -> tuple[FieldProblem, ...]:
+    """Every failing field of a posted notification.
+
+    When ``type`` is missing or unknown pydantic cannot choose a model and reports only ``type``;
+    the envelope's other attributes are then checked on their own so that they are named too.
+    """
+    problems = field_problems(error)
+    if not any(problem.field == "type" for problem in problems):
+        return problems
+    try:
+        _AnyTypeEnvelope.model_validate_json(body)
+    except ValidationError as envelope_error:
+        extra = [p for p in field_problems(envelope_error) if p.field != "(body)"]
+        return (*problems, *extra)
+    return problems

@@ -21,7 +21,7 @@ from hub._exceptions import (
     PeerError,
     UnsupportedMediaType,
 )
-from hub._validation import field_problems
+from hub._validation import notification_problems
 from hub.adapting import adapt, parse_records
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
@@ -131,7 +131,7 @@ class Intake:
         try:
             notification = parse_notification(body)
         except ValidationError as exc:
-            problems = field_problems(exc)
+            problems = notification_problems(exc, body)
             raise InvalidNotification(
                 f"{len(problems)} field(s) failed validation",
                 problems,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from adapters._core import (
     AdapterContext,
     MappingFailed,
+    RecordAdapter,
     RecordProblem,
     build_notification,
     problems_from,
@@ -82,4 +83,5 @@ class ChildrenServicesAdapter:
         return [build_notification(event) for event in events_for(native, context)]
 
 
-ADAPTER = ChildrenServicesAdapter()
+# Typed as the protocol so that mypy checks the class really is a RecordAdapter.
+ADAPTER: RecordAdapter = ChildrenServicesAdapter()

@@ -114,3 +114,14 @@ async def test_broker_outage_means_no_acceptance(
     with pytest.raises(BrokerUnavailable):
         await intake.accept(CHILDRENS, json.dumps(example_event()).encode(), "c", content_type=JSON)
     assert not any(e.action is AuditAction.NOTIFICATION_ACCEPTED for e in audit.entries)
+
+
+async def test_missing_type_still_names_the_other_envelope_fields(
+    intake: Intake, audit: FakeAuditLog
+) -> None:
+    """Without a usable type, the envelope's own failing attributes are named as well."""
+    body = json.dumps({"id": "bad id", "time": "yesterday", "data": {}}).encode()
+    with pytest.raises(InvalidNotification) as raised:
+        await intake.accept(CHILDRENS, body, "c", content_type=JSON)
+    fields = {p.field for p in raised.value.problems}
+    assert fields == {"type", "id", "source", "time"}

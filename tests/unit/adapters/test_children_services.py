@@ -386,7 +386,16 @@ def test_wrong_year_sex_message_names_the_collection_year() -> None:
 
 # --- no personal data in problems ---------------------------------------------------------------
 
-PLANTED = ("NCC999111", BAD_NHS_NUMBER, BAD_UPN, "NE61 1ZZ", "XX9 9XX", "Synthetic refusal")
+PLANTED = (
+    "NCC999111",
+    BAD_NHS_NUMBER,
+    BAD_UPN,
+    "NE61 1ZZ",
+    "XX9 9XX",
+    "Synthetic refusal",
+    "14/03/2011",
+    "2011-03-14",
+)
 
 
 @pytest.mark.parametrize(
