@@ -19,6 +19,7 @@ class _AnyTypeEnvelope(Envelope):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+
 _TYPE_RULES = {"union_tag_invalid", "union_tag_not_found"}
 
 
