@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters import AdapterContext, MappingFailed, adapter_for, map_records
-from hub._exceptions import ConfigurationError, FieldProblem, InvalidNotification
+from hub._exceptions import FieldProblem, Forbidden, InvalidNotification
 from hub.agencies import Agency
 from schemas import Notification
 
@@ -62,7 +62,9 @@ def adapt(agency: Agency, records: list[Any], now: datetime) -> list[Notificatio
     try:
         adapter = adapter_for(agency.kind)
     except KeyError as exc:
-        raise ConfigurationError(f"agency {agency.id} has no adapter ({agency.kind})") from exc
+        raise Forbidden(
+            f"there is no adapter for {agency.kind} agencies; post canonical notifications"
+        ) from exc
     context = AdapterContext(agency_id=agency.id, now=now, la_code=agency.la_code)
     try:
         return map_records(adapter, records, context)

@@ -59,7 +59,7 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
         protocol = load_protocol(settings.protocol_path)
     except ProtocolError as exc:
         raise ConfigurationError(str(exc)) from exc
-    missing = sorted(set(protocol.parties) - set(agencies))
+    missing = sorted(set(protocol.party_ids) - set(agencies))
     if missing:
         raise ConfigurationError(
             f"protocol parties with no entry in the agency directory: {missing}"

@@ -1,6 +1,33 @@
 """The information-sharing protocol as data: models and loader. No I/O beyond reading a file."""
 
+from protocols._deadlines import acknowledge_by, check_deadline, parse_duration
 from protocols._loader import ProtocolError, load_protocol, parse_protocol
-from protocols._model import Protocol, Rule, parse_duration
+from protocols._model import (
+    Condition,
+    Party,
+    PartyKind,
+    Protocol,
+    RiskThreshold,
+    Role,
+    RoleRecipient,
+    Rule,
+    When,
+)
 
-__all__ = ["Protocol", "ProtocolError", "Rule", "load_protocol", "parse_duration", "parse_protocol"]
+__all__ = [
+    "Condition",
+    "Party",
+    "PartyKind",
+    "Protocol",
+    "ProtocolError",
+    "RiskThreshold",
+    "Role",
+    "RoleRecipient",
+    "Rule",
+    "When",
+    "acknowledge_by",
+    "check_deadline",
+    "load_protocol",
+    "parse_duration",
+    "parse_protocol",
+]

@@ -1,4 +1,4 @@
-"""``hub demo init``: write a demo agency directory and tokens for the four demo agencies.
+"""``hub demo init``: write a demo agency directory and tokens for every party to the protocol.
 
 Tokens are secrets: they are generated here, written only under ``var/`` (ignored by git) with
 mode 0600, and the directory holds only their SHA-256. Re-running keeps what exists unless
@@ -15,21 +15,12 @@ from typing import Any
 import yaml
 
 from hub.agencies import hash_token, new_token
-from hub.settings import Settings
+from hub.settings import PROTOCOLS_DIR, Settings
+from protocols import load_protocol
 
-__all__ = ["DEMO_AGENCIES", "register", "token_variable", "write_demo"]
+__all__ = ["register", "token_variable", "write_demo"]
 
-NORTHUMBERLAND_LA = "929"
-DEMO_AGENCIES: tuple[tuple[str, str, str], ...] = (
-    ("northumbria-police", "Northumbria Police", "police"),
-    (
-        "northumberland-childrens",
-        "Northumberland County Council children's services",
-        "children_services",
-    ),
-    ("northumberland-adults", "Northumberland County Council adult social care", "adult_services"),
-    ("northumberland-education", "Northumberland County Council education", "education"),
-)
+SHIPPED_PROTOCOL = PROTOCOLS_DIR / "northumberland.yaml"
 
 
 def token_variable(agency_id: str) -> str:
@@ -45,19 +36,22 @@ def register(commands: Any) -> None:
     init.set_defaults(handler=init_demo)
 
 
-def write_demo(agencies_path: Path, tokens_path: Path) -> dict[str, str]:
-    """Write a fresh directory and token file; returns the tokens by agency id."""
-    tokens = {agency_id: new_token() for agency_id, _, _ in DEMO_AGENCIES}
+def write_demo(
+    agencies_path: Path, tokens_path: Path, protocol_path: Path = SHIPPED_PROTOCOL
+) -> dict[str, str]:
+    """Write a fresh directory and token file for the protocol's parties; returns the tokens."""
+    parties = load_protocol(protocol_path).parties
+    tokens = {party.id: new_token() for party in parties}
     directory = {
         "agencies": [
             {
-                "id": agency_id,
-                "name": name,
-                "kind": kind,
-                **({} if kind == "police" else {"la_code": NORTHUMBERLAND_LA}),
-                "token_sha256": [hash_token(tokens[agency_id])],
+                "id": party.id,
+                "name": party.name,
+                "kind": party.kind.value,
+                **({"la_code": party.la_code} if party.la_code else {}),
+                "token_sha256": [hash_token(tokens[party.id])],
             }
-            for agency_id, name, kind in DEMO_AGENCIES
+            for party in parties
         ]
     }
     agencies_path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +72,6 @@ async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
     if agencies_path.exists() and tokens_path.exists() and not args.force:
         print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
         return 0
-    write_demo(agencies_path, tokens_path)
+    write_demo(agencies_path, tokens_path, settings.protocol_path)
     print(f"wrote {agencies_path} and {tokens_path} (tokens, mode 0600)")
     return 0

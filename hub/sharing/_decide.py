@@ -1,4 +1,4 @@
-"""The sharing decision: a pure function from (notification, protocol, now) to a Decision.
+"""The sharing decision: a pure function from (notification, protocol, state, now) to a Decision.
 
 No I/O happens here: no aiohttp, aio-pika or SQLAlchemy. The async shell in
 :mod:`hub.routing` loads what is needed, calls :func:`decide`, then publishes and
@@ -8,7 +8,9 @@ Rules:
 
 1. Deny by default. A (type, publisher) pair that no rule names is refused, with the reason.
    A rule whose ``when`` conditions do not hold does not apply; that too is recorded.
-2. A rule shares with each of its recipients, except the publisher itself.
+2. A rule shares with each of its recipients, except the publisher itself. A role recipient is
+   resolved from the notification and the routing state (:mod:`._roles`); one that cannot be
+   resolved is recorded as refused, with the reason.
 3. A recipient already served by an earlier rule (file order) is not served twice; the later
    rule is recorded as suppressed with the reason.
 4. Each view holds only the allow-listed paths, plus the envelope attributes that identify the
@@ -27,7 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from protocols import Protocol, Rule
+from hub.sharing._facts import RISK_ORDER, Facts, facts_for
+from hub.sharing._roles import resolve_recipient
+from hub.sharing._state import RoutingState
+from protocols import Condition, Protocol, Rule, acknowledge_by
 from schemas import Notification, agency_id_from_source
 
 __all__ = ["ALWAYS_SHARED", "Decision", "Receipt", "Refusal", "View", "decide"]
@@ -89,10 +94,16 @@ class Decision:
     refusals: tuple[Refusal, ...]
 
 
-def decide(notification: Notification, protocol: Protocol, now: datetime) -> Decision:
-    """Apply ``protocol`` to ``notification`` at time ``now``."""
+def decide(
+    notification: Notification,
+    protocol: Protocol,
+    now: datetime,
+    state: RoutingState = RoutingState(),  # noqa: B008  # immutable, shared empty state
+) -> Decision:
+    """Apply ``protocol`` to ``notification`` at time ``now``, given the subject's ``state``."""
     publisher = agency_id_from_source(notification.source)
     event = notification.model_dump(mode="json", exclude_none=True)
+    facts = facts_for(notification, event, state)
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False
@@ -101,13 +112,16 @@ def decide(notification: Notification, protocol: Protocol, now: datetime) -> Dec
             continue
         if publisher not in rule.publishers:
             continue
-        unmet = _unmet_condition(event, rule)
+        unmet = _unmet_condition(event, facts, rule)
         if unmet is not None:
             refusals.append(Refusal(None, rule.id, f"condition not met: {unmet}"))
             continue
         matched_any = True
-        for recipient in rule.recipients:
-            if recipient == publisher:
+        for named in rule.recipients:
+            recipient, reason = resolve_recipient(named, protocol, facts)
+            if recipient is None:
+                refusals.append(Refusal(None, rule.id, reason))
+            elif recipient == publisher:
                 refusals.append(Refusal(recipient, rule.id, "recipient is the publisher"))
             elif recipient in views:
                 earlier = views[recipient].receipt.rule_id
@@ -138,13 +152,25 @@ def _value_at(event: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _unmet_condition(event: Mapping[str, Any], rule: Rule) -> str | None:
-    """The first ``when`` path whose value does not match, or None if all hold."""
-    for path, expected in rule.when.items():
-        allowed = expected if isinstance(expected, tuple) else (expected,)
-        value = _value_at(event, path)
-        # bool is an int in Python; compare types too, so `true` never matches `1`.
-        if not any(type(value) is type(option) and value == option for option in allowed):
+def _matches(value: Any, expected: Condition) -> bool:
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    # bool is an int in Python; compare types too, so `true` never matches `1`.
+    return any(type(value) is type(option) and value == option for option in allowed)
+
+
+def _unmet_condition(event: Mapping[str, Any], facts: Facts, rule: Rule) -> str | None:
+    """The first condition of ``rule`` that does not hold, or None if all hold."""
+    when = rule.when
+    for name in ("child", "adult", "looked_after", "se_marker", "cross_border"):
+        wanted = getattr(when, name)
+        if wanted is not None and getattr(facts, name) is not wanted:
+            return name
+    if when.risk_at_least is not None and (
+        facts.risk is None or facts.risk < RISK_ORDER[when.risk_at_least.value]
+    ):
+        return f"risk_at_least {when.risk_at_least.value}"
+    for path, expected in when.match.items():
+        if not _matches(_value_at(event, path), expected):
             return path
     return None
 
@@ -154,14 +180,17 @@ def _view(
 ) -> View:
     allowed = tuple(path.split(".") for path in rule.fields)
     kept, withheld = _minimise(event, allowed, prefix=())
-    deadline = rule.acknowledge_delta
     receipt = Receipt(
         rule_id=rule.id,
         protocol_version=protocol.version_tag,
         lawful_basis=rule.lawful_basis,
         purpose=rule.purpose,
         withheld=tuple(sorted(withheld)),
-        acknowledge_by=None if deadline is None else now + deadline,
+        acknowledge_by=(
+            None
+            if rule.acknowledge_within is None
+            else acknowledge_by(rule.acknowledge_within, now)
+        ),
     )
     return View(recipient=recipient, event=kept, receipt=receipt)
 
