@@ -14,12 +14,17 @@ from hub.api import ApiDependencies
 from hub.audit import SqlAuditLog
 from hub.delivery import Broker
 from hub.intake import Intake
+from hub.logs import get_logger
 from hub.ports import Clock
+from hub.pseudonyms import Pseudonymiser, load_or_create_key
 from hub.routing import Router
 from hub.settings import Settings
+from hub.state import SqlRoutingStore
 from protocols import Protocol, ProtocolError, load_protocol
 
 __all__ = ["Hub", "bootstrap", "load_configuration", "utc_now"]
+
+log = get_logger(__name__)
 
 
 def utc_now() -> datetime:
@@ -67,11 +72,22 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
     return agencies, protocol
 
 
+def _pseudonymiser(settings: Settings) -> Pseudonymiser:
+    try:
+        key, created = load_or_create_key(settings.pseudonym_key_path)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError("the pseudonym key cannot be read") from exc
+    if created:
+        log.warning("pseudonym_key.created", path=str(settings.pseudonym_key_path))
+    return Pseudonymiser(key)
+
+
 async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
     """Connect to the database and the broker, migrate, declare the topology, and wire."""
     agencies, protocol = load_configuration(settings)
     audit = SqlAuditLog.from_url(settings.database_url)
     await audit.migrate()
+    pseudonyms = _pseudonymiser(settings)
     broker = Broker(settings.amqp_url, publish_timeout=settings.publish_timeout_seconds)
     try:
         await broker.connect()
@@ -87,5 +103,12 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         broker=broker,
         audit=audit,
         intake=Intake(broker, audit, clock, max_body_bytes=settings.max_body_bytes),
-        router=Router(protocol, broker, audit, clock),
+        router=Router(
+            protocol,
+            publisher=broker,
+            audit=audit,
+            state=SqlRoutingStore(audit.engine),
+            pseudonyms=pseudonyms,
+            clock=clock,
+        ),
     )

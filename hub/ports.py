@@ -6,14 +6,16 @@ unit tests of pure logic. Production code never imports :mod:`hub.testing`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
 
 from hub.audit import AuditEntry
 from hub.delivery._wire import OutgoingMessage
+from hub.sharing import RoutingState
+from hub.state import StateChange
 
-__all__ = ["AuditLog", "Clock", "Publisher"]
+__all__ = ["AuditLog", "Clock", "Publisher", "RoutingStore"]
 
 Clock = Callable[[], datetime]
 
@@ -30,3 +32,20 @@ class AuditLog(Protocol):
     """Commits audit entries; raises ``StoreUnavailable`` if it cannot."""
 
     async def record(self, *entries: AuditEntry) -> None: ...
+
+
+class RoutingStore(Protocol):
+    """Routing state and de-duplication; ``commit`` also writes the audit rows, atomically."""
+
+    async def seen(self, event_key: str) -> bool: ...
+
+    async def load(self, subjects: Iterable[str]) -> RoutingState: ...
+
+    async def commit(
+        self,
+        event_key: str,
+        subjects: Iterable[str],
+        change: StateChange | None,
+        entries: Iterable[AuditEntry],
+        now: datetime,
+    ) -> None: ...

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     agencies_path: Path = Path("var/demo/agencies.yaml")
     protocol_path: Path = PROTOCOLS_DIR / "northumberland.yaml"
     keys_dir: Path = Path("var/demo/keys")
+    pseudonym_key_path: Path = Path("var/demo/keys/pseudonym.key")
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     router_prefetch: int = Field(default=100, gt=0)

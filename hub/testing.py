@@ -5,14 +5,17 @@ Integration tests use the real RabbitMQ and database instead (see ``tests/integr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from hub._exceptions import BrokerUnavailable, StoreUnavailable
 from hub.audit import AuditEntry
 from hub.delivery._wire import OutgoingMessage
+from hub.sharing import ActivePlacement, RoutingState
+from hub.state import StateChange
 
-__all__ = ["FakeAuditLog", "FakePublisher", "FixedClock"]
+__all__ = ["FakeAuditLog", "FakePublisher", "FakeRoutingStore", "FixedClock"]
 
 
 @dataclass
@@ -59,3 +62,39 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+@dataclass
+class FakeRoutingStore:
+    """Routing state in memory; ``commit`` hands the audit rows to ``audit``, like the real one."""
+
+    audit: FakeAuditLog
+    processed: set[str] = field(default_factory=set)
+    placements: dict[str, dict[str, ActivePlacement]] = field(default_factory=dict)
+
+    async def seen(self, event_key: str) -> bool:
+        return event_key in self.processed
+
+    async def load(self, subjects: Iterable[str]) -> RoutingState:
+        found: dict[str, ActivePlacement] = {}
+        for subject in subjects:
+            found.update(self.placements.get(subject, {}))
+        return RoutingState(placements=tuple(found.values()))
+
+    async def commit(
+        self,
+        event_key: str,
+        subjects: Iterable[str],
+        change: StateChange | None,
+        entries: Iterable[AuditEntry],
+        now: datetime,
+    ) -> None:
+        await self.audit.record(*entries)
+        self.processed.add(event_key)
+        if change is None:
+            return
+        for by_episode in self.placements.values():
+            by_episode.pop(change.ended_episode or "", None)
+        if change.started is not None:
+            for subject in subjects:
+                self.placements.setdefault(subject, {})[change.started.episode] = change.started

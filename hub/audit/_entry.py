@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     NOTIFICATION_ACCEPTED = "notification.accepted"
     NOTIFICATION_REJECTED = "notification.rejected"
     NOTIFICATION_SHARED = "notification.shared"
+    NOTIFICATION_DUPLICATE = "notification.duplicate"
     SHARING_REFUSED = "sharing.refused"
     ROUTING_FAILED = "routing.failed"
 

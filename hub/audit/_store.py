@@ -7,7 +7,7 @@ rows for one step are committed together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from hub.audit._entry import AuditAction, AuditEntry
 from hub.audit._migrate import upgrade_to_head
 from hub.audit._tables import audit_records
 
-__all__ = ["SqlAuditLog", "create_engine_for"]
+__all__ = ["SqlAuditLog", "audit_rows", "create_engine_for"]
 
 
 def create_engine_for(database_url: str) -> AsyncEngine:
@@ -50,6 +50,11 @@ class SqlAuditLog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine, for stores that share the audit database and its transactions."""
+        return self._engine
+
     @classmethod
     def from_url(cls, database_url: str) -> SqlAuditLog:
         return cls(create_engine_for(database_url))
@@ -66,7 +71,7 @@ class SqlAuditLog:
         """Commit ``entries`` in one transaction."""
         if not entries:
             return
-        rows = [_row(entry) for entry in entries]
+        rows = audit_rows(entries)
         try:
             async with self._engine.begin() as connection:
                 await connection.execute(insert(audit_records), rows)
@@ -107,6 +112,11 @@ class SqlAuditLog:
 
 def _upgrade(connection: Connection) -> None:
     upgrade_to_head(connection)
+
+
+def audit_rows(entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
+    """Table rows for ``entries`` (shared with stores that commit audit rows with their own)."""
+    return [_row(entry) for entry in entries]
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:

@@ -29,10 +29,12 @@ from hub.delivery._wire import (
     OutgoingMessage,
 )
 from hub.logs import get_logger
-from hub.ports import AuditLog, Clock, Publisher
-from hub.sharing import Decision, View, decide
+from hub.ports import AuditLog, Clock, Publisher, RoutingStore
+from hub.pseudonyms import Pseudonymiser
+from hub.sharing import ActivePlacement, Decision, View, decide, placement_change
+from hub.state import StateChange
 from protocols import Protocol
-from schemas import parse_notification
+from schemas import Notification, agency_id_from_source, parse_notification
 
 __all__ = ["Router"]
 
@@ -45,28 +47,76 @@ class Router:
     """Applies the protocol to each notification on ingress."""
 
     def __init__(
-        self, protocol: Protocol, publisher: Publisher, audit: AuditLog, clock: Clock
+        self,
+        protocol: Protocol,
+        *,
+        publisher: Publisher,
+        audit: AuditLog,
+        state: RoutingStore,
+        pseudonyms: Pseudonymiser,
+        clock: Clock,
     ) -> None:
         self._protocol = protocol
         self._publisher = publisher
         self._audit = audit
+        self._state = state
+        self._pseudonyms = pseudonyms
         self._clock = clock
 
-    async def route(self, body: bytes, correlation_id: str | None) -> Decision:
-        """Decide, publish every view with confirmation, then audit every outcome."""
+    async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
+        """Decide, publish every view with confirmation, then commit state and audit together.
+
+        Returns None for a notification already routed (same ``source`` + ``id``).
+        """
         try:
             notification = parse_notification(body)
         except ValidationError as exc:
             raise InvalidNotification(
                 "ingress message is not a canonical notification", field_problems(exc)
             ) from exc
-        decision = decide(notification, self._protocol, self._clock())
+        event_key = self._pseudonyms.event(notification.source, notification.id)
+        if await self._state.seen(event_key):
+            await self._audit.record(self._duplicate_entry(notification, correlation_id))
+            return None
+        subjects = self._pseudonyms.subjects(notification)
+        state = await self._state.load(subjects)
+        now = self._clock()
+        decision = decide(notification, self._protocol, now, state)
         for view in decision.views:
             await self._publisher.publish_delivery(
                 view.recipient, _delivery_message(view, decision, correlation_id)
             )
-        await self._audit.record(*self._audit_entries(decision, correlation_id))
+        await self._state.commit(
+            event_key,
+            subjects,
+            self._state_change(notification),
+            self._audit_entries(decision, correlation_id),
+            now,
+        )
         return decision
+
+    def _state_change(self, notification: Notification) -> StateChange | None:
+        change = placement_change(notification)
+        if change is None:
+            return None
+        episode = self._pseudonyms.episode(notification.source, change.episode)
+        if change.started is None:
+            return StateChange(ended_episode=episode)
+        started = ActivePlacement(episode, change.started.placing_la, change.started.host_la)
+        return StateChange(started=started)
+
+    def _duplicate_entry(
+        self, notification: Notification, correlation_id: str | None
+    ) -> AuditEntry:
+        return AuditEntry(
+            action=AuditAction.NOTIFICATION_DUPLICATE,
+            recorded_at=self._clock(),
+            correlation_id=correlation_id,
+            notification_id=notification.id,
+            notification_type=notification.type,
+            actor=agency_id_from_source(notification.source),
+            detail={"reason": "already routed: same source and id"},
+        )
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         """AMQP callback: route one ingress message with scoped acknowledgement."""
@@ -88,6 +138,9 @@ class Router:
                 log.warning("routing.retrying", error=type(exc).__name__, attempts=attempts)
                 await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.5 * 2**attempts))
                 await message.nack(requeue=True)
+                return
+            if decision is None:
+                log.info("notification.duplicate")
                 return
             log.info(
                 "notification.routed",

@@ -1,0 +1,72 @@
+"""Pseudonyms: HMAC-SHA256 of identifiers under a hub secret, so state is never keyed by them.
+
+A subject is known by every identifier a notification carries: its NHS number, its UPN, and
+the publisher's own id for the person (qualified by the publisher). Two notifications from
+different agencies about the same child meet in the routing state through a shared NHS number
+or UPN, without either number being stored. An event's ``source`` + ``id`` is pseudonymised
+the same way for de-duplication.
+
+The key is a secret of the deployment (``HUB_PSEUDONYM_KEY_PATH``); losing it orphans the
+state, so production provisions and backs it up. For a demo, :func:`load_or_create_key`
+creates one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from schemas import Notification
+
+__all__ = ["KEY_BYTES", "Pseudonymiser", "load_or_create_key"]
+
+KEY_BYTES = 32
+
+
+def load_or_create_key(path: Path) -> tuple[bytes, bool]:
+    """The key at ``path`` (created with mode 0600 if missing); and whether it was created."""
+    if path.exists():
+        key = path.read_bytes()
+        if len(key) < KEY_BYTES:
+            raise ValueError(f"{path} holds fewer than {KEY_BYTES} bytes")
+        return key, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key)
+    return key, True
+
+
+class Pseudonymiser:
+    """Keyed pseudonyms for subjects and events."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < KEY_BYTES:
+            raise ValueError(f"the pseudonym key must be at least {KEY_BYTES} bytes")
+        self._key = key
+
+    def _mac(self, *parts: str) -> str:
+        message = "\x1f".join(parts).encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def event(self, source: str, event_id: str) -> str:
+        """The pseudonym of one CloudEvent (``source`` + ``id``)."""
+        return self._mac("event", source, event_id)
+
+    def episode(self, source: str, episode: str) -> str:
+        """The pseudonym of a publisher's episode (missing episode or placement)."""
+        return self._mac("episode", source, episode)
+
+    def subjects(self, notification: Notification) -> frozenset[str]:
+        """Every pseudonym the subject of ``notification`` is known by."""
+        person = notification.data.person
+        keys = {self._mac("local", notification.source, person.local_id)}
+        if person.nhs_number:
+            keys.add(self._mac("nhs", person.nhs_number))
+        if person.upn:
+            keys.add(self._mac("upn", person.upn))
+        return frozenset(keys)

@@ -1,0 +1,129 @@
+"""Routing state and de-duplication on SQL, committed together with the audit rows.
+
+One call to :meth:`SqlRoutingStore.commit` is one transaction: the notification is marked
+processed, the subject's placement state changes, and the audit rows are written, or none of
+it is. A crash before the commit means the message is redelivered and routed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hub._exceptions import StoreUnavailable
+from hub.audit import AuditEntry
+from hub.audit._store import audit_rows
+from hub.audit._tables import audit_records
+from hub.sharing import ActivePlacement, RoutingState
+from hub.state._tables import processed_notifications, subject_placements
+
+__all__ = ["SqlRoutingStore", "StateChange"]
+
+
+class StateChange:
+    """A placement to remember for a subject's pseudonyms, or an episode to forget."""
+
+    __slots__ = ("ended_episode", "started")
+
+    def __init__(
+        self, *, started: ActivePlacement | None = None, ended_episode: str | None = None
+    ) -> None:
+        self.started = started
+        self.ended_episode = ended_episode
+
+
+class SqlRoutingStore:
+    """The routing-state port on the audit store's database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def seen(self, event_key: str) -> bool:
+        """Whether this event has already been routed."""
+        query = select(processed_notifications.c.event_key).where(
+            processed_notifications.c.event_key == event_key
+        )
+        try:
+            async with self._engine.connect() as connection:
+                return (await connection.execute(query)).first() is not None
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the routing state") from exc
+
+    async def load(self, subjects: Iterable[str]) -> RoutingState:
+        """The active out-of-area placements of a subject known by any of ``subjects``."""
+        keys = sorted(subjects)
+        query = (
+            select(subject_placements)
+            .where(subject_placements.c.subject_key.in_(keys))
+            .order_by(subject_placements.c.started_at, subject_placements.c.episode_key)
+        )
+        try:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the routing state") from exc
+        placements: dict[str, ActivePlacement] = {}
+        for row in rows:
+            placements[row["episode_key"]] = ActivePlacement(
+                row["episode_key"], row["placing_la"], row["host_la"]
+            )
+        return RoutingState(placements=tuple(placements.values()))
+
+    async def commit(
+        self,
+        event_key: str,
+        subjects: Iterable[str],
+        change: StateChange | None,
+        entries: Iterable[AuditEntry],
+        now: datetime,
+    ) -> None:
+        """Mark processed, apply the state change and write the audit rows, atomically."""
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    insert(processed_notifications),
+                    [{"event_key": event_key, "processed_at": now.astimezone(UTC)}],
+                )
+                if change is not None:
+                    await _apply(connection, sorted(subjects), change, now)
+                rows = audit_rows(entries)
+                if rows:
+                    await connection.execute(insert(audit_records), rows)
+        except IntegrityError:
+            # Another router committed this event first; its rows stand, ours are not needed.
+            return
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not commit the routing state") from exc
+
+
+async def _apply(
+    connection: AsyncConnection, subjects: list[str], change: StateChange, now: datetime
+) -> None:
+    if change.ended_episode is not None:
+        await connection.execute(
+            delete(subject_placements).where(
+                subject_placements.c.episode_key == change.ended_episode
+            )
+        )
+    if change.started is not None:
+        placement = change.started
+        await connection.execute(
+            delete(subject_placements).where(subject_placements.c.episode_key == placement.episode)
+        )
+        await connection.execute(
+            insert(subject_placements),
+            [
+                {
+                    "subject_key": subject,
+                    "episode_key": placement.episode,
+                    "placing_la": placement.placing_la,
+                    "host_la": placement.host_la,
+                    "started_at": now.astimezone(UTC),
+                }
+                for subject in subjects
+            ],
+        )

@@ -1,0 +1,97 @@
+"""Unit tests of the routing core's shell with fake ports: state, de-duplication, audit."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.audit import AuditAction
+from hub.pseudonyms import Pseudonymiser
+from hub.routing import Router
+from hub.testing import FakeAuditLog, FakePublisher, FakeRoutingStore, FixedClock
+from protocols import load_protocol
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+KEY = b"k" * 32
+
+
+def _example(type_name: str, **envelope: Any) -> dict[str, Any]:
+    text = (ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```json\n(.*?)```", text, flags=re.S):
+        event = json.loads(block)
+        if event["type"] == f"uk.sehub.{type_name}.v1":
+            event.update(envelope)
+            return event
+    raise LookupError(type_name)
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.publisher = FakePublisher()
+        self.audit = FakeAuditLog()
+        self.store = FakeRoutingStore(self.audit)
+        self.router = Router(
+            load_protocol(ROOT / "protocols" / "northumberland.yaml"),
+            publisher=self.publisher,
+            audit=self.audit,
+            state=self.store,
+            pseudonyms=Pseudonymiser(KEY),
+            clock=FixedClock(NOW),
+        )
+
+    async def route(self, event: dict[str, Any]) -> set[str]:
+        before = len(self.publisher.deliveries)
+        await self.router.route(json.dumps(event).encode(), "corr")
+        return {agency for agency, _ in self.publisher.deliveries[before:]}
+
+
+@pytest.fixture
+def hub() -> Harness:
+    return Harness()
+
+
+async def test_host_authority_is_told_while_the_placement_lasts(hub: Harness) -> None:
+    """Once a child is placed out of area the host hears of missing episodes; after, it does not."""
+    assert "newcastle-childrens" not in await hub.route(
+        _example("missing_episode.started", id="m-1")
+    )
+    placed = await hub.route(_example("placement.started", id="p-1", episodeid="PL-9"))
+    assert "newcastle-childrens" in placed
+    during = await hub.route(_example("missing_episode.started", id="m-2"))
+    assert "newcastle-childrens" in during
+    ended = _example("placement.ended", id="p-2", episodeid="PL-9")
+    ended["data"]["person"] = _example("placement.started")["data"]["person"]
+    await hub.route(ended)
+    after = await hub.route(_example("missing_episode.started", id="m-3"))
+    assert "newcastle-childrens" not in after
+    assert {"northumbria-police", "northumberland-education"} <= after
+
+
+async def test_the_same_event_is_routed_once(hub: Harness) -> None:
+    """A redelivered or re-posted event (same source and id) is audited as a duplicate only."""
+    event = _example("missing_episode.started", id="dup-1")
+    first = await hub.route(event)
+    second = await hub.route(event)
+    assert first
+    assert second == set()
+    actions = [entry.action for entry in hub.audit.entries if entry.notification_id == "dup-1"]
+    assert actions.count(AuditAction.NOTIFICATION_DUPLICATE) == 1
+    assert actions.count(AuditAction.NOTIFICATION_SHARED) == len(first)
+
+
+async def test_state_is_keyed_by_pseudonyms_not_identifiers(hub: Harness) -> None:
+    """The routing state holds HMAC pseudonyms, never the NHS number or local id."""
+    await hub.route(_example("placement.started", id="p-1", episodeid="PL-9"))
+    stored = json.dumps(
+        {subject: list(episodes) for subject, episodes in hub.store.placements.items()}
+    )
+    assert "9434765919" not in stored
+    assert "CHILD-000123" not in stored
+    assert "PL-9" not in stored
+    assert all(re.fullmatch(r"[0-9a-f]{64}", subject) for subject in hub.store.placements)
