@@ -62,6 +62,9 @@ class Router:
         self._state = state
         self._pseudonyms = pseudonyms
         self._clock = clock
+        # Messages are consumed concurrently (prefetch), but a decision may depend on state an
+        # earlier message changes (a placement starting), so one router decides in queue order.
+        self._in_order = asyncio.Lock()
 
     async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
         """Decide, publish every view with confirmation, then commit state and audit together.
@@ -74,6 +77,12 @@ class Router:
             raise InvalidNotification(
                 "ingress message is not a canonical notification", field_problems(exc)
             ) from exc
+        async with self._in_order:
+            return await self._route(notification, correlation_id)
+
+    async def _route(
+        self, notification: Notification, correlation_id: str | None
+    ) -> Decision | None:
         event_key = self._pseudonyms.event(notification.source, notification.id)
         if await self._state.seen(event_key):
             await self._audit.record(self._duplicate_entry(notification, correlation_id))

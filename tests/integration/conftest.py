@@ -31,18 +31,14 @@ from hub.delivery import (
     INGRESS_QUEUE,
     agency_queue_name,
 )
+from protocols import load_protocol
 
 REPO = Path(__file__).resolve().parents[2]
 AMQP_URL = os.environ.get("HUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://hub:hub@127.0.0.1:55432/hub_test"
 )
-DEMO_AGENCY_IDS = (
-    "northumbria-police",
-    "northumberland-childrens",
-    "northumberland-adults",
-    "northumberland-education",
-)
+DEMO_AGENCY_IDS = load_protocol(REPO / "protocols" / "northumberland.yaml").party_ids
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -132,7 +128,7 @@ async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubPr
     """A real hub (API and router) on a free port, SQLite audit, the demo agencies."""
     agencies_path = tmp_path / "agencies.yaml"
     tokens = write_demo(agencies_path, tmp_path / "tokens.env")
-    assert set(AgencyDirectory.load(agencies_path)) == set(DEMO_AGENCY_IDS)
+    assert set(AgencyDirectory.load(agencies_path)) >= set(DEMO_AGENCY_IDS)
     port = free_port()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
     env = {
@@ -141,6 +137,7 @@ async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubPr
         "HUB_DATABASE_URL": database_url,
         "HUB_HTTP_PORT": str(port),
         "HUB_AGENCIES_PATH": str(agencies_path),
+        "HUB_PSEUDONYM_KEY_PATH": str(tmp_path / "keys" / "pseudonym.key"),
         "HUB_LOG_LEVEL": "DEBUG",
     }
     log_path = tmp_path / "hub.log"
