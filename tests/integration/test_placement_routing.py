@@ -55,7 +55,7 @@ async def _received_by_host() -> list[dict[str, Any]]:
 async def test_host_authority_receives_missing_episodes_only_while_placed(
     hub_process: HubProcess,
 ) -> None:
-    """The host LA gets the placement and a missing episode during it, then its end, then nothing."""
+    """The host LA gets the placement, a missing episode during it, its end, and then nothing."""
     started = _example("placement.started")
     started["id"], started["episodeid"] = "it-placement-start", "it-PL-1"
     await _post(hub_process, started)
