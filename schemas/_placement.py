@@ -3,7 +3,7 @@
 The placing authority is responsible for the child; the host authority is where the placement
 lies (903's derived ``PL_LA``). A placement is out of area when the host is not the placing
 authority, or is outside England (SCO, WAL, NIR, NUK). A confidential placement (``PL_LA`` =
-CON) suppresses its location: no host authority, postcode or distance is carried at all.
+CON) suppresses its location: no host authority, postcode, distance or setting URN at all.
 
 Where there is a risk of sexual exploitation, the host authority needs to know whether a risk
 assessment and a care plan are available, so both must then be stated.
@@ -64,7 +64,13 @@ class _PlacementFacts(CanonicalModel):
 
     @model_validator(mode="after")
     def _location_rules(self) -> _PlacementFacts:
-        located = (self.host_la, self.out_of_area, self.placement_postcode, self.distance_miles)
+        located = (
+            self.host_la,
+            self.out_of_area,
+            self.placement_postcode,
+            self.distance_miles,
+            self.urn,
+        )
         if self.confidential:
             if any(value is not None for value in located):
                 raise ValueError("a confidential placement carries no location fields")

@@ -58,7 +58,9 @@ class SeRiskAssessedData(CanonicalModel):
     method: Literal["vulnerability_checklist", "cin_assessment", "safeguarding_enquiry"]
     checklist_score: int | None = Field(default=None, ge=0, le=4)
     risk_level: RiskLevel
-    rmg_status: RmgStatus = RmgStatus.NOT_REFERRED
+    rmg_status: RmgStatus | None = Field(
+        default=None, description="Absent when the source does not record the RMG status."
+    )
     markers: ExploitationMarkers
     assessment_factors: tuple[str, ...] = Field(
         default=(), description="CIN census assessment factor codes, e.g. 11A, 10A."
