@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,9 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hub._exceptions import ConfigurationError, NotAuthenticated
 from schemas import source_for_agency
 
-__all__ = ["Agency", "AgencyDirectory", "hash_token", "new_token"]
+__all__ = ["PROTOCOL_ADMIN", "Agency", "AgencyDirectory", "AgencyRole", "hash_token", "new_token"]
 
 ADAPTER_KINDS = ("police", "children_services", "adult_services", "education")
+
+AgencyRole = Literal["protocol_admin"]
+PROTOCOL_ADMIN: AgencyRole = "protocol_admin"
 
 
 def new_token() -> str:
@@ -40,12 +44,21 @@ class Agency(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     name: str
-    kind: str = Field(description=f"Which adapter speaks for it: one of {ADAPTER_KINDS}.")
+    kind: str = Field(
+        description=(
+            f"Which adapter speaks for it: one of {ADAPTER_KINDS}. Other kinds (such as 'hub' "
+            "for the hub's own administrators) have no adapter and post canonical JSON only."
+        )
+    )
     la_code: str | None = Field(
         default=None, pattern=r"^[0-9]{3}$", description="Its local authority code, if a council."
     )
     token_sha256: tuple[str, ...] = Field(
         default=(), description="Hashes of the tokens it may post with (several, to rotate)."
+    )
+    roles: tuple[AgencyRole, ...] = Field(
+        default=(),
+        description="Administrative roles: protocol_admin may call /v1/admin/protocol/explain.",
     )
 
     @property

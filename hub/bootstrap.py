@@ -50,6 +50,7 @@ class Hub:
             agencies=self.agencies,
             readiness={"broker": self.broker.ping, "database": self.audit.ping},
             max_body_bytes=self.settings.max_body_bytes,
+            protocol=self.protocol,
         )
 
     async def close(self) -> None:

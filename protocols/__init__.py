@@ -1,6 +1,11 @@
-"""The information-sharing protocol as data: models and loader. No I/O beyond reading a file."""
+"""The information-sharing protocol as data: models, loader, lint and diff.
+
+No I/O beyond reading a file.
+"""
 
 from protocols._deadlines import acknowledge_by, check_deadline, parse_duration
+from protocols._diff import diff_protocols
+from protocols._lint import Finding, Severity, lint_protocol, schema_leaf_paths, schema_paths
 from protocols._loader import ProtocolError, load_protocol, parse_protocol
 from protocols._model import (
     Condition,
@@ -16,6 +21,7 @@ from protocols._model import (
 
 __all__ = [
     "Condition",
+    "Finding",
     "Party",
     "PartyKind",
     "Protocol",
@@ -24,10 +30,15 @@ __all__ = [
     "Role",
     "RoleRecipient",
     "Rule",
+    "Severity",
     "When",
     "acknowledge_by",
     "check_deadline",
+    "diff_protocols",
+    "lint_protocol",
     "load_protocol",
     "parse_duration",
     "parse_protocol",
+    "schema_leaf_paths",
+    "schema_paths",
 ]

@@ -1,4 +1,5 @@
-"""The hub's HTTP API (aiohttp): intake, health, readiness and the OpenAPI document.
+"""The hub's HTTP API (aiohttp): intake, health, readiness, the OpenAPI document, and the
+protocol administrators' explain endpoint.
 
 Middleware binds a correlation id per request (``X-Correlation-ID`` if the caller sent a
 well-formed one, else a new UUID), logs one line per request without its query string, and
@@ -16,13 +17,28 @@ from dataclasses import dataclass
 
 import structlog
 from aiohttp import web
+from pydantic import ValidationError
 
-from hub._exceptions import HubError, PayloadTooLarge, ServiceError
-from hub.agencies import Agency, AgencyDirectory
+from hub._exceptions import (
+    ConfigurationError,
+    Forbidden,
+    HubError,
+    InvalidNotification,
+    PayloadTooLarge,
+    PeerError,
+    ServiceError,
+    UnsupportedMediaType,
+)
+from hub._validation import notification_problems
+from hub.agencies import PROTOCOL_ADMIN, Agency, AgencyDirectory
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
-from hub.intake import Intake
+from hub.explain import PLACED_IN_PATTERN, explain, simulated_placement
+from hub.intake import ACCEPTED_CONTENT_TYPES, Intake
 from hub.logs import get_logger
+from hub.sharing import RoutingState
+from protocols import Protocol
+from schemas import parse_notification
 
 __all__ = ["ApiDependencies", "create_app"]
 
@@ -30,6 +46,7 @@ log = get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_PLACED_IN = re.compile(PLACED_IN_PATTERN)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -43,6 +60,7 @@ class ApiDependencies:
     agencies: AgencyDirectory
     readiness: dict[str, ReadinessCheck]
     max_body_bytes: int
+    protocol: Protocol | None = None  # what /v1/admin/protocol/explain explains with
 
 
 DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
@@ -135,6 +153,40 @@ async def _read_body(request: web.Request, agency: Agency) -> bytes:
         raise too_large from exc
 
 
+async def explain_notification(request: web.Request) -> web.Response:
+    """What the protocol would decide for a notification; for protocol administrators only.
+
+    Nothing is published, routed or stored: the body is only decided on. The answer names
+    paths, never values. The deadlines are counted from the notification's own time.
+    """
+    deps = request.app[DEPENDENCIES]
+    correlation_id = request[CORRELATION_ID]
+    agency = deps.agencies.authenticate(_bearer_token(request))
+    structlog.contextvars.bind_contextvars(agency=agency.id)
+    if PROTOCOL_ADMIN not in agency.roles:
+        raise Forbidden(f"only an agency with the {PROTOCOL_ADMIN} role may explain decisions")
+    if deps.protocol is None:
+        raise ConfigurationError("no protocol is configured for the explain endpoint")
+    if request.content_type not in ACCEPTED_CONTENT_TYPES:
+        raise UnsupportedMediaType("send application/json or application/cloudevents+json")
+    placed_in = request.query.get("placed_in")
+    if placed_in is not None and not _PLACED_IN.match(placed_in):
+        raise PeerError("placed_in must be a three-digit LA code, or SCO, WAL, NIR or NUK")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge(f"the body is over {deps.max_body_bytes} bytes") from exc
+    try:
+        notification = parse_notification(body)
+    except ValidationError as exc:
+        problems = notification_problems(exc, body)
+        raise InvalidNotification(
+            f"{len(problems)} field(s) failed validation", problems, correlation_id=correlation_id
+        ) from exc
+    state = RoutingState() if placed_in is None else simulated_placement(notification, placed_in)
+    return web.json_response(explain(notification, deps.protocol, notification.time, state))
+
+
 async def healthz(_request: web.Request) -> web.Response:
     """The process is alive."""
     return web.json_response({"status": "ok"})
@@ -168,6 +220,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     app[DEPENDENCIES] = deps
     app.router.add_post("/v1/notifications", post_notification)
     app.router.add_post("/v1/records", post_records)
+    app.router.add_post("/v1/admin/protocol/explain", explain_notification)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
+from hub.explain import PLACED_IN_PATTERN, Explanation
 from schemas import CATALOGUE, notification_adapter
 
 __all__ = ["openapi_document"]
@@ -76,7 +77,10 @@ def _json(description: str, model: str) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document for the hub's HTTP API."""
     _, definitions = models_json_schema(
-        [(model, "validation") for model in (Problem, Accepted, RecordsAccepted, Health)],
+        [
+            (model, "validation")
+            for model in (Problem, Accepted, RecordsAccepted, Health, Explanation)
+        ],
         ref_template=_REF,
     )
     components: dict[str, Any] = dict(definitions.get("$defs", {}))
@@ -163,6 +167,46 @@ def openapi_document() -> dict[str, Any]:
                             "A record failed; errors name records[i].FIELD and the rule."
                         ),
                         "503": _problem("Broker or audit store unavailable; retry later."),
+                    },
+                }
+            },
+            "/v1/admin/protocol/explain": {
+                "post": {
+                    "operationId": "explainNotification",
+                    "summary": "Explain what the protocol decides for a notification.",
+                    "description": (
+                        "For protocol administrators (an agency whose directory entry has the "
+                        "role protocol_admin). Runs the router's own decision on the posted "
+                        "notification, publishing and storing nothing, and answers, per "
+                        "recipient, the rule, lawful basis, purpose, deadline, retention and "
+                        "the leaf paths shared and withheld; and every rule or recipient not "
+                        "used, with the reason. Paths only, never values. Deadlines are counted "
+                        "from the notification's time. See docs/protocol.md."
+                    ),
+                    "security": [{"agencyToken": []}],
+                    "parameters": [
+                        {
+                            "name": "placed_in",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "pattern": PLACED_IN_PATTERN},
+                            "description": (
+                                "Assume the subject has an active out-of-area placement hosted "
+                                "by this LA (placed by the notification's responsible LA, or "
+                                "929), to see cross-border routing."
+                            ),
+                        }
+                    ],
+                    "requestBody": request_body,
+                    "responses": {
+                        "200": _json("The explanation.", "Explanation"),
+                        "400": _problem("placed_in is not an LA code."),
+                        "401": _problem("No or unknown bearer token."),
+                        "403": _problem("The agency does not have the protocol_admin role."),
+                        "413": _problem("The body is too large."),
+                        "415": _problem("Not a JSON media type."),
+                        "422": _problem("Validation failed; errors name each field and rule."),
+                        "500": _problem("No protocol is configured."),
                     },
                 }
             },

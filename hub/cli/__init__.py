@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from hub._exceptions import HubError
-from hub.cli import _adapt, _db, _demo, _run, _schemas, _tail
+from hub.cli import _adapt, _db, _demo, _keys, _protocol, _run, _schemas, _tail
 from hub.logs import configure_logging
 from hub.settings import Settings
 
@@ -21,7 +21,7 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (_run, _tail, _adapt, _demo, _db, _schemas):
+    for module in (_run, _tail, _adapt, _demo, _db, _schemas, _protocol, _keys):
         module.register(commands)
     return parser
 

@@ -1,5 +1,8 @@
 """``hub demo init``: write a demo agency directory and tokens for every party to the protocol.
 
+It also writes one entry that is not a party: ``hub-admin`` (kind ``hub``, role
+``protocol_admin``), the credential for ``POST /v1/admin/protocol/explain`` (``HUB_ADMIN_TOKEN``).
+
 Tokens are secrets: they are generated here, written only under ``var/`` (ignored by git) with
 mode 0600, and the directory holds only their SHA-256. Re-running keeps what exists unless
 ``--force`` is given.
@@ -14,13 +17,15 @@ from typing import Any
 
 import yaml
 
-from hub.agencies import hash_token, new_token
+from hub._exceptions import ConfigurationError
+from hub.agencies import PROTOCOL_ADMIN, hash_token, new_token
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
 
-__all__ = ["register", "token_variable", "write_demo"]
+__all__ = ["ADMIN_AGENCY_ID", "register", "token_variable", "write_demo"]
 
 SHIPPED_PROTOCOL = PROTOCOLS_DIR / "northumberland.yaml"
+ADMIN_AGENCY_ID = "hub-admin"
 
 
 def token_variable(agency_id: str) -> str:
@@ -39,21 +44,33 @@ def register(commands: Any) -> None:
 def write_demo(
     agencies_path: Path, tokens_path: Path, protocol_path: Path = SHIPPED_PROTOCOL
 ) -> dict[str, str]:
-    """Write a fresh directory and token file for the protocol's parties; returns the tokens."""
+    """Write a fresh directory and token file for the protocol's parties and the hub's protocol
+    administrators (``hub-admin``); returns the tokens by agency id."""
     parties = load_protocol(protocol_path).parties
+    if any(party.id == ADMIN_AGENCY_ID for party in parties):
+        raise ConfigurationError(f"{ADMIN_AGENCY_ID} is reserved for the hub's administrators")
     tokens = {party.id: new_token() for party in parties}
-    directory = {
-        "agencies": [
-            {
-                "id": party.id,
-                "name": party.name,
-                "kind": party.kind.value,
-                **({"la_code": party.la_code} if party.la_code else {}),
-                "token_sha256": [hash_token(tokens[party.id])],
-            }
-            for party in parties
-        ]
-    }
+    tokens[ADMIN_AGENCY_ID] = new_token()
+    agencies: list[dict[str, Any]] = [
+        {
+            "id": party.id,
+            "name": party.name,
+            "kind": party.kind.value,
+            **({"la_code": party.la_code} if party.la_code else {}),
+            "token_sha256": [hash_token(tokens[party.id])],
+        }
+        for party in parties
+    ]
+    agencies.append(
+        {
+            "id": ADMIN_AGENCY_ID,
+            "name": "Hub protocol administrators",
+            "kind": "hub",
+            "roles": [PROTOCOL_ADMIN],
+            "token_sha256": [hash_token(tokens[ADMIN_AGENCY_ID])],
+        }
+    )
+    directory = {"agencies": agencies}
     agencies_path.parent.mkdir(parents=True, exist_ok=True)
     agencies_path.write_text(yaml.safe_dump(directory, sort_keys=False), encoding="utf-8")
     descriptor = os.open(tokens_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -103,7 +103,7 @@ def decide(
     """Apply ``protocol`` to ``notification`` at time ``now``, given the subject's ``state``."""
     publisher = agency_id_from_source(notification.source)
     event = notification.model_dump(mode="json", exclude_none=True)
-    facts = facts_for(notification, event, state)
+    facts = facts_for(notification, event, state, _la_of(protocol, publisher))
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False
@@ -173,6 +173,13 @@ def _unmet_condition(event: Mapping[str, Any], facts: Facts, rule: Rule) -> str 
         if not _matches(_value_at(event, path), expected):
             return path
     return None
+
+
+def _la_of(protocol: Protocol, party_id: str) -> str | None:
+    try:
+        return protocol.party(party_id).la_code
+    except KeyError:
+        return None
 
 
 def _view(

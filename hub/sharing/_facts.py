@@ -9,7 +9,9 @@ Rules:
    and education concerns are about children by definition.
 3. Risk levels are ordered no_apparent_risk < low < medium < high, across the police's APP
    levels, RMG levels and concern gradings.
-4. The host LA comes from the notification itself (an out-of-area placement starting or ending)
+4. The responsible LA is the one the notification names, else the placing LA of an active
+   placement, else the publishing council's own LA.
+5. The host LA comes from the notification itself (an out-of-area placement starting or ending)
    or from the subject's active out-of-area placement in the routing state.
 """
 
@@ -83,8 +85,17 @@ def _risk(data: Mapping[str, Any]) -> int | None:
     return None
 
 
-def facts_for(notification: Notification, event: Mapping[str, Any], state: RoutingState) -> Facts:
-    """The facts about ``notification`` (``event`` is its JSON form) given ``state``."""
+def facts_for(
+    notification: Notification,
+    event: Mapping[str, Any],
+    state: RoutingState,
+    publisher_la: str | None = None,
+) -> Facts:
+    """The facts about ``notification`` (``event`` is its JSON form) given ``state``.
+
+    ``publisher_la`` is the publishing council's LA code: a council publishes about people it
+    is responsible for unless the notification names another responsible authority.
+    """
     data: Mapping[str, Any] = event.get("data", {})
     event_host = data.get("host_la") if data.get("out_of_area") is True else None
     host_la = event_host or state.host_la
@@ -98,6 +109,8 @@ def facts_for(notification: Notification, event: Mapping[str, Any], state: Routi
         se_marker=_se_marker(data),
         cross_border=host_la is not None,
         risk=_risk(data),
-        responsible_la=data.get("responsible_la") or data.get("placing_la") or state.placing_la,
+        responsible_la=(
+            data.get("responsible_la") or data.get("placing_la") or state.placing_la or publisher_la
+        ),
         host_la=host_la,
     )

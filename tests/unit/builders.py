@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,11 +16,13 @@ from typing import Any
 
 from stdnum.gb import nhs, upn
 
+from hub.sharing import ActivePlacement, RoutingState
 from protocols import Protocol
 from schemas import source_for_agency
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PATH = REPO_ROOT / "docs" / "examples" / "missing-episode-started.json"
+CATALOGUE_PATH = REPO_ROOT / "docs" / "notifications.md"
 PROTOCOL_PATH = REPO_ROOT / "protocols" / "northumberland.yaml"
 
 STARTED = "uk.sehub.missing_episode.started.v1"
@@ -29,6 +32,60 @@ POLICE = "northumbria-police"
 CHILDRENS = "northumberland-childrens"
 ADULTS = "northumberland-adults"
 EDUCATION = "northumberland-education"
+NEWCASTLE = "newcastle-childrens"
+DURHAM = "durham-childrens"
+DURHAM_POLICE = "durham-constabulary"
+
+NORTHUMBERLAND_LA = "929"
+NEWCASTLE_LA = "391"
+DURHAM_LA = "840"
+
+# The builders' parties, as protocol documents declare them: councils carry their LA code, a
+# police force the LA areas it covers. Northumbria Police covers Northumberland and Newcastle.
+PARTY_DOCS: dict[str, dict[str, Any]] = {
+    POLICE: {
+        "id": POLICE,
+        "name": "Northumbria Police (synthetic)",
+        "kind": "police",
+        "areas": [NORTHUMBERLAND_LA, NEWCASTLE_LA],
+    },
+    CHILDRENS: {
+        "id": CHILDRENS,
+        "name": "Northumberland children's services (synthetic)",
+        "kind": "children_services",
+        "la_code": NORTHUMBERLAND_LA,
+    },
+    ADULTS: {
+        "id": ADULTS,
+        "name": "Northumberland adult social care (synthetic)",
+        "kind": "adult_services",
+        "la_code": NORTHUMBERLAND_LA,
+    },
+    EDUCATION: {
+        "id": EDUCATION,
+        "name": "Northumberland education (synthetic)",
+        "kind": "education",
+        "la_code": NORTHUMBERLAND_LA,
+    },
+    NEWCASTLE: {
+        "id": NEWCASTLE,
+        "name": "Newcastle children's services (synthetic)",
+        "kind": "children_services",
+        "la_code": NEWCASTLE_LA,
+    },
+    DURHAM: {
+        "id": DURHAM,
+        "name": "Durham children's services (synthetic)",
+        "kind": "children_services",
+        "la_code": DURHAM_LA,
+    },
+    DURHAM_POLICE: {
+        "id": DURHAM_POLICE,
+        "name": "Durham Constabulary (synthetic)",
+        "kind": "police",
+        "areas": [DURHAM_LA],
+    },
+}
 
 VALID_NHS_NUMBER = "9434765919"
 VALID_UPN = "H801200001001"
@@ -143,8 +200,38 @@ def make_ended_event(**overrides: Any) -> dict[str, Any]:
     return _merge(base, overrides)
 
 
+def placed_in(host_la: str, *, placing_la: str = NORTHUMBERLAND_LA) -> RoutingState:
+    """Routing state for a child with one active out-of-area placement in ``host_la``."""
+    return RoutingState(placements=(ActivePlacement("PL-TEST-0001", placing_la, host_la),))
+
+
+DELETE = object()  # a change value that removes the key
+
+
+def documented_example(type_name: str, **changes: Any) -> dict[str, Any]:
+    """The example in docs/notifications.md for ``uk.sehub.<type_name>.v1``, with changes.
+
+    A change's key is a path with ``__`` between parts (``data__person__upn``); its value
+    replaces the one there, or removes it when it is ``DELETE``.
+    """
+    text = CATALOGUE_PATH.read_text(encoding="utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, flags=re.S)]
+    (event,) = [block for block in blocks if block["type"] == f"uk.sehub.{type_name}.v1"]
+    for path, value in changes.items():
+        node = event
+        *parents, leaf = path.split("__")
+        for part in parents:
+            node = node[part]
+        if value is DELETE:
+            del node[leaf]
+        else:
+            node[leaf] = copy.deepcopy(value)
+    result: dict[str, Any] = event
+    return result
+
+
 def make_rule(**overrides: Any) -> dict[str, Any]:
-    """A valid protocol rule as a dict."""
+    """A valid protocol rule as a dict (recipients may be party ids or ``{"role": ...}``)."""
     rule: dict[str, Any] = {
         "id": "rule-a",
         "types": [STARTED, ENDED],
@@ -167,7 +254,7 @@ def make_protocol_dict(*rules: Mapping[str, Any], **overrides: Any) -> dict[str,
         "title": "Synthetic test protocol",
         "version": "0.0.1",
         "content_hash": "0123456789abcdef" * 4,
-        "parties": [POLICE, CHILDRENS, ADULTS, EDUCATION],
+        "parties": [copy.deepcopy(party) for party in PARTY_DOCS.values()],
         "rules": [dict(rule) for rule in rules] if rules else [make_rule()],
     }
     document.update(overrides)

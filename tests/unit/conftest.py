@@ -1,9 +1,14 @@
-"""Shared fixtures for unit tests of the HTTP edge: an aiohttp test server over fake ports."""
+"""Shared fixtures for unit tests of the HTTP edge: an aiohttp test server over fake ports.
+
+The directory holds three agencies and ``hub-admin`` (role protocol_admin); the shipped
+protocol is configured for the admin explain endpoint.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -13,10 +18,13 @@ from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app
 from hub.intake import Intake
 from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from protocols import load_protocol
 
 CHILDRENS_TOKEN = "test-token-childrens"
 POLICE_TOKEN = "test-token-police"
 EDUCATION_TOKEN = "test-token-education"
+ADMIN_TOKEN = "test-token-hub-admin"
+SHIPPED_PROTOCOL = Path(__file__).resolve().parents[2] / "protocols" / "northumberland.yaml"
 PROBLEM = "application/problem+json"
 
 
@@ -72,6 +80,13 @@ async def client(
                 kind="police",
                 token_sha256=(hash_token(POLICE_TOKEN),),
             ),
+            Agency(
+                id="hub-admin",
+                name="Hub protocol administrators",
+                kind="hub",
+                roles=("protocol_admin",),
+                token_sha256=(hash_token(ADMIN_TOKEN),),
+            ),
         )
     )
     intake = Intake(
@@ -82,6 +97,7 @@ async def client(
         agencies=agencies,
         readiness={"broker": broker_check, "database": audit.ping},
         max_body_bytes=8192,
+        protocol=load_protocol(SHIPPED_PROTOCOL),
     )
     async with TestClient(TestServer(create_app(deps))) as test_client:
         yield test_client

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.sharing import ALWAYS_SHARED, Decision, decide
-from protocols import Protocol, load_protocol
+from hub.sharing import (
+    ALWAYS_SHARED,
+    ActivePlacement,
+    Decision,
+    Refusal,
+    RoutingState,
+    decide,
+)
+from protocols import PartyKind, Protocol, Role, RoleRecipient, Rule, load_protocol
 from schemas import parse_notification, source_for_agency
 from tests.unit.builders import (
     ADULTS,
     CHILDRENS,
+    DURHAM,
+    DURHAM_POLICE,
     EDUCATION,
     ENDED,
+    NEWCASTLE,
     NOW,
     POLICE,
     PROTOCOL_PATH,
     STARTED,
     VALID_UPN,
+    documented_example,
     leaf_paths,
     make_ended_event,
     make_event,
@@ -32,10 +43,12 @@ from tests.unit.builders import (
 
 PARTIES = (POLICE, CHILDRENS, ADULTS, EDUCATION)
 SUBJECT = "CASE-7781"
+PLACEMENT_STARTED = "uk.sehub.placement.started.v1"
 
 TO_POLICE = "missing-child-to-police"
 TO_CHILDRENS = "missing-child-to-childrens-services"
 TO_EDUCATION = "missing-pupil-to-education"
+TO_HOST = "missing-child-to-host-authority"
 
 BASIS = {
     TO_POLICE: (
@@ -52,11 +65,15 @@ BASIS = {
         "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
     ),
 }
+# NOW is Saturday 28 November 2026, 22:00 GMT: the school's deadline is 'next school day 08:30',
+# Monday 30 November 08:30 (GMT, so 08:30 UTC); the others are one hour.
 ACKNOWLEDGE = {
-    TO_POLICE: timedelta(hours=1),
-    TO_CHILDRENS: timedelta(hours=1),
-    TO_EDUCATION: timedelta(days=1),
+    TO_POLICE: NOW + timedelta(hours=1),
+    TO_CHILDRENS: NOW + timedelta(hours=1),
+    TO_EDUCATION: datetime(2026, 11, 30, 8, 30, tzinfo=UTC),
 }
+# With no placement in the routing state the host-authority rule never applies.
+NOT_CROSS_BORDER = (Refusal(None, TO_HOST, "condition not met: cross_border"),)
 PERSON_WITHHELD_FROM_SCHOOL = (
     "data.person.date_of_birth",
     "data.person.local_id",
@@ -186,14 +203,14 @@ def test_shipped_protocol_golden_views(
     views = _by_recipient(decision)
 
     assert set(views) == set(expected)
-    assert decision.refusals == ()
+    assert decision.refusals == NOT_CROSS_BORDER
     for recipient, (rule_id, data, withheld) in expected.items():
         view = views[recipient]
         assert view.event == {**_envelope(event), "data": data}
         assert view.receipt.rule_id == rule_id
         assert view.receipt.lawful_basis == BASIS[rule_id]
         assert view.receipt.withheld == tuple(sorted(withheld))
-        assert view.receipt.acknowledge_by == NOW + ACKNOWLEDGE[rule_id]
+        assert view.receipt.acknowledge_by == ACKNOWLEDGE[rule_id]
         assert view.receipt.protocol_version == shipped.version_tag
         assert view.receipt.purpose
 
@@ -359,16 +376,68 @@ def test_an_allowed_path_absent_from_the_event_adds_nothing() -> None:
 
 
 # --- properties --------------------------------------------------------------------------------
+#
+# Protocols are drawn over the builders' parties (four Northumberland publishers, plus Newcastle
+# and Durham children's services and Durham Constabulary, which only ever receive), with party
+# and role recipients and optional conditions. Events are missing episodes and placements, and
+# the routing state holds random out-of-area placements, so roles resolve, fail to resolve, or
+# resolve to the publisher or to a party already served.
+
+_T = TypeVar("_T")
 
 _OPTIONAL_TOP = ("subject", "correlationid", "dataschema", "episodeid")
 _OPTIONAL_DATA = {
     STARTED: ("started_at", "risk_level", "responsible_la", "last_seen_location"),
     ENDED: ("found_location",),  # ended_at fixes return_interview_due, so it stays
+    PLACEMENT_STARTED: ("provider", "urn", "legal_status"),
 }
 _OPTIONAL_PERSON = ("nhs_number", "upn", "date_of_birth", "sex")
+_TYPES = (STARTED, ENDED, PLACEMENT_STARTED)
+_HOSTS = ("391", "840", "942", "929")  # Newcastle, Durham, Cumberland (no party), in area
+_ROLES = tuple({"role": role.value} for role in Role)
+_RECIPIENTS: tuple[str | dict[str, str], ...] = (
+    *PARTIES,
+    NEWCASTLE,
+    DURHAM,
+    DURHAM_POLICE,
+    *_ROLES,
+)
+_CONDITIONS: tuple[dict[str, Any], ...] = (
+    {},
+    {},
+    {"child": True},
+    {"adult": True},
+    {"cross_border": True},
+    {"cross_border": False},
+    {"looked_after": True},
+    {"risk_at_least": "medium"},
+    {"match": {"data.missing_type": "missing"}},
+)
 
 
-def _full_event(kind: str, publisher: str) -> dict[str, Any]:
+def _placement_event(publisher: str, host_la: str | None) -> dict[str, Any]:
+    """The documented placement, in ``host_la`` (in area for 929; confidential for None)."""
+    event = documented_example(
+        "placement.started",
+        source=source_for_agency(publisher),
+        subject=SUBJECT,
+        correlationid="corr-1",
+        dataschema="https://example.invalid/schema.json",
+    )
+    data = event["data"]
+    if host_la is None:
+        for key in ("host_la", "out_of_area", "placement_postcode", "distance_miles", "urn"):
+            del data[key]
+        data["confidential"] = True
+    else:
+        data["host_la"] = host_la
+        data["out_of_area"] = host_la != data["placing_la"]
+    return event
+
+
+def _full_event(kind: str, publisher: str, host_la: str | None = "391") -> dict[str, Any]:
+    if kind == PLACEMENT_STARTED:
+        return _placement_event(publisher, host_la)
     builder = make_event if kind == STARTED else make_ended_event
     return builder(
         source=source_for_agency(publisher),
@@ -381,28 +450,46 @@ def _full_event(kind: str, publisher: str) -> dict[str, Any]:
 _CANDIDATE_PATHS = sorted(
     leaf_paths(_full_event(STARTED, CHILDRENS))
     | leaf_paths(_full_event(ENDED, CHILDRENS))
+    | leaf_paths(_full_event(PLACEMENT_STARTED, CHILDRENS))
     | {"data", "data.person", "data.person.nhs_number.digits", "data.nowhere", "elsewhere"}
 )
 
 
 @st.composite
-def events(draw: st.DrawFn, publishers: tuple[str, ...] = PARTIES) -> dict[str, Any]:
-    """A valid event of either type with a random subset of its optional fields present."""
-    kind = draw(st.sampled_from((STARTED, ENDED)))
-    event = _full_event(kind, draw(st.sampled_from(publishers)))
+def events(
+    draw: st.DrawFn,
+    publishers: tuple[str, ...] = PARTIES,
+    types: tuple[str, ...] = _TYPES,
+) -> dict[str, Any]:
+    """A valid event of one of ``types`` with a random subset of its optional fields present."""
+    kind = draw(st.sampled_from(types))
+    host_la = draw(st.sampled_from((*_HOSTS, None)))
+    event = _full_event(kind, draw(st.sampled_from(publishers)), host_la)
     for key in _OPTIONAL_TOP:
         if draw(st.booleans()):
             del event[key]
     for key in _OPTIONAL_DATA[kind]:
         if draw(st.booleans()):
-            del event["data"][key]
+            event["data"].pop(key, None)
     for key in _OPTIONAL_PERSON:
         if draw(st.booleans()):
             del event["data"]["person"][key]
     return event
 
 
-def _subset(items: tuple[str, ...] | list[str]) -> st.SearchStrategy[list[str]]:
+@st.composite
+def states(draw: st.DrawFn) -> RoutingState:
+    """Routing state with zero to two active out-of-area placements."""
+    hosts = draw(st.lists(st.sampled_from(_HOSTS[:3]), max_size=2))
+    placing = draw(st.sampled_from(("929", "391")))
+    return RoutingState(
+        placements=tuple(
+            ActivePlacement(f"PL-{index}", placing, host) for index, host in enumerate(hosts)
+        )
+    )
+
+
+def _subset(items: Sequence[_T]) -> st.SearchStrategy[list[_T]]:
     """A non-empty subset of ``items``, drawn as one bit mask (cheap to generate and shrink)."""
     return st.integers(min_value=1, max_value=2 ** len(items) - 1).map(
         lambda mask: [item for bit, item in enumerate(items) if mask >> bit & 1]
@@ -410,12 +497,13 @@ def _subset(items: tuple[str, ...] | list[str]) -> st.SearchStrategy[list[str]]:
 
 
 _PARTY_SUBSETS = _subset(PARTIES)
+_RECIPIENT_SUBSETS = _subset(_RECIPIENTS)
 _FIELD_SUBSETS = _subset(_CANDIDATE_PATHS)
 
 
 @st.composite
-def protocols(draw: st.DrawFn, types: tuple[str, ...] = (STARTED, ENDED)) -> Protocol:
-    """A protocol of 1-5 rules over the real parties, types and field paths."""
+def protocols(draw: st.DrawFn, types: tuple[str, ...] = _TYPES) -> Protocol:
+    """A protocol of 1-5 rules over the builders' parties and roles, types and field paths."""
     count = draw(st.integers(min_value=1, max_value=5))
     type_subsets = _subset(types)
     rules = [
@@ -423,13 +511,20 @@ def protocols(draw: st.DrawFn, types: tuple[str, ...] = (STARTED, ENDED)) -> Pro
             id=f"rule-{index}",
             types=draw(type_subsets),
             publishers=draw(_PARTY_SUBSETS),
-            recipients=draw(_PARTY_SUBSETS),
+            recipients=draw(_RECIPIENT_SUBSETS),
+            when=draw(st.sampled_from(_CONDITIONS)),
             fields=draw(_FIELD_SUBSETS),
-            acknowledge_within=draw(st.sampled_from([None, "30m", "2h", "3d"])),
+            acknowledge_within=draw(
+                st.sampled_from([None, "30m", "2h", "3d", "next school day 08:30"])
+            ),
         )
         for index in range(count)
     ]
     return make_protocol(*rules)
+
+
+def _decide_in(event: dict[str, Any], protocol: Protocol, state: RoutingState) -> Decision:
+    return decide(parse_notification(event), protocol, NOW, state)
 
 
 def _value_at(node: Mapping[str, Any], path: str) -> Any:
@@ -445,15 +540,49 @@ def _allowed(leaf: str, fields: tuple[str, ...]) -> bool:
     return any(leaf == path or leaf.startswith(path + ".") for path in fields)
 
 
-@settings(max_examples=150, deadline=None)
-@given(protocol=protocols(), event=events())
+def _role_party(
+    role: Role, protocol: Protocol, event: Mapping[str, Any], state: RoutingState
+) -> str | None:
+    """An independent reading of the roles (every generated event is about a child)."""
+    data = event["data"]
+    last = state.placements[-1] if state.placements else None
+    host = data.get("host_la") if data.get("out_of_area") is True else None
+    host = host or (last.host_la if last else None)
+    responsible = data.get("responsible_la") or data.get("placing_la")
+    responsible = responsible or (last.placing_la if last else None)
+    wanted = {
+        Role.RESPONSIBLE_AUTHORITY: (PartyKind.CHILDREN_SERVICES, responsible),
+        Role.HOST_AUTHORITY: (PartyKind.CHILDREN_SERVICES, host),
+        Role.POLICE_FOR_HOST_AREA: (PartyKind.POLICE, host),
+        Role.POLICE_FOR_RESPONSIBLE_AREA: (PartyKind.POLICE, responsible),
+        Role.SUBJECTS_EDUCATION: (PartyKind.EDUCATION, host or responsible),
+    }
+    kind, la = wanted[role]
+    for party in protocol.parties:
+        covers = la in party.areas if kind is PartyKind.POLICE else party.la_code == la
+        if la is not None and party.kind is kind and covers:
+            return party.id
+    return None
+
+
+def _may_receive(
+    rule: Rule, protocol: Protocol, event: Mapping[str, Any], state: RoutingState
+) -> set[str]:
+    named = set(rule.named_recipients)
+    roles = [r.role for r in rule.recipients if isinstance(r, RoleRecipient)]
+    resolved = {_role_party(role, protocol, event, state) for role in roles}
+    return named | {party for party in resolved if party is not None}
+
+
+@settings(max_examples=100, deadline=None)
+@given(protocol=protocols(), event=events(), state=states())
 def test_views_hold_only_allowed_leaves_and_account_for_every_leaf(
-    protocol: Protocol, event: dict[str, Any]
+    protocol: Protocol, event: dict[str, Any], state: RoutingState
 ) -> None:
     """No view holds a leaf outside its rule's allow-list; kept and withheld cover the input."""
     rules = {rule.id: rule for rule in protocol.rules}
     input_leaves = leaf_paths(event)
-    for view in _decide(event, protocol).views:
+    for view in _decide_in(event, protocol, state).views:
         fields = rules[view.receipt.rule_id].fields
         kept = leaf_paths(view.event)
         withheld = set(view.receipt.withheld)
@@ -466,57 +595,85 @@ def test_views_hold_only_allowed_leaves_and_account_for_every_leaf(
         assert len(withheld) == len(view.receipt.withheld)
 
 
-@settings(max_examples=100, deadline=None)
-@given(protocol=protocols(), event=events(publishers=("durham-constabulary", "elsewhere-council")))
-def test_unknown_publishers_are_never_shared(protocol: Protocol, event: dict[str, Any]) -> None:
+@settings(max_examples=60, deadline=None)
+@given(
+    protocol=protocols(),
+    event=events(publishers=(DURHAM_POLICE, NEWCASTLE, "elsewhere-council")),
+    state=states(),
+)
+def test_unknown_publishers_are_never_shared(
+    protocol: Protocol, event: dict[str, Any], state: RoutingState
+) -> None:
     """An event from an agency no rule names as publisher is shared with nobody."""
-    decision = _decide(event, protocol)
+    decision = _decide_in(event, protocol, state)
 
     assert decision.views == ()
     assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
 
 
-@settings(max_examples=100, deadline=None)
-@given(data=st.data(), event=events())
-def test_types_no_rule_lists_are_never_shared(data: st.DataObject, event: dict[str, Any]) -> None:
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), event=events(), state=states())
+def test_types_no_rule_lists_are_never_shared(
+    data: st.DataObject, event: dict[str, Any], state: RoutingState
+) -> None:
     """An event whose type no rule lists is shared with nobody, whoever published it."""
-    other = ENDED if event["type"] == STARTED else STARTED
-    protocol = data.draw(protocols(types=(other, "uk.sehub.placement.started.v1")))
-    decision = _decide(event, protocol)
+    others = tuple(
+        kind for kind in (*_TYPES, "uk.sehub.placement.ended.v1") if kind != event["type"]
+    )
+    protocol = data.draw(protocols(types=others))
+    decision = _decide_in(event, protocol, state)
 
     assert decision.views == ()
     assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
 
 
-@settings(max_examples=100, deadline=None)
-@given(protocol=protocols(), event=events(), data=st.data())
+@settings(max_examples=60, deadline=None)
+@given(protocol=protocols(), event=events(), state=states(), data=st.data())
 def test_removing_a_rule_never_adds_a_recipient(
-    protocol: Protocol, event: dict[str, Any], data: st.DataObject
+    protocol: Protocol, event: dict[str, Any], state: RoutingState, data: st.DataObject
 ) -> None:
     """Dropping any one rule from a protocol can only shrink the set of recipients told."""
     index = data.draw(st.integers(min_value=0, max_value=len(protocol.rules) - 1))
     fewer = protocol.model_copy(
         update={"rules": protocol.rules[:index] + protocol.rules[index + 1 :]}
     )
-    before = {view.recipient for view in _decide(event, protocol).views}
-    after = {view.recipient for view in _decide(event, fewer).views}
+    before = {view.recipient for view in _decide_in(event, protocol, state).views}
+    after = {view.recipient for view in _decide_in(event, fewer, state).views}
 
     assert after <= before
 
 
 @settings(max_examples=100, deadline=None)
-@given(protocol=protocols(), event=events())
+@given(protocol=protocols(), event=events(), state=states())
 def test_every_recipient_is_told_at_most_once_and_never_the_publisher(
-    protocol: Protocol, event: dict[str, Any]
+    protocol: Protocol, event: dict[str, Any], state: RoutingState
 ) -> None:
     """Views name distinct recipients, none of them the publisher, each served by a named rule."""
-    decision = _decide(event, protocol)
+    decision = _decide_in(event, protocol, state)
     recipients = [view.recipient for view in decision.views]
 
     assert len(recipients) == len(set(recipients))
     assert decision.publisher not in recipients
     for view in decision.views:
         rule = next(rule for rule in protocol.rules if rule.id == view.receipt.rule_id)
-        assert view.recipient in rule.recipients
+        assert view.recipient in _may_receive(rule, protocol, event, state)
         assert decision.publisher in rule.publishers
         assert decision.notification_type in rule.types
+
+
+@settings(max_examples=60, deadline=None)
+@given(protocol=protocols(), event=events(), state=states())
+def test_every_recipient_of_an_applicable_rule_is_served_or_refused(
+    protocol: Protocol, event: dict[str, Any], state: RoutingState
+) -> None:
+    """Each recipient an applying rule names ends as a view or a refusal under that rule."""
+    decision = _decide_in(event, protocol, state)
+    unmet = {r.rule_id for r in decision.refusals if r.reason.startswith("condition not met")}
+    for rule in protocol.rules:
+        applies = decision.notification_type in rule.types and decision.publisher in rule.publishers
+        if not applies or rule.id in unmet:
+            assert not [v for v in decision.views if v.receipt.rule_id == rule.id]
+            continue
+        served = [v for v in decision.views if v.receipt.rule_id == rule.id]
+        refused = [r for r in decision.refusals if r.rule_id == rule.id]
+        assert len(served) + len(refused) == len(rule.recipients)

@@ -3,24 +3,27 @@ and of rule conditions (``when``)."""
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub.sharing import decide
+from hub.sharing import Refusal, decide
 from protocols import Protocol, load_protocol, parse_protocol
 from schemas import parse_notification
+from tests.unit.builders import DELETE, documented_example
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)  # a Sunday, GMT
+NEXT_SCHOOL_DAY_0830 = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # Monday 08:30 GMT
 POLICE = "northumbria-police"
 CHILDRENS = "northumberland-childrens"
 ADULTS = "northumberland-adults"
 EDUCATION = "northumberland-education"
+HEALTH = "northumbria-healthcare"
+NEWCASTLE = "newcastle-childrens"
+ADULT_DATE_OF_BIRTH = "1998-02-14"
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +31,7 @@ def shipped() -> Protocol:
     return load_protocol(ROOT / "protocols" / "northumberland.yaml")
 
 
-def _examples() -> dict[str, dict[str, Any]]:
-    text = (ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
-    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, flags=re.S)]
-    return {block["type"]: block for block in blocks}
-
-
-def _example(type_name: str, **changes: Any) -> dict[str, Any]:
-    event = json.loads(json.dumps(_examples()[f"uk.sehub.{type_name}.v1"]))
-    for path, value in changes.items():
-        node = event
-        *parents, leaf = path.split("__")
-        for part in parents:
-            node = node[part]
-        node[leaf] = value
-    return event
+_example = documented_example
 
 
 def _routes(event: dict[str, Any], protocol: Protocol) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -52,7 +41,13 @@ def _routes(event: dict[str, Any], protocol: Protocol) -> dict[str, tuple[str, t
 
 GOLDEN = [
     ("return_interview.recorded", {}, {POLICE: "return-interview-to-police"}),
-    ("placement.started", {}, {POLICE: "placement-to-police"}),
+    # The documented placement is out of area in Newcastle (391): its host authority is told.
+    (
+        "placement.started",
+        {},
+        {POLICE: "placement-to-police", NEWCASTLE: "placement-to-host-authority"},
+    ),
+    # The documented placement ending is confidential: no host authority.
     ("placement.ended", {}, {POLICE: "placement-to-police"}),
     (
         "concern.raised",
@@ -67,7 +62,17 @@ GOLDEN = [
         {"data__markers__sexual_exploitation": False},
         {CHILDRENS: "child-concern-to-childrens-services"},
     ),
-    ("concern.raised", {"data__subject": "adult"}, {ADULTS: "adult-concern-to-adult-services"}),
+    # Child or adult comes from the date of birth first, so an ACN carries an adult's.
+    (
+        "concern.raised",
+        {"data__subject": "adult", "data__person__date_of_birth": ADULT_DATE_OF_BIRTH},
+        {ADULTS: "adult-concern-to-adult-services"},
+    ),
+    (
+        "concern.raised",
+        {"data__subject": "adult", "data__person__date_of_birth": DELETE},
+        {ADULTS: "adult-concern-to-adult-services"},
+    ),
     (
         "concern.raised",
         {"source": "urn:sehub:agency:northumberland-adults", "data__subject": "adult"},
@@ -83,10 +88,15 @@ GOLDEN = [
         },
         {POLICE: "adult-trafficking-concern-to-police"},
     ),
+    # A high risk to a Northumberland child: police, the child's school and health are told.
     (
         "se_risk.assessed",
         {},
-        {POLICE: "se-risk-to-police", EDUCATION: "se-risk-to-education"},
+        {
+            POLICE: "se-risk-to-police",
+            EDUCATION: "se-risk-to-education",
+            HEALTH: "se-risk-to-health",
+        },
     ),
     (
         "se_risk.assessed",
@@ -107,10 +117,21 @@ def test_shipped_rules_route_each_documented_notification(
     assert all(basis for _, basis in routes.values())
 
 
+def test_a_date_of_birth_outranks_the_stated_subject(shipped: Protocol) -> None:
+    """A concern marked ``adult`` about someone aged 16 at the time routes as a child's."""
+    routes = _routes(_example("concern.raised", data__subject="adult"), shipped)
+    assert {recipient: rule for recipient, (rule, _) in routes.items()} == {
+        CHILDRENS: "child-concern-to-childrens-services",
+        EDUCATION: "child-se-concern-to-education",
+    }
+
+
 def test_education_gets_only_the_pupil_and_the_level_of_risk(shipped: Protocol) -> None:
     """The school's view of an SE risk assessment holds the UPN, date, level and RMG status only."""
     decision = decide(parse_notification(_example("se_risk.assessed")), shipped, NOW)
-    (school,) = [v for v in decision.views if v.recipient == EDUCATION]
+    schools = [v for v in decision.views if v.recipient == EDUCATION]
+    assert len(schools) == 1, f"the school was not told; refusals: {decision.refusals}"
+    (school,) = schools
     assert school.event["data"] == {
         "person": {"upn": "H801200001001"},
         "assessed_on": "2026-11-25",
@@ -119,14 +140,15 @@ def test_education_gets_only_the_pupil_and_the_level_of_risk(shipped: Protocol) 
     }
     assert "data.checklist_score" in school.receipt.withheld
     assert "data.markers.sexual_exploitation" in school.receipt.withheld
-    assert school.receipt.acknowledge_by == NOW + timedelta(days=1)
+    assert school.receipt.acknowledge_by == NEXT_SCHOOL_DAY_0830
 
 
 def test_unmet_condition_is_recorded_as_a_refusal(shipped: Protocol) -> None:
-    """A rule whose condition fails does not apply, and the decision says which path failed."""
+    """A rule whose condition fails does not apply, and the decision says which condition failed."""
     decision = decide(parse_notification(_example("concern.raised")), shipped, NOW)
-    reasons = {(r.rule_id, r.reason) for r in decision.refusals}
-    assert ("adult-concern-to-adult-services", "condition not met: data.subject") in reasons
+    assert decision.refusals == (
+        Refusal(None, "adult-concern-to-adult-services", "condition not met: adult"),
+    )
 
 
 def _protocol_with_condition(when: str) -> Protocol:
@@ -134,7 +156,9 @@ def _protocol_with_condition(when: str) -> Protocol:
 id: t
 title: t
 version: "1"
-parties: [{POLICE}, {CHILDRENS}]
+parties:
+  - {{id: {POLICE}, name: Police, kind: police, areas: ["929"]}}
+  - {{id: {CHILDRENS}, name: Children, kind: children_services, la_code: "929"}}
 rules:
   - id: r
     types: [uk.sehub.concern.raised.v1]
@@ -152,13 +176,15 @@ rules:
 @pytest.mark.parametrize(
     ("when", "shared"),
     [
-        ("{data.grading: high}", True),
-        ("{data.grading: low}", False),
-        ("{data.grading: [low, high]}", True),
-        ("{data.markers.missing: true}", True),
-        ("{data.markers.missing: 1}", False),
-        ("{data.no_such_field: high}", False),
-        ("{data.grading: high, data.subject: adult}", False),
+        ("{match: {data.grading: high}}", True),
+        ("{match: {data.grading: low}}", False),
+        ("{match: {data.grading: [low, high]}}", True),
+        ("{match: {data.markers.missing: true}}", True),
+        ("{match: {data.markers.missing: 1}}", False),
+        ("{match: {data.no_such_field: high}}", False),
+        ("{match: {data.grading: high, data.subject: adult}}", False),
+        ("{child: true, match: {data.grading: high}}", True),
+        ("{adult: true, match: {data.grading: high}}", False),
     ],
 )
 def test_conditions_match_values_exactly(when: str, shared: bool) -> None:

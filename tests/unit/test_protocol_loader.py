@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from protocols import ProtocolError, load_protocol, parse_duration, parse_protocol
-from tests.unit.builders import PROTOCOL_PATH, make_protocol_dict, make_rule
+from protocols import (
+    PartyKind,
+    ProtocolError,
+    Role,
+    RoleRecipient,
+    load_protocol,
+    parse_duration,
+    parse_protocol,
+)
+from tests.unit.builders import PROTOCOL_PATH, make_protocol, make_protocol_dict, make_rule
 
 
 def _yaml(document: dict[str, object]) -> bytes:
@@ -25,16 +33,18 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
     digest = hashlib.sha256(PROTOCOL_PATH.read_bytes()).hexdigest()
 
     assert protocol.id == "northumberland-se"
-    assert protocol.version == "2026.11.0"
-    assert protocol.version_tag == f"2026.11.0+{digest[:12]}"
-    assert re.fullmatch(r"2026\.11\.0\+[0-9a-f]{12}", protocol.version_tag)
+    assert protocol.version == "2026.11.1"
+    assert protocol.version_tag == f"2026.11.1+{digest[:12]}"
+    assert re.fullmatch(r"2026\.11\.1\+[0-9a-f]{12}", protocol.version_tag)
     assert protocol.content_hash == digest
     assert [rule.id for rule in protocol.rules] == [
         "missing-child-to-police",
         "missing-child-to-childrens-services",
+        "missing-child-to-host-authority",
         "missing-pupil-to-education",
         "return-interview-to-police",
         "placement-to-police",
+        "placement-to-host-authority",
         "child-concern-to-childrens-services",
         "child-se-concern-to-education",
         "adult-concern-to-adult-services",
@@ -42,18 +52,65 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
         "adult-trafficking-concern-to-police",
         "se-risk-to-police",
         "se-risk-to-education",
+        "se-risk-to-health",
         "education-concern-to-childrens-services",
     ]
+
+
+def test_shipped_protocol_declares_its_parties_with_kinds_and_areas() -> None:
+    """The twelve parties carry their kind, and their LA code or the LA areas they cover."""
+    protocol = load_protocol(PROTOCOL_PATH)
+
+    assert {p.id: (p.kind, p.la_code, p.areas) for p in protocol.parties} == {
+        "northumbria-police": (
+            PartyKind.POLICE,
+            None,
+            ("929", "390", "391", "392", "393", "394"),
+        ),
+        "northumberland-childrens": (PartyKind.CHILDREN_SERVICES, "929", ()),
+        "northumberland-adults": (PartyKind.ADULT_SERVICES, "929", ()),
+        "northumberland-education": (PartyKind.EDUCATION, "929", ()),
+        "northumbria-healthcare": (PartyKind.HEALTH, None, ("929", "392")),
+        "northumberland-licensing": (PartyKind.LICENSING, "929", ()),
+        "newcastle-childrens": (PartyKind.CHILDREN_SERVICES, "391", ()),
+        "north-tyneside-childrens": (PartyKind.CHILDREN_SERVICES, "392", ()),
+        "durham-childrens": (PartyKind.CHILDREN_SERVICES, "840", ()),
+        "durham-constabulary": (PartyKind.POLICE, None, ("840", "841")),
+        "cumberland-childrens": (PartyKind.CHILDREN_SERVICES, "942", ()),
+        "cumbria-constabulary": (PartyKind.POLICE, None, ("942", "943")),
+    }
 
 
 def test_shipped_protocol_names_only_its_parties() -> None:
     """Every publisher and recipient in the shipped rules is a declared party."""
     protocol = load_protocol(PROTOCOL_PATH)
-    parties = set(protocol.parties)
+    parties = set(protocol.party_ids)
 
     for rule in protocol.rules:
         assert set(rule.publishers) <= parties
-        assert set(rule.recipients) <= parties
+        assert set(rule.named_recipients) <= parties
+        roles = [r for r in rule.recipients if not isinstance(r, str)]
+        assert all(isinstance(r, RoleRecipient) and r.role in Role for r in roles)
+        assert len(rule.named_recipients) + len(roles) == len(rule.recipients)
+
+
+def test_shipped_protocol_uses_roles_only_where_a_placement_or_school_is_meant() -> None:
+    """Role recipients appear exactly in the host-authority, police-for-host and school rules."""
+    protocol = load_protocol(PROTOCOL_PATH)
+
+    roles = {
+        rule.id: [r.role for r in rule.recipients if isinstance(r, RoleRecipient)]
+        for rule in protocol.rules
+        if len(rule.named_recipients) != len(rule.recipients)
+    }
+
+    assert roles == {
+        "missing-child-to-host-authority": [Role.HOST_AUTHORITY, Role.POLICE_FOR_HOST_AREA],
+        "return-interview-to-police": [Role.POLICE_FOR_HOST_AREA],
+        "placement-to-police": [Role.POLICE_FOR_HOST_AREA],
+        "placement-to-host-authority": [Role.HOST_AUTHORITY],
+        "se-risk-to-education": [Role.SUBJECTS_EDUCATION],
+    }
 
 
 def test_files_differing_by_one_byte_have_different_version_tags(tmp_path: Path) -> None:
@@ -106,18 +163,18 @@ def test_a_rule_naming_a_non_party_is_rejected_naming_the_rule() -> None:
     """A publisher or recipient that is not a party fails the load, naming rule and agency."""
     document = make_protocol_dict(
         make_rule(id="rule-ok"),
-        make_rule(id="rule-stranger", recipients=["durham-constabulary"]),
+        make_rule(id="rule-stranger", recipients=["cleveland-police"]),
     )
 
     with pytest.raises(ProtocolError, match="rule-stranger") as caught:
         parse_protocol(_yaml(document))
-    assert "durham-constabulary" in str(caught.value)
+    assert "cleveland-police" in str(caught.value)
     assert "rule-ok" not in str(caught.value)
 
 
 def test_a_publisher_that_is_not_a_party_is_rejected() -> None:
     """A non-party publisher is as much an error as a non-party recipient."""
-    document = make_protocol_dict(make_rule(id="rule-odd", publishers=["durham-constabulary"]))
+    document = make_protocol_dict(make_rule(id="rule-odd", publishers=["cleveland-police"]))
 
     with pytest.raises(ProtocolError, match="rule-odd"):
         parse_protocol(_yaml(document))
@@ -127,13 +184,32 @@ def test_duplicate_rule_ids_are_rejected() -> None:
     """Two rules with one id fail the load, naming the id."""
     document = make_protocol_dict(make_rule(id="rule-twice"), make_rule(id="rule-twice"))
 
-    with pytest.raises(ProtocolError, match=r"rule-twice.*duplicate"):
+    with pytest.raises(ProtocolError, match=r"duplicate rule id.*rule-twice"):
         parse_protocol(_yaml(document))
 
 
-@pytest.mark.parametrize("duration", ["72 hours", "72", "h", "1.5h", "72H", "3w", "-1h"])
+@pytest.mark.parametrize(
+    "duration",
+    [
+        "72 hours",
+        "72",
+        "h",
+        "1.5h",
+        "72H",
+        "3w",
+        "-1h",
+        "next school day",
+        "next school day 8:30",
+        "next school day 24:00",
+        "next school day 08:60",
+        "next schoolday 08:30",
+        "Next school day 08:30",
+        "next school day 08:30 ",
+        "next working day 08:30",
+    ],
+)
 def test_a_bad_duration_is_rejected(duration: str) -> None:
-    """``acknowledge_within`` must be a number followed by m, h or d."""
+    """``acknowledge_within`` must be a number and m, h or d, or 'next school day HH:MM'."""
     document = make_protocol_dict(make_rule(acknowledge_within=duration))
 
     with pytest.raises(ProtocolError, match="acknowledge_within"):
@@ -166,13 +242,21 @@ def test_a_bad_field_path_is_rejected(path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    [b"id: [unclosed", b"rules:\n  - id: a\n   bad: indent\n", b"key: 'open\n", b"\t- tab"],
+    ("text", "line", "problem"),
+    [
+        (b"id: [unclosed", 1, "expected ',' or ']'"),
+        (b"rules:\n  - id: a\n   bad: indent\n", 3, "expected <block end>"),
+        (b"key: 'open\n", 2, "unexpected end of stream"),
+        (b"\t- tab", 1, "cannot start any token"),
+    ],
 )
-def test_invalid_yaml_is_a_protocol_error(text: bytes) -> None:
-    """Text that is not YAML raises ProtocolError, not a raw parser exception."""
-    with pytest.raises(ProtocolError, match="not valid YAML"):
-        parse_protocol(text)
+def test_invalid_yaml_is_a_protocol_error(text: bytes, line: int, problem: str) -> None:
+    """Text that is not YAML raises ProtocolError (not a raw parser exception) with its line."""
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(text, origin="bad.yaml")
+    message = str(caught.value)
+    assert message.startswith(f"bad.yaml:{line}: ")
+    assert problem in message
 
 
 @pytest.mark.parametrize("text", [b"", b"- a list\n", b"just a string\n", b"42\n"])
@@ -225,4 +309,262 @@ def test_a_valid_minimal_document_round_trips_through_the_loader() -> None:
     protocol = parse_protocol(_yaml(document))
 
     assert [rule.id for rule in protocol.rules] == ["rule-a", "rule-b"]
-    assert protocol.rules[0].acknowledge_delta == timedelta(hours=1)
+    assert protocol.rules[0].acknowledge_within == "1h"
+    assert parse_duration(protocol.rules[0].acknowledge_within) == timedelta(hours=1)
+    assert protocol.parties == make_protocol(*document["rules"]).parties
+
+
+# --- errors carry the line of the offending YAML node -----------------------------------------
+
+_DOCUMENT = """\
+# Synthetic protocol for line-number tests.
+id: line-test
+title: Line numbers
+version: "1"
+parties:
+  - id: northumbria-police
+    name: Northumbria Police
+    kind: police                                   # @police-kind
+    areas: ["929", "391"]
+  - id: northumberland-childrens
+    name: Children's services
+    kind: children_services
+    la_code: "929"
+  - id: northumberland-education
+    name: Education
+    kind: education
+    la_code: "929"
+rules:
+  - id: rule-zero                                  # @rule-0
+    types: [uk.sehub.missing_episode.started.v1]
+    publishers: [northumberland-childrens]
+    recipients: [northumbria-police]               # @rule-0-recipients
+    fields: [data.person]
+    purpose: p
+    lawful_basis: [b]
+    acknowledge_within: 1h
+    retention: P1Y
+  - id: rule-one                                   # @rule-1
+    types: [uk.sehub.missing_episode.started.v1]
+    publishers: [northumberland-childrens]
+    recipients: [northumberland-education]         # @rule-1-recipients
+    when: {child: true}                            # @rule-1-when
+    fields: [data.person.upn]
+    purpose: p
+    lawful_basis: [b]
+    acknowledge_within: next school day 08:30      # @rule-1-ack
+    retention: P1Y
+  - id: rule-two                                   # @rule-2
+    types: [uk.sehub.missing_episode.ended.v1]
+    publishers: [northumberland-childrens]
+    recipients: [northumbria-police, {role: police_for_host_area}]  # @rule-2-recipients
+    when:
+      match: {data.missing_type: missing}          # @rule-2-match
+    fields: [data.person]
+    purpose: p
+    lawful_basis: [b]
+    retention: P1Y
+  - id: rule-three                                 # @rule-3
+    types: [uk.sehub.missing_episode.ended.v1]
+    publishers: [northumbria-police]
+    recipients: [northumberland-childrens]         # @rule-3-recipients
+    fields: [data]                                 # @rule-3-fields
+    purpose: p
+    lawful_basis: [b]
+    retention: P1Y                                 # @rule-3-end
+"""
+_ORIGIN = "protocols/line-test.yaml"
+
+
+def _line(text: str, marker: str) -> int:
+    """The 1-based line of ``text`` carrying the comment ``# @marker``."""
+    (line,) = [
+        number
+        for number, content in enumerate(text.splitlines(), start=1)
+        if content.rstrip().endswith(f"# @{marker}")
+    ]
+    return line
+
+
+def _replace_on(text: str, marker: str, old: str, new: str) -> str:
+    """``text`` with ``old`` replaced by ``new`` on the line marked ``marker`` only."""
+    lines = text.splitlines(keepends=True)
+    index = _line(text, marker) - 1
+    assert old in lines[index], (old, lines[index])
+    lines[index] = lines[index].replace(old, new)
+    return "".join(lines)
+
+
+def _insert_after(text: str, marker: str, new_line: str) -> str:
+    lines = text.splitlines(keepends=True)
+    lines.insert(_line(text, marker), new_line + "\n")
+    return "".join(lines)
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(text.encode(), origin=_ORIGIN)
+    return str(caught.value)
+
+
+def test_the_line_test_document_is_valid() -> None:
+    """The document the line-number tests break is itself a valid protocol."""
+    protocol = parse_protocol(_DOCUMENT.encode(), origin=_ORIGIN)
+
+    assert [rule.id for rule in protocol.rules] == [
+        "rule-zero",
+        "rule-one",
+        "rule-two",
+        "rule-three",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("marker", "old", "new", "location"),
+    [
+        (
+            "rule-1-ack",
+            "next school day 08:30",
+            "next school day 8.30",
+            "rules[1].acknowledge_within",
+        ),
+        ("rule-1-ack", "next school day 08:30", "tomorrow", "rules[1].acknowledge_within"),
+        ("rule-1-when", "child: true", "child: sometimes", "rules[1].when.child"),
+        ("rule-1-when", "child: true", "over_18: false", "rules[1].when.over_18"),
+        ("rule-1-when", "child: true", "risk_at_least: severe", "rules[1].when.risk_at_least"),
+        ("rule-2-match", "data.missing_type", "Data.missing_type", "rules[2].when.match"),
+        ("police-kind", "police", "constabulary", "parties[0].kind"),
+        (
+            "rule-2-recipients",
+            "police_for_host_area",
+            "police_for_elsewhere",
+            "rules[2].recipients[1].role",
+        ),
+        ("rule-3-fields", "[data]", "[data/person]", "rules[3].fields"),
+        ("rule-3-end", "P1Y", "one year", "rules[3].retention"),
+    ],
+)
+def test_a_bad_value_is_reported_at_its_line(
+    marker: str, old: str, new: str, location: str
+) -> None:
+    """A bad value is reported as ``file:LINE: location: reason`` with the value's own line."""
+    message = _error(_replace_on(_DOCUMENT, marker, old, new))
+
+    assert f"{_ORIGIN}:{_line(_DOCUMENT, marker)}: {location}: " in message
+    for reason in message.splitlines():
+        assert re.match(rf"{re.escape(_ORIGIN)}:\d+: ", reason), reason
+
+
+def test_an_unknown_key_in_rule_three_is_reported_at_its_line() -> None:
+    """An unknown key in the fourth rule names the key, the rule's index and the key's line."""
+    text = _insert_after(_DOCUMENT, "rule-3-recipients", "    colour: red")
+
+    message = _error(text)
+
+    assert message == (
+        f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-3-recipients') + 1}: rules[3].colour: "
+        "Extra inputs are not permitted"
+    )
+
+
+def test_an_unknown_capitalised_key_is_named() -> None:
+    """A capitalised typo of a key (``Fields``) is named in the message like any other key."""
+    text = _insert_after(_DOCUMENT, "rule-3-recipients", "    Fields: [data.person]")
+
+    message = _error(text)
+
+    assert f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-3-recipients') + 1}: rules[3].Fields: " in message
+
+
+def test_a_bad_match_value_is_described_by_its_yaml_path_only() -> None:
+    """The location of a bad ``match`` value names YAML keys, not the union members tried."""
+    text = _replace_on(_DOCUMENT, "rule-2-match", "missing}", "{nested: 1}}")
+
+    message = _error(text)
+
+    line = _line(_DOCUMENT, "rule-2-match")
+    reasons = message.splitlines()
+    assert reasons
+    for reason in reasons:
+        assert reason.startswith(f"{_ORIGIN}:{line}: rules[2].when.match.data.missing_type: ")
+
+
+def test_two_mistakes_are_each_reported_at_their_own_line() -> None:
+    """Every problem in the file is reported, each with its own line."""
+    text = _replace_on(_DOCUMENT, "rule-1-ack", "next school day 08:30", "soon")
+    text = _replace_on(text, "rule-3-end", "P1Y", "forever")
+
+    message = _error(text)
+
+    assert message.splitlines() == [
+        f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-1-ack')}: rules[1].acknowledge_within: Value error, "
+        "expected a duration ('90m', '72h', '7d') or 'next school day HH:MM'",
+        f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-3-end')}: rules[3].retention: "
+        "String should match pattern '^P(\\d+Y)?(\\d+M)?(\\d+D)?$'",
+    ]
+
+
+def test_a_missing_required_key_is_reported_at_its_rule() -> None:
+    """A rule without ``purpose`` is reported at the rule's first line."""
+    lines = [
+        line
+        for number, line in enumerate(_DOCUMENT.splitlines(keepends=True), start=1)
+        if not (number > _line(_DOCUMENT, "rule-3") and line.strip() == "purpose: p")
+    ]
+
+    message = _error("".join(lines))
+
+    assert message == f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-3')}: rules[3].purpose: Field required"
+
+
+def test_a_rule_naming_a_non_party_is_reported_naming_the_rule_with_a_line() -> None:
+    """A non-party recipient fails the load with ``file:LINE:``, naming the rule and agency."""
+    text = _replace_on(
+        _DOCUMENT, "rule-1-recipients", "northumberland-education", "sunderland-education"
+    )
+
+    message = _error(text)
+
+    assert re.match(rf"{re.escape(_ORIGIN)}:\d+: ", message)
+    assert "rule rule-one" in message
+    assert "sunderland-education" in message
+    assert "rule-zero" not in message
+
+
+def test_a_rule_naming_a_non_party_is_reported_at_a_line_of_that_rule() -> None:
+    """The line given for a non-party recipient lies within the rule that names it."""
+    text = _replace_on(
+        _DOCUMENT, "rule-1-recipients", "northumberland-education", "sunderland-education"
+    )
+
+    message = _error(text)
+
+    line = int(re.match(rf"{re.escape(_ORIGIN)}:(\d+): ", message)[1])  # type: ignore[index]
+    assert _line(_DOCUMENT, "rule-1") <= line < _line(_DOCUMENT, "rule-2"), message
+
+
+def test_invalid_yaml_in_a_rule_is_reported_at_its_line() -> None:
+    """A YAML syntax error in the middle of the file gives that line, not the top of the file."""
+    text = _replace_on(_DOCUMENT, "rule-3-fields", "[data]", "[data")
+
+    message = _error(text)
+
+    # The parser notices the unclosed flow sequence at the next line's key.
+    assert message.startswith(f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-3-fields') + 1}: ")
+
+
+def test_the_shipped_file_reports_a_bad_deadline_at_its_line(tmp_path: Path) -> None:
+    """Breaking the school's deadline in the shipped file names the file, that line and rule."""
+    lines = PROTOCOL_PATH.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = lines.index("    acknowledge_within: next school day 08:30\n")
+    lines[index] = "    acknowledge_within: next school day 8am\n"
+    path = tmp_path / "northumberland.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    rules_start = lines.index("rules:\n")
+    rule = sum(line.startswith("  - id: ") for line in lines[rules_start:index]) - 1
+
+    with pytest.raises(ProtocolError) as caught:
+        load_protocol(path)
+
+    assert rule == 3  # missing-pupil-to-education, the first rule with a school-day deadline
+    assert str(caught.value).startswith(f"{path}:{index + 1}: rules[3].acknowledge_within: ")

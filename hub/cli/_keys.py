@@ -1,0 +1,179 @@
+"""``hub keys``: generate, list, rotate and retire signing and encryption keys.
+
+Keys live under ``--dir`` (default ``Settings.keys_dir``, ``HUB_KEYS_DIR``): private documents in
+``DIR/private/<agency>.jwks.json`` (mode 0600) and public ones in ``DIR/public/``. Publish the
+public document to the hub and the other agencies; the private one never leaves its host, and
+never enters the repository. ``list`` reads only public documents, so it never prints private
+material. Exit codes: 0 done, 2 bad usage (unknown kid, keys already exist), 1 unreadable files.
+
+    hub keys generate --agency northumbria-police [--pq]
+    hub keys rotate --agency northumbria-police --use enc --overlap 7d
+    hub keys retire --agency northumbria-police --kid northumbria-police-enc-20261129-6cb7
+    hub keys list
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hub.bootstrap import utc_now
+from hub.crypto import (
+    DEFAULT_LIFETIME,
+    DEFAULT_OVERLAP,
+    HPKE_HYBRID,
+    HPKE_X25519,
+    Algorithm,
+    KeyRotation,
+    KeyStore,
+    KeyUse,
+    generate_document,
+)
+from hub.crypto._keys import AGENCY_ID_PATTERN, newest_usable
+from hub.settings import Settings
+
+__all__ = ["register"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_USES: tuple[KeyUse, ...] = ("sig", "enc")
+
+
+def _duration(text: str) -> timedelta:
+    match = re.fullmatch(r"([0-9]+)([smhd]?)", text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 7d, 12h, 3600s)")
+    return timedelta(seconds=int(match[1]) * _UNITS[match[2] or "s"])
+
+
+def _agency(text: str) -> str:
+    if not re.fullmatch(AGENCY_ID_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"not an agency id: {text!r}")
+    return text
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("keys", help="generate, list, rotate and retire keys")
+    actions = parser.add_subparsers(dest="keys_command", required=True)
+
+    def action(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
+        sub.add_argument("--dir", type=Path, help="keys directory (default: HUB_KEYS_DIR)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    generate = action("generate", "create an agency's first signing and encryption keys", _gen)
+    generate.add_argument("--agency", required=True, type=_agency, help="agency id, or 'hub'")
+    generate.add_argument("--pq", action="store_true", help="ML-KEM-768+X25519 encryption key")
+    generate.add_argument("--lifetime", type=_duration, default=DEFAULT_LIFETIME)
+
+    action("list", "list every public key and its status", _list)
+
+    rotate = action("rotate", "add new keys; old ones keep working for the overlap", _rotate)
+    rotate.add_argument("--agency", required=True, type=_agency)
+    rotate.add_argument("--use", choices=("sig", "enc", "both"), default="both")
+    rotate.add_argument("--overlap", type=_duration, default=DEFAULT_OVERLAP)
+    rotate.add_argument("--lifetime", type=_duration, default=DEFAULT_LIFETIME)
+    rotate.add_argument("--activate-after", type=_duration, default=timedelta(0))
+    suite = rotate.add_mutually_exclusive_group()
+    suite.add_argument("--pq", action="store_true", help="new encryption key is ML-KEM hybrid")
+    suite.add_argument("--classic", action="store_true", help="new encryption key is X25519")
+
+    retire = action("retire", "stop a key verifying and opening, now", _retire)
+    retire.add_argument("--agency", required=True, type=_agency)
+    retire.add_argument("--kid", required=True)
+
+
+def _store(args: argparse.Namespace, settings: Settings) -> KeyStore:
+    return KeyStore(args.dir if args.dir is not None else settings.keys_dir)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _gen(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(args, settings)
+    if store.has_private(args.agency):
+        print(f"hub keys: {args.agency} already has keys; use 'hub keys rotate'", file=sys.stderr)
+        return 2
+    document = generate_document(args.agency, utc_now(), pq=args.pq, lifetime=args.lifetime)
+    store.save(document)
+    for key in document.keys:
+        print(f"{key.kid}  {key.use}  {key.alg}")
+    print(f"private: {store.private_path(args.agency)} (0600)")
+    print(f"public:  {store.public_path(args.agency)} (publish this one)")
+    return 0
+
+
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    now = utc_now().timestamp()
+    rows = [("AGENCY", "KID", "USE", "ALG", "NBF", "EXP", "STATUS")]
+    for document in _store(args, settings).public_documents():
+        newest = {
+            key.kid for use in _USES if (key := newest_usable(document.keys, use, now)) is not None
+        }
+        rows.extend(
+            (
+                document.agency,
+                key.kid,
+                key.use,
+                key.alg,
+                _iso(key.nbf),
+                _iso(key.exp),
+                key.status(now, frozenset(newest)),
+            )
+            for key in document.keys
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+    return 0
+
+
+async def _rotate(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(args, settings)
+    if not store.has_private(args.agency):
+        print(f"hub keys: {args.agency} has no keys; use 'hub keys generate'", file=sys.stderr)
+        return 2
+    document = store.read_private(args.agency)
+    rotation = KeyRotation(overlap=args.overlap, lifetime=args.lifetime)
+    now = utc_now()
+    uses: tuple[KeyUse, ...] = _USES if args.use == "both" else (args.use,)
+    for use in uses:
+        alg: Algorithm | None = None
+        if use == "enc" and (args.pq or args.classic):
+            alg = HPKE_HYBRID if args.pq else HPKE_X25519
+        document, new = rotation.rotate(
+            document, use, now, alg=alg, activate_after=args.activate_after
+        )
+        print(f"new {use} key {new.kid} ({new.alg}) from {_iso(new.nbf)}")
+    store.save(document)
+    for key in document.keys:
+        print(f"  {key.kid}  expires {_iso(key.exp)}")
+    print(f"publish {store.public_path(args.agency)} to the hub and the other agencies")
+    return 0
+
+
+async def _retire(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(args, settings)
+    if not store.has_private(args.agency):
+        print(f"hub keys: {args.agency} has no keys", file=sys.stderr)
+        return 2
+    document = store.read_private(args.agency)
+    now = utc_now()
+    try:
+        document = KeyRotation().retire(document, args.kid, now)
+    except ValueError as exc:
+        print(f"hub keys: {exc}", file=sys.stderr)
+        return 2
+    store.save(document)
+    print(f"retired {args.kid}")
+    use = next(key.use for key in document.keys if key.kid == args.kid)
+    if newest_usable(document.keys, use, now.timestamp()) is None:
+        print(f"hub keys: warning: {args.agency} has no usable {use} key left", file=sys.stderr)
+    return 0

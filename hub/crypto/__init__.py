@@ -1,0 +1,94 @@
+"""Cryptography recipes: sign, verify, seal and open; key documents, registry, ring and rotation.
+
+The rest of the hub calls only what this package exports. Suites, key encodings and the
+``cryptography`` hazmat primitives stay private (``_primitives``). docs/wire-format.md describes
+the formats for agencies implementing them in another language.
+
+Errors (one tree, :mod:`hub._exceptions`):
+
+- :class:`InvalidMessage` (a ``PeerError``): any failed verification or decryption of what a
+  peer sent. ``str()`` is always ``"invalid message"``; ``.reason`` (a short code) and ``.kid``
+  are for the audit log.
+- :class:`hub.ConfigurationError`: no usable key of our own, or an unreadable key file.
+- ``ValueError`` / ``TypeError``: programmer misuse (naive datetimes, ``str`` for ``bytes``,
+  a ring used for another agency).
+
+Typical use::
+
+    registry = KeyRegistry.load(settings.keys_dir)          # every agency's public keys
+    ring = KeyRing.load(settings.keys_dir, "hub")           # our private keys
+    source = open_source(ring, registry, body, now=clock())  # verified, not yet parsed
+    envelope = seal_delivery(ring, registry, "northumbria-police", view_bytes,
+                             message_id=..., rule_id=..., protocol_version=...,
+                             source_sig=source.source_sig, now=clock())
+"""
+
+from hub.crypto._errors import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
+from hub.crypto._keys import (
+    HUB_AGENCY,
+    KeyDocument,
+    KeyRecord,
+    PrivateKeyDocument,
+    PrivateKeyRecord,
+)
+from hub.crypto._primitives import ED25519, HPKE_HYBRID, HPKE_X25519, Algorithm, KeyUse
+from hub.crypto._recipes import Sealed, Signature, hpke_info, open_sealed, seal, sign, verify
+from hub.crypto._registry import KeyRegistry, KeyRing
+from hub.crypto._rotation import (
+    DEFAULT_LIFETIME,
+    DEFAULT_OVERLAP,
+    KeyRotation,
+    generate_document,
+    generate_key,
+)
+from hub.crypto._store import KeyStore
+from hub.crypto._wire import (
+    DELIVERY_VERSION,
+    SOURCE_VERSION,
+    DeliveryContents,
+    SourceContents,
+    open_delivery,
+    open_source,
+    seal_delivery,
+    seal_source,
+)
+
+__all__ = [
+    "DEFAULT_LIFETIME",
+    "DEFAULT_OVERLAP",
+    "DELIVERY_VERSION",
+    "ED25519",
+    "HPKE_HYBRID",
+    "HPKE_X25519",
+    "HUB_AGENCY",
+    "OPAQUE_MESSAGE",
+    "REASONS",
+    "SOURCE_VERSION",
+    "Algorithm",
+    "DeliveryContents",
+    "InvalidMessage",
+    "KeyDocument",
+    "KeyRecord",
+    "KeyRegistry",
+    "KeyRing",
+    "KeyRotation",
+    "KeyStore",
+    "KeyUse",
+    "PrivateKeyDocument",
+    "PrivateKeyRecord",
+    "Reason",
+    "Sealed",
+    "Signature",
+    "SourceContents",
+    "generate_document",
+    "generate_key",
+    "hpke_info",
+    "open_delivery",
+    "open_sealed",
+    "open_source",
+    "seal",
+    "seal_delivery",
+    "seal_source",
+    "sign",
+    "verify",
+]
