@@ -7,6 +7,7 @@ find it: ``northumberland.yaml:42: rules[3].acknowledge_within: expected a durat
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,6 +55,74 @@ def _describe(location: Sequence[int | str]) -> str:
     return text or "(top level)"
 
 
+def _duplicate_keys(node: yaml.Node | None, origin: str) -> list[str]:
+    """YAML lets a later key silently replace an earlier one; in a protocol that is an error."""
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                problems.append(
+                    f"{origin}:{key.start_mark.line + 1}: {key.value}: given twice in one mapping"
+                )
+            seen.add(key.value)
+            problems.extend(_duplicate_keys(value, origin))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            problems.extend(_duplicate_keys(item, origin))
+    return problems
+
+
+_SCALAR_LABELS = frozenset({"str", "int", "bool", "float"})
+
+
+def _has(node: object, part: int | str) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def _yaml_location(document: object, location: Sequence[int | str]) -> list[int | str] | None:
+    """``location`` as a path in the YAML, or None for a union branch that does not apply.
+
+    pydantic reports one error per member of a union, labelled with the member's type ("str",
+    "RoleRecipient", "tuple[...]"). A label is not part of the YAML path; an error for a scalar
+    branch where the YAML holds a mapping or list is about another branch and is dropped.
+    """
+    kept: list[int | str] = []
+    node: object = document
+    for part in location:
+        if _has(node, part):
+            kept.append(part)
+            node = node[part]  # type: ignore[index]  # _has checked node is a dict or list
+        elif isinstance(part, str) and part in _SCALAR_LABELS:
+            if isinstance(node, dict | list):
+                return None
+        elif isinstance(part, str) and (part[:1].isupper() or "[" in part):
+            continue
+        elif isinstance(node, dict):
+            kept.append(part)  # a required key that is missing: name it
+            node = None
+    return kept
+
+
+def _rule_line(root: yaml.Node | None, document: dict[str, object], message: str) -> int | None:
+    """For a whole-protocol error about a rule or party id, the line of that rule or party."""
+    match = re.match(r"rule (?P<id>[a-z0-9-]+):", message)
+    wanted = match["id"] if match else None
+    duplicate = re.search(r"duplicate rule id\(s\): \['(?P<id>[a-z0-9-]+)'", message)
+    if duplicate:
+        wanted = duplicate["id"]
+    rules = document.get("rules")
+    if wanted and isinstance(rules, list):
+        indexes = [i for i, r in enumerate(rules) if isinstance(r, dict) and r.get("id") == wanted]
+        if indexes:
+            return _line_of(root, ["rules", indexes[-1] if duplicate else indexes[0]])
+    if "party ids" in message:
+        return _line_of(root, ["parties"])
+    return None
+
+
 def parse_protocol(text: bytes, *, origin: str = "<protocol>") -> Protocol:
     """Validate protocol YAML bytes; the file hash becomes part of the version."""
     try:
@@ -63,25 +132,28 @@ def parse_protocol(text: bytes, *, origin: str = "<protocol>") -> Protocol:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ProtocolError(f"{origin}{where}: {problem}") from exc
+        raise ProtocolError(f"{origin}{where}: not valid YAML: {problem}") from exc
     if not isinstance(document, dict):
         raise ProtocolError(f"{origin}:1: expected a mapping at the top level")
+    duplicates = _duplicate_keys(root, origin)
+    if duplicates:
+        raise ProtocolError("\n".join(duplicates))
     document["content_hash"] = hashlib.sha256(text).hexdigest()
     try:
         return Protocol.model_validate(document)
     except ValidationError as exc:
-        reasons = []
+        reasons: list[str] = []
         for error in exc.errors(include_url=False, include_input=False):
-            location = [part for part in error["loc"] if not _is_union_tag(part)]
-            line = _line_of(root, location)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            location = _yaml_location(document, error["loc"])
+            if location is None:
+                continue
+            line = _line_of(root, location) if location else _rule_line(root, document, message)
             where = f"{origin}:{line}" if line is not None else origin
-            reasons.append(f"{where}: {_describe(location)}: {error['msg']}")
+            reason = f"{where}: {_describe(location)}: {message}"
+            if reason not in reasons:
+                reasons.append(reason)
         raise ProtocolError("\n".join(reasons)) from exc
-
-
-def _is_union_tag(part: int | str) -> bool:
-    # pydantic names the union member it tried ("str", "RoleRecipient"); YAML has no such level.
-    return isinstance(part, str) and (part == "str" or part[:1].isupper())
 
 
 def load_protocol(path: Path) -> Protocol:

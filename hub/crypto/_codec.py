@@ -7,8 +7,9 @@ Rules:
    byte string has exactly one text form, and a flipped bit in the text can never decode to the
    same bytes.
 2. A header field (agency id, message id, rule id, protocol version, kid, suite) is a non-empty
-   string of at most 256 characters with no control characters (U+0000-U+001F, U+007F). That
-   makes the ``\\x1f``-separated HPKE ``info`` and the ``\\n``-joined signed header unambiguous.
+   string of at most 256 characters with no control characters (U+0000-U+001F, U+007F) and no
+   lone surrogates (so it always encodes to UTF-8). That makes the ``\\x1f``-separated HPKE
+   ``info`` and the ``\\n``-joined signed header unambiguous.
 3. An envelope is a JSON object whose members are all strings, with no duplicate names and
    exactly the expected set of names.
 4. Time comes in as an aware :class:`datetime`; a naive one is a programmer's error
@@ -43,7 +44,7 @@ __all__ = [
 
 MAX_HEADER_CHARS: Final = 256
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def b64encode(data: bytes) -> str:

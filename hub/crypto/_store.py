@@ -11,8 +11,9 @@ Rules:
    then ``os.replace``), never written world-readable and narrowed afterwards.
 2. Reading a private document that group or others may read is refused, as ssh does.
 3. A document's ``agency`` must match its file name.
-4. Every write replaces the whole file atomically, the public half first being derived from the
-   private one, so the two never disagree about which kids exist.
+4. Every write replaces a whole file atomically (temporary file, fsync, rename). The public
+   document is always derived from the private one and written second; a crash between the two
+   leaves it one step behind, and the next save repairs it.
 5. Unreadable or invalid files raise :class:`hub.ConfigurationError` naming the file, never its
    contents.
 """

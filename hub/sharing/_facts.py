@@ -21,12 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hub.sharing._state import RoutingState
 from schemas import Notification
 
 __all__ = ["RISK_ORDER", "Facts", "facts_for"]
 
+ENGLAND = ZoneInfo("Europe/London")
 RISK_ORDER = {"no_apparent_risk": 0, "low": 1, "medium": 2, "high": 3}
 _ABOUT_CHILDREN = (
     "uk.sehub.placement.",
@@ -59,7 +61,8 @@ def _age_on(born: date, on: date) -> int:
 def _child(notification: Notification, data: Mapping[str, Any]) -> bool | None:
     born = notification.data.person.date_of_birth
     if born is not None:
-        return _age_on(born, notification.time.date()) < 18
+        # The age on the day in England, whatever offset the event's time was written with.
+        return _age_on(born, notification.time.astimezone(ENGLAND).date()) < 18
     if data.get("subject") in ("child", "adult"):
         return bool(data["subject"] == "child")
     if notification.type.startswith(_ABOUT_CHILDREN) or data.get("looked_after") is True:
@@ -98,10 +101,11 @@ def facts_for(
     """
     data: Mapping[str, Any] = event.get("data", {})
     event_host = data.get("host_la") if data.get("out_of_area") is True else None
-    host_la = event_host or state.host_la
+    # A placement event says where it is; an older placement in the state is not its host.
+    is_placement = notification.type.startswith("uk.sehub.placement.")
+    host_la = event_host if is_placement else (event_host or state.host_la)
     looked_after = data.get("looked_after")
     if not isinstance(looked_after, bool):
-        is_placement = notification.type.startswith("uk.sehub.placement.")
         looked_after = True if is_placement or state.placements else None
     return Facts(
         child=_child(notification, data),

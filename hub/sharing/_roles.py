@@ -71,7 +71,8 @@ _RESOLVERS: dict[Role, Callable[[Protocol, Facts], Resolved]] = {
 
 
 def resolve_recipient(recipient: str | RoleRecipient, protocol: Protocol, facts: Facts) -> Resolved:
-    """The party a recipient names, or None with the reason it cannot be resolved."""
+    """The party a recipient names, or None with the reason (naming the role) it cannot be."""
     if isinstance(recipient, str):
         return recipient, ""
-    return _RESOLVERS[recipient.role](protocol, facts)
+    party, reason = _RESOLVERS[recipient.role](protocol, facts)
+    return party, (f"role {recipient.role.value}: {reason}" if party is None else "")

@@ -19,7 +19,7 @@ from hub.sharing import (
     decide,
 )
 from protocols import PartyKind, Protocol, Role, RoleRecipient, Rule, load_protocol
-from schemas import parse_notification, source_for_agency
+from schemas import agency_id_from_source, parse_notification, source_for_agency
 from tests.unit.builders import (
     ADULTS,
     CHILDRENS,
@@ -548,8 +548,10 @@ def _role_party(
     last = state.placements[-1] if state.placements else None
     host = data.get("host_la") if data.get("out_of_area") is True else None
     host = host or (last.host_la if last else None)
+    # Named in the event, else the active placement's placing LA, else the publishing council's.
+    publisher = protocol.party(agency_id_from_source(event["source"]))
     responsible = data.get("responsible_la") or data.get("placing_la")
-    responsible = responsible or (last.placing_la if last else None)
+    responsible = responsible or (last.placing_la if last else None) or publisher.la_code
     wanted = {
         Role.RESPONSIBLE_AUTHORITY: (PartyKind.CHILDREN_SERVICES, responsible),
         Role.HOST_AUTHORITY: (PartyKind.CHILDREN_SERVICES, host),
@@ -574,7 +576,7 @@ def _may_receive(
     return named | {party for party in resolved if party is not None}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(protocol=protocols(), event=events(), state=states())
 def test_views_hold_only_allowed_leaves_and_account_for_every_leaf(
     protocol: Protocol, event: dict[str, Any], state: RoutingState
@@ -595,7 +597,7 @@ def test_views_hold_only_allowed_leaves_and_account_for_every_leaf(
         assert len(withheld) == len(view.receipt.withheld)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     protocol=protocols(),
     event=events(publishers=(DURHAM_POLICE, NEWCASTLE, "elsewhere-council")),
@@ -611,7 +613,7 @@ def test_unknown_publishers_are_never_shared(
     assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data(), event=events(), state=states())
 def test_types_no_rule_lists_are_never_shared(
     data: st.DataObject, event: dict[str, Any], state: RoutingState
@@ -627,7 +629,7 @@ def test_types_no_rule_lists_are_never_shared(
     assert [(r.recipient, r.rule_id) for r in decision.refusals] == [(None, None)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(protocol=protocols(), event=events(), state=states(), data=st.data())
 def test_removing_a_rule_never_adds_a_recipient(
     protocol: Protocol, event: dict[str, Any], state: RoutingState, data: st.DataObject

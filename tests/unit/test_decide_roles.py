@@ -123,6 +123,27 @@ def test_an_unresolved_roles_reason_names_the_role_as_the_protocol_writes_it() -
     assert missing_role_names == []
 
 
+@pytest.mark.parametrize(
+    ("publisher", "party"),
+    [(CHILDRENS, EDUCATION), (POLICE, None)],
+    ids=["council-publisher", "police-publisher"],
+)
+def test_a_publishing_councils_own_la_is_responsible_when_nothing_else_says(
+    publisher: str, party: str | None
+) -> None:
+    """With no LA in the event or state, a council publisher's LA is the responsible one."""
+    event = make_event(source=source_for_agency(publisher))
+    del event["data"]["responsible_la"]
+
+    decision = _decide_role(Role.SUBJECTS_EDUCATION, event, EMPTY, publisher=publisher)
+
+    assert [v.recipient for v in decision.views] == ([party] if party else [])
+    if party is None:
+        (refusal,) = decision.refusals
+        assert (refusal.recipient, refusal.rule_id) == (None, "rule-role")
+        assert "not known" in refusal.reason
+
+
 def test_a_role_that_resolves_to_the_publisher_is_refused_as_the_publisher() -> None:
     """Children's services publishing about their own child are not sent it as responsible LA."""
     decision = _decide_role(Role.RESPONSIBLE_AUTHORITY, make_event(), EMPTY, publisher=CHILDRENS)

@@ -26,9 +26,12 @@ CONCERN = "uk.sehub.concern.raised.v1"
 SE_RISK = "uk.sehub.se_risk.assessed.v1"
 
 
-def _facts(event: dict[str, Any], state: RoutingState = EMPTY) -> Facts:
+def _facts(
+    event: dict[str, Any], state: RoutingState = EMPTY, publisher_la: str | None = None
+) -> Facts:
     notification = parse_notification(event)
-    return facts_for(notification, notification.model_dump(mode="json", exclude_none=True), state)
+    event = notification.model_dump(mode="json", exclude_none=True)
+    return facts_for(notification, event, state, publisher_la)
 
 
 def _missing(born: str | None, at: str, *, looked_after: bool = False) -> dict[str, Any]:
@@ -326,23 +329,33 @@ def test_the_host_la_comes_from_the_event_or_the_active_placement(
     assert facts.cross_border is (host is not None)
 
 
+RESPONSIBLE = [
+    (make_event(), EMPTY, None, "929", "missing"),
+    (make_event(data={"responsible_la": "391"}), placed_in("840"), "929", "391", "event-first"),
+    (documented_example("placement.started"), EMPTY, None, "929", "placement"),
+    (
+        documented_example("se_risk.assessed"),
+        placed_in("840", placing_la="391"),
+        "929",
+        "391",
+        "state-before-publisher",
+    ),
+    (documented_example("se_risk.assessed"), EMPTY, "929", "929", "publishing-council"),
+    (documented_example("se_risk.assessed"), EMPTY, None, None, "unknown"),
+    (documented_example("concern.raised"), EMPTY, None, None, "police-publisher"),
+]
+
+
 @pytest.mark.parametrize(
-    ("event", "state", "responsible"),
-    [
-        (make_event(), EMPTY, "929"),
-        (make_event(data={"responsible_la": "391"}), placed_in("840"), "391"),
-        (documented_example("placement.started", data__placing_la="929"), EMPTY, "929"),
-        (documented_example("se_risk.assessed"), placed_in("840"), "929"),
-        (documented_example("se_risk.assessed"), EMPTY, None),
-        (documented_example("concern.raised"), EMPTY, None),
-    ],
-    ids=["missing", "event-outranks-state", "placement", "state", "unknown", "concern"],
+    ("event", "state", "publisher_la", "responsible"),
+    [case[:4] for case in RESPONSIBLE],
+    ids=[case[4] for case in RESPONSIBLE],
 )
-def test_the_responsible_la_comes_from_the_event_or_the_placing_authority(
-    event: dict[str, Any], state: RoutingState, responsible: str | None
+def test_the_responsible_la_comes_from_the_event_the_placement_or_the_publisher(
+    event: dict[str, Any], state: RoutingState, publisher_la: str | None, responsible: str | None
 ) -> None:
-    """``responsible_la`` or ``placing_la`` in the event, else the active placement's placing LA."""
-    assert _facts(event, state).responsible_la == responsible
+    """The event's LA first, then the active placement's placing LA, then the publisher's own."""
+    assert _facts(event, state, publisher_la).responsible_la == responsible
 
 
 @pytest.mark.parametrize(

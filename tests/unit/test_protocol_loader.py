@@ -497,7 +497,7 @@ def test_two_mistakes_are_each_reported_at_their_own_line() -> None:
     message = _error(text)
 
     assert message.splitlines() == [
-        f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-1-ack')}: rules[1].acknowledge_within: Value error, "
+        f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-1-ack')}: rules[1].acknowledge_within: "
         "expected a duration ('90m', '72h', '7d') or 'next school day HH:MM'",
         f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-3-end')}: rules[3].retention: "
         "String should match pattern '^P(\\d+Y)?(\\d+M)?(\\d+D)?$'",
@@ -540,7 +540,8 @@ def test_a_rule_naming_a_non_party_is_reported_at_a_line_of_that_rule() -> None:
     message = _error(text)
 
     line = int(re.match(rf"{re.escape(_ORIGIN)}:(\d+): ", message)[1])  # type: ignore[index]
-    assert _line(_DOCUMENT, "rule-1") <= line < _line(_DOCUMENT, "rule-2"), message
+    first, after = _line(_DOCUMENT, "rule-1"), _line(_DOCUMENT, "rule-2")
+    assert first <= line < after, message
 
 
 def test_invalid_yaml_in_a_rule_is_reported_at_its_line() -> None:
@@ -568,3 +569,13 @@ def test_the_shipped_file_reports_a_bad_deadline_at_its_line(tmp_path: Path) -> 
 
     assert rule == 3  # missing-pupil-to-education, the first rule with a school-day deadline
     assert str(caught.value).startswith(f"{path}:{index + 1}: rules[3].acknowledge_within: ")
+
+
+def test_a_key_given_twice_in_a_rule_is_rejected_at_its_second_line() -> None:
+    """A second ``fields:`` in one rule is an error at its line, never a silent override."""
+    text = _insert_after(_DOCUMENT, "rule-1-ack", "    fields: [data]")
+
+    with pytest.raises(ProtocolError, match="fields") as caught:
+        parse_protocol(text.encode(), origin=_ORIGIN)
+
+    assert str(caught.value).startswith(f"{_ORIGIN}:{_line(_DOCUMENT, 'rule-1-ack') + 1}: ")

@@ -27,8 +27,7 @@ def load_vector(name: str) -> Any:
 
 def seed(label: str, size: int) -> bytes:
     """Deterministic key material for tests (never for real keys)."""
-    digest = hashlib.shake_256(f"sehub unit test {label}".encode()).digest(size)
-    return digest
+    return hashlib.shake_256(f"sehub unit test {label}".encode()).digest(size)
 
 
 @dataclass

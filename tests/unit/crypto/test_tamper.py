@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.crypto import (
     OPAQUE_MESSAGE,
@@ -97,6 +101,23 @@ def delivery_envelope(parties: Parties, registry: KeyRegistry) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class World:
+    """The parties, their registry, and one genuine envelope of each kind."""
+
+    parties: Parties
+    registry: KeyRegistry
+    source: bytes
+    delivery: bytes
+
+
+@pytest.fixture(scope="module")
+def world(
+    parties: Parties, registry: KeyRegistry, source_envelope: bytes, delivery_envelope: bytes
+) -> World:
+    return World(parties, registry, source_envelope, delivery_envelope)
+
+
 def resigned(parties: Parties, envelope: bytes, **changes: str) -> bytes:
     """The envelope with ``changes``, signed again by the genuine hub (to test the other checks)."""
     fields = json.loads(envelope)
@@ -125,20 +146,14 @@ DELIVERY_FIELD_TAMPERS: list[tuple[str, Callable[[str], str], str]] = [
     ("field", "flip", "reason"), DELIVERY_FIELD_TAMPERS, ids=[t[0] for t in DELIVERY_FIELD_TAMPERS]
 )
 def test_a_flipped_bit_in_any_delivery_field_is_rejected(
-    field: str,
-    flip: Callable[[str], str],
-    reason: str,
-    parties: Parties,
-    registry: KeyRegistry,
-    delivery_envelope: bytes,
+    field: str, flip: Callable[[str], str], reason: str, world: World
 ) -> None:
     """A one-bit change in any member of a delivery envelope fails, before decryption."""
-    fields = json.loads(delivery_envelope)
-    tampered = altered(delivery_envelope, **{field: flip(fields[field])})
+    fields = json.loads(world.delivery)
+    tampered = altered(world.delivery, **{field: flip(fields[field])})
+    ring = world.parties.ring(CLASSIC)
 
-    error = rejected(
-        lambda: open_delivery(parties.ring(CLASSIC), registry, CLASSIC, tampered, now=NOW)
-    )
+    error = rejected(lambda: open_delivery(ring, world.registry, CLASSIC, tampered, now=NOW))
 
     assert error.reason == reason
 
@@ -159,18 +174,14 @@ SOURCE_FIELD_TAMPERS: list[tuple[str, Callable[[str], str], str]] = [
     ("field", "flip", "reason"), SOURCE_FIELD_TAMPERS, ids=[t[0] for t in SOURCE_FIELD_TAMPERS]
 )
 def test_a_flipped_bit_in_any_source_field_is_rejected(
-    field: str,
-    flip: Callable[[str], str],
-    reason: str,
-    parties: Parties,
-    registry: KeyRegistry,
-    source_envelope: bytes,
+    field: str, flip: Callable[[str], str], reason: str, world: World
 ) -> None:
     """A one-bit change in any member of a source envelope fails at the hub."""
-    fields = json.loads(source_envelope)
-    tampered = altered(source_envelope, **{field: flip(fields[field])})
+    fields = json.loads(world.source)
+    tampered = altered(world.source, **{field: flip(fields[field])})
+    hub = world.parties.ring("hub")
 
-    error = rejected(lambda: open_source(parties.ring("hub"), registry, tampered, now=NOW))
+    error = rejected(lambda: open_source(hub, world.registry, tampered, now=NOW))
 
     assert error.reason == reason
 
@@ -349,28 +360,41 @@ MALFORMED: list[tuple[str, Callable[[bytes], bytes]]] = [
     ("non-canonical base64", lambda e: _resignature(e, lambda sig: sig[:-1] + "_")),
     ("base64 of bad length", lambda e: _resignature(e, lambda sig: sig + "AAA")),
     ("control character", lambda e: altered(e, message_id="t-1\n")),
+    ("lone surrogate", lambda e: altered(e, message_id="t-\ud800")),
     ("huge number", lambda _: b'{"v": 1' + b"0" * 5000 + b"}"),
 ]
 
 
 @pytest.mark.parametrize(("name", "mangle"), MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_malformed_envelopes_are_rejected(
-    name: str,
-    mangle: Callable[[bytes], bytes],
-    parties: Parties,
-    registry: KeyRegistry,
-    source_envelope: bytes,
-    delivery_envelope: bytes,
+    name: str, mangle: Callable[[bytes], bytes], world: World
 ) -> None:
     """Bad JSON, wrong members, bad base64url or bad header text fail with reason malformed."""
+    hub, police = world.parties.ring("hub"), world.parties.ring(CLASSIC)
+    source, delivery = mangle(world.source), mangle(world.delivery)
+
     reasons: set[Any] = {
-        rejected(
-            lambda: open_source(parties.ring("hub"), registry, mangle(source_envelope), now=NOW)
-        ).reason,
-        rejected(
-            lambda: open_delivery(
-                parties.ring(CLASSIC), registry, CLASSIC, mangle(delivery_envelope), now=NOW
-            )
-        ).reason,
+        rejected(lambda: open_source(hub, world.registry, source, now=NOW)).reason,
+        rejected(lambda: open_delivery(police, world.registry, CLASSIC, delivery, now=NOW)).reason,
     }
+
     assert reasons == {"malformed"}, name
+
+
+@settings(max_examples=300, deadline=None)
+@given(position=st.integers(min_value=0), bit=st.integers(min_value=0, max_value=7))
+def test_any_single_bit_flip_anywhere_is_one_opaque_error(
+    position: int, bit: int, world: World
+) -> None:
+    """Flipping any one bit of either envelope's bytes raises InvalidMessage and nothing else."""
+    hub, police = world.parties.ring("hub"), world.parties.ring(CLASSIC)
+    for envelope, action in [
+        (world.source, lambda body: open_source(hub, world.registry, body, now=NOW)),
+        (
+            world.delivery,
+            lambda body: open_delivery(police, world.registry, CLASSIC, body, now=NOW),
+        ),
+    ]:
+        body = bytearray(envelope)
+        body[position % len(body)] ^= 1 << bit
+        rejected(partial(action, bytes(body)))

@@ -146,7 +146,7 @@ def test_delivery_signing_input_and_hub_sig_are_the_stored_ones(
 
 
 def test_key_vectors_are_self_consistent(kat_parties: Parties) -> None:
-    """Every stored private key's ``pub`` is derived from its ``priv`` and its kid names its agency."""
+    """Each stored key's ``pub`` derives from its ``priv``, and its kid names its agency."""
     for agency, document in kat_parties.documents.items():
         for key in document.keys:
             assert isinstance(key, PrivateKeyRecord)
