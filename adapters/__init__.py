@@ -4,8 +4,6 @@ Each ``adapters/<kind>/`` package exports ``ADAPTER``; :func:`adapter_for` finds
 The shared interface and helpers are in :mod:`adapters._core`.
 """
 
-from __future__ import annotations
-
 import importlib
 
 from adapters._core import (

@@ -14,6 +14,13 @@ PACKAGES = (
     "hub.delivery",
     "hub.routing",
     "hub.sharing",
+    "hub.state",
+    "hub.crypto",
+    "adapters",
+    "adapters.police",
+    "adapters.children_services",
+    "adapters.adult_services",
+    "adapters.education",
     "schemas",
     "protocols",
 )
