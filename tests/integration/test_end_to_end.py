@@ -13,8 +13,9 @@ import aiohttp
 from hub.audit import AuditAction, SqlAuditLog
 from hub.delivery import agency_queue_name
 from hub.subscriber import Subscriber
+from protocols import load_protocol
 from tests.fixtures import CANARIES, canary_event
-from tests.integration.conftest import AMQP_URL, HubProcess
+from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
 
 CHILDRENS = "northumberland-childrens"
 POLICE = "northumbria-police"
@@ -87,11 +88,13 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
         (AuditAction.NOTIFICATION_ACCEPTED, CHILDRENS, None, None),
         (AuditAction.NOTIFICATION_SHARED, CHILDRENS, POLICE, "missing-child-to-police"),
         (AuditAction.NOTIFICATION_SHARED, CHILDRENS, EDUCATION, "missing-pupil-to-education"),
+        (AuditAction.SHARING_REFUSED, CHILDRENS, None, "missing-child-to-host-authority"),
     ]
+    (refusal,) = [e for e in entries if e.action is AuditAction.SHARING_REFUSED]
+    assert refusal.detail == {"reason": "condition not met: cross_border"}
     assert {e.correlation_id for e in entries} == {"e2e-corr-1"}
-    assert all(
-        e.protocol_version and e.protocol_version.startswith("2026.11.0+") for e in entries[1:]
-    )
+    shipped = load_protocol(REPO / "protocols" / "northumberland.yaml").version_tag
+    assert {e.protocol_version for e in entries[1:]} == {shipped}
 
 
 async def test_logs_hold_no_planted_personal_data(hub_process: HubProcess) -> None:
@@ -105,6 +108,11 @@ async def test_logs_hold_no_planted_personal_data(hub_process: HubProcess) -> No
     async with Subscriber(AMQP_URL, POLICE) as police, police.receive(timeout=20) as delivery:
         assert delivery.notification_id == "e2e-canary-good"
 
+    async def routed_is_logged() -> bool:
+        # The router logs after its commit, which can be just after the delivery arrives.
+        return '"notification.routed"' in hub_process.logs()
+
+    await wait_until(routed_is_logged, timeout=10, what="the routing log line")
     logs = hub_process.logs()
     lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert any(line.get("event") == "notification.routed" for line in lines)
