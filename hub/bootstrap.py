@@ -14,6 +14,7 @@ from hub.api import ApiDependencies
 from hub.audit import SqlAuditLog
 from hub.delivery import Broker
 from hub.intake import Intake
+from hub.keyring import HUB_AGENCY, KeyMaterial
 from hub.logs import get_logger
 from hub.ports import Clock
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
@@ -89,6 +90,9 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
     audit = SqlAuditLog.from_url(settings.database_url)
     await audit.migrate()
     pseudonyms = _pseudonymiser(settings)
+    # Only the private documents present on this machine are loaded: a router's machine holds
+    # the hub's, an agency edge's holds that agency's (the demo holds them all).
+    keys = KeyMaterial(settings.keys_dir, (HUB_AGENCY, *agencies))
     broker = Broker(settings.amqp_url, publish_timeout=settings.publish_timeout_seconds)
     try:
         await broker.connect()
@@ -103,13 +107,14 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         protocol=protocol,
         broker=broker,
         audit=audit,
-        intake=Intake(broker, audit, clock, max_body_bytes=settings.max_body_bytes),
+        intake=Intake(broker, audit, clock, keys=keys, max_body_bytes=settings.max_body_bytes),
         router=Router(
             protocol,
             publisher=broker,
             audit=audit,
             state=SqlRoutingStore(audit.engine),
             pseudonyms=pseudonyms,
+            keys=keys,
             clock=clock,
         ),
     )

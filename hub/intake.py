@@ -15,6 +15,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from hub._exceptions import (
+    ConfigurationError,
     Forbidden,
     InvalidNotification,
     PayloadTooLarge,
@@ -25,7 +26,9 @@ from hub._validation import notification_problems
 from hub.adapting import adapt, parse_records
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
-from hub.delivery._wire import OutgoingMessage
+from hub.crypto import InvalidMessage, seal_source
+from hub.delivery._wire import SOURCE_CONTENT_TYPE, OutgoingMessage
+from hub.keyring import KeyMaterial
 from hub.logs import get_logger
 from hub.ports import AuditLog, Clock, Publisher
 from schemas import Notification, notification_adapter, parse_notification
@@ -41,11 +44,18 @@ class Intake:
     """The accept-a-notification use case, independent of HTTP."""
 
     def __init__(
-        self, publisher: Publisher, audit: AuditLog, clock: Clock, *, max_body_bytes: int
+        self,
+        publisher: Publisher,
+        audit: AuditLog,
+        clock: Clock,
+        *,
+        keys: KeyMaterial,
+        max_body_bytes: int,
     ) -> None:
         self._publisher = publisher
         self._audit = audit
         self._clock = clock
+        self._keys = keys
         self._max_body_bytes = max_body_bytes
 
     async def accept(
@@ -100,10 +110,11 @@ class Intake:
             raise forbidden
         await self._publisher.publish_ingress(
             OutgoingMessage(
-                body=notification_adapter.dump_json(notification, exclude_none=True),
+                body=self._seal(agency, notification),
                 message_id=notification.id,
                 type=notification.type,
                 correlation_id=correlation_id,
+                content_type=SOURCE_CONTENT_TYPE,
                 headers={"sehub-publisher": agency.id},
             )
         )
@@ -117,6 +128,25 @@ class Intake:
                 actor=agency.id,
             )
         )
+
+    def _seal(self, agency: Agency, notification: Notification) -> bytes:
+        """Sign the exact canonical bytes as the agency and seal them to the hub."""
+        body = notification_adapter.dump_json(notification, exclude_none=True)
+        try:
+            return self._keys.retrying(
+                lambda: seal_source(
+                    self._keys.ring(agency.id),
+                    self._keys.registry,
+                    agency.id,
+                    body,
+                    message_id=notification.id,
+                    now=self._clock(),
+                )
+            )
+        except InvalidMessage as exc:
+            raise ConfigurationError(
+                "no usable key to sign as the agency or seal to the hub"
+            ) from exc
 
     def _validate(self, body: bytes, correlation_id: str, content_type: str) -> Notification:
         if content_type not in ACCEPTED_CONTENT_TYPES:

@@ -2,21 +2,26 @@
 
 ::
 
-    async with Subscriber(amqp_url, "northumbria-police") as subscriber:
+    async with Subscriber(amqp_url, "northumbria-police", keys_dir=keys) as subscriber:
         async with subscriber.receive(timeout=30) as delivery:
             handle(delivery.event, delivery.receipt)
         # leaving the block cleanly acknowledges; an exception dead-letters the message
 
+Every delivery is a sealed envelope (docs/wire-format.md): the hub's signature is verified,
+then the view is opened with the agency's own private key, before anything is parsed.
+
 Acknowledgement is scoped: the message is acknowledged only when the ``async with`` block ends
-without an exception. A message that cannot be read as a delivery is dead-lettered and raises
-:class:`UnreadableDelivery`, which says nothing about its contents.
+without an exception. A message that cannot be verified, opened or read as a delivery is
+dead-lettered and raises :class:`UnreadableDelivery`, which says nothing about its contents.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 import aio_pika
@@ -30,7 +35,9 @@ from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from pydantic import ValidationError
 
 from hub._exceptions import BrokerUnavailable, PeerError
+from hub.crypto import InvalidMessage, open_delivery
 from hub.delivery import DeliveredNotification, agency_queue_name
+from hub.keyring import KeyMaterial
 
 __all__ = ["Subscriber", "UnreadableDelivery"]
 
@@ -44,8 +51,18 @@ class UnreadableDelivery(PeerError):
 class Subscriber:
     """Consumes one agency's queue with scoped acknowledgement."""
 
-    def __init__(self, amqp_url: str, agency_id: str, *, prefetch: int = 10) -> None:
+    def __init__(
+        self,
+        amqp_url: str,
+        agency_id: str,
+        *,
+        keys_dir: Path,
+        prefetch: int = 10,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.agency_id = agency_id
+        self._clock = clock
+        self._keys = KeyMaterial(keys_dir, (agency_id,))
         self._url = amqp_url
         self._prefetch = prefetch
         self._connection: AbstractRobustConnection | None = None
@@ -103,8 +120,17 @@ class Subscriber:
         message = await self._next_message(timeout)
         async with message.process(requeue=False):
             try:
-                delivery = DeliveredNotification.model_validate_json(message.body)
-            except ValidationError as exc:
+                contents = self._keys.retrying(
+                    lambda: open_delivery(
+                        self._keys.ring(self.agency_id),
+                        self._keys.registry,
+                        self.agency_id,
+                        message.body,
+                        now=self._clock(),
+                    )
+                )
+                delivery = DeliveredNotification.model_validate_json(contents.plaintext)
+            except (InvalidMessage, ValidationError) as exc:
                 raise UnreadableDelivery("the message is not a valid delivery") from exc
             if delivery.recipient != self.agency_id:
                 raise UnreadableDelivery("the message is addressed to another agency")

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hub._exceptions import BrokerUnavailable, StoreUnavailable
 from hub.audit import AuditEntry
 from hub.delivery._wire import OutgoingMessage
+from hub.keyring import HUB_AGENCY, KeyMaterial, provision_keys
 from hub.sharing import ActivePlacement, RoutingState
 from hub.state import StateChange
 
-__all__ = ["FakeAuditLog", "FakePublisher", "FakeRoutingStore", "FixedClock"]
+__all__ = ["FakeAuditLog", "FakePublisher", "FakeRoutingStore", "FixedClock", "provisioned_keys"]
 
 
 @dataclass
@@ -98,3 +100,16 @@ class FakeRoutingStore:
         if change.started is not None:
             for subject in subjects:
                 self.placements.setdefault(subject, {})[change.started.episode] = change.started
+
+
+TEST_KEYS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def provisioned_keys(keys_dir: Path, agencies: Iterable[str]) -> KeyMaterial:
+    """Fresh keys for the hub and ``agencies`` under ``keys_dir``, loaded with every ring.
+
+    They are valid from 2026-01-01 for ten years, so tests with fixed clocks can use them.
+    """
+    everyone = (HUB_AGENCY, *agencies)
+    provision_keys(keys_dir, everyone, TEST_KEYS_FROM, lifetime=timedelta(days=3650))
+    return KeyMaterial(keys_dir, everyone)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import yaml
 
 from hub._exceptions import ConfigurationError
 from hub.agencies import PROTOCOL_ADMIN, hash_token, new_token
+from hub.keyring import HUB_AGENCY, provision_keys
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
 
@@ -42,11 +44,17 @@ def register(commands: Any) -> None:
 
 
 def write_demo(
-    agencies_path: Path, tokens_path: Path, protocol_path: Path = SHIPPED_PROTOCOL
+    agencies_path: Path,
+    tokens_path: Path,
+    protocol_path: Path = SHIPPED_PROTOCOL,
+    keys_dir: Path | None = None,
 ) -> dict[str, str]:
     """Write a fresh directory and token file for the protocol's parties and the hub's protocol
     administrators (``hub-admin``); returns the tokens by agency id."""
     parties = load_protocol(protocol_path).parties
+    if keys_dir is not None:
+        # Demo only: every party's keys on one machine. A deployment gives each its own.
+        provision_keys(keys_dir, [HUB_AGENCY, *(p.id for p in parties)], datetime.now(UTC))
     if any(party.id == ADMIN_AGENCY_ID for party in parties):
         raise ConfigurationError(f"{ADMIN_AGENCY_ID} is reserved for the hub's administrators")
     tokens = {party.id: new_token() for party in parties}
@@ -87,8 +95,10 @@ async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
     agencies_path = settings.agencies_path
     tokens_path = agencies_path.with_name("tokens.env")
     if agencies_path.exists() and tokens_path.exists() and not args.force:
+        parties = load_protocol(settings.protocol_path).party_ids
+        provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], datetime.now(UTC))
         print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
         return 0
-    write_demo(agencies_path, tokens_path, settings.protocol_path)
+    write_demo(agencies_path, tokens_path, settings.protocol_path, settings.keys_dir)
     print(f"wrote {agencies_path} and {tokens_path} (tokens, mode 0600)")
     return 0

@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
 
 async def tail(args: argparse.Namespace, settings: Settings) -> int:
     received = 0
-    async with Subscriber(settings.amqp_url, args.agency) as subscriber:
+    async with Subscriber(settings.amqp_url, args.agency, keys_dir=settings.keys_dir) as subscriber:
         while args.count is None or received < args.count:
             try:
                 async with subscriber.receive(timeout=args.timeout) as delivery:

@@ -14,6 +14,7 @@ from hub.delivery._topology import (
 from hub.delivery._wire import (
     DELIVERY_CONTENT_TYPE,
     NOTIFICATION_CONTENT_TYPE,
+    SOURCE_CONTENT_TYPE,
     DeliveredNotification,
     DeliveryReceipt,
     OutgoingMessage,
@@ -29,6 +30,7 @@ __all__ = [
     "INGRESS_QUEUE",
     "INGRESS_ROUTING_KEY",
     "NOTIFICATION_CONTENT_TYPE",
+    "SOURCE_CONTENT_TYPE",
     "Broker",
     "DeliveredNotification",
     "DeliveryReceipt",

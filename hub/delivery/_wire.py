@@ -17,13 +17,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 __all__ = [
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
+    "SOURCE_CONTENT_TYPE",
     "DeliveredNotification",
     "DeliveryReceipt",
     "OutgoingMessage",
 ]
 
 NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
-DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery+json"
+SOURCE_CONTENT_TYPE = "application/vnd.sehub.source-envelope+json"
+DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery-envelope+json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ Acknowledgement is scoped (``async with message.process()``) and signalled by ex
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import replace
 
 import structlog
@@ -22,19 +23,21 @@ from pydantic import ValidationError
 from hub._exceptions import InvalidNotification, ServiceError
 from hub._validation import field_problems
 from hub.audit import AuditAction, AuditEntry
+from hub.crypto import InvalidMessage, open_source, seal_delivery
 from hub.delivery._wire import (
     DELIVERY_CONTENT_TYPE,
     DeliveredNotification,
     DeliveryReceipt,
     OutgoingMessage,
 )
+from hub.keyring import HUB_AGENCY, KeyMaterial
 from hub.logs import get_logger
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore
 from hub.pseudonyms import Pseudonymiser
 from hub.sharing import ActivePlacement, Decision, View, decide, placement_change
 from hub.state import StateChange
 from protocols import Protocol
-from schemas import Notification, agency_id_from_source, parse_notification
+from schemas import Notification, agency_id_from_source, parse_notification, source_for_agency
 
 __all__ = ["Router"]
 
@@ -54,6 +57,7 @@ class Router:
         audit: AuditLog,
         state: RoutingStore,
         pseudonyms: Pseudonymiser,
+        keys: KeyMaterial,
         clock: Clock,
     ) -> None:
         self._protocol = protocol
@@ -61,27 +65,41 @@ class Router:
         self._audit = audit
         self._state = state
         self._pseudonyms = pseudonyms
+        self._keys = keys
         self._clock = clock
         # Messages are consumed concurrently (prefetch), but a decision may depend on state an
         # earlier message changes (a placement starting), so one router decides in queue order.
         self._in_order = asyncio.Lock()
 
     async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
-        """Decide, publish every view with confirmation, then commit state and audit together.
+        """Open and verify, decide, seal and publish every view, then commit state and audit.
 
-        Returns None for a notification already routed (same ``source`` + ``id``).
+        Returns None for a notification already routed (same ``source`` + ``id``). Raises
+        :class:`InvalidMessage` for an envelope that fails verification or decryption, and
+        :class:`InvalidNotification` for verified contents that are not a notification.
         """
+        source = self._keys.retrying(
+            lambda: open_source(
+                self._keys.ring(HUB_AGENCY), self._keys.registry, body, now=self._clock()
+            )
+        )
         try:
-            notification = parse_notification(body)
+            notification = parse_notification(source.notification)
         except ValidationError as exc:
             raise InvalidNotification(
                 "ingress message is not a canonical notification", field_problems(exc)
             ) from exc
+        if (notification.source, notification.id) != (
+            source_for_agency(source.agency),
+            source.message_id,
+        ):
+            # The signature covers the notification, not the envelope; a relabelled one fails.
+            raise InvalidMessage("bad_signature")
         async with self._in_order:
-            return await self._route(notification, correlation_id)
+            return await self._route(notification, source.source_sig, correlation_id)
 
     async def _route(
-        self, notification: Notification, correlation_id: str | None
+        self, notification: Notification, source_sig: bytes, correlation_id: str | None
     ) -> Decision | None:
         event_key = self._pseudonyms.event(notification.source, notification.id)
         if await self._state.seen(event_key):
@@ -93,16 +111,42 @@ class Router:
         decision = decide(notification, self._protocol, now, state)
         for view in decision.views:
             await self._publisher.publish_delivery(
-                view.recipient, _delivery_message(view, decision, correlation_id)
+                view.recipient, self._sealed_delivery(view, decision, source_sig, correlation_id)
             )
         await self._state.commit(
             event_key,
             subjects,
             self._state_change(notification),
-            self._audit_entries(decision, correlation_id),
+            self._audit_entries(decision, correlation_id, source_sig),
             now,
         )
         return decision
+
+    def _sealed_delivery(
+        self, view: View, decision: Decision, source_sig: bytes, correlation_id: str | None
+    ) -> OutgoingMessage:
+        plain = _delivery_document(view)
+        envelope = self._keys.retrying(
+            lambda: seal_delivery(
+                self._keys.ring(HUB_AGENCY),
+                self._keys.registry,
+                view.recipient,
+                plain,
+                message_id=decision.notification_id,
+                rule_id=view.receipt.rule_id,
+                protocol_version=view.receipt.protocol_version,
+                source_sig=source_sig,
+                now=self._clock(),
+            )
+        )
+        return OutgoingMessage(
+            body=envelope,
+            message_id=decision.notification_id,
+            type=decision.notification_type,
+            correlation_id=correlation_id,
+            content_type=DELIVERY_CONTENT_TYPE,
+            headers={"sehub-recipient": view.recipient, "sehub-rule": view.receipt.rule_id},
+        )
 
     def _state_change(self, notification: Notification) -> StateChange | None:
         change = placement_change(notification)
@@ -138,9 +182,22 @@ class Router:
         async with message.process(requeue=False, ignore_processed=True):
             try:
                 decision = await self.route(message.body, message.correlation_id)
+            except InvalidMessage as exc:
+                # One opaque error outward; the reason and kid go to the audit log only.
+                log.warning("routing.refused_unverifiable", reason=exc.reason)
+                await self._audit_failure(
+                    message, {"reason": "verification failed", "check": exc.reason, "kid": exc.kid}
+                )
+                raise
             except InvalidNotification as exc:
                 log.warning("routing.refused_invalid", problems=len(exc.problems))
-                await self._audit_failure(message, exc)
+                await self._audit_failure(
+                    message,
+                    {
+                        "reason": exc.detail,
+                        "problems": [{"field": p.field, "rule": p.rule} for p in exc.problems],
+                    },
+                )
                 raise
             except ServiceError as exc:
                 attempts = _delivery_count(message)
@@ -159,7 +216,7 @@ class Router:
             )
 
     async def _audit_failure(
-        self, message: AbstractIncomingMessage, exc: InvalidNotification
+        self, message: AbstractIncomingMessage, detail: dict[str, object]
     ) -> None:
         await self._audit.record(
             AuditEntry(
@@ -167,14 +224,13 @@ class Router:
                 recorded_at=self._clock(),
                 correlation_id=message.correlation_id,
                 notification_id=message.message_id,
-                detail={
-                    "reason": exc.detail,
-                    "problems": [{"field": p.field, "rule": p.rule} for p in exc.problems],
-                },
+                detail=detail,
             )
         )
 
-    def _audit_entries(self, decision: Decision, correlation_id: str | None) -> list[AuditEntry]:
+    def _audit_entries(
+        self, decision: Decision, correlation_id: str | None, source_sig: bytes
+    ) -> list[AuditEntry]:
         base = AuditEntry(
             action=AuditAction.NOTIFICATION_SHARED,
             recorded_at=self._clock(),
@@ -194,6 +250,7 @@ class Router:
                     "purpose": view.receipt.purpose,
                     "withheld": list(view.receipt.withheld),
                     "acknowledge_by": _iso(view),
+                    "source_sig_sha256": hashlib.sha256(source_sig).hexdigest(),
                 },
             )
             for view in decision.views
@@ -221,9 +278,7 @@ def _delivery_count(message: AbstractIncomingMessage) -> int:
     return count if isinstance(count, int) else 0
 
 
-def _delivery_message(
-    view: View, decision: Decision, correlation_id: str | None
-) -> OutgoingMessage:
+def _delivery_document(view: View) -> bytes:
     document = DeliveredNotification(
         recipient=view.recipient,
         event=dict(view.event),
@@ -236,11 +291,4 @@ def _delivery_message(
             acknowledge_by=view.receipt.acknowledge_by,
         ),
     )
-    return OutgoingMessage(
-        body=document.model_dump_json().encode(),
-        message_id=decision.notification_id,
-        type=decision.notification_type,
-        correlation_id=correlation_id,
-        content_type=DELIVERY_CONTENT_TYPE,
-        headers={"sehub-recipient": view.recipient, "sehub-rule": view.receipt.rule_id},
-    )
+    return document.model_dump_json().encode()

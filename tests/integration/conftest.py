@@ -31,6 +31,7 @@ from hub.delivery import (
     INGRESS_QUEUE,
     agency_queue_name,
 )
+from hub.subscriber import Subscriber
 from protocols import load_protocol
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,6 +87,11 @@ class HubProcess:
     tokens: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes]
+    keys_dir: Path
+
+    def subscriber(self, agency_id: str) -> Subscriber:
+        """A subscriber holding ``agency_id``'s private keys (from the demo keys directory)."""
+        return Subscriber(AMQP_URL, agency_id, keys_dir=self.keys_dir)
 
     def logs(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -127,7 +133,8 @@ async def readyz_status(base_url: str) -> int | None:
 async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubProcess]:
     """A real hub (API and router) on a free port, SQLite audit, the demo agencies."""
     agencies_path = tmp_path / "agencies.yaml"
-    tokens = write_demo(agencies_path, tmp_path / "tokens.env")
+    keys_dir = tmp_path / "keys"
+    tokens = write_demo(agencies_path, tmp_path / "tokens.env", keys_dir=keys_dir)
     assert set(AgencyDirectory.load(agencies_path)) >= set(DEMO_AGENCY_IDS)
     port = free_port()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
@@ -137,7 +144,8 @@ async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubPr
         "HUB_DATABASE_URL": database_url,
         "HUB_HTTP_PORT": str(port),
         "HUB_AGENCIES_PATH": str(agencies_path),
-        "HUB_PSEUDONYM_KEY_PATH": str(tmp_path / "keys" / "pseudonym.key"),
+        "HUB_PSEUDONYM_KEY_PATH": str(keys_dir / "pseudonym.key"),
+        "HUB_KEYS_DIR": str(keys_dir),
         "HUB_LOG_LEVEL": "DEBUG",
     }
     log_path = tmp_path / "hub.log"
@@ -149,7 +157,7 @@ async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubPr
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    hub = HubProcess(f"http://127.0.0.1:{port}", database_url, tokens, log_path, process)
+    hub = HubProcess(f"http://127.0.0.1:{port}", database_url, tokens, log_path, process, keys_dir)
 
     async def ready() -> bool:
         if process.poll() is not None:

@@ -19,13 +19,13 @@ import pytest
 from adapters import ADAPTER_KINDS
 from hub.adapting import adapt
 from hub.agencies import Agency
+from hub.crypto import open_delivery, seal_source
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
-from hub.subscriber import Subscriber
-from hub.testing import FakeAuditLog, FakePublisher, FakeRoutingStore
+from hub.testing import FakeAuditLog, FakePublisher, FakeRoutingStore, provisioned_keys
 from protocols import load_protocol
 from schemas import notification_adapter
-from tests.integration.conftest import AMQP_URL, DEMO_AGENCY_IDS, REPO, HubProcess
+from tests.integration.conftest import DEMO_AGENCY_IDS, REPO, HubProcess
 
 NATIVE = REPO / "docs" / "examples" / "native"
 AGENCY_FOR_KIND = {
@@ -40,7 +40,8 @@ class _Expectation:
     """The hub's own Router over fakes, fed the same notifications in the same order, so
     that state-dependent recipients (a host authority after a placement) are expected too."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys_dir: Path) -> None:
+        self.keys = provisioned_keys(keys_dir, DEMO_AGENCY_IDS)
         self.publisher = FakePublisher()
         audit = FakeAuditLog()
         self.router = Router(
@@ -49,6 +50,7 @@ class _Expectation:
             audit=audit,
             state=FakeRoutingStore(audit),
             pseudonyms=Pseudonymiser(b"x" * 32),
+            keys=self.keys,
             clock=lambda: datetime.now(UTC),
         )
 
@@ -59,10 +61,26 @@ class _Expectation:
         records = json.loads((NATIVE / f"{kind}.json").read_text(encoding="utf-8"))
         before = len(self.publisher.deliveries)
         for notification in adapt(agency, records, datetime.now(UTC)):
-            await self.router.route(notification_adapter.dump_json(notification), None)
+            body = notification_adapter.dump_json(notification)
+            envelope = seal_source(
+                self.keys.ring(agency_id),
+                self.keys.registry,
+                agency_id,
+                body,
+                message_id=notification.id,
+                now=datetime.now(UTC),
+            )
+            await self.router.route(envelope, None)
         views = {}
         for recipient, message in self.publisher.deliveries[before:]:
-            event = json.loads(message.body)["event"]
+            opened = open_delivery(
+                self.keys.ring(recipient),
+                self.keys.registry,
+                recipient,
+                message.body,
+                now=datetime.now(UTC),
+            )
+            event = json.loads(opened.plaintext)["event"]
             views[(recipient, event["id"])] = event
         return views
 
@@ -71,9 +89,9 @@ def _without_time(event: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in event.items() if key != "time"}
 
 
-async def _drain(agency_id: str) -> list[dict[str, Any]]:
+async def _drain(hub_process: HubProcess, agency_id: str) -> list[dict[str, Any]]:
     received = []
-    async with Subscriber(AMQP_URL, agency_id) as subscriber:
+    async with hub_process.subscriber(agency_id) as subscriber:
         while True:
             try:
                 async with subscriber.receive(timeout=3) as delivery:
@@ -84,11 +102,11 @@ async def _drain(agency_id: str) -> list[dict[str, Any]]:
 
 @pytest.mark.timeout(120)  # one hub, four agencies' files, four queues drained
 async def test_native_records_of_every_adapter_reach_their_recipients(
-    hub_process: HubProcess,
+    hub_process: HubProcess, tmp_path: Path
 ) -> None:
     """Every adapter's native example arrives, minimised, at each recipient the protocol names."""
     expected: dict[tuple[str, str], dict[str, Any]] = {}
-    expectation = _Expectation()
+    expectation = _Expectation(tmp_path / "expectation-keys")
     async with aiohttp.ClientSession() as session:
         for kind in ADAPTER_KINDS:
             agency_id = AGENCY_FOR_KIND[kind]
@@ -106,7 +124,7 @@ async def test_native_records_of_every_adapter_reach_their_recipients(
 
     received: dict[tuple[str, str], dict[str, Any]] = {}
     for agency_id in DEMO_AGENCY_IDS:
-        for event in await _drain(agency_id):
+        for event in await _drain(hub_process, agency_id):
             received[(agency_id, event["id"])] = event
 
     assert set(received) == set(expected)

@@ -8,9 +8,8 @@ from collections.abc import Callable
 import aiohttp
 import pytest
 
-from hub.subscriber import Subscriber
 from tests.fixtures import example_event
-from tests.integration.conftest import AMQP_URL, HubProcess, readyz_status, wait_until
+from tests.integration.conftest import HubProcess, readyz_status, wait_until
 
 CHILDRENS = "northumberland-childrens"
 
@@ -52,7 +51,7 @@ async def test_stopped_broker_gives_503_then_recovers(
     await wait_until(ready, timeout=60, what="/readyz to recover after the broker restarts")
     assert await _post(hub_process, "after-outage") == 202
     async with (
-        Subscriber(AMQP_URL, "northumbria-police") as police,
+        hub_process.subscriber("northumbria-police") as police,
         police.receive(timeout=30) as delivery,
     ):
         assert delivery.notification_id == "after-outage"

@@ -12,7 +12,6 @@ import aiohttp
 
 from hub.audit import AuditAction, SqlAuditLog
 from hub.delivery import agency_queue_name
-from hub.subscriber import Subscriber
 from protocols import load_protocol
 from tests.fixtures import CANARIES, canary_event
 from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
@@ -49,10 +48,10 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
     response = await _post(hub_process, CHILDRENS, event)
     assert response.status == 202
 
-    async with Subscriber(AMQP_URL, POLICE) as police, police.receive(timeout=20) as delivery:
+    async with hub_process.subscriber(POLICE) as police, police.receive(timeout=20) as delivery:
         police_view = delivery
     async with (
-        Subscriber(AMQP_URL, EDUCATION) as education,
+        hub_process.subscriber(EDUCATION) as education,
         education.receive(timeout=20) as delivery,
     ):
         education_view = delivery
@@ -105,7 +104,7 @@ async def test_logs_hold_no_planted_personal_data(hub_process: HubProcess) -> No
     bad["data"]["person"]["alias"] = CANARIES[0]  # type: ignore[index]
     assert (await _post(hub_process, CHILDRENS, good)).status == 202
     assert (await _post(hub_process, CHILDRENS, bad)).status == 422
-    async with Subscriber(AMQP_URL, POLICE) as police, police.receive(timeout=20) as delivery:
+    async with hub_process.subscriber(POLICE) as police, police.receive(timeout=20) as delivery:
         assert delivery.notification_id == "e2e-canary-good"
 
     async def routed_is_logged() -> bool:

@@ -13,8 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from hub.subscriber import Subscriber
-from tests.integration.conftest import AMQP_URL, REPO, HubProcess
+from tests.integration.conftest import REPO, HubProcess
 
 CHILDRENS = "northumberland-childrens"
 HOST = "newcastle-childrens"
@@ -41,9 +40,9 @@ async def _post(hub: HubProcess, event: dict[str, Any]) -> None:
         assert response.status == 202, await response.text()
 
 
-async def _received_by_host() -> list[dict[str, Any]]:
+async def _received_by_host(hub_process: HubProcess) -> list[dict[str, Any]]:
     events = []
-    async with Subscriber(AMQP_URL, HOST) as subscriber:
+    async with hub_process.subscriber(HOST) as subscriber:
         while True:
             try:
                 async with subscriber.receive(timeout=3) as delivery:
@@ -63,7 +62,7 @@ async def test_host_authority_receives_missing_episodes_only_while_placed(
     during["id"] = "it-missing-during"
     await _post(hub_process, during)
 
-    first = await _received_by_host()
+    first = await _received_by_host(hub_process)
     assert [e["id"] for e in first] == ["it-placement-start", "it-missing-during"]
     assert first[1]["data"]["person"]["nhs_number"] == "9434765919"
 
@@ -79,5 +78,5 @@ async def test_host_authority_receives_missing_episodes_only_while_placed(
     after["id"] = "it-missing-after"
     await _post(hub_process, after)
 
-    second = await _received_by_host()
+    second = await _received_by_host(hub_process)
     assert [e["id"] for e in second] == ["it-placement-end"]

@@ -33,7 +33,7 @@ async def test_readme_example_shows_the_event_arriving(hub_process: HubProcess) 
         "-c",
         script,
         cwd=REPO,
-        env={**os.environ, "HUB_AMQP_URL": AMQP_URL},
+        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -1,16 +1,21 @@
-"""The routing core against the real broker: poison messages dead-letter, nothing else breaks."""
+"""The routing core against the real broker: what cannot be verified, opened or read is
+dead-lettered and audited, and nothing else breaks."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import aio_pika
 
 from hub.audit import AuditAction, SqlAuditLog
+from hub.crypto import seal_source
 from hub.delivery import DEAD_QUEUE, INGRESS_EXCHANGE, INGRESS_ROUTING_KEY
-from hub.subscriber import Subscriber
+from hub.keyring import HUB_AGENCY, KeyMaterial
 from tests.fixtures import CANARIES, canary_event
 from tests.integration.conftest import AMQP_URL, HubProcess, wait_until
+
+CHILDRENS = "northumberland-childrens"
 
 
 async def _publish_raw(body: bytes, message_id: str) -> None:
@@ -24,6 +29,18 @@ async def _publish_raw(body: bytes, message_id: str) -> None:
         )
 
 
+def _sealed(hub: HubProcess, event: dict[str, object]) -> bytes:
+    keys = KeyMaterial(hub.keys_dir, (HUB_AGENCY, CHILDRENS))
+    return seal_source(
+        keys.ring(CHILDRENS),
+        keys.registry,
+        CHILDRENS,
+        json.dumps(event).encode(),
+        message_id=str(event["id"]),
+        now=datetime.now(UTC),
+    )
+
+
 async def _dead_letter_count() -> int:
     connection = await aio_pika.connect(AMQP_URL)
     async with connection:
@@ -32,31 +49,50 @@ async def _dead_letter_count() -> int:
         return int(queue.declaration_result.message_count or 0)
 
 
-async def test_poison_message_is_dead_lettered_and_audited(hub_process: HubProcess) -> None:
-    """A non-notification on ingress goes to the dead-letter queue, audited; routing continues."""
-    poison = canary_event("poison-1")
-    poison["data"]["person"]["nhs_number"] = "0000000001"  # type: ignore[index]
-    await _publish_raw(json.dumps(poison).encode(), "poison-1")
+async def _failures(hub: HubProcess, notification_id: str) -> list[dict[str, object]]:
+    audit = SqlAuditLog.from_url(hub.database_url)
+    try:
+        entries = await audit.entries(notification_id=notification_id)
+    finally:
+        await audit.close()
+    assert all(entry.action is AuditAction.ROUTING_FAILED for entry in entries)
+    return [entry.detail for entry in entries]
 
-    async def dead_lettered() -> bool:
-        return await _dead_letter_count() == 1
 
-    await wait_until(dead_lettered, timeout=20, what="the poison message to be dead-lettered")
+async def test_unverifiable_and_invalid_messages_are_dead_lettered_and_audited(
+    hub_process: HubProcess,
+) -> None:
+    """Plain JSON, a tampered envelope and a sealed non-notification are each dead-lettered."""
+    plain = canary_event("poison-plain")
+    await _publish_raw(json.dumps(plain).encode(), "poison-plain")
 
-    await _publish_raw(json.dumps(canary_event("healthy-1")).encode(), "healthy-1")
+    tampered = json.loads(_sealed(hub_process, canary_event("poison-tampered")))
+    tampered["sig"] = tampered["sig"][:-4] + ("AAAA" if tampered["sig"][-4:] != "AAAA" else "BBBB")
+    await _publish_raw(json.dumps(tampered).encode(), "poison-tampered")
+
+    invalid = canary_event("poison-invalid")
+    invalid["data"]["person"]["nhs_number"] = "0000000001"  # type: ignore[index]
+    await _publish_raw(_sealed(hub_process, invalid), "poison-invalid")
+
+    async def all_dead_lettered() -> bool:
+        return await _dead_letter_count() == 3
+
+    await wait_until(all_dead_lettered, timeout=30, what="three dead-lettered messages")
+
+    await _publish_raw(_sealed(hub_process, canary_event("healthy-1")), "healthy-1")
     async with (
-        Subscriber(AMQP_URL, "northumbria-police") as police,
+        hub_process.subscriber("northumbria-police") as police,
         police.receive(timeout=20) as delivery,
     ):
         assert delivery.notification_id == "healthy-1"
 
-    audit = SqlAuditLog.from_url(hub_process.database_url)
-    try:
-        (failure,) = await audit.entries(notification_id="poison-1")
-    finally:
-        await audit.close()
-    assert failure.action is AuditAction.ROUTING_FAILED
-    assert failure.detail["problems"] == [
+    assert await _failures(hub_process, "poison-plain") == [
+        {"reason": "verification failed", "check": "malformed", "kid": None}
+    ]
+    (tampered_failure,) = await _failures(hub_process, "poison-tampered")
+    assert tampered_failure["check"] in {"bad_signature", "malformed"}
+    (invalid_failure,) = await _failures(hub_process, "poison-invalid")
+    assert invalid_failure["problems"] == [
         {"field": "data.person.nhs_number", "rule": "value_error"}
     ]
     assert not any(canary in hub_process.logs() for canary in CANARIES)

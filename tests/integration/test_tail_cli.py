@@ -37,7 +37,7 @@ async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None
         "--timeout",
         "20",
         cwd=REPO,
-        env={**os.environ, "HUB_AMQP_URL": AMQP_URL},
+        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -65,7 +65,7 @@ async def test_tail_exits_nonzero_when_nothing_arrives(hub_process: HubProcess) 
         "--timeout",
         "1",
         cwd=REPO,
-        env={**os.environ, "HUB_AMQP_URL": AMQP_URL},
+        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -17,7 +17,8 @@ from hub import BrokerUnavailable
 from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app
 from hub.intake import Intake
-from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from hub.keyring import KeyMaterial
+from hub.testing import FakeAuditLog, FakePublisher, FixedClock, provisioned_keys
 from protocols import load_protocol
 
 CHILDRENS_TOKEN = "test-token-childrens"
@@ -55,8 +56,20 @@ def broker_check() -> Outage:
 
 
 @pytest.fixture
+def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyMaterial:
+    """Keys for the hub and the test agencies (valid from 2026-01-01)."""
+    return provisioned_keys(
+        tmp_path_factory.mktemp("keys"),
+        ("northumberland-childrens", "northumberland-education", "northumbria-police"),
+    )
+
+
+@pytest.fixture
 async def client(
-    publisher: FakePublisher, audit: FakeAuditLog, broker_check: Outage
+    publisher: FakePublisher,
+    audit: FakeAuditLog,
+    broker_check: Outage,
+    keys: KeyMaterial,
 ) -> AsyncIterator[TestClient]:
     agencies = AgencyDirectory(
         (
@@ -90,7 +103,11 @@ async def client(
         )
     )
     intake = Intake(
-        publisher, audit, FixedClock(datetime(2026, 11, 29, tzinfo=UTC)), max_body_bytes=8192
+        publisher,
+        audit,
+        FixedClock(datetime(2026, 11, 29, tzinfo=UTC)),
+        keys=keys,
+        max_body_bytes=8192,
     )
     deps = ApiDependencies(
         intake=intake,

@@ -17,6 +17,7 @@ from hub.api import ApiDependencies, create_app, openapi_document
 from hub.cli._demo import ADMIN_AGENCY_ID, write_demo
 from hub.explain import Explanation
 from hub.intake import Intake
+from hub.keyring import KeyMaterial
 from hub.testing import FakeAuditLog, FakePublisher, FixedClock
 from tests.fixtures import CANARIES, canary_event, example_event
 from tests.unit.conftest import ADMIN_TOKEN, POLICE_TOKEN, PROBLEM, SHIPPED_PROTOCOL
@@ -127,7 +128,7 @@ async def test_a_non_json_body_is_415(client: TestClient) -> None:
     assert response.status == 415
 
 
-async def test_without_a_configured_protocol_it_is_500() -> None:
+async def test_without_a_configured_protocol_it_is_500(keys: KeyMaterial) -> None:
     """An API wired without a protocol answers a configuration problem, not a crash."""
     admin = Agency(
         id="hub-admin",
@@ -142,6 +143,7 @@ async def test_without_a_configured_protocol_it_is_500() -> None:
             FakePublisher(),
             audit,
             FixedClock(datetime(2026, 11, 29, tzinfo=UTC)),
+            keys=keys,
             max_body_bytes=8192,
         ),
         agencies=AgencyDirectory((admin,)),

@@ -11,7 +11,9 @@ from hub import BrokerUnavailable, Forbidden, InvalidNotification, PayloadTooLar
 from hub._exceptions import UnsupportedMediaType
 from hub.agencies import Agency
 from hub.audit import AuditAction
+from hub.crypto import SOURCE_VERSION, open_source
 from hub.intake import Intake
+from hub.keyring import HUB_AGENCY, KeyMaterial
 from hub.testing import FakeAuditLog, FakePublisher, FixedClock
 from tests.fixtures import CANARIES, canary_event, example_event
 
@@ -32,20 +34,26 @@ def audit() -> FakeAuditLog:
 
 
 @pytest.fixture
-def intake(publisher: FakePublisher, audit: FakeAuditLog) -> Intake:
-    return Intake(publisher, audit, FixedClock(NOW), max_body_bytes=4096)
+def intake(publisher: FakePublisher, audit: FakeAuditLog, keys: KeyMaterial) -> Intake:
+    return Intake(publisher, audit, FixedClock(NOW), keys=keys, max_body_bytes=4096)
 
 
 async def test_valid_notification_is_published_then_audited(
-    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog
+    intake: Intake, publisher: FakePublisher, audit: FakeAuditLog, keys: KeyMaterial
 ) -> None:
-    """A valid post is published to ingress once and its acceptance audited with ids only."""
+    """A valid post is signed, sealed to the hub, published once and its acceptance audited."""
     body = json.dumps(example_event()).encode()
     notification = await intake.accept(CHILDRENS, body, "corr-1", content_type=JSON)
     assert notification.id == "demo-missing-0001"
     assert [m.message_id for m in publisher.ingress] == ["demo-missing-0001"]
     assert publisher.ingress[0].correlation_id == "corr-1"
     assert publisher.ingress[0].headers == {"sehub-publisher": CHILDRENS.id}
+    envelope = json.loads(publisher.ingress[0].body)
+    assert envelope["v"] == SOURCE_VERSION
+    assert "CHILD-000123" not in publisher.ingress[0].body.decode()
+    opened = open_source(keys.ring(HUB_AGENCY), keys.registry, publisher.ingress[0].body, now=NOW)
+    assert opened.agency == CHILDRENS.id
+    assert json.loads(opened.notification)["id"] == "demo-missing-0001"
     (entry,) = audit.entries
     assert entry.action is AuditAction.NOTIFICATION_ACCEPTED
     assert (entry.actor, entry.notification_id, entry.recorded_at) == (

@@ -4,13 +4,17 @@ rule that malformed or oversized input never produces a 5xx."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.audit import AuditAction
+from hub.crypto import open_source
+from hub.keyring import HUB_AGENCY, KeyMaterial
 from hub.testing import FakeAuditLog, FakePublisher
 from tests.unit.conftest import CHILDRENS_TOKEN, EDUCATION_TOKEN, PROBLEM
 
@@ -25,12 +29,20 @@ MISSING_ROW = {
 }
 
 
+def _opened(keys: KeyMaterial, envelope: bytes) -> dict[str, Any]:
+    """The notification inside a source envelope, opened as the hub."""
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    contents = open_source(keys.ring(HUB_AGENCY), keys.registry, envelope, now=now)
+    result: dict[str, Any] = json.loads(contents.notification)
+    return result
+
+
 def _headers(token: str, content_type: str = "application/json") -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": content_type}
 
 
 async def test_native_records_are_mapped_published_and_audited(
-    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog, keys: KeyMaterial
 ) -> None:
     """An SSDA903 missing row posted by children's services is published as a canonical event."""
     response = await client.post(
@@ -40,14 +52,14 @@ async def test_native_records_are_mapped_published_and_audited(
     body = await response.json()
     assert [n["type"] for n in body["notifications"]] == ["uk.sehub.missing_episode.started.v1"]
     (message,) = publisher.ingress
-    event = json.loads(message.body)
+    event = _opened(keys, message.body)
     assert event["source"] == "urn:sehub:agency:northumberland-childrens"
     assert event["data"]["responsible_la"] == "929"
     assert [e.action for e in audit.entries] == [AuditAction.NOTIFICATION_ACCEPTED]
 
 
 async def test_csv_rows_take_the_record_type_from_the_query(
-    client: TestClient, publisher: FakePublisher
+    client: TestClient, publisher: FakePublisher, keys: KeyMaterial
 ) -> None:
     """SSDA903 CSV with a header row is accepted when record_type is given."""
     csv_body = "CHILD,DOB,MISSING,MIS_START,MIS_END\nCHILD-000777,04/05/2012,A,27/11/2026,\n"
@@ -57,7 +69,7 @@ async def test_csv_rows_take_the_record_type_from_the_query(
         headers=_headers(CHILDRENS_TOKEN, "text/csv"),
     )
     assert response.status == 202
-    assert json.loads(publisher.ingress[0].body)["data"]["missing_type"] == (
+    assert _opened(keys, publisher.ingress[0].body)["data"]["missing_type"] == (
         "away_without_authorisation"
     )
 

@@ -11,10 +11,19 @@ from typing import Any
 import pytest
 
 from hub.audit import AuditAction
+from hub.crypto import InvalidMessage, open_delivery, seal_source
+from hub.keyring import KeyMaterial
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
-from hub.testing import FakeAuditLog, FakePublisher, FakeRoutingStore, FixedClock
+from hub.testing import (
+    FakeAuditLog,
+    FakePublisher,
+    FakeRoutingStore,
+    FixedClock,
+    provisioned_keys,
+)
 from protocols import load_protocol
+from schemas import agency_id_from_source
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -31,29 +40,45 @@ def _example(type_name: str, **envelope: Any) -> dict[str, Any]:
     raise LookupError(type_name)
 
 
+PROTOCOL = load_protocol(ROOT / "protocols" / "northumberland.yaml")
+
+
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, keys: KeyMaterial) -> None:
+        self.keys = keys
         self.publisher = FakePublisher()
         self.audit = FakeAuditLog()
         self.store = FakeRoutingStore(self.audit)
         self.router = Router(
-            load_protocol(ROOT / "protocols" / "northumberland.yaml"),
+            PROTOCOL,
             publisher=self.publisher,
             audit=self.audit,
             state=self.store,
             pseudonyms=Pseudonymiser(KEY),
+            keys=keys,
             clock=FixedClock(NOW),
+        )
+
+    def seal(self, event: dict[str, Any], *, as_agency: str | None = None) -> bytes:
+        agency = as_agency or agency_id_from_source(event["source"])
+        return seal_source(
+            self.keys.ring(agency),
+            self.keys.registry,
+            agency,
+            json.dumps(event).encode(),
+            message_id=event["id"],
+            now=NOW,
         )
 
     async def route(self, event: dict[str, Any]) -> set[str]:
         before = len(self.publisher.deliveries)
-        await self.router.route(json.dumps(event).encode(), "corr")
+        await self.router.route(self.seal(event), "corr")
         return {agency for agency, _ in self.publisher.deliveries[before:]}
 
 
 @pytest.fixture
-def hub() -> Harness:
-    return Harness()
+def hub(tmp_path: Path) -> Harness:
+    return Harness(provisioned_keys(tmp_path / "keys", PROTOCOL.party_ids))
 
 
 async def test_host_authority_is_told_while_the_placement_lasts(hub: Harness) -> None:
@@ -95,3 +120,47 @@ async def test_state_is_keyed_by_pseudonyms_not_identifiers(hub: Harness) -> Non
     assert "CHILD-000123" not in stored
     assert "PL-9" not in stored
     assert all(re.fullmatch(r"[0-9a-f]{64}", subject) for subject in hub.store.placements)
+
+
+async def test_each_recipient_gets_a_sealed_view_only_it_can_open(hub: Harness) -> None:
+    """Deliveries are sealed per recipient and signed by the hub; another agency cannot open one."""
+    await hub.route(_example("missing_episode.started", id="sealed-1"))
+    views = dict(hub.publisher.deliveries)
+    police = views["northumbria-police"].body
+    assert b"9434765919" not in police
+    contents = open_delivery(
+        hub.keys.ring("northumbria-police"),
+        hub.keys.registry,
+        "northumbria-police",
+        police,
+        now=NOW,
+    )
+    assert json.loads(contents.plaintext)["event"]["data"]["person"]["nhs_number"] == "9434765919"
+    assert contents.rule_id == "missing-child-to-police"
+    with pytest.raises(InvalidMessage):
+        open_delivery(
+            hub.keys.ring("northumberland-education"),
+            hub.keys.registry,
+            "northumberland-education",
+            police,
+            now=NOW,
+        )
+
+
+async def test_an_agency_cannot_sign_as_another(hub: Harness) -> None:
+    """A notification whose source names children's services, signed by the police, is refused."""
+    event = _example("missing_episode.started", id="forged-1")
+    with pytest.raises(InvalidMessage):
+        await hub.router.route(hub.seal(event, as_agency="northumbria-police"), "corr")
+    assert hub.publisher.deliveries == []
+
+
+async def test_a_tampered_envelope_is_refused_before_anything_is_parsed(hub: Harness) -> None:
+    """Flipping one byte of the sealed ciphertext makes routing fail with the opaque error."""
+    envelope = json.loads(hub.seal(_example("missing_episode.started", id="tamper-1")))
+    ct = envelope["ct"]
+    envelope["ct"] = ct[:-5] + ("A" if ct[-5] != "A" else "B") + ct[-4:]
+    with pytest.raises(InvalidMessage) as raised:
+        await hub.router.route(json.dumps(envelope).encode(), "corr")
+    assert str(raised.value) == "invalid message"
+    assert hub.publisher.deliveries == []

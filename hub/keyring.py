@@ -1,0 +1,88 @@
+"""The key material a hub process holds: every agency's public keys, and its own private rings.
+
+A router holds only the hub's ring; an agency edge (intake for that agency) holds that
+agency's. Documents are read from the keys directory at start and re-read when a peer presents
+a kid we have not loaded, so a key rotated on disk is picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from hub._exceptions import ConfigurationError
+from hub.crypto import (
+    DEFAULT_LIFETIME,
+    HUB_AGENCY,
+    InvalidMessage,
+    KeyRegistry,
+    KeyRing,
+    KeyStore,
+    generate_document,
+)
+
+__all__ = ["HUB_AGENCY", "KeyMaterial", "provision_keys"]
+
+T = TypeVar("T")
+_STALE = frozenset({"unknown_kid", "unknown_agency"})
+RELOAD_INTERVAL_SECONDS = 1.0
+
+
+def provision_keys(
+    keys_dir: Path,
+    agencies: Iterable[str],
+    now: datetime,
+    *,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+) -> list[str]:
+    """Generate a signing and an encryption key for each agency that has none (demo setup)."""
+    store = KeyStore(keys_dir)
+    created = []
+    for agency in agencies:
+        if not store.has_private(agency):
+            store.save(generate_document(agency, now, lifetime=lifetime))
+            created.append(agency)
+    return created
+
+
+class KeyMaterial:
+    """Public keys of all agencies and the private rings of ``own`` agencies, reloadable."""
+
+    def __init__(self, keys_dir: Path, own: Iterable[str]) -> None:
+        self._store = KeyStore(keys_dir)
+        self._own = tuple(own)
+        self._loaded_at = 0.0
+        self.registry = KeyRegistry(())
+        self._rings: dict[str, KeyRing] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the key documents from disk."""
+        self.registry = KeyRegistry(self._store.public_documents())
+        self._rings = {
+            agency: KeyRing(self._store.read_private(agency))
+            for agency in self._own
+            if self._store.has_private(agency)
+        }
+        self._loaded_at = time.monotonic()
+
+    def ring(self, agency: str) -> KeyRing:
+        """The private ring of ``agency``; a configuration error if this process lacks it."""
+        try:
+            return self._rings[agency]
+        except KeyError:
+            raise ConfigurationError(f"no private keys for {agency} in this process") from None
+
+    def retrying(self, operation: Callable[[], T]) -> T:
+        """Run ``operation``; if it failed on a kid we have not loaded, reload once and retry."""
+        try:
+            return operation()
+        except InvalidMessage as exc:
+            fresh = time.monotonic() - self._loaded_at < RELOAD_INTERVAL_SECONDS
+            if exc.reason not in _STALE or fresh:
+                raise
+        self.reload()
+        return operation()
