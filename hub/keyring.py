@@ -1,8 +1,9 @@
 """The key material a hub process holds: every agency's public keys, and its own private rings.
 
 A router holds only the hub's ring; an agency edge (intake for that agency) holds that
-agency's. Documents are read from the keys directory at start and re-read when a peer presents
-a kid we have not loaded, so a key rotated on disk is picked up without a restart.
+agency's. Documents are read from the keys directory at start, and re-read when a key file
+changes on disk (checked at most once a second) or a peer presents a kid we have not loaded, so
+a key rotated with ``hub keys rotate`` is used without a restart.
 """
 
 from __future__ import annotations
@@ -55,12 +56,31 @@ class KeyMaterial:
         self._store = KeyStore(keys_dir)
         self._own = tuple(own)
         self._loaded_at = 0.0
+        self._checked_at = 0.0
+        self._stamp: tuple[tuple[str, int], ...] = ()
         self.registry = KeyRegistry(())
         self._rings: dict[str, KeyRing] = {}
         self.reload()
 
+    def _files_stamp(self) -> tuple[tuple[str, int], ...]:
+        paths = [
+            *self._store.public_dir.glob("*.json"),
+            *self._store.private_dir.glob("*.json"),
+        ]
+        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in paths if p.exists()))
+
+    def refresh(self) -> None:
+        """Reload if a key file changed since the last load (checked at most once a second)."""
+        now = time.monotonic()
+        if now - self._checked_at < RELOAD_INTERVAL_SECONDS:
+            return
+        self._checked_at = now
+        if self._files_stamp() != self._stamp:
+            self.reload()
+
     def reload(self) -> None:
         """Re-read the key documents from disk."""
+        self._stamp = self._files_stamp()
         self.registry = KeyRegistry(self._store.public_documents())
         self._rings = {
             agency: KeyRing(self._store.read_private(agency))
@@ -78,6 +98,7 @@ class KeyMaterial:
 
     def retrying(self, operation: Callable[[], T]) -> T:
         """Run ``operation``; if it failed on a kid we have not loaded, reload once and retry."""
+        self.refresh()
         try:
             return operation()
         except InvalidMessage as exc:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,6 +133,20 @@ async def readyz_status(base_url: str) -> int | None:
 @pytest.fixture
 async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubProcess]:
     """A real hub (API and router) on a free port, SQLite audit, the demo agencies."""
+    async with running_hub(tmp_path, role="all") as hub:
+        yield hub
+
+
+@pytest.fixture
+async def hub_api_only(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubProcess]:
+    """A real hub running only its HTTP API: accepted notifications stay on ingress."""
+    async with running_hub(tmp_path, role="api") as hub:
+        yield hub
+
+
+@asynccontextmanager
+async def running_hub(tmp_path: Path, *, role: str) -> AsyncIterator[HubProcess]:
+    """Start ``hub run --role ROLE`` with fresh demo configuration and keys; stop it after."""
     agencies_path = tmp_path / "agencies.yaml"
     keys_dir = tmp_path / "keys"
     tokens = write_demo(agencies_path, tmp_path / "tokens.env", keys_dir=keys_dir)
@@ -150,8 +165,9 @@ async def hub_process(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubPr
     }
     log_path = tmp_path / "hub.log"
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(  # noqa: ASYNC220  # started once, waited on via polling
-            [sys.executable, "-m", "hub", "run"],
+        # ASYNC220: started once, then waited on by polling; S603: our own module, fixed arguments.
+        process = subprocess.Popen(  # noqa: ASYNC220, S603
+            [sys.executable, "-m", "hub", "run", "--role", role],
             cwd=REPO,
             env=env,
             stdout=log_file,
