@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -37,6 +37,7 @@ __all__ = [
     "build_notification",
     "derive_id",
     "map_records",
+    "model_for",
     "problems_from",
 ]
 
@@ -114,6 +115,25 @@ def problems_from(error: ValidationError, *, prefix: str = "") -> list[RecordPro
             )
         )
     return problems
+
+
+M = TypeVar("M")
+
+
+def model_for(record: Mapping[str, Any], models: Mapping[str, M]) -> M:
+    """The entry of ``models`` for the record's ``record_type``; or :class:`MappingFailed`."""
+    entry = models.get(str(record.get("record_type")))
+    if entry is None:
+        raise MappingFailed(
+            [
+                RecordProblem(
+                    "record_type",
+                    "unknown_record_type",
+                    f"expected one of: {', '.join(sorted(models))}",
+                )
+            ]
+        )
+    return entry
 
 
 def map_records(

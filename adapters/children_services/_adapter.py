@@ -21,8 +21,8 @@ from adapters._core import (
     AdapterContext,
     MappingFailed,
     RecordAdapter,
-    RecordProblem,
     build_notification,
+    model_for,
     problems_from,
 )
 from adapters.children_services._mapping import events_for
@@ -62,17 +62,7 @@ class ChildrenServicesAdapter:
 
     def map_record(self, record: Mapping[str, Any], context: AdapterContext) -> list[Notification]:
         """The notifications one native record gives (possibly none); or :class:`MappingFailed`."""
-        model = _MODELS.get(str(record.get("record_type")))
-        if model is None:
-            raise MappingFailed(
-                [
-                    RecordProblem(
-                        "record_type",
-                        "unknown_record_type",
-                        f"expected one of: {', '.join(sorted(self.record_types))}",
-                    )
-                ]
-            )
+        model = model_for(record, _MODELS)
         try:
             native: NativeModel = model.model_validate(dict(record))
         except ValidationError as exc:

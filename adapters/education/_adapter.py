@@ -26,6 +26,7 @@ from adapters._core import (
     MappingFailed,
     RecordProblem,
     build_notification,
+    model_for,
     problems_from,
 )
 from adapters.education._mapping import events_for
@@ -65,17 +66,7 @@ class EducationAdapter:
 
     def map_record(self, record: Mapping[str, Any], context: AdapterContext) -> list[Notification]:
         """The concerns one native record raises (possibly none); or :class:`MappingFailed`."""
-        model = _MODELS.get(str(record.get("record_type")))
-        if model is None:
-            raise MappingFailed(
-                [
-                    RecordProblem(
-                        "record_type",
-                        "unknown_record_type",
-                        f"expected one of: {', '.join(sorted(self.record_types))}",
-                    )
-                ]
-            )
+        model = model_for(record, _MODELS)
         try:
             native = model.model_validate(record)
         except ValidationError as exc:

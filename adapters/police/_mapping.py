@@ -37,9 +37,9 @@ from adapters._core import (
     AdapterContext,
     MappingFailed,
     NativeRecord,
-    RecordProblem,
     build_notification,
     derive_id,
+    model_for,
     problems_from,
 )
 from adapters.police._codes import CRIME_FLAG_MARKERS, crime_grading, markers_for_labels
@@ -178,17 +178,7 @@ class PoliceAdapter:
 
     def map_record(self, record: Mapping[str, Any], context: AdapterContext) -> list[Notification]:
         """The notifications one native record gives (possibly none); or :class:`MappingFailed`."""
-        entry = _RECORDS.get(str(record.get("record_type")))
-        if entry is None:
-            raise MappingFailed(
-                [
-                    RecordProblem(
-                        "record_type",
-                        "unknown_record_type",
-                        f"expected one of: {', '.join(sorted(self.record_types))}",
-                    )
-                ]
-            )
+        entry = model_for(record, _RECORDS)
         model, mapper = entry
         try:
             native = model.model_validate(dict(record), context={NOW: context.now})
