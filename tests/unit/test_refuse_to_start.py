@@ -1,0 +1,36 @@
+"""The hub refuses to start on an invalid protocol, saying where the problem is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.cli import main
+from hub.cli._demo import write_demo
+
+SHIPPED = Path(__file__).resolve().parents[2] / "protocols" / "northumberland.yaml"
+
+
+def test_an_invalid_protocol_stops_the_hub_before_it_connects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub run` with a protocol whose deadline is malformed exits 1 naming file and line."""
+    agencies = tmp_path / "agencies.yaml"
+    write_demo(agencies, tmp_path / "tokens.env")
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "acknowledge_within: 1h", "acknowledge_within: soon", 1
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text, encoding="utf-8")
+    line = next(
+        n for n, row in enumerate(text.splitlines(), 1) if "acknowledge_within: soon" in row
+    )
+    monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
+    monkeypatch.setenv("HUB_PROTOCOL_PATH", str(broken))
+    monkeypatch.setenv("HUB_AMQP_URL", "amqp://guest:guest@127.0.0.1:9/")  # never reached
+
+    assert main(["run"]) == 1
+    error = capsys.readouterr().err
+    assert f"{broken}:{line}:" in error
+    assert "acknowledge_within" in error
