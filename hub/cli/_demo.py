@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from hub._exceptions import ConfigurationError
-from hub.agencies import PROTOCOL_ADMIN, hash_token, new_token
+from hub.agencies import PROTOCOL_ADMIN, AgencyDirectory, hash_token, new_token
 from hub.keyring import HUB_AGENCY, provision_keys
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
@@ -91,14 +91,23 @@ def write_demo(
     return tokens
 
 
+def _covers(agencies_path: Path, parties: tuple[str, ...]) -> bool:
+    try:
+        return set(parties) <= set(AgencyDirectory.load(agencies_path))
+    except ConfigurationError:
+        return False
+
+
 async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
     agencies_path = settings.agencies_path
     tokens_path = agencies_path.with_name("tokens.env")
+    parties = load_protocol(settings.protocol_path).party_ids
     if agencies_path.exists() and tokens_path.exists() and not args.force:
-        parties = load_protocol(settings.protocol_path).party_ids
-        provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], datetime.now(UTC))
-        print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
-        return 0
+        if _covers(agencies_path, parties):
+            provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], datetime.now(UTC))
+            print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
+            return 0
+        print("the demo directory lacks parties of the protocol; writing a new one (new tokens)")
     write_demo(agencies_path, tokens_path, settings.protocol_path, settings.keys_dir)
     print(f"wrote {agencies_path} and {tokens_path} (tokens, mode 0600)")
     return 0
