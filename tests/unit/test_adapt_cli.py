@@ -56,17 +56,3 @@ def test_problems_are_printed_and_exit_2(
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     """A missing file is a usage problem: exit 2."""
     assert main(["adapt", "--agency", "police", str(tmp_path / "none.json")]) == 2
-
-
-def test_demo_init_replaces_a_directory_that_lacks_protocol_parties(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A demo directory from an older protocol is rewritten so that the hub can start."""
-    agencies = tmp_path / "agencies.yaml"
-    agencies.write_text("agencies:\n  - {id: northumbria-police, name: P, kind: police}\n")
-    (tmp_path / "tokens.env").write_text("OLD=1\n")
-    monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
-    monkeypatch.setenv("HUB_KEYS_DIR", str(tmp_path / "keys"))
-    assert main(["demo", "init"]) == 0
-    assert "newcastle-childrens" in agencies.read_text()
-    assert (tmp_path / "keys" / "private" / "hub.jwks.json").exists()

@@ -1,0 +1,23 @@
+"""``hub demo init``: demo agencies, tokens and keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.cli import main
+
+
+def test_demo_init_replaces_a_directory_that_lacks_protocol_parties(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo directory from an older protocol is rewritten so that the hub can start."""
+    agencies = tmp_path / "agencies.yaml"
+    agencies.write_text("agencies:\n  - {id: northumbria-police, name: P, kind: police}\n")
+    (tmp_path / "tokens.env").write_text("OLD=1\n")
+    monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
+    monkeypatch.setenv("HUB_KEYS_DIR", str(tmp_path / "keys"))
+    assert main(["demo", "init"]) == 0
+    assert "newcastle-childrens" in agencies.read_text()
+    assert (tmp_path / "keys" / "private" / "hub.jwks.json").exists()
