@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from hub.settings import Settings
-from hub.subscriber import Subscriber
+from hub.subscriber import Subscriber, UnreadableDelivery
 
 __all__ = ["register"]
 
@@ -35,6 +36,9 @@ async def tail(args: argparse.Namespace, settings: Settings) -> int:
                     print(json.dumps(delivery.model_dump(mode="json"), sort_keys=True), flush=True)
             except TimeoutError:
                 break
+            except UnreadableDelivery:
+                print("(an unreadable message was dead-lettered)", file=sys.stderr, flush=True)
+                continue
             received += 1
     # With --count, falling short (a timeout) is a failure a script can see.
     return 0 if args.count is None or received >= args.count else 1
