@@ -11,14 +11,16 @@ Rules:
    ``dd/mm/yyyy`` or ISO, booleans as Y/N, 1/0 or true/false, blanks as absent.
 2. Every failing field is reported at once, named as the agency names it (``MIS_END``), with the
    rule it broke. Values are never echoed.
-3. Event ids are derived from the record's natural key, so posting the same record twice gives
-   the same CloudEvents ``id`` (and the hub processes it once). Ids are hashes, never raw ids.
+3. Event ids are derived from the record's natural key and its mapped content, so posting the
+   same record twice gives the same CloudEvents ``id`` (and the hub processes it once), while a
+   corrected record is a new event in the same episode. Ids are hashes, never raw ids.
 4. Unknown fields and unknown codes are errors, never silently dropped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -169,8 +171,18 @@ def map_records(
 
 
 def build_notification(event: Mapping[str, Any]) -> Notification:
-    """Validate a mapped event as canonical; a failure is reported under ``canonical.``."""
+    """Validate a mapped event as canonical; a failure is reported under ``canonical.``.
+
+    The event's id is bound to its content here, for every adapter: the same record always
+    gives the same id, and a corrected record (a flag added, a grading changed) gives a new one,
+    so the hub's de-duplication never swallows an update.
+    """
+    event = dict(event)
+    if isinstance(event.get("id"), str) and "-" in event["id"]:
+        prefix = event["id"].split("-", 1)[0]
+        content = json.dumps(event.get("data"), sort_keys=True, default=str)
+        event["id"] = derive_id(prefix, event["id"], content)
     try:
-        return parse_notification(dict(event))
+        return parse_notification(event)
     except ValidationError as exc:
         raise MappingFailed(problems_from(exc, prefix="canonical.")) from exc

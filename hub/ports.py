@@ -6,7 +6,7 @@ unit tests of pure logic. Production code never imports :mod:`hub.testing`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -35,7 +35,7 @@ class AuditLog(Protocol):
 
 
 class RoutingStore(Protocol):
-    """Routing state and de-duplication; ``commit`` also writes the audit rows, atomically."""
+    """Routing state, de-duplication and the outbox; ``commit`` also writes the audit rows."""
 
     async def seen(self, event_key: str) -> bool: ...
 
@@ -44,8 +44,14 @@ class RoutingStore(Protocol):
     async def commit(
         self,
         event_key: str,
+        *,
         subjects: Iterable[str],
         change: StateChange | None,
         entries: Iterable[AuditEntry],
+        deliveries: Sequence[tuple[str, OutgoingMessage]],
         now: datetime,
     ) -> None: ...
+
+    async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]: ...
+
+    async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None: ...

@@ -5,7 +5,7 @@ Integration tests use the real RabbitMQ and database instead (see ``tests/integr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ class FakePublisher:
     """Records what would have been published; ``fail=True`` simulates a broker outage."""
 
     fail: bool = False
+    fail_for: set[str] = field(default_factory=set)  # recipients whose deliveries fail
     ingress: list[OutgoingMessage] = field(default_factory=list)
     deliveries: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
@@ -34,7 +35,7 @@ class FakePublisher:
         self.ingress.append(message)
 
     async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
-        if self.fail:
+        if self.fail or agency_id in self.fail_for:
             raise BrokerUnavailable("fake broker is down")
         self.deliveries.append((agency_id, message))
 
@@ -72,6 +73,7 @@ class FakeRoutingStore:
 
     audit: FakeAuditLog
     processed: set[str] = field(default_factory=set)
+    outbox: dict[str, dict[str, OutgoingMessage]] = field(default_factory=dict)
     placements: dict[str, dict[str, ActivePlacement]] = field(default_factory=dict)
 
     async def seen(self, event_key: str) -> bool:
@@ -86,13 +88,16 @@ class FakeRoutingStore:
     async def commit(
         self,
         event_key: str,
+        *,
         subjects: Iterable[str],
         change: StateChange | None,
         entries: Iterable[AuditEntry],
+        deliveries: Sequence[tuple[str, OutgoingMessage]],
         now: datetime,
     ) -> None:
         await self.audit.record(*entries)
         self.processed.add(event_key)
+        self.outbox[event_key] = dict(deliveries)
         if change is None:
             return
         for by_episode in self.placements.values():
@@ -100,6 +105,12 @@ class FakeRoutingStore:
         if change.started is not None:
             for subject in subjects:
                 self.placements.setdefault(subject, {})[change.started.episode] = change.started
+
+    async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
+        return sorted(self.outbox.get(event_key, {}).items())
+
+    async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None:
+        self.outbox.get(event_key, {}).pop(recipient, None)
 
 
 TEST_KEYS_FROM = datetime(2026, 1, 1, tzinfo=UTC)

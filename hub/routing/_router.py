@@ -5,14 +5,18 @@ Acknowledgement is scoped (``async with message.process()``) and signalled by ex
 * a message that cannot be a notification (a peer's fault) is audited and dead-lettered at once;
 * a transient failure of ours (broker or database) is requeued after a back-off, and RabbitMQ's
   ``x-delivery-limit`` dead-letters it if the failure outlasts the limit;
-* a message is acknowledged only after every recipient's copy is confirmed by RabbitMQ and the
-  audit rows are committed, so a crash at any point loses nothing (it may deliver twice; the
-  recipient sees the same notification id).
+* the decision, its audit rows, the state change and every sealed copy (the outbox) are
+  committed in one transaction before anything is published; the copies are then published
+  and marked sent one by one, and the message is acknowledged only when all are confirmed. A
+  redelivered message that was already decided only publishes what is still unsent, so a crash
+  or an outage at any point loses nothing and repeats at most the copy in flight (same id);
+* after ``x-delivery-limit`` attempts the failure is audited and the message dead-lettered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from dataclasses import replace
 
@@ -24,6 +28,7 @@ from hub._exceptions import InvalidNotification, ServiceError
 from hub._validation import field_problems
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, open_source, seal_delivery
+from hub.delivery._topology import DELIVERY_LIMIT
 from hub.delivery._wire import (
     DELIVERY_CONTENT_TYPE,
     DeliveredNotification,
@@ -44,6 +49,7 @@ __all__ = ["Router"]
 log = get_logger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+_TRANSIENT_REASONS = frozenset({"unknown_kid", "unknown_agency", "key_not_yet_valid"})
 
 
 class Router:
@@ -103,24 +109,33 @@ class Router:
     ) -> Decision | None:
         event_key = self._pseudonyms.event(notification.source, notification.id)
         if await self._state.seen(event_key):
+            # Decided and audited before; publish whatever a crash or outage left unsent.
+            await self._publish_pending(event_key)
             await self._audit.record(self._duplicate_entry(notification, correlation_id))
             return None
         subjects = self._pseudonyms.subjects(notification)
         state = await self._state.load(subjects)
         now = self._clock()
         decision = decide(notification, self._protocol, now, state)
-        for view in decision.views:
-            await self._publisher.publish_delivery(
-                view.recipient, self._sealed_delivery(view, decision, source_sig, correlation_id)
-            )
+        deliveries = [
+            (view.recipient, self._sealed_delivery(view, decision, source_sig, correlation_id))
+            for view in decision.views
+        ]
         await self._state.commit(
             event_key,
-            subjects,
-            self._state_change(notification),
-            self._audit_entries(decision, correlation_id, source_sig),
-            now,
+            subjects=subjects,
+            change=self._state_change(notification, decision),
+            entries=self._audit_entries(decision, correlation_id, source_sig),
+            deliveries=deliveries,
+            now=now,
         )
+        await self._publish_pending(event_key)
         return decision
+
+    async def _publish_pending(self, event_key: str) -> None:
+        for recipient, message in await self._state.pending(event_key):
+            await self._publisher.publish_delivery(recipient, message)
+            await self._state.mark_sent(event_key, recipient, self._clock())
 
     def _sealed_delivery(
         self, view: View, decision: Decision, source_sig: bytes, correlation_id: str | None
@@ -148,15 +163,27 @@ class Router:
             headers={"sehub-recipient": view.recipient, "sehub-rule": view.receipt.rule_id},
         )
 
-    def _state_change(self, notification: Notification) -> StateChange | None:
+    def _state_change(self, notification: Notification, decision: Decision) -> StateChange | None:
+        """The placement state to remember, only from a publisher the protocol lets share it,
+        and only for a placement that publisher is responsible for."""
         change = placement_change(notification)
-        if change is None:
+        if change is None or not decision.authorised:
+            return None
+        if change.started is not None and change.started.placing_la != self._la_of(
+            decision.publisher
+        ):
             return None
         episode = self._pseudonyms.episode(notification.source, change.episode)
         if change.started is None:
             return StateChange(ended_episode=episode)
         started = ActivePlacement(episode, change.started.placing_la, change.started.host_la)
         return StateChange(started=started)
+
+    def _la_of(self, party_id: str) -> str | None:
+        try:
+            return self._protocol.party(party_id).la_code
+        except KeyError:
+            return None
 
     def _duplicate_entry(
         self, notification: Notification, correlation_id: str | None
@@ -183,6 +210,10 @@ class Router:
             try:
                 decision = await self.route(message.body, message.correlation_id)
             except InvalidMessage as exc:
+                if exc.reason in _TRANSIENT_REASONS:
+                    # A key not yet distributed or a clock a little ahead: try again later.
+                    await self._retry_or_give_up(message, f"key check: {exc.reason}")
+                    return
                 # One opaque error outward; the reason and kid go to the audit log only.
                 log.warning("routing.refused_unverifiable", reason=exc.reason)
                 await self._audit_failure(
@@ -200,10 +231,7 @@ class Router:
                 )
                 raise
             except ServiceError as exc:
-                attempts = _delivery_count(message)
-                log.warning("routing.retrying", error=type(exc).__name__, attempts=attempts)
-                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.5 * 2**attempts))
-                await message.nack(requeue=True)
+                await self._retry_or_give_up(message, type(exc).__name__)
                 return
             if decision is None:
                 log.info("notification.duplicate")
@@ -215,6 +243,21 @@ class Router:
                 refusals=len(decision.refusals),
             )
 
+    async def _retry_or_give_up(self, message: AbstractIncomingMessage, cause: str) -> None:
+        """Requeue after a back-off; on the last attempt, audit the failure and dead-letter."""
+        attempts = _delivery_count(message)
+        if attempts >= DELIVERY_LIMIT - 1:
+            log.error("routing.gave_up", cause=cause, attempts=attempts)
+            with contextlib.suppress(ServiceError):
+                await self._audit_failure(
+                    message, {"reason": f"gave up after {attempts + 1} attempts", "cause": cause}
+                )
+            await message.reject(requeue=False)
+            return
+        log.warning("routing.retrying", cause=cause, attempts=attempts)
+        await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.5 * 2**attempts))
+        await message.nack(requeue=True)
+
     async def _audit_failure(
         self, message: AbstractIncomingMessage, detail: dict[str, object]
     ) -> None:
@@ -224,7 +267,8 @@ class Router:
                 recorded_at=self._clock(),
                 correlation_id=message.correlation_id,
                 notification_id=message.message_id,
-                detail=detail,
+                # The ids come from the message properties, not from verified contents.
+                detail={**detail, "ids_verified": False},
             )
         )
 

@@ -92,6 +92,7 @@ class Decision:
     protocol_version: str
     views: tuple[View, ...]
     refusals: tuple[Refusal, ...]
+    authorised: bool = False  # some rule let this publisher share this type, conditions met
 
 
 def decide(
@@ -137,6 +138,7 @@ def decide(
         protocol_version=protocol.version_tag,
         views=tuple(views.values()),
         refusals=tuple(refusals),
+        authorised=matched_any,
     )
 
 

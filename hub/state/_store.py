@@ -1,16 +1,18 @@
-"""Routing state and de-duplication on SQL, committed together with the audit rows.
+"""Routing state, de-duplication and the delivery outbox on SQL, committed with the audit rows.
 
 One call to :meth:`SqlRoutingStore.commit` is one transaction: the notification is marked
-processed, the subject's placement state changes, and the audit rows are written, or none of
-it is. A crash before the commit means the message is redelivered and routed again.
+processed, the subject's placement state changes, the audit rows are written and every sealed
+delivery is put in the outbox, or none of it is. Publishing happens after the commit, from the
+outbox, each delivery marked sent once RabbitMQ confirms it. A crash before the commit means the
+message is routed again; after it, the redelivered message only publishes what is still unsent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -18,8 +20,9 @@ from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.audit._store import audit_rows
 from hub.audit._tables import audit_records
+from hub.delivery._wire import OutgoingMessage
 from hub.sharing import ActivePlacement, RoutingState
-from hub.state._tables import processed_notifications, subject_placements
+from hub.state._tables import outbox, processed_notifications, subject_placements
 
 __all__ = ["SqlRoutingStore", "StateChange"]
 
@@ -76,12 +79,14 @@ class SqlRoutingStore:
     async def commit(
         self,
         event_key: str,
+        *,
         subjects: Iterable[str],
         change: StateChange | None,
         entries: Iterable[AuditEntry],
+        deliveries: Sequence[tuple[str, OutgoingMessage]],
         now: datetime,
     ) -> None:
-        """Mark processed, apply the state change and write the audit rows, atomically."""
+        """Mark processed, apply the state change, audit and fill the outbox, atomically."""
         try:
             async with self._engine.begin() as connection:
                 await connection.execute(
@@ -93,11 +98,46 @@ class SqlRoutingStore:
                 rows = audit_rows(entries)
                 if rows:
                     await connection.execute(insert(audit_records), rows)
-        except IntegrityError:
-            # Another router committed this event first; its rows stand, ours are not needed.
-            return
+                if deliveries:
+                    await connection.execute(
+                        insert(outbox),
+                        [_outbox_row(event_key, r, m, now) for r, m in deliveries],
+                    )
+        except IntegrityError as exc:
+            # Another router committed this event first: its rows and outbox stand. Any other
+            # conflict is ours to retry, never to swallow.
+            if await self.seen(event_key):
+                return
+            raise StoreUnavailable("could not commit the routing state") from exc
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not commit the routing state") from exc
+
+    async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
+        """The event's deliveries not yet confirmed by the broker, by recipient."""
+        query = (
+            select(outbox)
+            .where(outbox.c.event_key == event_key, outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.recipient)
+        )
+        try:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the outbox") from exc
+        return [(row["recipient"], _message(row["body"], row["properties"])) for row in rows]
+
+    async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None:
+        """Record that the broker confirmed this delivery."""
+        statement = (
+            update(outbox)
+            .where(outbox.c.event_key == event_key, outbox.c.recipient == recipient)
+            .values(sent_at=now.astimezone(UTC))
+        )
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(statement)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not update the outbox") from exc
 
 
 async def _apply(
@@ -127,3 +167,36 @@ async def _apply(
                 for subject in subjects
             ],
         )
+
+
+def _outbox_row(
+    event_key: str, recipient: str, message: OutgoingMessage, now: datetime
+) -> dict[str, object]:
+    return {
+        "event_key": event_key,
+        "recipient": recipient,
+        "body": message.body,
+        "properties": {
+            "message_id": message.message_id,
+            "type": message.type,
+            "correlation_id": message.correlation_id,
+            "content_type": message.content_type,
+            "headers": message.headers,
+        },
+        "created_at": now.astimezone(UTC),
+        "sent_at": None,
+    }
+
+
+def _message(body: bytes, properties: dict[str, object]) -> OutgoingMessage:
+    headers = properties.get("headers")
+    return OutgoingMessage(
+        body=bytes(body),
+        message_id=str(properties["message_id"]),
+        type=str(properties["type"]),
+        correlation_id=None
+        if properties["correlation_id"] is None
+        else str(properties["correlation_id"]),
+        content_type=str(properties["content_type"]),
+        headers={str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
+    )

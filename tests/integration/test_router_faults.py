@@ -87,7 +87,7 @@ async def test_unverifiable_and_invalid_messages_are_dead_lettered_and_audited(
         assert delivery.notification_id == "healthy-1"
 
     assert await _failures(hub_process, "poison-plain") == [
-        {"reason": "verification failed", "check": "malformed", "kid": None}
+        {"reason": "verification failed", "check": "malformed", "kid": None, "ids_verified": False}
     ]
     (tampered_failure,) = await _failures(hub_process, "poison-tampered")
     assert tampered_failure["check"] in {"bad_signature", "malformed"}

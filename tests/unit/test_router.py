@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hub import BrokerUnavailable
 from hub.audit import AuditAction
 from hub.crypto import InvalidMessage, open_delivery, seal_source
 from hub.keyring import KeyMaterial
@@ -164,3 +165,34 @@ async def test_a_tampered_envelope_is_refused_before_anything_is_parsed(hub: Har
         await hub.router.route(json.dumps(envelope).encode(), "corr")
     assert str(raised.value) == "invalid message"
     assert hub.publisher.deliveries == []
+
+
+async def test_a_placement_from_a_publisher_not_allowed_to_share_it_changes_no_state(
+    hub: Harness,
+) -> None:
+    """Durham cannot plant a placement for Northumberland's child and so receive its alerts."""
+    planted = _example("placement.started", id="planted-1", episodeid="PL-X")
+    planted["source"] = "urn:sehub:agency:durham-childrens"
+    planted["data"]["host_la"] = "840"
+    await hub.route(planted)
+    assert hub.store.placements == {}
+    missing = await hub.route(_example("missing_episode.started", id="m-after-plant"))
+    assert not {"durham-childrens", "durham-constabulary"} & missing
+
+
+async def test_a_partial_publish_is_finished_on_redelivery_without_repeats(hub: Harness) -> None:
+    """If one recipient's publish fails, the retry sends only what was unsent; audit once."""
+    event = _example("missing_episode.started", id="partial-1")
+    hub.publisher.fail_for = {"northumbria-police"}  # education (sorted first) is sent
+    with pytest.raises(BrokerUnavailable):
+        await hub.route(event)
+    hub.publisher.fail_for = set()
+    await hub.route(event)
+    sent = [agency for agency, _ in hub.publisher.deliveries]
+    assert sorted(sent) == ["northumberland-education", "northumbria-police"]
+    shared = [
+        e.recipient
+        for e in hub.audit.entries
+        if e.notification_id == "partial-1" and e.action is AuditAction.NOTIFICATION_SHARED
+    ]
+    assert sorted(shared) == ["northumberland-education", "northumbria-police"]
