@@ -6,12 +6,14 @@ puts first is dropped. Input values are never copied: ``include_input=False``.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ConfigDict, ValidationError
 
 from hub._exceptions import FieldProblem
 from schemas import CATALOGUE, Envelope
 
-__all__ = ["field_problems", "notification_problems"]
+__all__ = ["field_problems", "notification_problems", "safe_part"]
 
 
 class _AnyTypeEnvelope(Envelope):
@@ -23,6 +25,17 @@ class _AnyTypeEnvelope(Envelope):
 _TYPE_RULES = {"union_tag_invalid", "union_tag_not_found"}
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def safe_part(part: int | str) -> str:
+    """A location part as shown to callers: a key that is not shaped like a field name (it may
+    be a value, e.g. a CSV posted without its header row) is never echoed."""
+    if isinstance(part, int) or _FIELD_NAME.match(part):
+        return str(part)
+    return "(unnamed field)"
+
+
 def _path(location: tuple[int | str, ...], rule: str) -> str:
     parts = list(location)
     if parts and parts[0] in CATALOGUE:
@@ -31,7 +44,7 @@ def _path(location: tuple[int | str, ...], rule: str) -> str:
         return "type"
     if not parts:
         return "(body)"
-    return ".".join(str(part) for part in parts)
+    return ".".join(safe_part(part) for part in parts)
 
 
 def _message(rule: str, message: str) -> str:

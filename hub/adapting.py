@@ -24,6 +24,8 @@ from schemas import Notification
 
 __all__ = ["adapt", "parse_records"]
 
+MAX_RECORDS = 1000
+MAX_PROBLEMS = 50
 _JSON_TYPES = frozenset({"application/json"})
 _CSV_TYPES = frozenset({"text/csv"})
 
@@ -41,12 +43,14 @@ def parse_records(body: bytes, content_type: str, record_type: str | None) -> li
             rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
         except (UnicodeDecodeError, csv.Error) as exc:
             raise _body_problem("csv_invalid", "not UTF-8 CSV with a header row") from exc
+        if len(rows) > MAX_RECORDS:
+            raise _body_problem("too_many_records", f"send at most {MAX_RECORDS} rows per post")
         return [{**row, "record_type": record_type} for row in rows]
     if content_type not in _JSON_TYPES:
         raise _body_problem("media_type", "send application/json or text/csv")
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _body_problem("json_invalid", "the body is not valid JSON") from exc
     if isinstance(document, Mapping) and "records" in document:
         document = document["records"]
@@ -54,6 +58,8 @@ def parse_records(body: bytes, content_type: str, record_type: str | None) -> li
         return [document]
     if not isinstance(document, list) or not document:
         raise _body_problem("records", "expected a record, a list of records or {records: [...]}")
+    if len(document) > MAX_RECORDS:
+        raise _body_problem("too_many_records", f"send at most {MAX_RECORDS} records per post")
     return document
 
 
@@ -70,6 +76,8 @@ def adapt(agency: Agency, records: list[Any], now: datetime) -> list[Notificatio
         return map_records(adapter, records, context)
     except MappingFailed as failed:
         problems = tuple(FieldProblem(p.field, p.rule, p.message) for p in failed.problems)
+        shown = problems[:MAX_PROBLEMS]
+        more = f" (the first {MAX_PROBLEMS} are listed)" if len(problems) > MAX_PROBLEMS else ""
         raise InvalidNotification(
-            f"{len(problems)} field(s) failed in the native records", problems
+            f"{len(problems)} field(s) failed in the native records{more}", shown
         ) from failed

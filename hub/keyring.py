@@ -79,14 +79,15 @@ class KeyMaterial:
             self.reload()
 
     def reload(self) -> None:
-        """Re-read the key documents from disk."""
-        self._stamp = self._files_stamp()
-        self.registry = KeyRegistry(self._store.public_documents())
-        self._rings = {
+        """Re-read the key documents from disk; on any error, keep what was loaded before."""
+        stamp = self._files_stamp()
+        registry = KeyRegistry(self._store.public_documents())
+        rings = {
             agency: KeyRing(self._store.read_private(agency))
             for agency in self._own
             if self._store.has_private(agency)
         }
+        self.registry, self._rings, self._stamp = registry, rings, stamp
         self._loaded_at = time.monotonic()
 
     def ring(self, agency: str) -> KeyRing:

@@ -181,6 +181,8 @@ class Protocol(_Frozen):
         ids = [party.id for party in self.parties]
         if len(set(ids)) != len(ids):
             raise ValueError("party ids must be unique")
+        if "hub" in ids:
+            raise ValueError("party id 'hub' is reserved for the hub's own keys")
         rule_ids = [rule.id for rule in self.rules]
         duplicates = sorted({r for r in rule_ids if rule_ids.count(r) > 1})
         if duplicates:

@@ -4,9 +4,10 @@ Rules:
 
 1. A fact is True, False or unknown (None). An unknown fact never satisfies a condition, so a
    rule that needs ``child: true`` does not share about a person whose age nobody knows.
-2. Child or adult comes from the date of birth at the event's time; failing that, from what the
-   notification says (a concern's subject, a looked-after flag); placements, return interviews
-   and education concerns are about children by definition.
+2. Child or adult comes from the date of birth on the record's own date (a concern raised, an
+   episode started, a risk assessed), else on the day it was published; failing that, from
+   what the notification says (a concern's subject, a looked-after flag). Placements, return
+   interviews and education concerns are about children by definition.
 3. Risk levels are ordered no_apparent_risk < low < medium < high, across the police's APP
    levels, RMG levels and concern gradings.
 4. The responsible LA is the one the notification names, else the placing LA of an active
@@ -61,13 +62,25 @@ def _age_on(born: date, on: date) -> int:
 def _child(notification: Notification, data: Mapping[str, Any]) -> bool | None:
     born = notification.data.person.date_of_birth
     if born is not None:
-        # The age on the day in England, whatever offset the event's time was written with.
-        return _age_on(born, notification.time.astimezone(ENGLAND).date()) < 18
+        return _age_on(born, _event_date(notification, data)) < 18
     if data.get("subject") in ("child", "adult"):
         return bool(data["subject"] == "child")
     if notification.type.startswith(_ABOUT_CHILDREN) or data.get("looked_after") is True:
         return True
     return None
+
+
+_EVENT_DATES = ("started_on", "raised_on", "assessed_on", "identified_on", "offered_on")
+
+
+def _event_date(notification: Notification, data: Mapping[str, Any]) -> date:
+    """The day the facts are about: the record's own date if it has one, else the day the
+    event was published, in England (whatever offset its time was written with)."""
+    for key in _EVENT_DATES:
+        value = data.get(key)
+        if isinstance(value, str):
+            return date.fromisoformat(value)
+    return notification.time.astimezone(ENGLAND).date()
 
 
 def _se_marker(data: Mapping[str, Any]) -> bool | None:

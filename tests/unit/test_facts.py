@@ -3,7 +3,9 @@ rule conditions judged on them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,8 +38,11 @@ def _facts(
 
 def _missing(born: str | None, at: str, *, looked_after: bool = False) -> dict[str, Any]:
     """A police missing report at ``at`` about someone born on ``born`` (None: not known)."""
+    on = datetime.fromisoformat(at).astimezone(ZoneInfo("Europe/London")).date().isoformat()
     event = make_event(
-        source=source_for_agency(POLICE), time=at, data={"looked_after": looked_after}
+        source=source_for_agency(POLICE),
+        time=at,
+        data={"looked_after": looked_after, "started_on": on},
     )
     if born is None:
         del event["data"]["person"]["date_of_birth"]
@@ -83,6 +88,13 @@ def test_age_is_judged_on_englands_date_whatever_the_offset(at: str) -> None:
 
     assert facts.child is False
     assert facts.adult is True
+
+
+def test_age_is_judged_on_the_records_own_date_not_when_it_was_posted() -> None:
+    """A report of going missing the day before the 18th birthday, posted after it, is a child's."""
+    event = _missing("2008-05-04", "2026-05-05T09:00:00Z")
+    event["data"]["started_on"] = "2026-05-03"
+    assert _facts(event).child is True
 
 
 @pytest.mark.parametrize(
