@@ -27,10 +27,11 @@ def _check_nhs_number(value: str) -> str:
         raise ValueError("not a valid NHS number (10 digits, modulus 11 check digit)") from exc
 
 
-# python-stdnum's list of LA numbers predates the 2023 reorganisation (Cumberland 942,
-# Westmorland and Furness 943), so a real UPN from those councils fails its LA check. We keep
-# its compaction, format and check-letter calculation, and accept these newer LA numbers too.
-_NEWER_LA_NUMBERS = frozenset({940, 941, 942, 943})
+# python-stdnum's list of LA numbers predates the 2019 and 2023 reorganisations (Dorset 838,
+# Bournemouth, Christchurch and Poole 839, North and West Northamptonshire 940/941, Cumberland
+# 942, Westmorland and Furness 943), so a real UPN from those councils fails its LA check. We
+# keep its compaction, format and check-letter calculation, and accept these LA numbers too.
+_NEWER_LA_NUMBERS = frozenset({838, 839, 940, 941, 942, 943})
 
 
 def _check_upn(value: str) -> str:
