@@ -74,6 +74,16 @@ ACKNOWLEDGE = {
 }
 # With no placement in the routing state the host-authority rule never applies.
 NOT_CROSS_BORDER = (Refusal(None, TO_HOST, "condition not met: cross_border"),)
+# The police name Northumberland (929) as responsible: its children's services are told once.
+CHILDRENS_TOLD_ONCE = Refusal(CHILDRENS, TO_CHILDRENS, f"already served by rule {TO_CHILDRENS}")
+# An episode that ended with the child's return is not one for adult social care.
+NOT_TURNED_18 = Refusal(
+    None, "still-missing-at-18-to-adult-services", "condition not met: data.end_reason"
+)
+# The police's ended report names no responsible LA, and the police have none of their own.
+RESPONSIBLE_NOT_KNOWN = Refusal(
+    None, TO_CHILDRENS, "role responsible_authority: responsible authority: not known"
+)
 PERSON_WITHHELD_FROM_SCHOOL = (
     "data.person.date_of_birth",
     "data.person.local_id",
@@ -102,49 +112,65 @@ def _by_recipient(decision: Decision) -> dict[str, Any]:
     return views
 
 
-# Each case: the event, then per recipient (rule id, kept data, withheld paths).
-Case = tuple[dict[str, Any], dict[str, tuple[str, Any, tuple[str, ...]]]]
+# Each case: the event, per recipient (rule id, kept data, withheld paths), then the refusals.
+Case = tuple[dict[str, Any], dict[str, tuple[str, Any, tuple[str, ...]]], tuple[Refusal, ...]]
 
 
 def _started_from_childrens() -> Case:
     event = make_event(subject=SUBJECT)
-    return event, {
-        POLICE: (TO_POLICE, event["data"], ("subject",)),
-        EDUCATION: (
-            TO_EDUCATION,
-            {"person": {"upn": VALID_UPN}, "missing_type": "missing", "started_on": "2026-11-28"},
-            (
-                "data.last_seen_location",
-                "data.looked_after",
-                *PERSON_WITHHELD_FROM_SCHOOL,
-                "data.responsible_la",
-                "data.risk_level",
-                "data.started_at",
-                "subject",
+    return (
+        event,
+        {
+            POLICE: (TO_POLICE, event["data"], ("subject",)),
+            EDUCATION: (
+                TO_EDUCATION,
+                {
+                    "person": {"upn": VALID_UPN},
+                    "missing_type": "missing",
+                    "started_on": "2026-11-28",
+                },
+                (
+                    "data.last_seen_location",
+                    "data.looked_after",
+                    *PERSON_WITHHELD_FROM_SCHOOL,
+                    "data.responsible_la",
+                    "data.risk_level",
+                    "data.started_at",
+                    "subject",
+                ),
             ),
-        ),
-    }
+        },
+        NOT_CROSS_BORDER,
+    )
 
 
 def _started_from_police() -> Case:
     event = make_event(source=source_for_agency(POLICE), subject=SUBJECT)
     to_childrens = {k: v for k, v in event["data"].items() if k != "last_seen_location"}
-    return event, {
-        CHILDRENS: (TO_CHILDRENS, to_childrens, ("data.last_seen_location", "subject")),
-        EDUCATION: (
-            TO_EDUCATION,
-            {"person": {"upn": VALID_UPN}, "missing_type": "missing", "started_on": "2026-11-28"},
-            (
-                "data.last_seen_location",
-                "data.looked_after",
-                *PERSON_WITHHELD_FROM_SCHOOL,
-                "data.responsible_la",
-                "data.risk_level",
-                "data.started_at",
-                "subject",
+    return (
+        event,
+        {
+            CHILDRENS: (TO_CHILDRENS, to_childrens, ("data.last_seen_location", "subject")),
+            EDUCATION: (
+                TO_EDUCATION,
+                {
+                    "person": {"upn": VALID_UPN},
+                    "missing_type": "missing",
+                    "started_on": "2026-11-28",
+                },
+                (
+                    "data.last_seen_location",
+                    "data.looked_after",
+                    *PERSON_WITHHELD_FROM_SCHOOL,
+                    "data.responsible_la",
+                    "data.risk_level",
+                    "data.started_at",
+                    "subject",
+                ),
             ),
-        ),
-    }
+        },
+        (CHILDRENS_TOLD_ONCE, *NOT_CROSS_BORDER),
+    )
 
 
 def _ended_view_for_school() -> dict[str, Any]:
@@ -169,18 +195,26 @@ _ENDED_WITHHELD_FROM_SCHOOL = (
 
 def _ended_from_childrens() -> Case:
     event = make_ended_event(subject=SUBJECT)
-    return event, {
-        POLICE: (TO_POLICE, event["data"], ("subject",)),
-        EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
-    }
+    return (
+        event,
+        {
+            POLICE: (TO_POLICE, event["data"], ("subject",)),
+            EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+        },
+        (*NOT_CROSS_BORDER, NOT_TURNED_18),
+    )
 
 
 def _ended_from_police() -> Case:
     event = make_ended_event(source=source_for_agency(POLICE), subject=SUBJECT)
-    return event, {
-        CHILDRENS: (TO_CHILDRENS, event["data"], ("subject",)),
-        EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
-    }
+    return (
+        event,
+        {
+            CHILDRENS: (TO_CHILDRENS, event["data"], ("subject",)),
+            EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+        },
+        (RESPONSIBLE_NOT_KNOWN, *NOT_CROSS_BORDER),
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,12 +232,12 @@ def test_shipped_protocol_golden_views(
     case: Callable[[], Case],
 ) -> None:
     """Each shipped rule gives exactly its recipients the allow-listed fields, with a receipt."""
-    event, expected = case()
+    event, expected, refusals = case()
     decision = _decide(event, shipped)
     views = _by_recipient(decision)
 
     assert set(views) == set(expected)
-    assert decision.refusals == NOT_CROSS_BORDER
+    assert decision.refusals == refusals
     for recipient, (rule_id, data, withheld) in expected.items():
         view = views[recipient]
         assert view.event == {**_envelope(event), "data": data}
@@ -547,7 +581,9 @@ def _role_party(
     data = event["data"]
     last = state.placements[-1] if state.placements else None
     host = data.get("host_la") if data.get("out_of_area") is True else None
-    host = host or (last.host_la if last else None)
+    # A placement event says where it is; an older placement in the state is not its host.
+    if not event["type"].startswith("uk.sehub.placement."):
+        host = host or (last.host_la if last else None)
     # Named in the event, else the active placement's placing LA, else the publishing council's.
     publisher = protocol.party(agency_id_from_source(event["source"]))
     responsible = data.get("responsible_la") or data.get("placing_la")

@@ -193,3 +193,17 @@ def test_conditions_match_values_exactly(when: str, shared: bool) -> None:
         parse_notification(_example("concern.raised")), _protocol_with_condition(when), NOW
     )
     assert bool(decision.views) is shared
+
+
+def test_a_neighbours_placement_outside_northumberland_is_not_shared(shipped: Protocol) -> None:
+    """Durham placing a child in Cumberland is not this partnership's to share: nobody is told."""
+    event = _example(
+        "placement.started",
+        source="urn:sehub:agency:durham-childrens",
+        data__placing_la="840",
+        data__host_la="942",
+    )
+    decision = decide(parse_notification(event), shipped, NOW)
+    assert decision.views == ()
+    reasons = {(r.rule_id, r.reason) for r in decision.refusals}
+    assert ("inbound-placement-to-host-and-police", "condition not met: data.host_la") in reasons

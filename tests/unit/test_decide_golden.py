@@ -17,6 +17,7 @@ from hub.sharing import Decision, RoutingState, decide
 from protocols import Protocol, load_protocol
 from schemas import parse_notification, source_for_agency
 from tests.unit.builders import (
+    DELETE,
     PROTOCOL_PATH,
     VALID_UPN,
     documented_example,
@@ -56,18 +57,26 @@ RULES: dict[str, tuple[tuple[str, ...], datetime]] = {
     "missing-child-to-police": ((CDA, DPA), ONE_HOUR),
     "missing-child-to-childrens-services": (("Children Act 1989 s47", CA04_11, DPA), ONE_HOUR),
     "missing-child-to-host-authority": ((CA04_11, REG_13, DPA), ONE_HOUR),
+    "still-missing-at-18-to-adult-services": (
+        ("Care Act 2014 s42", "Children and Social Work Act 2017 s1 (corporate parenting)", DPA),
+        ONE_DAY,
+    ),
     "missing-pupil-to-education": ((CA04_10, DPA), MONDAY_0830),
     "return-interview-to-police": ((CDA, DPA), ONE_DAY),
     "placement-to-police": ((CA04_11, DPA), ONE_DAY),
     "placement-to-host-authority": ((REG_13, CA04_11), ONE_DAY),
+    "inbound-placement-to-host-and-police": ((REG_13, CA04_11, DPA), ONE_DAY),
     "child-concern-to-childrens-services": (("Children Act 1989 s47", CA04_11, DPA), ONE_HOUR),
     "child-se-concern-to-education": ((CA04_10, DPA), MONDAY_0830),
     "adult-concern-to-adult-services": (("Care Act 2014 s42", DPA), ONE_DAY),
     "adult-se-concern-to-police": ((CDA, "Care Act 2014 s6", DPA), ONE_DAY),
-    "adult-trafficking-concern-to-police": ((CDA, "Modern Slavery Act 2015 s52", DPA), ONE_DAY),
+    "adult-trafficking-concern-to-police": ((CDA, "Care Act 2014 s6", DPA), ONE_DAY),
     "se-risk-to-police": ((CDA, DPA), ONE_DAY),
     "se-risk-to-education": ((CA04_10, DPA), MONDAY_0830),
-    "se-risk-to-health": ((CA04_11, DPA), ONE_DAY),
+    "se-risk-to-health": (
+        ("Children Act 2004 s11 (children)", "Care Act 2014 s6 (adults)", DPA),
+        ONE_DAY,
+    ),
     "education-concern-to-childrens-services": (
         ("Education Act 1996 s436A", CA04_11, DPA),
         ONE_DAY,
@@ -159,6 +168,18 @@ SCHOOL_STARTED_WITHHELD = (
     "data.started_at",
 )
 NOT_CROSS_BORDER = (None, "missing-child-to-host-authority", "condition not met: cross_border")
+# The police's report names Northumberland (929) as responsible: that role is Northumberland
+# children's services again, told once, under the same rule.
+CHILDRENS_TOLD_ONCE = (
+    CHILDRENS,
+    "missing-child-to-childrens-services",
+    "already served by rule missing-child-to-childrens-services",
+)
+NOT_TURNED_18 = (
+    None,
+    "still-missing-at-18-to-adult-services",
+    "condition not met: data.end_reason",
+)
 PLACEMENT_PERSON = {
     "local_id": "CHILD-000123",
     "nhs_number": "9434765919",
@@ -203,6 +224,27 @@ def _placement_to_host(host_la: str) -> dict[str, Any]:
 
 
 PLACEMENT_POLICE_WITHHELD = ("data.distance_miles", "data.legal_status")
+# What Northumberland's children's services and police get of Newcastle's placement there.
+INBOUND_PLACEMENT = {
+    "person": PLACEMENT_PERSON,
+    "placing_la": "391",
+    "host_la": "929",
+    "out_of_area": True,
+    "placement_type": "K2",
+    "provider": "PR4",
+    "urn": "SC123456",
+    "started_on": "2026-11-20",
+    "se_risk": True,
+    "risk_assessment_available": True,
+    "care_plan_available": True,
+}
+# As for outbound placements, the host and its police are not given the postcode.
+INBOUND_PLACEMENT_WITHHELD = (
+    "data.confidential",
+    "data.distance_miles",
+    "data.legal_status",
+    "data.placement_postcode",
+)
 PLACEMENT_HOST_WITHHELD = (
     "data.confidential",
     "data.distance_miles",
@@ -216,18 +258,16 @@ CONCERN_WITH_UPN = {"data__person__upn": VALID_UPN}
 SCHOOL_CONCERN = {
     "person": {"upn": VALID_UPN},
     "subject": "child",
-    "markers": {
-        "sexual_exploitation": True,
-        "criminal_exploitation": False,
-        "trafficking_modern_slavery": False,
-        "missing": True,
-        "sexual_abuse": False,
-    },
+    "markers": {"sexual_exploitation": True},
     "grading": "high",
     "raised_on": "2026-11-28",
 }
 SCHOOL_CONCERN_WITHHELD = (
     "data.incident_at",
+    "data.markers.criminal_exploitation",
+    "data.markers.missing",
+    "data.markers.sexual_abuse",
+    "data.markers.trafficking_modern_slavery",
     "data.origin",
     "data.person.date_of_birth",
     "data.person.local_id",
@@ -301,6 +341,42 @@ GOLDEN = [
             ),
             EDUCATION: ("missing-pupil-to-education", SCHOOL_STARTED, SCHOOL_STARTED_WITHHELD),
         },
+        (CHILDRENS_TOLD_ONCE, NOT_CROSS_BORDER),
+    ),
+    # A child Durham (840) is responsible for: Durham's children's services are told as well.
+    Golden(
+        "missing-started-from-police-responsible-durham",
+        _from(POLICE, "missing_episode.started", data__responsible_la="840"),
+        EMPTY,
+        {
+            CHILDRENS: (
+                "missing-child-to-childrens-services",
+                {
+                    "person": PLACEMENT_PERSON,
+                    "missing_type": "missing",
+                    "looked_after": True,
+                    "started_on": "2026-11-28",
+                    "started_at": "2026-11-28T21:15:00Z",
+                    "risk_level": "high",
+                    "responsible_la": "840",
+                },
+                ("data.last_seen_location",),
+            ),
+            DURHAM: (
+                "missing-child-to-childrens-services",
+                {
+                    "person": PLACEMENT_PERSON,
+                    "missing_type": "missing",
+                    "looked_after": True,
+                    "started_on": "2026-11-28",
+                    "started_at": "2026-11-28T21:15:00Z",
+                    "risk_level": "high",
+                    "responsible_la": "840",
+                },
+                ("data.last_seen_location",),
+            ),
+            EDUCATION: ("missing-pupil-to-education", SCHOOL_STARTED, SCHOOL_STARTED_WITHHELD),
+        },
         (NOT_CROSS_BORDER,),
     ),
     Golden(
@@ -325,6 +401,52 @@ GOLDEN = [
                     *PERSON_BUT_UPN,
                     "data.responsible_la",
                     "data.return_interview_due",
+                ),
+            ),
+        },
+        (NOT_CROSS_BORDER, NOT_TURNED_18),
+    ),
+    # Closed because she turned 18 still missing: adult social care is told, with only its fields.
+    Golden(
+        "missing-ended-turned-18-still-missing",
+        _missing(
+            "missing_episode.ended",
+            data__person__date_of_birth="2008-11-29",
+            data__end_reason="turned_18_still_missing",
+            data__ended_at="2026-11-29T00:00:00Z",
+            data__return_interview_due=DELETE,
+            data__found_location=DELETE,
+        ),
+        EMPTY,
+        {
+            POLICE: ("missing-child-to-police", ALL, ()),
+            ADULTS: (
+                "still-missing-at-18-to-adult-services",
+                {
+                    "person": PLACEMENT_PERSON | {"date_of_birth": "2008-11-29"},
+                    "missing_type": "missing",
+                    "looked_after": True,
+                    "started_on": "2026-11-28",
+                    "ended_on": "2026-11-29",
+                    "end_reason": "turned_18_still_missing",
+                    "responsible_la": "929",
+                },
+                ("data.ended_at",),
+            ),
+            EDUCATION: (
+                "missing-pupil-to-education",
+                {
+                    "person": {"upn": VALID_UPN},
+                    "missing_type": "missing",
+                    "started_on": "2026-11-28",
+                    "ended_on": "2026-11-29",
+                },
+                (
+                    "data.end_reason",
+                    "data.ended_at",
+                    "data.looked_after",
+                    *PERSON_BUT_UPN,
+                    "data.responsible_la",
                 ),
             ),
         },
@@ -368,7 +490,10 @@ GOLDEN = [
             NEWCASTLE: ("missing-child-to-host-authority", ALL, ()),
             EDUCATION: ("missing-pupil-to-education", SCHOOL_STARTED, SCHOOL_STARTED_WITHHELD),
         },
-        ((POLICE, "missing-child-to-host-authority", "recipient is the publisher"),),
+        (
+            CHILDRENS_TOLD_ONCE,
+            (POLICE, "missing-child-to-host-authority", "recipient is the publisher"),
+        ),
     ),
     Golden(
         "missing-ended-placed-in-durham",
@@ -397,6 +522,7 @@ GOLDEN = [
                 ),
             ),
         },
+        (NOT_TURNED_18,),
     ),
     Golden(
         "missing-started-placed-in-cumberland",
@@ -569,6 +695,31 @@ GOLDEN = [
             ),
         },
     ),
+    # Newcastle (391) places a child in Northumberland (929): the host and its police are told.
+    Golden(
+        "inbound-placement-started-from-newcastle",
+        _from(
+            NEWCASTLE,
+            "placement.started",
+            data__placing_la="391",
+            data__host_la="929",
+            data__out_of_area=True,
+            data__placement_postcode="NE61 1XX",
+        ),
+        EMPTY,
+        {
+            CHILDRENS: (
+                "inbound-placement-to-host-and-police",
+                INBOUND_PLACEMENT,
+                INBOUND_PLACEMENT_WITHHELD,
+            ),
+            POLICE: (
+                "inbound-placement-to-host-and-police",
+                INBOUND_PLACEMENT,
+                INBOUND_PLACEMENT_WITHHELD,
+            ),
+        },
+    ),
     # --- concerns --------------------------------------------------------------------------
     Golden(
         "child-se-concern-from-police",
@@ -672,6 +823,17 @@ GOLDEN = [
         (
             (None, "se-risk-to-education", "condition not met: risk_at_least medium"),
             (None, "se-risk-to-health", "condition not met: risk_at_least high"),
+        ),
+    ),
+    # A high risk of exploitation that is not sexual: the school and health are not told.
+    Golden(
+        "se-risk-high-child-without-se-marker",
+        documented_example("se_risk.assessed", data__markers__sexual_exploitation=False),
+        EMPTY,
+        {POLICE: ("se-risk-to-police", ALL, ())},
+        (
+            (None, "se-risk-to-education", "condition not met: se_marker"),
+            (None, "se-risk-to-health", "condition not met: se_marker"),
         ),
     ),
     # Placed in Newcastle the child's school is there, and Newcastle's education is no party:

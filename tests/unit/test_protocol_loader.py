@@ -33,18 +33,20 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
     digest = hashlib.sha256(PROTOCOL_PATH.read_bytes()).hexdigest()
 
     assert protocol.id == "northumberland-se"
-    assert protocol.version == "2026.11.1"
-    assert protocol.version_tag == f"2026.11.1+{digest[:12]}"
-    assert re.fullmatch(r"2026\.11\.1\+[0-9a-f]{12}", protocol.version_tag)
+    assert protocol.version == "2026.11.2"
+    assert protocol.version_tag == f"2026.11.2+{digest[:12]}"
+    assert re.fullmatch(r"2026\.11\.2\+[0-9a-f]{12}", protocol.version_tag)
     assert protocol.content_hash == digest
     assert [rule.id for rule in protocol.rules] == [
         "missing-child-to-police",
         "missing-child-to-childrens-services",
         "missing-child-to-host-authority",
+        "still-missing-at-18-to-adult-services",
         "missing-pupil-to-education",
         "return-interview-to-police",
         "placement-to-police",
         "placement-to-host-authority",
+        "inbound-placement-to-host-and-police",
         "child-concern-to-childrens-services",
         "child-se-concern-to-education",
         "adult-concern-to-adult-services",
@@ -95,7 +97,7 @@ def test_shipped_protocol_names_only_its_parties() -> None:
 
 
 def test_shipped_protocol_uses_roles_only_where_a_placement_or_school_is_meant() -> None:
-    """Role recipients appear exactly in the host-authority, police-for-host and school rules."""
+    """Role recipients appear exactly in the responsible, host, police-for-host and school rules."""
     protocol = load_protocol(PROTOCOL_PATH)
 
     roles = {
@@ -105,10 +107,12 @@ def test_shipped_protocol_uses_roles_only_where_a_placement_or_school_is_meant()
     }
 
     assert roles == {
+        "missing-child-to-childrens-services": [Role.RESPONSIBLE_AUTHORITY],
         "missing-child-to-host-authority": [Role.HOST_AUTHORITY, Role.POLICE_FOR_HOST_AREA],
         "return-interview-to-police": [Role.POLICE_FOR_HOST_AREA],
         "placement-to-police": [Role.POLICE_FOR_HOST_AREA],
         "placement-to-host-authority": [Role.HOST_AUTHORITY],
+        "inbound-placement-to-host-and-police": [Role.HOST_AUTHORITY, Role.POLICE_FOR_HOST_AREA],
         "se-risk-to-education": [Role.SUBJECTS_EDUCATION],
     }
 
@@ -567,8 +571,8 @@ def test_the_shipped_file_reports_a_bad_deadline_at_its_line(tmp_path: Path) -> 
     with pytest.raises(ProtocolError) as caught:
         load_protocol(path)
 
-    assert rule == 3  # missing-pupil-to-education, the first rule with a school-day deadline
-    assert str(caught.value).startswith(f"{path}:{index + 1}: rules[3].acknowledge_within: ")
+    assert rule == 4  # missing-pupil-to-education, the first rule with a school-day deadline
+    assert str(caught.value).startswith(f"{path}:{index + 1}: rules[4].acknowledge_within: ")
 
 
 def test_a_key_given_twice_in_a_rule_is_rejected_at_its_second_line() -> None:

@@ -607,19 +607,22 @@ def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path)
     """Widening education's view and lowering health's threshold show for each route."""
     text = SHIPPED.read_text(encoding="utf-8")
     modified = (
-        text.replace('version: "2026.11.1"', 'version: "2026.12.0"')
+        text.replace('version: "2026.11.2"', 'version: "2026.12.0"')
         .replace(
             "fields: [data.person.upn, data.missing_type, data.started_on, data.ended_on]",
             "fields: [data.person.upn, data.person.date_of_birth, data.missing_type, "
             "data.started_on, data.ended_on]",
         )
-        .replace("    when: {risk_at_least: high}\n", "    when: {risk_at_least: medium}\n")
+        .replace(
+            "    when: {se_marker: true, risk_at_least: high}\n",
+            "    when: {se_marker: true, risk_at_least: medium}\n",
+        )
     )
     path = tmp_path / "new.yaml"
     path.write_text(modified, encoding="utf-8")
     diff = diff_protocols(shipped, load_protocol(path))
 
-    assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.11.1", "2026.12.0")
+    assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.11.2", "2026.12.0")
     assert diff["rules"]["changed"] == ["missing-pupil-to-education", "se-risk-to-health"]
     education = [r for r in diff["routes"] if r["recipient"] == EDUCATION]
     assert len(education) == 4  # two types, two publishers
@@ -632,8 +635,8 @@ def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path)
         diff, "uk.sehub.se_risk.assessed.v1", "northumberland-childrens", "northumbria-healthcare"
     )
     assert health["rules"][0]["conditions"] == {
-        "old": {"risk_at_least": "high"},
-        "new": {"risk_at_least": "medium"},
+        "old": {"se_marker": True, "risk_at_least": "high"},
+        "new": {"se_marker": True, "risk_at_least": "medium"},
     }
     assert diff["summary"] == {"routes_gained": 0, "routes_lost": 0, "routes_changed": 6}
 
@@ -643,7 +646,7 @@ def test_cli_diff_prints_json_and_exits_0(
 ) -> None:
     """``hub protocol diff`` prints the diff as JSON; an invalid file exits 2."""
     new = tmp_path / "new.yaml"
-    new.write_text(SHIPPED.read_text(encoding="utf-8").replace('"2026.11.1"', '"2026.11.2"'))
+    new.write_text(SHIPPED.read_text(encoding="utf-8").replace('"2026.11.2"', '"2026.11.3"'))
     assert main(["protocol", "diff", str(SHIPPED), str(new)]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert diff["version_changed"] is True
