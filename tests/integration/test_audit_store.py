@@ -12,7 +12,7 @@ from sqlalchemy import text
 from hub import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry, SqlAuditLog, create_engine_for
 from hub.audit._tables import audit_records, metadata
-from hub.state._tables import processed_notifications, subject_placements
+from hub.state._tables import outbox, processed_notifications, subject_placements
 from tests.integration.conftest import POSTGRES_URL
 
 T0 = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
@@ -21,7 +21,7 @@ T0 = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
 async def _drop_all(database_url: str) -> None:
     engine = create_engine_for(database_url)
     async with engine.begin() as connection:
-        tables = [audit_records, processed_notifications, subject_placements]
+        tables = [audit_records, processed_notifications, subject_placements, outbox]
         await connection.run_sync(lambda sync: metadata.drop_all(sync, tables=tables))
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await engine.dispose()
