@@ -103,12 +103,18 @@ def _bearer_token(request: web.Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+def _authenticated(request: web.Request) -> Agency:
+    """The agency whose bearer token this is, bound to the request's log context."""
+    agency = request.app[DEPENDENCIES].agencies.authenticate(_bearer_token(request))
+    structlog.contextvars.bind_contextvars(agency=agency.id)
+    return agency
+
+
 async def post_notification(request: web.Request) -> web.Response:
     """Accept a canonical notification from an authenticated agency."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = deps.agencies.authenticate(_bearer_token(request))
-    structlog.contextvars.bind_contextvars(agency=agency.id)
+    agency = _authenticated(request)
     body = await _read_body(request, agency)
     notification = await deps.intake.accept(
         agency, body, correlation_id, content_type=request.content_type
@@ -123,8 +129,7 @@ async def post_records(request: web.Request) -> web.Response:
     """Accept an agency's native records; its adapter maps them to canonical notifications."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = deps.agencies.authenticate(_bearer_token(request))
-    structlog.contextvars.bind_contextvars(agency=agency.id)
+    agency = _authenticated(request)
     body = await _read_body(request, agency)
     notifications = await deps.intake.accept_records(
         agency,
@@ -161,8 +166,7 @@ async def explain_notification(request: web.Request) -> web.Response:
     """
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = deps.agencies.authenticate(_bearer_token(request))
-    structlog.contextvars.bind_contextvars(agency=agency.id)
+    agency = _authenticated(request)
     if PROTOCOL_ADMIN not in agency.roles:
         raise Forbidden(f"only an agency with the {PROTOCOL_ADMIN} role may explain decisions")
     if deps.protocol is None:
