@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub._exceptions import ConfigurationError, NotAuthenticated
-from schemas import source_for_agency
+from schemas import LA_CODE_PATTERN, source_for_agency
 
 __all__ = ["PROTOCOL_ADMIN", "Agency", "AgencyDirectory", "AgencyRole", "hash_token", "new_token"]
 
@@ -51,7 +51,7 @@ class Agency(BaseModel):
         )
     )
     la_code: str | None = Field(
-        default=None, pattern=r"^[0-9]{3}$", description="Its local authority code, if a council."
+        default=None, pattern=LA_CODE_PATTERN, description="Its local authority code, if a council."
     )
     token_sha256: tuple[str, ...] = Field(
         default=(), description="Hashes of the tokens it may post with (several, to rotate)."

@@ -29,6 +29,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from protocols._deadlines import check_deadline
+from schemas import LA_CODE_PATTERN
 
 __all__ = [
     "Condition",
@@ -76,7 +77,7 @@ class Party(_Frozen):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1)
     kind: PartyKind
-    la_code: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
+    la_code: str | None = Field(default=None, pattern=LA_CODE_PATTERN)
     areas: tuple[str, ...] = Field(
         default=(), description="LA codes a police force or health body covers."
     )
@@ -85,7 +86,7 @@ class Party(_Frozen):
     @classmethod
     def _la_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
-            if not re.fullmatch(r"[0-9]{3}", code):
+            if not re.match(LA_CODE_PATTERN, code):
                 raise ValueError(f"area {code!r} is not a three-digit LA code")
         return value
 
@@ -209,3 +210,10 @@ class Protocol(_Frozen):
             if candidate.id == party_id:
                 return candidate
         raise KeyError(party_id)
+
+    def la_of(self, party_id: str) -> str | None:
+        """The LA code of a council party; None for a party with none, or not in the protocol."""
+        for candidate in self.parties:
+            if candidate.id == party_id:
+                return candidate.la_code
+        return None

@@ -12,7 +12,9 @@ from schemas._catalogue import (
     parse_notification,
 )
 from schemas._codes import (
+    LA_CODE_PATTERN,
     NON_ENGLISH_LOCATIONS,
+    PLACEMENT_LA_PATTERN,
     ExploitationMarkers,
     LaCode,
     PlacementLa,
@@ -79,9 +81,11 @@ __all__ = [
     "FULL_TIME_HOURS",
     "ID_PATTERN",
     "JSON_SCHEMA_DIR",
+    "LA_CODE_PATTERN",
     "NON_ENGLISH_LOCATIONS",
     "PERSONAL",
     "PERSONAL_FIELD_NAMES",
+    "PLACEMENT_LA_PATTERN",
     "PLACEMENT_TYPES",
     "RETURN_INTERVIEW_DUE_AFTER",
     "CanonicalModel",

@@ -15,18 +15,23 @@ from pydantic import Field
 from schemas._base import CanonicalModel
 
 __all__ = [
+    "LA_CODE_PATTERN",
     "NON_ENGLISH_LOCATIONS",
+    "PLACEMENT_LA_PATTERN",
     "ExploitationMarkers",
     "LaCode",
     "PlacementLa",
     "RiskLevel",
 ]
 
-LaCode = Annotated[str, Field(pattern=r"^[0-9]{3}$", description="Three-digit DfE LA code.")]
+LA_CODE_PATTERN = r"^[0-9]{3}$"
+PLACEMENT_LA_PATTERN = r"^([0-9]{3}|SCO|WAL|NIR|NUK)$"
+
+LaCode = Annotated[str, Field(pattern=LA_CODE_PATTERN, description="Three-digit DfE LA code.")]
 PlacementLa = Annotated[
     str,
     Field(
-        pattern=r"^([0-9]{3}|SCO|WAL|NIR|NUK)$",
+        pattern=PLACEMENT_LA_PATTERN,
         description="LA code of the placement, or SCO/WAL/NIR/NUK outside England.",
     ),
 ]

@@ -21,7 +21,7 @@ from pydantic import BeforeValidator, StringConstraints, TypeAdapter, Validation
 from pydantic_core import PydanticCustomError
 
 from adapters.children_services import _codes
-from schemas import NhsNumber, Upn
+from schemas import LA_CODE_PATTERN, NhsNumber, Upn
 
 __all__ = [
     "ChildId",
@@ -37,7 +37,7 @@ __all__ = [
 _NHS_NUMBER: TypeAdapter[str] = TypeAdapter(NhsNumber)
 _UPN: TypeAdapter[str] = TypeAdapter(Upn)
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-_LA_CODE = re.compile(r"^[0-9]{3}$")
+_LA_CODE = re.compile(LA_CODE_PATTERN)
 _URN = re.compile(r"^(SC[0-9]{6}|[0-9]{7}|XXXXXXX)$")
 
 

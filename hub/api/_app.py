@@ -33,12 +33,11 @@ from hub._validation import notification_problems
 from hub.agencies import PROTOCOL_ADMIN, Agency, AgencyDirectory
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
-from hub.explain import PLACED_IN_PATTERN, explain, simulated_placement
 from hub.intake import ACCEPTED_CONTENT_TYPES, Intake
 from hub.logs import get_logger
-from hub.sharing import RoutingState
+from hub.sharing import RoutingState, decide, explain, simulated_placement
 from protocols import Protocol
-from schemas import parse_notification
+from schemas import PLACEMENT_LA_PATTERN, parse_notification
 
 __all__ = ["ApiDependencies", "create_app"]
 
@@ -46,7 +45,7 @@ log = get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_PLACED_IN = re.compile(PLACED_IN_PATTERN)
+_PLACED_IN = re.compile(PLACEMENT_LA_PATTERN)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -188,7 +187,8 @@ async def explain_notification(request: web.Request) -> web.Response:
             f"{len(problems)} field(s) failed validation", problems, correlation_id=correlation_id
         ) from exc
     state = RoutingState() if placed_in is None else simulated_placement(notification, placed_in)
-    return web.json_response(explain(notification, deps.protocol, notification.time, state))
+    decision = decide(notification, deps.protocol, notification.time, state)
+    return web.json_response(explain(decision, deps.protocol))
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
-from hub.explain import PLACED_IN_PATTERN, Explanation
-from schemas import CATALOGUE, notification_adapter
+from hub.sharing import Explanation
+from schemas import CATALOGUE, PLACEMENT_LA_PATTERN, notification_adapter
 
 __all__ = ["openapi_document"]
 
@@ -189,7 +189,7 @@ def openapi_document() -> dict[str, Any]:
                             "name": "placed_in",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string", "pattern": PLACED_IN_PATTERN},
+                            "schema": {"type": "string", "pattern": PLACEMENT_LA_PATTERN},
                             "description": (
                                 "Assume the subject has an active out-of-area placement hosted "
                                 "by this LA (placed by the notification's responsible LA, or "

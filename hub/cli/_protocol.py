@@ -28,9 +28,8 @@ from pydantic import ValidationError
 from hub._exceptions import ConfigurationError
 from hub._validation import notification_problems
 from hub.agencies import AgencyDirectory
-from hub.explain import PLACED_IN_PATTERN, explain, simulated_placement
 from hub.settings import Settings
-from hub.sharing import RoutingState
+from hub.sharing import RoutingState, decide, explain, simulated_placement
 from protocols import (
     Finding,
     Protocol,
@@ -40,7 +39,7 @@ from protocols import (
     lint_protocol,
     parse_protocol,
 )
-from schemas import parse_notification
+from schemas import PLACEMENT_LA_PATTERN, parse_notification
 
 __all__ = ["register"]
 
@@ -48,7 +47,7 @@ USAGE_ERROR = 2
 
 
 def _la_code(text: str) -> str:
-    if not re.match(PLACED_IN_PATTERN, text):
+    if not re.match(PLACEMENT_LA_PATTERN, text):
         raise argparse.ArgumentTypeError("expected a three-digit LA code, or SCO, WAL, NIR, NUK")
     return text
 
@@ -129,7 +128,8 @@ async def explain_file(args: argparse.Namespace, settings: Settings) -> int:
         if args.placed_in is None
         else simulated_placement(notification, args.placed_in)
     )
-    print(json.dumps(explain(notification, protocol, notification.time, state), indent=2))
+    decision = decide(notification, protocol, notification.time, state)
+    print(json.dumps(explain(decision, protocol), indent=2))
     return 0
 
 

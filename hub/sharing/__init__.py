@@ -1,20 +1,61 @@
-"""The sharing decision: pure, table-driven, no I/O. See the rules atop :mod:`._decide`."""
+"""The sharing decision and its explanation: pure, table-driven, no I/O.
 
-from hub.sharing._decide import ALWAYS_SHARED, Decision, Receipt, Refusal, View, decide
+See the rules atop :mod:`._decide` (deciding) and :mod:`._explain` (rendering a decision).
+"""
+
+from hub.sharing._decide import (
+    ALWAYS_SHARED,
+    Decision,
+    Receipt,
+    Refusal,
+    View,
+    decide,
+    leaf_paths,
+)
+from hub.sharing._explain import (
+    DEFAULT_PLACING_LA,
+    SIMULATED_EPISODE,
+    ExplainedFacts,
+    ExplainedNotification,
+    ExplainedProtocol,
+    ExplainedRecipient,
+    ExplainedRefusal,
+    Explanation,
+    SimulatedPlacement,
+    explain,
+    simulated_placement,
+)
 from hub.sharing._facts import Facts, facts_for
-from hub.sharing._state import ActivePlacement, PlacementChange, RoutingState, placement_change
+from hub.sharing._routing_state import (
+    ActivePlacement,
+    PlacementChange,
+    RoutingState,
+    placement_change,
+)
 
 __all__ = [
     "ALWAYS_SHARED",
+    "DEFAULT_PLACING_LA",
+    "SIMULATED_EPISODE",
     "ActivePlacement",
     "Decision",
+    "ExplainedFacts",
+    "ExplainedNotification",
+    "ExplainedProtocol",
+    "ExplainedRecipient",
+    "ExplainedRefusal",
+    "Explanation",
     "Facts",
     "PlacementChange",
     "Receipt",
     "Refusal",
     "RoutingState",
+    "SimulatedPlacement",
     "View",
     "decide",
+    "explain",
     "facts_for",
+    "leaf_paths",
     "placement_change",
+    "simulated_placement",
 ]

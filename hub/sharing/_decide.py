@@ -17,9 +17,12 @@ Rules:
    event (never ``subject`` unless allowed). Every other leaf path present is withheld, and
    named in the receipt.
 5. Every view carries a lawful-basis receipt: rule id, protocol version, basis, purpose,
-   withheld paths and the acknowledgement deadline counted from ``now``.
+   withheld paths and the acknowledgement deadline counted from ``now``. The same
+   :class:`Receipt` travels to the recipient inside its delivery.
 6. A decision not to share is as explicit as a decision to share: it is a value in
    ``Decision.refusals``, and the shell audits it.
+7. A decision carries what it was computed from (the facts, the routing state, ``now``), so an
+   explanation is the decision rendered (:mod:`._explain`), never a second computation.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
 from hub.sharing._facts import RISK_ORDER, Facts, facts_for
 from hub.sharing._roles import resolve_recipient
-from hub.sharing._state import RoutingState
+from hub.sharing._routing_state import RoutingState
 from protocols import Condition, Protocol, Rule, acknowledge_by
 from schemas import Notification, agency_id_from_source
 
-__all__ = ["ALWAYS_SHARED", "Decision", "Receipt", "Refusal", "View", "decide"]
+__all__ = ["ALWAYS_SHARED", "Decision", "Receipt", "Refusal", "View", "decide", "leaf_paths"]
 
 ALWAYS_SHARED = frozenset(
     {
@@ -52,24 +57,26 @@ ALWAYS_SHARED = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
+class Receipt(BaseModel):
     """Why a recipient was told: the lawful-basis receipt that travels with every view."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule_id: str
     protocol_version: str
     lawful_basis: tuple[str, ...]
     purpose: str
     withheld: tuple[str, ...]
-    acknowledge_by: datetime | None
+    acknowledge_by: AwareDatetime | None
 
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What one recipient is given: the minimised event and its receipt."""
+    """What one recipient is given: the minimised event, the leaf paths in it, and its receipt."""
 
     recipient: str
     event: Mapping[str, Any]
+    shared: tuple[str, ...]
     receipt: Receipt
 
 
@@ -84,15 +91,19 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Everything decided about one notification."""
+    """Everything decided about one notification, and what it was decided on."""
 
     notification_id: str
     notification_type: str
+    notification_time: datetime
     publisher: str
     protocol_version: str
+    decided_at: datetime
+    facts: Facts
+    state: RoutingState
     views: tuple[View, ...]
     refusals: tuple[Refusal, ...]
-    authorised: bool = False  # some rule let this publisher share this type, conditions met
+    authorised: bool  # some rule let this publisher share this type, conditions met
 
 
 def decide(
@@ -104,7 +115,7 @@ def decide(
     """Apply ``protocol`` to ``notification`` at time ``now``, given the subject's ``state``."""
     publisher = agency_id_from_source(notification.source)
     event = notification.model_dump(mode="json", exclude_none=True)
-    facts = facts_for(notification, event, state, _la_of(protocol, publisher))
+    facts = facts_for(notification, event, state, protocol.la_of(publisher))
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False
@@ -134,8 +145,12 @@ def decide(
     return Decision(
         notification_id=notification.id,
         notification_type=notification.type,
+        notification_time=notification.time,
         publisher=publisher,
         protocol_version=protocol.version_tag,
+        decided_at=now,
+        facts=facts,
+        state=state,
         views=tuple(views.values()),
         refusals=tuple(refusals),
         authorised=matched_any,
@@ -177,13 +192,6 @@ def _unmet_condition(event: Mapping[str, Any], facts: Facts, rule: Rule) -> str 
     return None
 
 
-def _la_of(protocol: Protocol, party_id: str) -> str | None:
-    try:
-        return protocol.party(party_id).la_code
-    except KeyError:
-        return None
-
-
 def _view(
     recipient: str, event: Mapping[str, Any], rule: Rule, protocol: Protocol, now: datetime
 ) -> View:
@@ -201,7 +209,9 @@ def _view(
             else acknowledge_by(rule.acknowledge_within, now)
         ),
     )
-    return View(recipient=recipient, event=kept, receipt=receipt)
+    return View(
+        recipient=recipient, event=kept, shared=tuple(sorted(leaf_paths(kept))), receipt=receipt
+    )
 
 
 def _minimise(
@@ -219,7 +229,7 @@ def _minimise(
                 kept[key] = inner
             withheld.extend(inner_withheld)
         else:
-            withheld.extend(_leaf_paths(value, path))
+            withheld.extend(leaf_paths(value, path))
     return kept, withheld
 
 
@@ -227,10 +237,11 @@ def _is_ancestor(path: tuple[str, ...], allowed: tuple[list[str], ...]) -> bool:
     return any(len(rule) > len(path) and rule[: len(path)] == list(path) for rule in allowed)
 
 
-def _leaf_paths(value: Any, path: tuple[str, ...]) -> list[str]:
+def leaf_paths(value: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """The dotted paths of every leaf under ``value`` (an empty object is a leaf)."""
     if isinstance(value, Mapping) and value:
         leaves: list[str] = []
         for key, inner in value.items():
-            leaves.extend(_leaf_paths(inner, (*path, key)))
+            leaves.extend(leaf_paths(inner, (*path, key)))
         return leaves
     return [".".join(path)]

@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.sharing._state import RoutingState
+from hub.sharing._routing_state import RoutingState
 from schemas import Notification
 
 __all__ = ["RISK_ORDER", "Facts", "facts_for"]

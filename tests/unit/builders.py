@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
 from stdnum.gb import nhs, upn
 
 from hub.sharing import ActivePlacement, RoutingState
 from protocols import Protocol
-from schemas import source_for_agency
+from schemas import CATALOGUE, source_for_agency
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PATH = REPO_ROOT / "docs" / "examples" / "missing-episode-started.json"
@@ -208,14 +209,52 @@ def placed_in(host_la: str, *, placing_la: str = NORTHUMBERLAND_LA) -> RoutingSt
 DELETE = object()  # a change value that removes the key
 
 
+def documented_examples() -> list[dict[str, Any]]:
+    """Every example in docs/notifications.md, one per catalogue type, as fresh dicts."""
+    text = CATALOGUE_PATH.read_text(encoding="utf-8")
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, flags=re.S)]
+
+
+def _drop_optional(model: Any, value: Any, draw: st.DrawFn) -> Any:
+    """Recursively drop optional fields of ``value`` (a dict for ``model``) at random."""
+    if not isinstance(value, dict) or not hasattr(model, "model_fields"):
+        return value
+    result = {}
+    for name, item in value.items():
+        info = model.model_fields.get(name)
+        if info is None:
+            result[name] = item
+            continue
+        if not info.is_required() and draw(st.booleans()):
+            continue
+        nested = info.annotation
+        nested_model = (
+            nested if isinstance(nested, type) and hasattr(nested, "model_fields") else None
+        )
+        result[name] = _drop_optional(nested_model, item, draw) if nested_model else item
+    return result
+
+
+@st.composite
+def generated_notifications(draw: st.DrawFn) -> dict[str, Any]:
+    """A documented example of any type with optional fields dropped at random and a new id.
+
+    Dropping a field a cross-field rule needs can make it invalid; callers ``assume`` it parses.
+    """
+    example = draw(st.sampled_from(documented_examples()))
+    model = CATALOGUE[example["type"]]
+    event: dict[str, Any] = _drop_optional(model, example, draw)
+    event["id"] = draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,40}", fullmatch=True))
+    return event
+
+
 def documented_example(type_name: str, **changes: Any) -> dict[str, Any]:
     """The example in docs/notifications.md for ``uk.sehub.<type_name>.v1``, with changes.
 
     A change's key is a path with ``__`` between parts (``data__person__upn``); its value
     replaces the one there, or removes it when it is ``DELETE``.
     """
-    text = CATALOGUE_PATH.read_text(encoding="utf-8")
-    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, flags=re.S)]
+    blocks = documented_examples()
     (event,) = [block for block in blocks if block["type"] == f"uk.sehub.{type_name}.v1"]
     for path, value in changes.items():
         node = event

@@ -1,4 +1,4 @@
-"""``hub protocol explain|lint|diff`` and the pure logic behind them (hub.explain, protocols)."""
+"""``hub protocol explain|lint|diff`` and the pure logic behind them (hub.sharing, protocols)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from hub.cli import main
 from hub.cli._demo import write_demo
-from hub.explain import explain, simulated_placement
+from hub.sharing import decide, explain, simulated_placement
 from protocols import (
     Finding,
     Protocol,
@@ -134,7 +134,7 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
     """Each example in docs/notifications.md explains to a well-formed, value-free document."""
     event = _documented()[type_name]
     notification = parse_notification(event)
-    document = explain(notification, shipped, notification.time)
+    document = explain(decide(notification, shipped, notification.time), shipped)
 
     assert set(document) == {
         "protocol",
@@ -168,7 +168,7 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
 def test_golden_missing_episode_started(shipped: Protocol) -> None:
     """The documented missing child goes to police in full and to education minimised."""
     notification = parse_notification(_documented()[MISSING_STARTED])
-    document = explain(notification, shipped, notification.time)
+    document = explain(decide(notification, shipped, notification.time), shipped)
 
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
         (POLICE, "missing-child-to-police"),
@@ -221,9 +221,8 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
 def test_golden_missing_episode_started_placed_in_newcastle(shipped: Protocol) -> None:
     """With a simulated placement in Newcastle, its children's services become a recipient."""
     notification = parse_notification(_documented()[MISSING_STARTED])
-    document = explain(
-        notification, shipped, notification.time, simulated_placement(notification, "391")
-    )
+    state = simulated_placement(notification, "391")
+    document = explain(decide(notification, shipped, notification.time, state), shipped)
 
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
         (POLICE, "missing-child-to-police"),
@@ -685,6 +684,6 @@ def test_explain_leaves_the_notification_time_as_the_clock(shipped: Protocol) ->
     """Deadlines are counted from the ``now`` given, reported as evaluated_at."""
     notification = parse_notification(_documented()[MISSING_STARTED])
     now = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
-    document = explain(notification, shipped, now)
+    document = explain(decide(notification, shipped, now), shipped)
     assert document["evaluated_at"] == "2026-11-28T22:00:00Z"
     assert document["recipients"][0]["acknowledge_by"] == "2026-11-28T23:00:00Z"

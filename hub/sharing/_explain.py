@@ -1,36 +1,38 @@
 """Explain a sharing decision to the people who sign the protocol off.
 
-:func:`explain` runs the real :func:`hub.sharing.decide` on a notification and describes what it
-decided: for each recipient, the rule, lawful basis, purpose, deadline and retention, and which
-data items (leaf paths) are shared and which withheld; and every recipient or rule that was not
-used, with the reason. The same document is printed by ``hub protocol explain`` and returned by
-``POST /v1/admin/protocol/explain``.
+:func:`explain` renders a :class:`~hub.sharing.Decision` that :func:`~hub.sharing.decide` made:
+the facts it judged on, for each recipient the rule, lawful basis, purpose, deadline and
+retention, and which data items (leaf paths) are shared and which withheld; and every recipient
+or rule that was not used, with the reason. The same document is printed by ``hub protocol
+explain`` and returned by ``POST /v1/admin/protocol/explain``.
 
 Rules:
 
-1. Pure: no I/O, nothing published, nothing stored; the decision is the router's own function.
-2. The document names paths, never values: it is safe to paste into a review, whatever the
+1. The explanation is the decision rendered. Nothing is computed here that the decision did not
+   compute: facts, recipients, shared and withheld paths and deadlines are read off it. The
+   protocol is consulted only for the words around them (rule descriptions, retention, names).
+2. Pure: no I/O, nothing published, nothing stored.
+3. The document names paths, never values: it is safe to paste into a review, whatever the
    notification held. Only the notification's id, type, publisher and time are echoed.
-3. An out-of-area placement can be simulated (:func:`simulated_placement`), so a reviewer can see
+4. An out-of-area placement can be simulated (:func:`simulated_placement`), so a reviewer can see
    cross-border routing for any notification.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.sharing import ActivePlacement, Decision, RoutingState, decide, facts_for
-from hub.sharing._facts import RISK_ORDER
+from hub.sharing._decide import Decision
+from hub.sharing._facts import RISK_ORDER, Facts
+from hub.sharing._routing_state import ActivePlacement, RoutingState
 from protocols import Protocol, Rule
-from schemas import Notification, agency_id_from_source
+from schemas import Notification
 
 __all__ = [
     "DEFAULT_PLACING_LA",
-    "PLACED_IN_PATTERN",
     "SIMULATED_EPISODE",
     "ExplainedFacts",
     "ExplainedNotification",
@@ -45,7 +47,6 @@ __all__ = [
 
 DEFAULT_PLACING_LA = "929"  # Northumberland, when the notification names no responsible LA
 SIMULATED_EPISODE = "simulated-placement"
-PLACED_IN_PATTERN = r"^([0-9]{3}|SCO|WAL|NIR|NUK)$"
 _RISK_NAMES = {level: name for name, level in RISK_ORDER.items()}
 
 
@@ -143,20 +144,7 @@ def simulated_placement(
     return RoutingState(placements=(ActivePlacement(SIMULATED_EPISODE, placing_la, placed_in),))
 
 
-def _leaves(node: Mapping[str, Any], prefix: str = "") -> list[str]:
-    leaves: list[str] = []
-    for key, value in node.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, Mapping) and value:
-            leaves.extend(_leaves(value, path))
-        else:
-            leaves.append(path)
-    return leaves
-
-
-def _facts(notification: Notification, state: RoutingState) -> ExplainedFacts:
-    event = notification.model_dump(mode="json", exclude_none=True)
-    facts = facts_for(notification, event, state)
+def _facts(facts: Facts) -> ExplainedFacts:
     return ExplainedFacts(
         child=facts.child,
         adult=facts.adult,
@@ -186,37 +174,33 @@ def _recipients(decision: Decision, protocol: Protocol) -> list[ExplainedRecipie
                 acknowledge_within=rule.acknowledge_within,
                 acknowledge_by=view.receipt.acknowledge_by,
                 retention=rule.retention,
-                fields_shared=sorted(_leaves(view.event)),
+                fields_shared=list(view.shared),
                 fields_withheld=list(view.receipt.withheld),
             )
         )
     return explained
 
 
-def explain(
-    notification: Notification,
-    protocol: Protocol,
-    now: datetime,
-    state: RoutingState = RoutingState(),  # noqa: B008  # immutable, shared empty state
-) -> dict[str, Any]:
-    """The explanation of ``decide(notification, protocol, now, state)``, as JSON-ready data."""
-    decision = decide(notification, protocol, now, state)
+def explain(decision: Decision, protocol: Protocol) -> dict[str, Any]:
+    """``decision`` (made by ``decide`` with ``protocol``) rendered as JSON-ready data."""
+    if decision.protocol_version != protocol.version_tag:
+        raise ValueError("explain the decision with the protocol that made it")
     explanation = Explanation(
         protocol=ExplainedProtocol(
             id=protocol.id, version=protocol.version, version_tag=protocol.version_tag
         ),
         notification=ExplainedNotification(
-            id=notification.id,
-            type=notification.type,
-            publisher=agency_id_from_source(notification.source),
-            time=notification.time,
+            id=decision.notification_id,
+            type=decision.notification_type,
+            publisher=decision.publisher,
+            time=decision.notification_time,
         ),
-        evaluated_at=now,
+        evaluated_at=decision.decided_at,
         active_placements=[
             SimulatedPlacement(episode=p.episode, placing_la=p.placing_la, host_la=p.host_la)
-            for p in state.placements
+            for p in decision.state.placements
         ],
-        facts=_facts(notification, state),
+        facts=_facts(decision.facts),
         recipients=_recipients(decision, protocol),
         not_shared=[
             ExplainedRefusal(agency=r.recipient, rule=r.rule_id, reason=r.reason)
