@@ -1,36 +1,30 @@
 """The one composition root: read settings, load configuration, wire real dependencies.
 
-Unit tests wire fakes from :mod:`hub.testing` into the same classes instead.
+Unit tests wire fakes of the same ports (``tests/fakes.py``) into the same classes instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies
-from hub.audit import SqlAuditLog
+from hub.crypto import HUB_AGENCY, KeyMaterial
+from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
 from hub.intake import Intake
-from hub.keyring import HUB_AGENCY, KeyMaterial
 from hub.logs import get_logger
-from hub.ports import Clock
+from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
-from hub.routing import Router
+from hub.routing import Router, RoutingConsumer
 from hub.settings import Settings
-from hub.state import SqlRoutingStore
+from hub.stores import SqlAuditLog, SqlRoutingStore
 from protocols import Protocol, ProtocolError, load_protocol
 
-__all__ = ["Hub", "bootstrap", "load_configuration", "utc_now"]
+__all__ = ["Hub", "bootstrap", "load_configuration"]
 
 log = get_logger(__name__)
-
-
-def utc_now() -> datetime:
-    """The real clock."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +38,7 @@ class Hub:
     audit: SqlAuditLog
     intake: Intake
     router: Router
+    consumer: RoutingConsumer
 
     def api_dependencies(self) -> ApiDependencies:
         return ApiDependencies(
@@ -87,8 +82,14 @@ def _pseudonymiser(settings: Settings) -> Pseudonymiser:
 async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
     """Connect to the database and the broker, migrate, declare the topology, and wire."""
     agencies, protocol = load_configuration(settings)
-    audit = SqlAuditLog.from_url(settings.database_url)
-    await audit.migrate()
+    # One engine for both stores, so a decision and its audit rows commit in one transaction.
+    engine = create_engine_for(settings.database_url)
+    audit = SqlAuditLog(engine)
+    try:
+        await migrate(engine)
+    except BaseException:
+        await audit.close()
+        raise
     pseudonyms = _pseudonymiser(settings)
     # Only the private documents present on this machine are loaded: a router's machine holds
     # the hub's, an agency edge's holds that agency's (the demo holds them all).
@@ -101,6 +102,15 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         await audit.close()
         await broker.close()
         raise
+    router = Router(
+        protocol,
+        publisher=broker,
+        audit=audit,
+        state=SqlRoutingStore(engine),
+        pseudonyms=pseudonyms,
+        keys=keys,
+        clock=clock,
+    )
     return Hub(
         settings=settings,
         agencies=agencies,
@@ -108,13 +118,6 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         broker=broker,
         audit=audit,
         intake=Intake(broker, audit, clock, keys=keys, max_body_bytes=settings.max_body_bytes),
-        router=Router(
-            protocol,
-            publisher=broker,
-            audit=audit,
-            state=SqlRoutingStore(audit.engine),
-            pseudonyms=pseudonyms,
-            keys=keys,
-            clock=clock,
-        ),
+        router=router,
+        consumer=RoutingConsumer(router, audit=audit, clock=clock),
     )

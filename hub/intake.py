@@ -26,10 +26,9 @@ from hub._validation import notification_problems
 from hub.adapting import adapt, parse_records
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
-from hub.crypto import InvalidMessage, seal_source
-from hub.delivery._wire import SOURCE_CONTENT_TYPE, OutgoingMessage
-from hub.keyring import KeyMaterial
+from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
+from hub.messages import SOURCE_CONTENT_TYPE, OutgoingMessage
 from hub.ports import AuditLog, Clock, Publisher
 from schemas import Notification, notification_adapter, parse_notification
 
@@ -133,15 +132,8 @@ class Intake:
         """Sign the exact canonical bytes as the agency and seal them to the hub."""
         body = notification_adapter.dump_json(notification, exclude_none=True)
         try:
-            return self._keys.retrying(
-                lambda: seal_source(
-                    self._keys.ring(agency.id),
-                    self._keys.registry,
-                    agency.id,
-                    body,
-                    message_id=notification.id,
-                    now=self._clock(),
-                )
+            return self._keys.seal_source(
+                agency.id, body, message_id=notification.id, now=self._clock()
             )
         except InvalidMessage as exc:
             raise ConfigurationError(

@@ -1,23 +1,32 @@
 """Ports: what the services need from the outside world, as ``typing.Protocol``s.
 
-:mod:`hub.bootstrap` wires the real adapters (RabbitMQ, SQL); :mod:`hub.testing` has fakes for
-unit tests of pure logic. Production code never imports :mod:`hub.testing`.
+:mod:`hub.bootstrap` wires the real adapters (RabbitMQ in :mod:`hub.delivery`, SQL in
+:mod:`hub.stores`); the unit tests wire fakes of the same ports (``tests/fakes.py``). This
+module is pure: importing it loads no broker or database client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
 from hub.audit import AuditEntry
-from hub.delivery._wire import OutgoingMessage
-from hub.sharing import RoutingState
-from hub.state import StateChange
+from hub.messages import OutgoingMessage
+from hub.sharing import PlacementChange, RoutingState
 
-__all__ = ["AuditLog", "Clock", "Publisher", "RoutingStore"]
+__all__ = ["AuditLog", "Clock", "Publisher", "RoutingStore", "utc_now"]
 
-Clock = Callable[[], datetime]
+
+class Clock(Protocol):
+    """Says what time it is (aware, UTC); the one form of clock every service takes."""
+
+    def __call__(self) -> datetime: ...
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
 
 
 class Publisher(Protocol):
@@ -46,7 +55,7 @@ class RoutingStore(Protocol):
         event_key: str,
         *,
         subjects: Iterable[str],
-        change: StateChange | None,
+        change: PlacementChange | None,
         entries: Iterable[AuditEntry],
         deliveries: Sequence[tuple[str, OutgoingMessage]],
         now: datetime,

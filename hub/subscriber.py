@@ -18,9 +18,8 @@ dead-lettered and raises :class:`UnreadableDelivery`, which says nothing about i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -35,9 +34,10 @@ from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from pydantic import ValidationError
 
 from hub._exceptions import BrokerUnavailable, PeerError
-from hub.crypto import InvalidMessage, open_delivery
-from hub.delivery import DeliveredNotification, agency_queue_name
-from hub.keyring import KeyMaterial
+from hub.crypto import InvalidMessage, KeyMaterial
+from hub.delivery import agency_queue_name
+from hub.messages import DeliveredNotification
+from hub.ports import Clock, utc_now
 
 __all__ = ["Subscriber", "UnreadableDelivery"]
 
@@ -58,7 +58,7 @@ class Subscriber:
         *,
         keys_dir: Path,
         prefetch: int = 10,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self.agency_id = agency_id
         self._clock = clock
@@ -120,15 +120,7 @@ class Subscriber:
         message = await self._next_message(timeout)
         async with message.process(requeue=False):
             try:
-                contents = self._keys.retrying(
-                    lambda: open_delivery(
-                        self._keys.ring(self.agency_id),
-                        self._keys.registry,
-                        self.agency_id,
-                        message.body,
-                        now=self._clock(),
-                    )
-                )
+                contents = self._keys.open_delivery(self.agency_id, message.body, now=self._clock())
                 delivery = DeliveredNotification.model_validate_json(contents.plaintext)
             except (InvalidMessage, ValidationError) as exc:
                 raise UnreadableDelivery("the message is not a valid delivery") from exc

@@ -1,6 +1,8 @@
-"""The audit log: every step the hub takes, committed before the step is acknowledged."""
+"""The audit log's records: every step the hub takes, as plain data (no SQL here).
+
+:class:`hub.ports.AuditLog` is the port that commits them; :mod:`hub.stores` holds the SQL one.
+"""
 
 from hub.audit._entry import AuditAction, AuditEntry
-from hub.audit._store import SqlAuditLog, create_engine_for
 
-__all__ = ["AuditAction", "AuditEntry", "SqlAuditLog", "create_engine_for"]
+__all__ = ["AuditAction", "AuditEntry"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from hub.audit import SqlAuditLog
 from hub.settings import Settings
+from hub.stores import SqlAuditLog
 
 __all__ = ["register"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ import yaml
 
 from hub._exceptions import ConfigurationError
 from hub.agencies import PROTOCOL_ADMIN, AgencyDirectory, hash_token, new_token
-from hub.keyring import HUB_AGENCY, provision_keys
+from hub.crypto import HUB_AGENCY, provision_keys
+from hub.ports import utc_now
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
 
@@ -54,7 +54,7 @@ def write_demo(
     parties = load_protocol(protocol_path).parties
     if keys_dir is not None:
         # Demo only: every party's keys on one machine. A deployment gives each its own.
-        provision_keys(keys_dir, [HUB_AGENCY, *(p.id for p in parties)], datetime.now(UTC))
+        provision_keys(keys_dir, [HUB_AGENCY, *(p.id for p in parties)], utc_now())
     if any(party.id == ADMIN_AGENCY_ID for party in parties):
         raise ConfigurationError(f"{ADMIN_AGENCY_ID} is reserved for the hub's administrators")
     tokens = {party.id: new_token() for party in parties}
@@ -104,7 +104,7 @@ async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
     parties = load_protocol(settings.protocol_path).party_ids
     if agencies_path.exists() and tokens_path.exists() and not args.force:
         if _covers(agencies_path, parties):
-            provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], datetime.now(UTC))
+            provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], utc_now())
             print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
             return 0
         print("the demo directory lacks parties of the protocol; writing a new one (new tokens)")

@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hub.bootstrap import utc_now
 from hub.crypto import (
     DEFAULT_LIFETIME,
     DEFAULT_OVERLAP,
@@ -34,6 +33,7 @@ from hub.crypto import (
     generate_document,
 )
 from hub.crypto._keys import AGENCY_ID_PATTERN, newest_usable
+from hub.ports import utc_now
 from hub.settings import Settings
 
 __all__ = ["register"]

@@ -45,7 +45,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             if args.role in ("all", "router"):
                 await stack.enter_async_context(
                     hub.broker.consuming(
-                        INGRESS_QUEUE, hub.router.on_message, prefetch=settings.router_prefetch
+                        INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
                     )
                 )
                 log.info("router.started", protocol_version=hub.protocol.version_tag)

@@ -13,16 +13,28 @@ Errors (one tree, :mod:`hub._exceptions`):
 - ``ValueError`` / ``TypeError``: programmer misuse (naive datetimes, ``str`` for ``bytes``,
   a ring used for another agency).
 
-Typical use::
+Typical use, through :class:`KeyMaterial`, which holds the keys and offers the operations::
 
-    registry = KeyRegistry.load(settings.keys_dir)          # every agency's public keys
-    ring = KeyRing.load(settings.keys_dir, "hub")           # our private keys
-    source = open_source(ring, registry, body, now=clock())  # verified, not yet parsed
-    envelope = seal_delivery(ring, registry, "northumbria-police", view_bytes,
-                             message_id=..., rule_id=..., protocol_version=...,
-                             source_sig=source.source_sig, now=clock())
+    keys = KeyMaterial(settings.keys_dir, own=("hub",))     # every public key, our private ring
+    source = keys.open_source(body, now=clock())             # verified, not yet parsed
+    envelope = keys.seal_delivery("northumbria-police", view_bytes, message_id=...,
+                                  rule_id=..., protocol_version=...,
+                                  source_sig=source.source_sig, now=clock())
+
+The free functions (``seal_source``, ``open_delivery``...) take a ring and a registry
+explicitly; they are the recipes ``KeyMaterial`` binds, and what the known-answer tests drive.
 """
 
+from hub.crypto._envelopes import (
+    DELIVERY_VERSION,
+    SOURCE_VERSION,
+    DeliveryContents,
+    SourceContents,
+    open_delivery,
+    open_source,
+    seal_delivery,
+    seal_source,
+)
 from hub.crypto._errors import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
 from hub.crypto._keys import (
     HUB_AGENCY,
@@ -31,6 +43,7 @@ from hub.crypto._keys import (
     PrivateKeyDocument,
     PrivateKeyRecord,
 )
+from hub.crypto._material import KeyMaterial, provision_keys
 from hub.crypto._primitives import ED25519, HPKE_HYBRID, HPKE_X25519, Algorithm, KeyUse
 from hub.crypto._recipes import Sealed, Signature, hpke_info, open_sealed, seal, sign, verify
 from hub.crypto._registry import KeyRegistry, KeyRing
@@ -42,16 +55,6 @@ from hub.crypto._rotation import (
     generate_key,
 )
 from hub.crypto._store import KeyStore
-from hub.crypto._wire import (
-    DELIVERY_VERSION,
-    SOURCE_VERSION,
-    DeliveryContents,
-    SourceContents,
-    open_delivery,
-    open_source,
-    seal_delivery,
-    seal_source,
-)
 
 __all__ = [
     "DEFAULT_LIFETIME",
@@ -68,6 +71,7 @@ __all__ = [
     "DeliveryContents",
     "InvalidMessage",
     "KeyDocument",
+    "KeyMaterial",
     "KeyRecord",
     "KeyRegistry",
     "KeyRing",
@@ -86,6 +90,7 @@ __all__ = [
     "open_delivery",
     "open_sealed",
     "open_source",
+    "provision_keys",
     "seal",
     "seal_delivery",
     "seal_source",

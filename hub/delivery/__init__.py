@@ -1,4 +1,4 @@
-"""Delivery over RabbitMQ: topology, the broker edge, and the wire documents."""
+"""Delivery over RabbitMQ: the topology and the broker edge (what travels: :mod:`hub.messages`)."""
 
 from hub.delivery._broker import Broker, MessageHandler
 from hub.delivery._topology import (
@@ -11,30 +11,16 @@ from hub.delivery._topology import (
     INGRESS_ROUTING_KEY,
     agency_queue_name,
 )
-from hub.delivery._wire import (
-    DELIVERY_CONTENT_TYPE,
-    NOTIFICATION_CONTENT_TYPE,
-    SOURCE_CONTENT_TYPE,
-    DeliveredNotification,
-    DeliveryReceipt,
-    OutgoingMessage,
-)
 
 __all__ = [
     "DEAD_EXCHANGE",
     "DEAD_QUEUE",
-    "DELIVERY_CONTENT_TYPE",
     "DELIVERY_LIMIT",
     "DELIVER_EXCHANGE",
     "INGRESS_EXCHANGE",
     "INGRESS_QUEUE",
     "INGRESS_ROUTING_KEY",
-    "NOTIFICATION_CONTENT_TYPE",
-    "SOURCE_CONTENT_TYPE",
     "Broker",
-    "DeliveredNotification",
-    "DeliveryReceipt",
     "MessageHandler",
-    "OutgoingMessage",
     "agency_queue_name",
 ]

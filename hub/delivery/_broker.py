@@ -29,7 +29,7 @@ from hub.delivery._topology import (
     declare_ingress,
     declare_topology,
 )
-from hub.delivery._wire import OutgoingMessage
+from hub.messages import OutgoingMessage
 
 __all__ = ["Broker", "MessageHandler"]
 
@@ -112,7 +112,7 @@ class Broker:
             async with asyncio.timeout(self._publish_timeout):
                 exchange = await self._exchange(exchange_name)
                 confirmation = await exchange.publish(
-                    message.to_amqp(), routing_key=routing_key, mandatory=True
+                    _to_amqp(message), routing_key=routing_key, mandatory=True
                 )
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable("the message broker did not confirm the message") from exc
@@ -162,3 +162,15 @@ class Broker:
                 await connection.close()
         except _BROKER_ERRORS:
             pass  # shutting down anyway; the broker drops the half-open connection
+
+
+def _to_amqp(message: OutgoingMessage) -> aio_pika.Message:
+    return aio_pika.Message(
+        message.body,
+        message_id=message.message_id,
+        type=message.type,
+        correlation_id=message.correlation_id,
+        content_type=message.content_type,
+        headers=dict(message.headers),
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+    )

@@ -1,5 +1,17 @@
-"""The routing core: the async shell around the pure sharing decision."""
+"""The routing core: the routing use case, and the consumer that applies it to ingress."""
 
+from hub.routing._consumer import (
+    MAX_BACKOFF_SECONDS,
+    TRANSIENT_KEY_REASONS,
+    RoutingConsumer,
+    backoff_seconds,
+)
 from hub.routing._router import Router
 
-__all__ = ["Router"]
+__all__ = [
+    "MAX_BACKOFF_SECONDS",
+    "TRANSIENT_KEY_REASONS",
+    "Router",
+    "RoutingConsumer",
+    "backoff_seconds",
+]

@@ -1,55 +1,47 @@
-"""The routing core's async shell: consume ingress, decide, publish per recipient, audit, ack.
+"""The routing use case: open, decide, seal, commit, publish. No broker client here.
 
-Acknowledgement is scoped (``async with message.process()``) and signalled by exceptions:
+:class:`Router` takes the bytes of one ingress message and either routes the notification or
+raises; what then happens to the message on the broker is :mod:`._consumer`'s business.
 
-* a message that cannot be a notification (a peer's fault) is audited and dead-lettered at once;
-* a transient failure of ours (broker or database) is requeued after a back-off, and RabbitMQ's
-  ``x-delivery-limit`` dead-letters it if the failure outlasts the limit;
-* the decision, its audit rows, the state change and every sealed copy (the outbox) are
-  committed in one transaction before anything is published; the copies are then published
-  and marked sent one by one, and the message is acknowledged only when all are confirmed. A
-  redelivered message that was already decided only publishes what is still unsent, so a crash
-  or an outage at any point loses nothing and repeats at most the copy in flight (same id);
-* after ``x-delivery-limit`` attempts the failure is audited and the message dead-lettered.
+Rules:
+
+1. Verify before parsing: the source envelope is opened and its signature checked before the
+   notification is read, and the notification's ``source`` and ``id`` must be the envelope's.
+2. The same ``source`` + ``id`` is decided once. A redelivered notification that was already
+   decided publishes only what is still unsent, and is audited as a duplicate.
+3. The decision, its audit rows, the placement change and every sealed copy (the outbox) are
+   committed in one transaction before anything is published; the copies are then published
+   and marked sent one by one. A crash or outage at any point loses nothing and repeats at
+   most the copy in flight (same id).
+4. A decision may depend on state an earlier notification changed (a placement starting), so
+   one router decides in queue order.
+5. Placement state is remembered only from a publisher the protocol lets share it, and only for
+   a placement that publisher is responsible for; subjects and episodes are pseudonyms.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 from dataclasses import replace
 
-import structlog
-from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
-from hub._exceptions import InvalidNotification, ServiceError
+from hub._exceptions import InvalidNotification
 from hub._validation import field_problems
 from hub.audit import AuditAction, AuditEntry
-from hub.crypto import InvalidMessage, open_source, seal_delivery
-from hub.delivery._topology import DELIVERY_LIMIT
-from hub.delivery._wire import (
-    DELIVERY_CONTENT_TYPE,
-    DeliveredNotification,
-    DeliveryReceipt,
-    OutgoingMessage,
-)
-from hub.keyring import HUB_AGENCY, KeyMaterial
+from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
+from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, OutgoingMessage
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore
 from hub.pseudonyms import Pseudonymiser
-from hub.sharing import ActivePlacement, Decision, View, decide, placement_change
-from hub.state import StateChange
+from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
 from protocols import Protocol
 from schemas import Notification, agency_id_from_source, parse_notification, source_for_agency
 
 __all__ = ["Router"]
 
 log = get_logger(__name__)
-
-MAX_BACKOFF_SECONDS = 30.0
-_TRANSIENT_REASONS = frozenset({"unknown_kid", "unknown_agency", "key_not_yet_valid"})
 
 
 class Router:
@@ -73,9 +65,13 @@ class Router:
         self._pseudonyms = pseudonyms
         self._keys = keys
         self._clock = clock
-        # Messages are consumed concurrently (prefetch), but a decision may depend on state an
-        # earlier message changes (a placement starting), so one router decides in queue order.
+        # Messages are consumed concurrently (prefetch), but decided in queue order (rule 4).
         self._in_order = asyncio.Lock()
+
+    @property
+    def protocol_version(self) -> str:
+        """The version tag of the protocol this router decides by."""
+        return self._protocol.version_tag
 
     async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
         """Open and verify, decide, seal and publish every view, then commit state and audit.
@@ -84,11 +80,7 @@ class Router:
         :class:`InvalidMessage` for an envelope that fails verification or decryption, and
         :class:`InvalidNotification` for verified contents that are not a notification.
         """
-        source = self._keys.retrying(
-            lambda: open_source(
-                self._keys.ring(HUB_AGENCY), self._keys.registry, body, now=self._clock()
-            )
-        )
+        source = self._keys.open_source(body, now=self._clock())
         try:
             notification = parse_notification(source.notification)
         except ValidationError as exc:
@@ -124,7 +116,7 @@ class Router:
         await self._state.commit(
             event_key,
             subjects=subjects,
-            change=self._state_change(notification, decision),
+            change=self._placement_change(notification, decision),
             entries=self._audit_entries(decision, correlation_id, source_sig),
             deliveries=deliveries,
             now=now,
@@ -140,19 +132,14 @@ class Router:
     def _sealed_delivery(
         self, view: View, decision: Decision, source_sig: bytes, correlation_id: str | None
     ) -> OutgoingMessage:
-        plain = _delivery_document(view)
-        envelope = self._keys.retrying(
-            lambda: seal_delivery(
-                self._keys.ring(HUB_AGENCY),
-                self._keys.registry,
-                view.recipient,
-                plain,
-                message_id=decision.notification_id,
-                rule_id=view.receipt.rule_id,
-                protocol_version=view.receipt.protocol_version,
-                source_sig=source_sig,
-                now=self._clock(),
-            )
+        envelope = self._keys.seal_delivery(
+            view.recipient,
+            DeliveredNotification.of(view).model_dump_json().encode(),
+            message_id=decision.notification_id,
+            rule_id=view.receipt.rule_id,
+            protocol_version=view.receipt.protocol_version,
+            source_sig=source_sig,
+            now=self._clock(),
         )
         return OutgoingMessage(
             body=envelope,
@@ -163,27 +150,22 @@ class Router:
             headers={"sehub-recipient": view.recipient, "sehub-rule": view.receipt.rule_id},
         )
 
-    def _state_change(self, notification: Notification, decision: Decision) -> StateChange | None:
-        """The placement state to remember, only from a publisher the protocol lets share it,
-        and only for a placement that publisher is responsible for."""
+    def _placement_change(
+        self, notification: Notification, decision: Decision
+    ) -> PlacementChange | None:
+        """The placement change to remember (rule 5), keyed by the episode's pseudonym."""
         change = placement_change(notification)
         if change is None or not decision.authorised:
             return None
-        if change.started is not None and change.started.placing_la != self._la_of(
-            decision.publisher
-        ):
+        started = change.started
+        if started is not None and started.placing_la != self._protocol.la_of(decision.publisher):
             return None
         episode = self._pseudonyms.episode(notification.source, change.episode)
-        if change.started is None:
-            return StateChange(ended_episode=episode)
-        started = ActivePlacement(episode, change.started.placing_la, change.started.host_la)
-        return StateChange(started=started)
-
-    def _la_of(self, party_id: str) -> str | None:
-        try:
-            return self._protocol.party(party_id).la_code
-        except KeyError:
-            return None
+        if started is None:
+            return PlacementChange(episode=episode, started=None)
+        return PlacementChange(
+            episode=episode, started=ActivePlacement(episode, started.placing_la, started.host_la)
+        )
 
     def _duplicate_entry(
         self, notification: Notification, correlation_id: str | None
@@ -196,80 +178,6 @@ class Router:
             notification_type=notification.type,
             actor=agency_id_from_source(notification.source),
             detail={"reason": "already routed: same source and id"},
-        )
-
-    async def on_message(self, message: AbstractIncomingMessage) -> None:
-        """AMQP callback: route one ingress message with scoped acknowledgement."""
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            correlation_id=message.correlation_id,
-            notification_id=message.message_id,
-            protocol_version=self._protocol.version_tag,
-        )
-        async with message.process(requeue=False, ignore_processed=True):
-            try:
-                decision = await self.route(message.body, message.correlation_id)
-            except InvalidMessage as exc:
-                if exc.reason in _TRANSIENT_REASONS:
-                    # A key not yet distributed or a clock a little ahead: try again later.
-                    await self._retry_or_give_up(message, f"key check: {exc.reason}")
-                    return
-                # One opaque error outward; the reason and kid go to the audit log only.
-                log.warning("routing.refused_unverifiable", reason=exc.reason)
-                await self._audit_failure(
-                    message, {"reason": "verification failed", "check": exc.reason, "kid": exc.kid}
-                )
-                raise
-            except InvalidNotification as exc:
-                log.warning("routing.refused_invalid", problems=len(exc.problems))
-                await self._audit_failure(
-                    message,
-                    {
-                        "reason": exc.detail,
-                        "problems": [{"field": p.field, "rule": p.rule} for p in exc.problems],
-                    },
-                )
-                raise
-            except ServiceError as exc:
-                await self._retry_or_give_up(message, type(exc).__name__)
-                return
-            if decision is None:
-                log.info("notification.duplicate")
-                return
-            log.info(
-                "notification.routed",
-                notification_type=decision.notification_type,
-                recipients=[view.recipient for view in decision.views],
-                refusals=len(decision.refusals),
-            )
-
-    async def _retry_or_give_up(self, message: AbstractIncomingMessage, cause: str) -> None:
-        """Requeue after a back-off; on the last attempt, audit the failure and dead-letter."""
-        attempts = _delivery_count(message)
-        if attempts >= DELIVERY_LIMIT - 1:
-            log.error("routing.gave_up", cause=cause, attempts=attempts)
-            with contextlib.suppress(ServiceError):
-                await self._audit_failure(
-                    message, {"reason": f"gave up after {attempts + 1} attempts", "cause": cause}
-                )
-            await message.reject(requeue=False)
-            return
-        log.warning("routing.retrying", cause=cause, attempts=attempts)
-        await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.5 * 2**attempts))
-        await message.nack(requeue=True)
-
-    async def _audit_failure(
-        self, message: AbstractIncomingMessage, detail: dict[str, object]
-    ) -> None:
-        await self._audit.record(
-            AuditEntry(
-                action=AuditAction.ROUTING_FAILED,
-                recorded_at=self._clock(),
-                correlation_id=message.correlation_id,
-                notification_id=message.message_id,
-                # The ids come from the message properties, not from verified contents.
-                detail={**detail, "ids_verified": False},
-            )
         )
 
     def _audit_entries(
@@ -315,24 +223,3 @@ class Router:
 def _iso(view: View) -> str | None:
     deadline = view.receipt.acknowledge_by
     return None if deadline is None else deadline.isoformat()
-
-
-def _delivery_count(message: AbstractIncomingMessage) -> int:
-    count = (message.headers or {}).get("x-delivery-count", 0)
-    return count if isinstance(count, int) else 0
-
-
-def _delivery_document(view: View) -> bytes:
-    document = DeliveredNotification(
-        recipient=view.recipient,
-        event=dict(view.event),
-        receipt=DeliveryReceipt(
-            rule_id=view.receipt.rule_id,
-            protocol_version=view.receipt.protocol_version,
-            lawful_basis=view.receipt.lawful_basis,
-            purpose=view.receipt.purpose,
-            withheld=view.receipt.withheld,
-            acknowledge_by=view.receipt.acknowledge_by,
-        ),
-    )
-    return document.model_dump_json().encode()

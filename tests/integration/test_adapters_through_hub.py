@@ -19,12 +19,11 @@ import pytest
 from adapters import ADAPTER_KINDS
 from hub.adapting import adapt
 from hub.agencies import Agency
-from hub.crypto import open_delivery, seal_source
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
-from hub.testing import FakeAuditLog, FakePublisher, FakeRoutingStore, provisioned_keys
 from protocols import load_protocol
 from schemas import notification_adapter
+from tests.fakes import FakeAuditLog, FakePublisher, FakeRoutingStore, provisioned_keys
 from tests.integration.conftest import DEMO_AGENCY_IDS, REPO, HubProcess
 
 NATIVE = REPO / "docs" / "examples" / "native"
@@ -62,24 +61,13 @@ class _Expectation:
         before = len(self.publisher.deliveries)
         for notification in adapt(agency, records, datetime.now(UTC)):
             body = notification_adapter.dump_json(notification)
-            envelope = seal_source(
-                self.keys.ring(agency_id),
-                self.keys.registry,
-                agency_id,
-                body,
-                message_id=notification.id,
-                now=datetime.now(UTC),
+            envelope = self.keys.seal_source(
+                agency_id, body, message_id=notification.id, now=datetime.now(UTC)
             )
             await self.router.route(envelope, None)
         views = {}
         for recipient, message in self.publisher.deliveries[before:]:
-            opened = open_delivery(
-                self.keys.ring(recipient),
-                self.keys.registry,
-                recipient,
-                message.body,
-                now=datetime.now(UTC),
-            )
+            opened = self.keys.open_delivery(recipient, message.body, now=datetime.now(UTC))
             event = json.loads(opened.plaintext)["event"]
             views[(recipient, event["id"])] = event
         return views

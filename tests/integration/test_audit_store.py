@@ -10,9 +10,16 @@ import pytest
 from sqlalchemy import text
 
 from hub import StoreUnavailable
-from hub.audit import AuditAction, AuditEntry, SqlAuditLog, create_engine_for
-from hub.audit._tables import audit_records, metadata
-from hub.state._tables import outbox, processed_notifications, subject_placements
+from hub.audit import AuditAction, AuditEntry
+from hub.db import (
+    audit_records,
+    create_engine_for,
+    metadata,
+    outbox,
+    processed_notifications,
+    subject_placements,
+)
+from hub.stores import SqlAuditLog
 from tests.integration.conftest import POSTGRES_URL
 
 T0 = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)

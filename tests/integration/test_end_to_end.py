@@ -10,8 +10,9 @@ import json
 import aio_pika
 import aiohttp
 
-from hub.audit import AuditAction, SqlAuditLog
+from hub.audit import AuditAction
 from hub.delivery import agency_queue_name
+from hub.stores import SqlAuditLog
 from protocols import load_protocol
 from tests.fixtures import CANARIES, canary_event
 from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until

@@ -14,9 +14,8 @@ import aio_pika
 import aiohttp
 import pytest
 
-from hub.crypto import open_delivery
+from hub.crypto import KeyMaterial
 from hub.delivery import agency_queue_name
-from hub.keyring import KeyMaterial
 from tests.fixtures import example_event
 from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
 
@@ -86,9 +85,7 @@ async def test_rotation_under_traffic_loses_nothing(hub_process: HubProcess) -> 
     bodies = await _take_all(len(ids))
     keys = KeyMaterial(hub_process.keys_dir, (POLICE,))
     now = datetime.now(UTC)
-    opened = [
-        open_delivery(keys.ring(POLICE), keys.registry, POLICE, body, now=now) for body in bodies
-    ]
+    opened = [keys.open_delivery(POLICE, body, now=now) for body in bodies]
     assert sorted(contents.message_id for contents in opened) == ids
     envelopes = [json.loads(body) for body in bodies]
     assert len({e["hub_kid"] for e in envelopes}) == 2, "old and new hub signing keys in use"

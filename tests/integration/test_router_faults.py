@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import aio_pika
 
-from hub.audit import AuditAction, SqlAuditLog
-from hub.crypto import seal_source
+from hub.audit import AuditAction
+from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.delivery import DEAD_QUEUE, INGRESS_EXCHANGE, INGRESS_ROUTING_KEY
-from hub.keyring import HUB_AGENCY, KeyMaterial
+from hub.stores import SqlAuditLog
 from tests.fixtures import CANARIES, canary_event
 from tests.integration.conftest import AMQP_URL, HubProcess, wait_until
 
@@ -31,13 +31,8 @@ async def _publish_raw(body: bytes, message_id: str) -> None:
 
 def _sealed(hub: HubProcess, event: dict[str, object]) -> bytes:
     keys = KeyMaterial(hub.keys_dir, (HUB_AGENCY, CHILDRENS))
-    return seal_source(
-        keys.ring(CHILDRENS),
-        keys.registry,
-        CHILDRENS,
-        json.dumps(event).encode(),
-        message_id=str(event["id"]),
-        now=datetime.now(UTC),
+    return keys.seal_source(
+        CHILDRENS, json.dumps(event).encode(), message_id=str(event["id"]), now=datetime.now(UTC)
     )
 
 

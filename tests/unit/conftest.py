@@ -16,10 +16,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub import BrokerUnavailable
 from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app
+from hub.crypto import KeyMaterial
 from hub.intake import Intake
-from hub.keyring import KeyMaterial
-from hub.testing import FakeAuditLog, FakePublisher, FixedClock, provisioned_keys
 from protocols import load_protocol
+from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, provisioned_keys
 
 CHILDRENS_TOKEN = "test-token-childrens"
 POLICE_TOKEN = "test-token-police"

@@ -7,7 +7,7 @@ import json
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
-from hub.testing import FakeAuditLog, FakePublisher
+from tests.fakes import FakeAuditLog, FakePublisher
 from tests.fixtures import CANARIES, canary_event, example_event
 from tests.unit.conftest import CHILDRENS_TOKEN, POLICE_TOKEN, PROBLEM, Outage
 

@@ -15,10 +15,10 @@ from hub import ConfigurationError
 from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app, openapi_document
 from hub.cli._demo import ADMIN_AGENCY_ID, write_demo
+from hub.crypto import KeyMaterial
 from hub.intake import Intake
-from hub.keyring import KeyMaterial
 from hub.sharing import Explanation
-from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from tests.fakes import FakeAuditLog, FakePublisher, FixedClock
 from tests.fixtures import CANARIES, canary_event, example_event
 from tests.unit.conftest import ADMIN_TOKEN, POLICE_TOKEN, PROBLEM, SHIPPED_PROTOCOL
 

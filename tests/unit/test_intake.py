@@ -11,10 +11,9 @@ from hub import BrokerUnavailable, Forbidden, InvalidNotification, PayloadTooLar
 from hub._exceptions import UnsupportedMediaType
 from hub.agencies import Agency
 from hub.audit import AuditAction
-from hub.crypto import SOURCE_VERSION, open_source
+from hub.crypto import SOURCE_VERSION, KeyMaterial
 from hub.intake import Intake
-from hub.keyring import HUB_AGENCY, KeyMaterial
-from hub.testing import FakeAuditLog, FakePublisher, FixedClock
+from tests.fakes import FakeAuditLog, FakePublisher, FixedClock
 from tests.fixtures import CANARIES, canary_event, example_event
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -51,7 +50,7 @@ async def test_valid_notification_is_published_then_audited(
     envelope = json.loads(publisher.ingress[0].body)
     assert envelope["v"] == SOURCE_VERSION
     assert "CHILD-000123" not in publisher.ingress[0].body.decode()
-    opened = open_source(keys.ring(HUB_AGENCY), keys.registry, publisher.ingress[0].body, now=NOW)
+    opened = keys.open_source(publisher.ingress[0].body, now=NOW)
     assert opened.agency == CHILDRENS.id
     assert json.loads(opened.notification)["id"] == "demo-missing-0001"
     (entry,) = audit.entries

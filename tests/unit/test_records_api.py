@@ -13,9 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.audit import AuditAction
-from hub.crypto import open_source
-from hub.keyring import HUB_AGENCY, KeyMaterial
-from hub.testing import FakeAuditLog, FakePublisher
+from hub.crypto import KeyMaterial
+from tests.fakes import FakeAuditLog, FakePublisher
 from tests.unit.conftest import CHILDRENS_TOKEN, EDUCATION_TOKEN, PROBLEM
 
 NATIVE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "native"
@@ -32,7 +31,7 @@ MISSING_ROW = {
 def _opened(keys: KeyMaterial, envelope: bytes) -> dict[str, Any]:
     """The notification inside a source envelope, opened as the hub."""
     now = datetime(2026, 11, 29, tzinfo=UTC)
-    contents = open_source(keys.ring(HUB_AGENCY), keys.registry, envelope, now=now)
+    contents = keys.open_source(envelope, now=now)
     result: dict[str, Any] = json.loads(contents.notification)
     return result
 

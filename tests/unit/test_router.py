@@ -12,19 +12,18 @@ import pytest
 
 from hub import BrokerUnavailable
 from hub.audit import AuditAction
-from hub.crypto import InvalidMessage, open_delivery, seal_source
-from hub.keyring import KeyMaterial
+from hub.crypto import InvalidMessage, KeyMaterial
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
-from hub.testing import (
+from protocols import load_protocol
+from schemas import agency_id_from_source
+from tests.fakes import (
     FakeAuditLog,
     FakePublisher,
     FakeRoutingStore,
     FixedClock,
     provisioned_keys,
 )
-from protocols import load_protocol
-from schemas import agency_id_from_source
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -62,13 +61,8 @@ class Harness:
 
     def seal(self, event: dict[str, Any], *, as_agency: str | None = None) -> bytes:
         agency = as_agency or agency_id_from_source(event["source"])
-        return seal_source(
-            self.keys.ring(agency),
-            self.keys.registry,
-            agency,
-            json.dumps(event).encode(),
-            message_id=event["id"],
-            now=NOW,
+        return self.keys.seal_source(
+            agency, json.dumps(event).encode(), message_id=event["id"], now=NOW
         )
 
     async def route(self, event: dict[str, Any]) -> set[str]:
@@ -129,23 +123,11 @@ async def test_each_recipient_gets_a_sealed_view_only_it_can_open(hub: Harness) 
     views = dict(hub.publisher.deliveries)
     police = views["northumbria-police"].body
     assert b"9434765919" not in police
-    contents = open_delivery(
-        hub.keys.ring("northumbria-police"),
-        hub.keys.registry,
-        "northumbria-police",
-        police,
-        now=NOW,
-    )
+    contents = hub.keys.open_delivery("northumbria-police", police, now=NOW)
     assert json.loads(contents.plaintext)["event"]["data"]["person"]["nhs_number"] == "9434765919"
     assert contents.rule_id == "missing-child-to-police"
     with pytest.raises(InvalidMessage):
-        open_delivery(
-            hub.keys.ring("northumberland-education"),
-            hub.keys.registry,
-            "northumberland-education",
-            police,
-            now=NOW,
-        )
+        hub.keys.open_delivery("northumberland-education", police, now=NOW)
 
 
 async def test_an_agency_cannot_sign_as_another(hub: Harness) -> None:

@@ -27,7 +27,7 @@ from hub.crypto import (
     sign,
 )
 from hub.crypto._codec import b64decode, b64encode
-from hub.crypto._wire import delivery_signing_input
+from hub.crypto._envelopes import delivery_signing_input
 from tests.unit.crypto.conftest import CLASSIC, NOW, PQ, SOURCE, Parties
 
 NOTIFICATION = b'{"id":"t-1","note":"synthetic"}'

@@ -22,9 +22,9 @@ from hub.crypto import (
     verify,
 )
 from hub.crypto._codec import b64decode, b64encode
+from hub.crypto._envelopes import delivery_signing_input
 from hub.crypto._keys import PrivateKeyRecord
 from hub.crypto._primitives import hpke_open, load_decryption_key, public_bytes_of
-from hub.crypto._wire import delivery_signing_input
 from tests.unit.crypto.conftest import Parties, load_vector
 
 ED25519 = load_vector("ed25519.json")["cases"]

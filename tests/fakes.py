@@ -1,4 +1,4 @@
-"""Fakes of the ports, for unit tests of pure logic. Production code never imports this.
+"""Fakes of the ports (:mod:`hub.ports`), for unit tests of pure logic; never shipped.
 
 Integration tests use the real RabbitMQ and database instead (see ``tests/integration``).
 """
@@ -12,10 +12,9 @@ from pathlib import Path
 
 from hub._exceptions import BrokerUnavailable, StoreUnavailable
 from hub.audit import AuditEntry
-from hub.delivery._wire import OutgoingMessage
-from hub.keyring import HUB_AGENCY, KeyMaterial, provision_keys
-from hub.sharing import ActivePlacement, RoutingState
-from hub.state import StateChange
+from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
+from hub.messages import OutgoingMessage
+from hub.sharing import ActivePlacement, PlacementChange, RoutingState
 
 __all__ = ["FakeAuditLog", "FakePublisher", "FakeRoutingStore", "FixedClock", "provisioned_keys"]
 
@@ -90,7 +89,7 @@ class FakeRoutingStore:
         event_key: str,
         *,
         subjects: Iterable[str],
-        change: StateChange | None,
+        change: PlacementChange | None,
         entries: Iterable[AuditEntry],
         deliveries: Sequence[tuple[str, OutgoingMessage]],
         now: datetime,
@@ -101,7 +100,7 @@ class FakeRoutingStore:
         if change is None:
             return
         for by_episode in self.placements.values():
-            by_episode.pop(change.ended_episode or "", None)
+            by_episode.pop(change.episode, None)
         if change.started is not None:
             for subject in subjects:
                 self.placements.setdefault(subject, {})[change.started.episode] = change.started

@@ -18,29 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
-from hub.audit._store import audit_rows
-from hub.audit._tables import audit_records
-from hub.delivery._wire import OutgoingMessage
-from hub.sharing import ActivePlacement, RoutingState
-from hub.state._tables import outbox, processed_notifications, subject_placements
+from hub.db import audit_records, outbox, processed_notifications, subject_placements
+from hub.messages import OutgoingMessage
+from hub.sharing import ActivePlacement, PlacementChange, RoutingState
+from hub.stores._audit_rows import audit_rows
 
-__all__ = ["SqlRoutingStore", "StateChange"]
-
-
-class StateChange:
-    """A placement to remember for a subject's pseudonyms, or an episode to forget."""
-
-    __slots__ = ("ended_episode", "started")
-
-    def __init__(
-        self, *, started: ActivePlacement | None = None, ended_episode: str | None = None
-    ) -> None:
-        self.started = started
-        self.ended_episode = ended_episode
+__all__ = ["SqlRoutingStore"]
 
 
 class SqlRoutingStore:
-    """The routing-state port on the audit store's database."""
+    """The routing-store port on SQL, in the audit log's database and transactions."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -81,7 +68,7 @@ class SqlRoutingStore:
         event_key: str,
         *,
         subjects: Iterable[str],
-        change: StateChange | None,
+        change: PlacementChange | None,
         entries: Iterable[AuditEntry],
         deliveries: Sequence[tuple[str, OutgoingMessage]],
         now: datetime,
@@ -141,19 +128,14 @@ class SqlRoutingStore:
 
 
 async def _apply(
-    connection: AsyncConnection, subjects: list[str], change: StateChange, now: datetime
+    connection: AsyncConnection, subjects: list[str], change: PlacementChange, now: datetime
 ) -> None:
-    if change.ended_episode is not None:
-        await connection.execute(
-            delete(subject_placements).where(
-                subject_placements.c.episode_key == change.ended_episode
-            )
-        )
+    """Forget the episode's placement; remember it again if it (re)started."""
+    await connection.execute(
+        delete(subject_placements).where(subject_placements.c.episode_key == change.episode)
+    )
     if change.started is not None:
         placement = change.started
-        await connection.execute(
-            delete(subject_placements).where(subject_placements.c.episode_key == placement.episode)
-        )
         await connection.execute(
             insert(subject_placements),
             [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from hub.audit._tables import metadata
+from hub.db import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

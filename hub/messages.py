@@ -1,8 +1,10 @@
 """What travels on the broker: the outgoing-message value and the delivery document.
 
-A delivery is what a recipient agency reads from its queue: the minimised CloudEvent and the
-lawful-basis receipt that says why it was told. The format is JSON with the content type
-``application/vnd.sehub.delivery+json``; ``docs/wire-format.md`` documents it.
+Plain data, no broker client: :mod:`hub.delivery` turns an :class:`OutgoingMessage` into AMQP.
+
+A delivery is what a recipient agency reads from its queue once it has opened the sealed
+envelope: its minimised CloudEvent and the lawful-basis :class:`~hub.sharing.Receipt` that says
+why it was told, the very receipt the decision made. ``docs/wire-format.md`` documents both.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aio_pika
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
+
+from hub.sharing import Receipt, View
 
 __all__ = [
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
     "SOURCE_CONTENT_TYPE",
     "DeliveredNotification",
-    "DeliveryReceipt",
     "OutgoingMessage",
 ]
 
@@ -39,39 +41,20 @@ class OutgoingMessage:
     content_type: str = NOTIFICATION_CONTENT_TYPE
     headers: dict[str, str] = field(default_factory=dict)
 
-    def to_amqp(self) -> aio_pika.Message:
-        return aio_pika.Message(
-            self.body,
-            message_id=self.message_id,
-            type=self.type,
-            correlation_id=self.correlation_id,
-            content_type=self.content_type,
-            headers=dict(self.headers),
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        )
-
-
-class DeliveryReceipt(BaseModel):
-    """Why this recipient was told: the lawful-basis receipt."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rule_id: str
-    protocol_version: str
-    lawful_basis: tuple[str, ...]
-    purpose: str
-    withheld: tuple[str, ...]
-    acknowledge_by: AwareDatetime | None
-
 
 class DeliveredNotification(BaseModel):
-    """One recipient's view of a notification, as it sits on that agency's queue."""
+    """One recipient's view of a notification, as it sits (sealed) on that agency's queue."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     recipient: str
     event: dict[str, Any]
-    receipt: DeliveryReceipt
+    receipt: Receipt
+
+    @classmethod
+    def of(cls, view: View) -> DeliveredNotification:
+        """The delivery document of one recipient's view."""
+        return cls(recipient=view.recipient, event=dict(view.event), receipt=view.receipt)
 
     @property
     def notification_id(self) -> str:

@@ -1,0 +1,184 @@
+"""The key material a hub process holds, and the sealed-envelope operations bound to it.
+
+A router holds only the hub's private ring; an agency edge (intake for that agency) holds that
+agency's; a subscriber its own. Every process holds every agency's public keys. Like
+``MultiFernet``, the object holds its keys and offers the operations, so no caller ever takes a
+ring or a registry out to hand it back to a recipe:
+
+* :meth:`KeyMaterial.seal_source` / :meth:`KeyMaterial.open_source`: agency -> hub;
+* :meth:`KeyMaterial.seal_delivery` / :meth:`KeyMaterial.open_delivery`: hub -> recipient.
+
+Rules:
+
+1. Documents are read from the keys directory at start, and re-read when a key file changes on
+   disk (checked at most once a second) or a peer presents a kid or agency we have not loaded;
+   so a key rotated with ``hub keys rotate`` is used without a restart.
+2. An operation that fails on an unknown kid or agency is retried once after a reload, unless
+   the keys were loaded under a second ago. Every other failure raises at once.
+3. A reload that fails keeps what was loaded before.
+4. An operation needing a private ring this process does not hold is a
+   :class:`~hub.ConfigurationError`: our side, not the peer's.
+5. Time comes in as ``now``; nothing here reads the wall clock except to pace reloads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from hub._exceptions import ConfigurationError
+from hub.crypto._envelopes import (
+    DeliveryContents,
+    SourceContents,
+    open_delivery,
+    open_source,
+    seal_delivery,
+    seal_source,
+)
+from hub.crypto._errors import InvalidMessage
+from hub.crypto._keys import HUB_AGENCY
+from hub.crypto._registry import KeyRegistry, KeyRing
+from hub.crypto._rotation import DEFAULT_LIFETIME, generate_document
+from hub.crypto._store import KeyStore
+
+__all__ = ["RELOAD_INTERVAL_SECONDS", "KeyMaterial", "provision_keys"]
+
+T = TypeVar("T")
+_STALE = frozenset({"unknown_kid", "unknown_agency"})
+RELOAD_INTERVAL_SECONDS = 1.0
+
+
+def provision_keys(
+    keys_dir: Path,
+    agencies: Iterable[str],
+    now: datetime,
+    *,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+) -> list[str]:
+    """Generate a signing and an encryption key for each agency that has none (demo setup)."""
+    store = KeyStore(keys_dir)
+    created = []
+    for agency in agencies:
+        if not store.has_private(agency):
+            store.save(generate_document(agency, now, lifetime=lifetime))
+            created.append(agency)
+    return created
+
+
+class KeyMaterial:
+    """Public keys of all agencies and the private rings of ``own`` agencies, reloadable."""
+
+    def __init__(self, keys_dir: Path, own: Iterable[str]) -> None:
+        self._store = KeyStore(keys_dir)
+        self._own = tuple(own)
+        self._loaded_at = 0.0
+        self._checked_at = 0.0
+        self._stamp: tuple[tuple[str, int], ...] = ()
+        self._registry = KeyRegistry(())
+        self._rings: dict[str, KeyRing] = {}
+        self.reload()
+
+    # --- the operations ---------------------------------------------------------------------
+
+    def seal_source(
+        self, agency: str, notification: bytes, *, message_id: str, now: datetime
+    ) -> bytes:
+        """Sign ``notification`` as ``agency`` (its ring must be ours) and seal it to the hub."""
+        return self._retrying(
+            lambda: seal_source(
+                self._ring(agency),
+                self._registry,
+                agency,
+                notification,
+                message_id=message_id,
+                now=now,
+            )
+        )
+
+    def open_source(self, envelope: bytes, *, now: datetime) -> SourceContents:
+        """Open a source envelope with the hub's ring and verify the source's signature."""
+        return self._retrying(
+            lambda: open_source(self._ring(HUB_AGENCY), self._registry, envelope, now=now)
+        )
+
+    def seal_delivery(
+        self,
+        recipient: str,
+        plaintext: bytes,
+        *,
+        message_id: str,
+        rule_id: str,
+        protocol_version: str,
+        source_sig: bytes,
+        now: datetime,
+    ) -> bytes:
+        """Seal ``plaintext`` to ``recipient`` and sign the delivery envelope as the hub."""
+        return self._retrying(
+            lambda: seal_delivery(
+                self._ring(HUB_AGENCY),
+                self._registry,
+                recipient,
+                plaintext,
+                message_id=message_id,
+                rule_id=rule_id,
+                protocol_version=protocol_version,
+                source_sig=source_sig,
+                now=now,
+            )
+        )
+
+    def open_delivery(self, agency: str, envelope: bytes, *, now: datetime) -> DeliveryContents:
+        """Verify the hub's signature on a delivery to ``agency``, then open it with its ring."""
+        return self._retrying(
+            lambda: open_delivery(self._ring(agency), self._registry, agency, envelope, now=now)
+        )
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload if a key file changed since the last load (checked at most once a second)."""
+        now = time.monotonic()
+        if now - self._checked_at < RELOAD_INTERVAL_SECONDS:
+            return
+        self._checked_at = now
+        if self._files_stamp() != self._stamp:
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the key documents from disk; on any error, keep what was loaded before."""
+        stamp = self._files_stamp()
+        registry = KeyRegistry(self._store.public_documents())
+        rings = {
+            agency: KeyRing(self._store.read_private(agency))
+            for agency in self._own
+            if self._store.has_private(agency)
+        }
+        self._registry, self._rings, self._stamp = registry, rings, stamp
+        self._loaded_at = time.monotonic()
+
+    def _files_stamp(self) -> tuple[tuple[str, int], ...]:
+        paths = [
+            *self._store.public_dir.glob("*.json"),
+            *self._store.private_dir.glob("*.json"),
+        ]
+        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in paths if p.exists()))
+
+    def _ring(self, agency: str) -> KeyRing:
+        try:
+            return self._rings[agency]
+        except KeyError:
+            raise ConfigurationError(f"no private keys for {agency} in this process") from None
+
+    def _retrying(self, operation: Callable[[], T]) -> T:
+        self.refresh()
+        try:
+            return operation()
+        except InvalidMessage as exc:
+            fresh = time.monotonic() - self._loaded_at < RELOAD_INTERVAL_SECONDS
+            if exc.reason not in _STALE or fresh:
+                raise
+        self.reload()
+        return operation()

@@ -1,0 +1,27 @@
+"""The database's one owner: the metadata, every table, the engine factory and the migrations.
+
+The stores (:mod:`hub.stores`) read and write through these names; nothing else touches SQL.
+"""
+
+from hub.db._engine import create_engine_for
+from hub.db._migrations import MIGRATIONS_DIR, alembic_config, migrate, upgrade_to_head
+from hub.db._tables import (
+    audit_records,
+    metadata,
+    outbox,
+    processed_notifications,
+    subject_placements,
+)
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "audit_records",
+    "create_engine_for",
+    "metadata",
+    "migrate",
+    "outbox",
+    "processed_notifications",
+    "subject_placements",
+    "upgrade_to_head",
+]

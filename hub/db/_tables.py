@@ -1,0 +1,78 @@
+"""Every table the hub keeps, in one metadata. The schema itself is owned by the migrations.
+
+Only pseudonyms, ids, LA codes, hashes and sealed envelopes are stored: no identifier, name or
+date of birth of a person, and nothing a notification said in plain text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+__all__ = ["audit_records", "metadata", "outbox", "processed_notifications", "subject_placements"]
+
+metadata = MetaData()
+
+audit_records = Table(
+    "audit_records",
+    metadata,
+    Column(
+        "id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("action", String(64), nullable=False, index=True),
+    Column("correlation_id", String(128), nullable=True, index=True),
+    Column("notification_id", String(128), nullable=True, index=True),
+    Column("notification_type", String(128), nullable=True),
+    Column("actor", String(64), nullable=True),
+    Column("recipient", String(64), nullable=True),
+    Column("rule_id", String(64), nullable=True),
+    Column("protocol_version", String(128), nullable=True),
+    Column("detail", JSON, nullable=False),
+)
+
+# De-duplication: one row per (source, id) routed, keyed by its pseudonym.
+processed_notifications = Table(
+    "processed_notifications",
+    metadata,
+    Column("event_key", String(64), primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Active out-of-area placements, by subject and episode pseudonyms.
+subject_placements = Table(
+    "subject_placements",
+    metadata,
+    Column("subject_key", String(64), primary_key=True),
+    Column("episode_key", String(64), primary_key=True),
+    Column("placing_la", String(3), nullable=False),
+    Column("host_la", String(3), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Index("ix_subject_placements_episode_key", "episode_key"),
+)
+
+# Sealed delivery envelopes decided and audited, waiting to be (or already) published. The body
+# is ciphertext only; the recipient is an agency id.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("event_key", String(64), primary_key=True),
+    Column("recipient", String(64), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("properties", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+)

@@ -1,0 +1,10 @@
+"""The SQL stores behind the ports: the audit log, and routing state with its outbox.
+
+Both write through the tables of :mod:`hub.db`, and share one engine so that a routing decision,
+its audit rows and its outbox are committed in one transaction.
+"""
+
+from hub.stores._audit_log import SqlAuditLog
+from hub.stores._routing_store import SqlRoutingStore
+
+__all__ = ["SqlAuditLog", "SqlRoutingStore"]

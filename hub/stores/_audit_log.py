@@ -1,0 +1,76 @@
+"""The audit-log port on SQL: SQLite (WAL) by default, PostgreSQL in production.
+
+Every database error is mapped here to :class:`~hub.StoreUnavailable`; nothing above this module
+sees SQLAlchemy exceptions. One call to :meth:`SqlAuditLog.record` is one transaction, so the
+rows for one step are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub._exceptions import StoreUnavailable
+from hub.audit import AuditAction, AuditEntry
+from hub.db import audit_records, create_engine_for, migrate
+from hub.stores._audit_rows import audit_rows, entry_from_row
+
+__all__ = ["SqlAuditLog"]
+
+
+class SqlAuditLog:
+    """The audit-log port on a SQL database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> SqlAuditLog:
+        return cls(create_engine_for(database_url))
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        await migrate(self._engine)
+
+    async def record(self, *entries: AuditEntry) -> None:
+        """Commit ``entries`` in one transaction."""
+        if not entries:
+            return
+        rows = audit_rows(entries)
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(insert(audit_records), rows)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not write the audit log") from exc
+
+    async def entries(
+        self,
+        *,
+        notification_id: str | None = None,
+        action: AuditAction | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEntry]:
+        """Audit entries in the order they were written, optionally filtered."""
+        query = select(audit_records).order_by(audit_records.c.id).limit(limit)
+        if notification_id is not None:
+            query = query.where(audit_records.c.notification_id == notification_id)
+        if action is not None:
+            query = query.where(audit_records.c.action == action.value)
+        try:
+            async with self._engine.connect() as connection:
+                result = await connection.execute(query)
+                return [entry_from_row(row._mapping) for row in result]
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit log") from exc
+
+    async def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the database answers."""
+        try:
+            async with self._engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("audit store is not reachable") from exc
+
+    async def close(self) -> None:
+        await self._engine.dispose()
