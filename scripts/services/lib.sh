@@ -63,6 +63,8 @@ mode_bits_allow_search() {
     for part in "" "${parts[@]}"; do
         [ -z "$part" ] || prefix=$prefix/$part
         read -r owner group mode < <(stat -L -c '%u %g %a' "${prefix:-/}") || return 1
+        # %a drops leading zeros (055 is "55"); keep the last three octal digits.
+        mode=000$mode
         mode=${mode: -3}
         if [ "$owner" = "$uid" ]; then
             digit=${mode:0:1}
