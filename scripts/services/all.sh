@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start or stop every project-local service (PostgreSQL and RabbitMQ).
-# Usage: scripts/services/all.sh {start|stop}
+# Usage: scripts/services/all.sh {start|stop|status}
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -17,8 +17,15 @@ case ${1:-} in
         "$SCRIPT_DIR/postgres.sh" stop || rc=1
         exit "$rc"
         ;;
+    status)
+        # Exits 0 only if both are running.
+        rc=0
+        "$SCRIPT_DIR/postgres.sh" status || rc=$?
+        "$SCRIPT_DIR/rabbitmq.sh" status || rc=$?
+        exit "$rc"
+        ;;
     *)
-        echo "usage: $0 {start|stop}" >&2
+        echo "usage: $0 {start|stop|status}" >&2
         exit 2
         ;;
 esac

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL cluster for development and tests, bound to loopback only.
-# Usage: scripts/services/postgres.sh {start|stop|status}
+# Usage: scripts/services/postgres.sh {start|stop|status|state-dir}
+#
+# The server runs as user postgres, so start and stop need root (or user postgres).
+# State goes to <repo>/var/services/postgres, or, when user postgres cannot reach that
+# (a clone under a private home directory), to /var/lib/sehub-services/<hash of the repo
+# path>/postgres; start says so in one line and state-dir prints the directory in use.
+# See lib.sh for the rules.
 #
 # Environment:
-#   HUB_SERVICES_DIR  state root (default: <repo>/var/services)
+#   HUB_SERVICES_DIR  state root, used as given (default: chosen as above)
 #   HUB_PG_PORT       TCP port on 127.0.0.1 (default: 55432)
 set -euo pipefail
 umask 022
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd -P)
-SERVICES_DIR=${HUB_SERVICES_DIR:-$REPO_DIR/var/services}
-case $SERVICES_DIR in
-    /*) ;;
-    *) SERVICES_DIR=$PWD/$SERVICES_DIR ;;
-esac
-PG_DIR=$SERVICES_DIR/postgres
-DATA_DIR=$PG_DIR/data
-SOCKET_DIR=$PG_DIR/run
-LOG_FILE=$PG_DIR/postgres.log
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
+# Set by set_paths once the service user exists (the package may not be installed yet).
+PG_DIR=""
+DATA_DIR=""
+SOCKET_DIR=""
+LOG_FILE=""
 PORT=${HUB_PG_PORT:-55432}
 DB_NAME=hub_test
 DB_USER=hub
@@ -66,31 +70,16 @@ use_cluster_version() {
 
 # initdb and postgres refuse to run as root.
 as_postgres() {
-    if [ "$(id -un)" = postgres ]; then
-        (cd / && "$@")
-    else
-        [ "$(id -u)" -eq 0 ] || die "must run as root or postgres"
-        # shellcheck disable=SC2016 # "$@" is expanded by the inner shell
-        (cd / && su postgres -s /bin/sh -c 'exec "$@"' -- sh "$@")
-    fi
+    run_as postgres "$@"
 }
 
-# Fails with a clear message if the postgres user cannot reach and write $1.
-# Directories outside the project are reported, never chmod-ed.
-check_reachable() {
-    local dir=$1 prefix=""
-    local -a parts
-    # shellcheck disable=SC2016
-    as_postgres sh -c 'test -x "$1" && test -w "$1"' sh "$dir" && return 0
-    IFS=/ read -r -a parts <<<"${dir#/}"
-    for part in "${parts[@]}"; do
-        prefix=$prefix/$part
-        # shellcheck disable=SC2016
-        if ! as_postgres sh -c 'test -x "$1"' sh "$prefix"; then
-            die "user 'postgres' cannot traverse $prefix (needed for $dir); make it searchable (e.g. chmod o+x) or set HUB_SERVICES_DIR elsewhere"
-        fi
-    done
-    die "user 'postgres' cannot write to $dir"
+# Chooses the state directory (see lib.sh) and the paths under it.
+set_paths() {
+    resolve_services_dir postgres postgres
+    PG_DIR=$SERVICES_DIR/postgres
+    DATA_DIR=$PG_DIR/data
+    SOCKET_DIR=$PG_DIR/run
+    LOG_FILE=$PG_DIR/postgres.log
 }
 
 is_ready() {
@@ -188,7 +177,12 @@ SQL
 cmd_start() {
     local sock_path state=ready
     ensure_installed
+    require_root_or postgres
+    set_paths
+    prepare_services_dir postgres postgres
     mkdir -p "$PG_DIR"
+    # Outside the checkout, so private to the server (logs, config, socket).
+    ! services_dir_is_fallback || chmod 0700 "$PG_DIR"
     # Physical path, to compare with the backends' /proc/PID/cwd.
     PG_DIR=$(cd "$PG_DIR" && pwd -P)
     DATA_DIR=$PG_DIR/data
@@ -210,7 +204,7 @@ cmd_start() {
         mkdir -p "$SOCKET_DIR"
         chown postgres:postgres "$PG_DIR" "$SOCKET_DIR"
         [ ! -e "$LOG_FILE" ] || chown postgres:postgres "$LOG_FILE"
-        check_reachable "$PG_DIR"
+        check_reachable postgres "$PG_DIR"
         init_cluster
         write_config
         wait_for_crashed_cluster
@@ -231,6 +225,8 @@ cmd_stop() {
         echo "postgres not installed"
         return 0
     }
+    require_root_or postgres
+    set_paths
     if [ -d "$PG_DIR" ]; then
         exec 9>"$PG_DIR/.lock"
         flock 9
@@ -250,7 +246,12 @@ cmd_status() {
         return 3
     }
     if is_ready; then
-        echo "postgres running on 127.0.0.1:$PORT"
+        set_paths
+        if cluster_running; then
+            echo "postgres running on 127.0.0.1:$PORT (cluster in $DATA_DIR)"
+        else
+            echo "postgres running on 127.0.0.1:$PORT"
+        fi
         return 0
     fi
     echo "postgres not running"
@@ -261,8 +262,12 @@ case ${1:-} in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
+    state-dir)
+        set_paths
+        echo "$PG_DIR"
+        ;;
     *)
-        echo "usage: $0 {start|stop|status}" >&2
+        echo "usage: $0 {start|stop|status|state-dir}" >&2
         exit 2
         ;;
 esac

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Project-local RabbitMQ node for development and tests, bound to loopback only.
-# Usage: scripts/services/rabbitmq.sh {start|stop|status|pid}
+# Usage: scripts/services/rabbitmq.sh {start|stop|status|pid|state-dir}
+#
+# The node runs as user rabbitmq (the Debian wrappers refuse anyone but root and
+# rabbitmq), so start and stop need root (or user rabbitmq). State goes to
+# <repo>/var/services/rabbitmq, or, when user rabbitmq cannot reach that (a clone under
+# a private home directory), to /var/lib/sehub-services/<hash of the repo path>/rabbitmq;
+# start says so in one line and state-dir prints the directory in use. See lib.sh.
 #
 # Environment:
-#   HUB_SERVICES_DIR         state root (default: <repo>/var/services)
+#   HUB_SERVICES_DIR         state root, used as given (default: chosen as above)
 #   HUB_AMQP_PORT            AMQP port (default: 5672); distribution uses PORT+20000
 #   HUB_AMQP_MGMT_PORT       management HTTP port (default: 15672)
 #   HUB_RABBITMQ_NODENAME    Erlang node name (default: hub@localhost, or
@@ -15,14 +21,12 @@ umask 022
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd -P)
-SERVICES_DIR=${HUB_SERVICES_DIR:-$REPO_DIR/var/services}
-# The Debian wrapper cd's to /var/lib/rabbitmq, so every path must be absolute.
-case $SERVICES_DIR in
-    /*) ;;
-    *) SERVICES_DIR=$PWD/$SERVICES_DIR ;;
-esac
-STATE_DIR=$SERVICES_DIR/rabbitmq
-PID_FILE=$STATE_DIR/rabbitmq.pid
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
+# Set by set_paths once the service user exists (the package may not be installed yet).
+# The Debian wrapper cd's to /var/lib/rabbitmq, so every path is absolute.
+STATE_DIR=""
+PID_FILE=""
 AMQP_PORT=${HUB_AMQP_PORT:-5672}
 DIST_PORT=$((AMQP_PORT + 20000))
 MGMT_PORT=${HUB_AMQP_MGMT_PORT:-15672}
@@ -46,6 +50,7 @@ die() {
 # ERL_* variables, and set HOME=/var/lib/rabbitmq, so server and CLI (even when
 # called as root) share the cookie /var/lib/rabbitmq/.erlang.cookie.
 rmq_env() {
+    set_paths
     export RABBITMQ_NODENAME=$NODE_NAME
     export RABBITMQ_CONFIG_FILE=$STATE_DIR/rabbitmq.conf
     export RABBITMQ_MNESIA_BASE=$STATE_DIR/mnesia
@@ -74,22 +79,11 @@ ensure_installed() {
     invoke-rc.d rabbitmq-server stop >/dev/null 2>&1 || true
 }
 
-# Fails with a clear message if user $1 cannot reach and write directory $2.
-# Directories outside the project are reported, never chmod-ed.
-check_reachable() {
-    local user=$1 dir=$2 prefix="" part
-    local -a parts
-    # shellcheck disable=SC2016 # $1 is expanded by the inner shell
-    su "$user" -s /bin/sh -c 'test -x "$1" && test -w "$1"' -- sh "$dir" && return 0
-    IFS=/ read -r -a parts <<<"${dir#/}"
-    for part in "${parts[@]}"; do
-        prefix=$prefix/$part
-        # shellcheck disable=SC2016
-        if ! su "$user" -s /bin/sh -c 'test -x "$1"' -- sh "$prefix"; then
-            die "user '$user' cannot traverse $prefix (needed for $dir); make it searchable (e.g. chmod o+x) or set HUB_SERVICES_DIR elsewhere"
-        fi
-    done
-    die "user '$user' cannot write to $dir"
+# Chooses the state directory (see lib.sh) and the paths under it.
+set_paths() {
+    resolve_services_dir rabbitmq rabbitmq
+    STATE_DIR=$SERVICES_DIR/rabbitmq
+    PID_FILE=$STATE_DIR/rabbitmq.pid
 }
 
 # Cheap pre-check that needs no Erlang VM (and does not spawn epmd).
@@ -201,8 +195,12 @@ wait_until_up() {
 
 cmd_start() {
     ensure_installed
+    require_root_or rabbitmq
     rmq_env
+    prepare_services_dir rabbitmq rabbitmq
     mkdir -p "$STATE_DIR"
+    # Outside the checkout, so private to the node (logs, config, database).
+    ! services_dir_is_fallback || chmod 0700 "$STATE_DIR"
     exec 9>"$STATE_DIR/.lock"
     flock 9
     if node_answers; then
@@ -236,6 +234,7 @@ stop_epmd_if_idle() {
 
 cmd_stop() {
     local pid i
+    require_root_or rabbitmq
     rmq_env
     if [ -d "$STATE_DIR" ]; then
         exec 9>"$STATE_DIR/.lock"
@@ -263,7 +262,11 @@ cmd_stop() {
 cmd_status() {
     rmq_env
     if node_answers; then
-        echo "rabbitmq running on 127.0.0.1:$AMQP_PORT (node $NODE_NAME)"
+        if node_pid >/dev/null; then
+            echo "rabbitmq running on 127.0.0.1:$AMQP_PORT (node $NODE_NAME, state in $STATE_DIR)"
+        else
+            echo "rabbitmq running on 127.0.0.1:$AMQP_PORT (node $NODE_NAME)"
+        fi
         return 0
     fi
     echo "rabbitmq not running"
@@ -287,8 +290,12 @@ case ${1:-} in
     stop) cmd_stop ;;
     status) cmd_status ;;
     pid) cmd_pid ;;
+    state-dir)
+        set_paths
+        echo "$STATE_DIR"
+        ;;
     *)
-        echo "usage: $0 {start|stop|status|pid}" >&2
+        echo "usage: $0 {start|stop|status|pid|state-dir}" >&2
         exit 2
         ;;
 esac
