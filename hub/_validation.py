@@ -2,18 +2,32 @@
 
 Locations become dotted field paths (``data.person.nhs_number``); the discriminator tag pydantic
 puts first is dropped. Input values are never copied: ``include_input=False``.
+
+JSON integers longer than Python converts (``sys.get_int_max_str_digits()``, 4,300 digits by
+default) would make ``json.loads`` raise: :func:`decode_json` and :func:`too_long_integers`
+locate them so that the field can be named (rule ``int_too_large``).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from typing import Any, Final
 
 from pydantic import ConfigDict, ValidationError
 
 from hub._exceptions import FieldProblem
 from schemas import CATALOGUE, Envelope
 
-__all__ = ["field_problems", "notification_problems", "safe_part"]
+__all__ = [
+    "decode_json",
+    "field_problems",
+    "int_too_large",
+    "notification_problems",
+    "safe_part",
+    "too_long_integers",
+]
 
 
 class _AnyTypeEnvelope(Envelope):
@@ -34,6 +48,54 @@ def safe_part(part: int | str) -> str:
     if isinstance(part, int) or _FIELD_NAME.match(part):
         return str(part)
     return "(unnamed field)"
+
+
+class _TooLongInteger:
+    """Stands in, in a decoded document, for an integer with more digits than Python converts."""
+
+    __slots__ = ()
+
+
+_TOO_LONG_INTEGER: Final = _TooLongInteger()
+
+Location = tuple[int | str, ...]
+
+
+def _parse_int(digits: str) -> int | _TooLongInteger:
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        return _TOO_LONG_INTEGER
+    return int(digits)
+
+
+def decode_json(body: bytes | str) -> Any:
+    """``json.loads``, except that an integer too long to convert is decoded as a marker, found by
+    :func:`too_long_integers`, instead of raising ``ValueError``."""
+    return json.loads(body, parse_int=_parse_int)
+
+
+def too_long_integers(document: Any) -> list[Location]:
+    """Where :func:`decode_json` left a too-long integer in ``document`` (keys and indexes), in
+    document order; walked without recursion, since JSON may nest as deep as the decoder allows."""
+    found: list[Location] = []
+    pending: list[tuple[Location, Any]] = [((), document)]
+    while pending:
+        location, value = pending.pop()
+        if value is _TOO_LONG_INTEGER:
+            found.append(location)
+        elif isinstance(value, dict):
+            pending.extend(((*location, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend(
+                ((*location, index), value[index]) for index in reversed(range(len(value)))
+            )
+    return found
+
+
+def int_too_large(field: str) -> FieldProblem:
+    """The problem for a too-long integer at ``field``; the value is never shown."""
+    limit = sys.get_int_max_str_digits()
+    return FieldProblem(field, "int_too_large", f"an integer may have at most {limit} digits")
 
 
 def _path(location: tuple[int | str, ...], rule: str) -> str:
