@@ -4,8 +4,9 @@ Locations become dotted field paths (``data.person.nhs_number``); the discrimina
 puts first is dropped. Input values are never copied: ``include_input=False``.
 
 JSON integers longer than Python converts (``sys.get_int_max_str_digits()``, 4,300 digits by
-default) would make ``json.loads`` raise: :func:`decode_json` and :func:`too_long_integers`
-locate them so that the field can be named (rule ``int_too_large``).
+default) would make ``json.loads`` raise, and pydantic refuses them as invalid JSON without
+saying where: :func:`decode_json` and :func:`too_long_integers` locate them so that the field
+can be named (rule ``int_too_large``).
 """
 
 from __future__ import annotations
@@ -98,6 +99,19 @@ def int_too_large(field: str) -> FieldProblem:
     return FieldProblem(field, "int_too_large", f"an integer may have at most {limit} digits")
 
 
+def _too_long_integer_problems(body: bytes) -> tuple[FieldProblem, ...]:
+    """Pydantic refuses a body with a too-long integer as invalid JSON at ``(body)``: name the
+    fields instead, if that is why (nothing if the body is not JSON for another reason)."""
+    try:
+        document = decode_json(body)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        return ()
+    return tuple(
+        int_too_large(".".join(safe_part(part) for part in location) or "(body)")
+        for location in too_long_integers(document)
+    )
+
+
 def _path(location: tuple[int | str, ...], rule: str) -> str:
     parts = list(location)
     if parts and parts[0] in CATALOGUE:
@@ -132,8 +146,11 @@ def notification_problems(error: ValidationError, body: bytes) -> tuple[FieldPro
 
     When ``type`` is missing or unknown pydantic cannot choose a model and reports only ``type``;
     the envelope's other attributes are then checked on their own so that they are named too.
+    Integers too long to read are named by their paths rather than as invalid JSON.
     """
     problems = field_problems(error)
+    if [problem.rule for problem in problems] == ["json_invalid"]:
+        return _too_long_integer_problems(body) or problems
     if not any(problem.field == "type" for problem in problems):
         return problems
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate
@@ -72,6 +73,29 @@ async def test_invalid_post_is_422_problem_naming_fields_without_values(
     text = await response.text()
     assert not any(canary in text for canary in (*CANARIES, "1234567890", "Canary Nick"))
     assert audit.entries[-1].detail["status"] == 422
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [("shoe_size", "data.person.shoe_size"), ("not a name", "data.person.(unnamed field)")],
+)
+async def test_a_too_long_integer_in_a_notification_is_422_naming_its_field(
+    client: TestClient, audit: FakeAuditLog, key: str, field: str
+) -> None:
+    """A 5,000-digit integer is named by its dotted path (odd keys unnamed), audited, not echoed."""
+    big = "7" * 5000
+    event = example_event()
+    event["data"]["person"][key] = "BIG"
+    body = json.dumps(event).replace('"BIG"', big)
+    response = await client.post("/v1/notifications", data=body, headers=_auth(CHILDRENS_TOKEN))
+    assert response.status == 422
+    assert response.content_type == PROBLEM
+    problem = await response.json()
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [(field, "int_too_large")]
+    text = await response.text()
+    assert big[:20] not in text
+    assert "not a name" not in text
+    assert audit.entries[-1].detail["problems"] == [{"field": field, "rule": "int_too_large"}]
 
 
 async def test_posting_as_another_agency_is_403(client: TestClient) -> None:
