@@ -2,7 +2,8 @@
 
 Whose fault it is decides the class; each class carries the HTTP status the edge maps it to, in
 one place (:mod:`hub.api._problems`). Third-party errors (aiormq, aio-pika, SQLAlchemy) are
-mapped where they are raised, with ``raise HubError(...) from exc``.
+mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's own HTTP errors
+(the router's 404 and 405, a 413 from reading the body) by the API's middleware.
 
 ::
 
@@ -10,6 +11,8 @@ mapped where they are raised, with ``raise HubError(...) from exc``.
     ├── PeerError                 the caller's fault; do not retry unchanged
     │   ├── NotAuthenticated      401  no or unknown credential
     │   ├── Forbidden             403  authenticated, but not allowed (e.g. posting as another)
+    │   ├── NotFound              404  no route for the path
+    │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── PayloadTooLarge       413  body over the configured limit
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
     │   └── InvalidNotification   422  failed validation; carries the failing fields
@@ -32,7 +35,9 @@ __all__ = [
     "Forbidden",
     "HubError",
     "InvalidNotification",
+    "MethodNotAllowed",
     "NotAuthenticated",
+    "NotFound",
     "PayloadTooLarge",
     "PeerError",
     "ServiceError",
@@ -77,6 +82,28 @@ class NotAuthenticated(PeerError):
 class Forbidden(PeerError):
     status_hint = 403
     title = "Forbidden"
+
+
+class NotFound(PeerError):
+    status_hint = 404
+    title = "Not found"
+
+
+class MethodNotAllowed(PeerError):
+    """The route exists but does not take the method; ``allowed`` is what it does take."""
+
+    status_hint = 405
+    title = "Method not allowed"
+
+    def __init__(
+        self,
+        detail: str,
+        allowed: tuple[str, ...],
+        *,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(detail, correlation_id=correlation_id)
+        self.allowed = allowed
 
 
 class PayloadTooLarge(PeerError):

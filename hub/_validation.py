@@ -2,18 +2,33 @@
 
 Locations become dotted field paths (``data.person.nhs_number``); the discriminator tag pydantic
 puts first is dropped. Input values are never copied: ``include_input=False``.
+
+JSON integers longer than Python converts (``sys.get_int_max_str_digits()``, 4,300 digits by
+default) would make ``json.loads`` raise, and pydantic refuses them as invalid JSON without
+saying where: :func:`decode_json` and :func:`too_long_integers` locate them so that the field
+can be named (rule ``int_too_large``).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from typing import Any, Final
 
 from pydantic import ConfigDict, ValidationError
 
 from hub._exceptions import FieldProblem
 from schemas import CATALOGUE, Envelope
 
-__all__ = ["field_problems", "notification_problems", "safe_part"]
+__all__ = [
+    "decode_json",
+    "field_problems",
+    "int_too_large",
+    "notification_problems",
+    "safe_part",
+    "too_long_integers",
+]
 
 
 class _AnyTypeEnvelope(Envelope):
@@ -34,6 +49,67 @@ def safe_part(part: int | str) -> str:
     if isinstance(part, int) or _FIELD_NAME.match(part):
         return str(part)
     return "(unnamed field)"
+
+
+class _TooLongInteger:
+    """Stands in, in a decoded document, for an integer with more digits than Python converts."""
+
+    __slots__ = ()
+
+
+_TOO_LONG_INTEGER: Final = _TooLongInteger()
+
+Location = tuple[int | str, ...]
+
+
+def _parse_int(digits: str) -> int | _TooLongInteger:
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        return _TOO_LONG_INTEGER
+    return int(digits)
+
+
+def decode_json(body: bytes | str) -> Any:
+    """``json.loads``, except that an integer too long to convert is decoded as a marker, found by
+    :func:`too_long_integers`, instead of raising ``ValueError``."""
+    return json.loads(body, parse_int=_parse_int)
+
+
+def too_long_integers(document: Any) -> list[Location]:
+    """Where :func:`decode_json` left a too-long integer in ``document`` (keys and indexes), in
+    document order; walked without recursion, since JSON may nest as deep as the decoder allows."""
+    found: list[Location] = []
+    pending: list[tuple[Location, Any]] = [((), document)]
+    while pending:
+        location, value = pending.pop()
+        if value is _TOO_LONG_INTEGER:
+            found.append(location)
+        elif isinstance(value, dict):
+            pending.extend(((*location, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend(
+                ((*location, index), value[index]) for index in reversed(range(len(value)))
+            )
+    return found
+
+
+def int_too_large(field: str) -> FieldProblem:
+    """The problem for a too-long integer at ``field``; the value is never shown."""
+    limit = sys.get_int_max_str_digits()
+    return FieldProblem(field, "int_too_large", f"an integer may have at most {limit} digits")
+
+
+def _too_long_integer_problems(body: bytes) -> tuple[FieldProblem, ...]:
+    """Pydantic refuses a body with a too-long integer as invalid JSON at ``(body)``: name the
+    fields instead, if that is why (nothing if the body is not JSON for another reason)."""
+    try:
+        document = decode_json(body)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        return ()
+    return tuple(
+        int_too_large(".".join(safe_part(part) for part in location) or "(body)")
+        for location in too_long_integers(document)
+    )
 
 
 def _path(location: tuple[int | str, ...], rule: str) -> str:
@@ -70,8 +146,11 @@ def notification_problems(error: ValidationError, body: bytes) -> tuple[FieldPro
 
     When ``type`` is missing or unknown pydantic cannot choose a model and reports only ``type``;
     the envelope's other attributes are then checked on their own so that they are named too.
+    Integers too long to read are named by their paths rather than as invalid JSON.
     """
     problems = field_problems(error)
+    if [problem.rule for problem in problems] == ["json_invalid"]:
+        return _too_long_integer_problems(body) or problems
     if not any(problem.field == "type" for problem in problems):
         return problems
     try:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from adapters import AdapterContext, MappingFailed, adapter_for, map_records
 from hub._exceptions import FieldProblem, Forbidden, InvalidNotification
+from hub._validation import decode_json, int_too_large, safe_part, too_long_integers
 from hub.agencies import Agency
 from schemas import Notification
 
@@ -32,6 +33,14 @@ _CSV_TYPES = frozenset({"text/csv"})
 
 def _body_problem(rule: str, message: str) -> InvalidNotification:
     return InvalidNotification(message, (FieldProblem("(body)", rule, message),))
+
+
+def _failed(problems: Sequence[FieldProblem]) -> InvalidNotification:
+    shown = tuple(problems[:MAX_PROBLEMS])
+    more = f" (the first {MAX_PROBLEMS} are listed)" if len(problems) > MAX_PROBLEMS else ""
+    return InvalidNotification(
+        f"{len(problems)} field(s) failed in the native records{more}", shown
+    )
 
 
 def parse_records(body: bytes, content_type: str, record_type: str | None) -> list[Any]:
@@ -49,18 +58,24 @@ def parse_records(body: bytes, content_type: str, record_type: str | None) -> li
     if content_type not in _JSON_TYPES:
         raise _body_problem("media_type", "send application/json or text/csv")
     try:
-        document = json.loads(body)
+        document = decode_json(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _body_problem("json_invalid", "the body is not valid JSON") from exc
     if isinstance(document, Mapping) and "records" in document:
         document = document["records"]
-    if isinstance(document, Mapping):
-        return [document]
-    if not isinstance(document, list) or not document:
+    records = [document] if isinstance(document, Mapping) else document
+    if not isinstance(records, list) or not records:
         raise _body_problem("records", "expected a record, a list of records or {records: [...]}")
-    if len(document) > MAX_RECORDS:
+    if len(records) > MAX_RECORDS:
         raise _body_problem("too_many_records", f"send at most {MAX_RECORDS} records per post")
-    return document
+    too_long = [
+        int_too_large(".".join((f"records[{index}]", *(safe_part(p) for p in location))))
+        for index, record in enumerate(records)
+        for location in too_long_integers(record)
+    ]
+    if too_long:
+        raise _failed(too_long)
+    return records
 
 
 def adapt(agency: Agency, records: list[Any], now: datetime) -> list[Notification]:
@@ -75,9 +90,6 @@ def adapt(agency: Agency, records: list[Any], now: datetime) -> list[Notificatio
     try:
         return map_records(adapter, records, context)
     except MappingFailed as failed:
-        problems = tuple(FieldProblem(p.field, p.rule, p.message) for p in failed.problems)
-        shown = problems[:MAX_PROBLEMS]
-        more = f" (the first {MAX_PROBLEMS} are listed)" if len(problems) > MAX_PROBLEMS else ""
-        raise InvalidNotification(
-            f"{len(problems)} field(s) failed in the native records{more}", shown
+        raise _failed(
+            [FieldProblem(p.field, p.rule, p.message) for p in failed.problems]
         ) from failed

@@ -3,7 +3,9 @@ protocol administrators' explain endpoint.
 
 Middleware binds a correlation id per request (``X-Correlation-ID`` if the caller sent a
 well-formed one, else a new UUID), logs one line per request without its query string, and
-turns every :class:`HubError` into RFC 9457 problem+json. Anything unexpected becomes a bare 500
+turns every :class:`HubError` into RFC 9457 problem+json; so is every aiohttp ``HTTPException``
+of 400 or more (the router's 404 and 405, a 413 from reading the body), with a fixed detail that
+never repeats the path or the exception's own text. Anything unexpected becomes a bare 500
 problem: the detail goes to the log by type, never to the caller.
 """
 
@@ -14,6 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import structlog
 from aiohttp import web
@@ -24,6 +27,8 @@ from hub._exceptions import (
     Forbidden,
     HubError,
     InvalidNotification,
+    MethodNotAllowed,
+    NotFound,
     PayloadTooLarge,
     PeerError,
     ServiceError,
@@ -66,6 +71,27 @@ DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
 CORRELATION_ID = web.RequestKey("correlation_id", str)
 
 
+def _http_error(exc: web.HTTPException, max_body_bytes: int) -> HubError:
+    """The :class:`HubError` for an aiohttp error; its text (it may hold the path) is dropped."""
+    if isinstance(exc, web.HTTPNotFound):
+        return NotFound("there is nothing at this path; see /openapi.json")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return MethodNotAllowed(
+            "the path does not take this method; Allow lists those it does",
+            tuple(sorted(exc.allowed_methods)),
+        )
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return PayloadTooLarge(f"the body is over {max_body_bytes} bytes")
+    try:
+        phrase = HTTPStatus(exc.status).phrase
+    except ValueError:
+        phrase = "HTTP error"
+    error = PeerError(phrase) if exc.status < 500 else HubError(phrase)
+    error.status_hint = exc.status  # no class for it in the tree: keep aiohttp's status
+    error.title = phrase
+    return error
+
+
 @web.middleware
 async def _correlate(request: web.Request, handler: Handler) -> web.StreamResponse:
     offered = request.headers.get(CORRELATION_HEADER, "")
@@ -81,20 +107,29 @@ async def _correlate(request: web.Request, handler: Handler) -> web.StreamRespon
         if isinstance(error, ServiceError):
             log.warning("request.service_error", error=type(error).__name__)
     except web.HTTPException as exc:
-        response = exc
+        if exc.status < 400:  # a redirect: aiohttp sends it as raised
+            exc.headers[CORRELATION_HEADER] = correlation_id
+            _log_handled(request, exc.status, started)
+            raise
+        mapped = _http_error(exc, request.app[DEPENDENCIES].max_body_bytes)
+        response = problem_response(mapped, correlation_id)
     except Exception:
         log.exception("request.unexpected_error")
         response = problem_response(HubError("unexpected error"), correlation_id)
     response.headers[CORRELATION_HEADER] = correlation_id
+    _log_handled(request, response.status, started)
+    return response
+
+
+def _log_handled(request: web.Request, status: int, started: float) -> None:
     route = request.match_info.route.resource
     log.info(
         "request.handled",
         method=request.method,
         route=route.canonical if route is not None else "(unmatched)",
-        status=response.status,
+        status=status,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
-    return response
 
 
 def _bearer_token(request: web.Request) -> str | None:

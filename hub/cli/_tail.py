@@ -2,6 +2,8 @@
 
 It consumes (and acknowledges) what it prints, like any subscriber. The output is the
 recipient's view, so it is as sensitive as that agency's own copy: use it on demo data.
+Stdout carries only the JSON lines; when ``--timeout`` runs out, stderr says so and how many
+notifications arrived.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ async def tail(args: argparse.Namespace, settings: Settings) -> int:
                 async with subscriber.receive(timeout=args.timeout) as delivery:
                     print(json.dumps(delivery.model_dump(mode="json"), sort_keys=True), flush=True)
             except TimeoutError:
+                _say_timed_out(args, received)
                 break
             except UnreadableDelivery:
                 print("(an unreadable message was dead-lettered)", file=sys.stderr, flush=True)
@@ -42,3 +45,13 @@ async def tail(args: argparse.Namespace, settings: Settings) -> int:
             received += 1
     # With --count, falling short (a timeout) is a failure a script can see.
     return 0 if args.count is None or received >= args.count else 1
+
+
+def _say_timed_out(args: argparse.Namespace, received: int) -> None:
+    """On stderr, so that stdout stays the JSON lines: the wait ran out, and how many arrived."""
+    of_count = "" if args.count is None else f" of {args.count}"
+    print(
+        f"hub tail: no notification for {args.timeout:g} s; {received}{of_count} received",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -7,10 +7,21 @@ import json
 import os
 import sys
 
+import aio_pika
 import aiohttp
 
+from hub.delivery import agency_queue_name
 from tests.fixtures import example_event
-from tests.integration.conftest import AMQP_URL, REPO, HubProcess
+from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
+
+
+async def _queued(agency_id: str) -> bool:
+    """Whether a delivery is waiting on the agency's queue (counted, not consumed)."""
+    connection = await aio_pika.connect(AMQP_URL, timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(agency_queue_name(agency_id), passive=True)
+        return bool(queue.declaration_result.message_count)
 
 
 async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None:
@@ -49,6 +60,7 @@ async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None
     assert printed["event"]["id"] == "tail-0001"
     assert printed["receipt"]["rule_id"] == "missing-pupil-to-education"
     assert "nhs_number" not in json.dumps(printed["event"])
+    assert "no notification" not in stderr.decode()
 
 
 async def test_tail_exits_nonzero_when_nothing_arrives(hub_process: HubProcess) -> None:
@@ -69,6 +81,43 @@ async def test_tail_exits_nonzero_when_nothing_arrives(hub_process: HubProcess) 
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, _ = await asyncio.wait_for(tail.communicate(), timeout=30)
+    stdout, stderr = await asyncio.wait_for(tail.communicate(), timeout=30)
     assert tail.returncode == 1
     assert stdout == b""
+    assert stderr.decode() == "hub tail: no notification for 1 s; 0 of 1 received\n"
+
+
+async def test_tail_without_count_says_how_many_arrived(hub_process: HubProcess) -> None:
+    """Without --count, tail prints what arrived, then says on stderr how many, and exits 0."""
+    event = example_event()
+    event["id"] = "tail-0002"
+    async with aiohttp.ClientSession() as session:
+        response = await session.post(
+            f"{hub_process.base_url}/v1/notifications",
+            data=json.dumps(event),
+            headers=hub_process.headers("northumberland-childrens"),
+        )
+        assert response.status == 202
+    await wait_until(
+        lambda: _queued("northumberland-education"), timeout=20, what="the education delivery"
+    )
+
+    tail = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "tail",
+        "--agency",
+        "northumberland-education",
+        "--timeout",
+        "2",
+        cwd=REPO,
+        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(tail.communicate(), timeout=40)
+    assert tail.returncode == 0, stderr.decode()
+    (line,) = stdout.decode().splitlines()
+    assert json.loads(line)["event"]["id"] == "tail-0002"
+    assert stderr.decode() == "hub tail: no notification for 2 s; 1 received\n"

@@ -65,12 +65,13 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyMaterial:
 
 
 @pytest.fixture
-async def client(
+def deps(
     publisher: FakePublisher,
     audit: FakeAuditLog,
     broker_check: Outage,
     keys: KeyMaterial,
-) -> AsyncIterator[TestClient]:
+) -> ApiDependencies:
+    """What the test app is wired with: the four agencies, fake ports, an 8 KiB body limit."""
     agencies = AgencyDirectory(
         (
             Agency(
@@ -109,12 +110,16 @@ async def client(
         keys=keys,
         max_body_bytes=8192,
     )
-    deps = ApiDependencies(
+    return ApiDependencies(
         intake=intake,
         agencies=agencies,
         readiness={"broker": broker_check, "database": audit.ping},
         max_body_bytes=8192,
         protocol=load_protocol(SHIPPED_PROTOCOL),
     )
+
+
+@pytest.fixture
+async def client(deps: ApiDependencies) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(create_app(deps))) as test_client:
         yield test_client

@@ -56,3 +56,18 @@ def test_problems_are_printed_and_exit_2(
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     """A missing file is a usage problem: exit 2."""
     assert main(["adapt", "--agency", "police", str(tmp_path / "none.json")]) == 2
+
+
+def test_a_too_long_integer_is_a_problem_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 5,000-digit integer is printed as an int_too_large problem on its field, exit 2."""
+    big = tmp_path / "big.json"
+    big.write_text('[{"record_type": "ssda903_missing", "CHILD": ' + "7" * 5000 + "}]")
+    status = main(["adapt", "--agency", "children_services", str(big)])
+    out = capsys.readouterr().out
+    assert status == 2
+    assert [(p["field"], p["rule"]) for p in json.loads(out)["problems"]] == [
+        ("records[0].CHILD", "int_too_large")
+    ]
+    assert "7" * 20 not in out

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate
 
+from hub.api import ApiDependencies, create_app
 from tests.fakes import FakeAuditLog, FakePublisher
 from tests.fixtures import CANARIES, canary_event, example_event
 from tests.unit.conftest import CHILDRENS_TOKEN, POLICE_TOKEN, PROBLEM, Outage
@@ -70,6 +73,29 @@ async def test_invalid_post_is_422_problem_naming_fields_without_values(
     text = await response.text()
     assert not any(canary in text for canary in (*CANARIES, "1234567890", "Canary Nick"))
     assert audit.entries[-1].detail["status"] == 422
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [("shoe_size", "data.person.shoe_size"), ("not a name", "data.person.(unnamed field)")],
+)
+async def test_a_too_long_integer_in_a_notification_is_422_naming_its_field(
+    client: TestClient, audit: FakeAuditLog, key: str, field: str
+) -> None:
+    """A 5,000-digit integer is named by its dotted path (odd keys unnamed), audited, not echoed."""
+    big = "7" * 5000
+    event = example_event()
+    event["data"]["person"][key] = "BIG"
+    body = json.dumps(event).replace('"BIG"', big)
+    response = await client.post("/v1/notifications", data=body, headers=_auth(CHILDRENS_TOKEN))
+    assert response.status == 422
+    assert response.content_type == PROBLEM
+    problem = await response.json()
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [(field, "int_too_large")]
+    text = await response.text()
+    assert big[:20] not in text
+    assert "not a name" not in text
+    assert audit.entries[-1].detail["problems"] == [{"field": field, "rule": "int_too_large"}]
 
 
 async def test_posting_as_another_agency_is_403(client: TestClient) -> None:
@@ -142,3 +168,73 @@ async def test_openapi_document_is_valid_openapi_31(client: TestClient) -> None:
     body_schema = document["paths"]["/v1/notifications"]["post"]["requestBody"]
     assert "Notification" in json.dumps(body_schema)
     assert "MissingEpisodeStarted" in document["components"]["schemas"]
+
+
+async def test_unknown_path_is_404_problem_not_echoing_the_path(client: TestClient) -> None:
+    """A path with no route gives a 404 problem+json that does not repeat the path."""
+    response = await client.get("/v1/canary-path-9402?q=canary-query")
+    assert response.status == 404
+    assert response.content_type == PROBLEM
+    problem = await response.json()
+    assert problem["type"] == "urn:sehub:problem:not-found"
+    assert problem["status"] == 404
+    assert problem["correlation_id"] == response.headers["X-Correlation-ID"]
+    text = await response.text()
+    assert "canary" not in text
+
+
+async def test_wrong_method_is_405_problem_keeping_allow(client: TestClient) -> None:
+    """A method a route does not take gives a 405 problem+json with the route's Allow header."""
+    response = await client.get("/v1/notifications")
+    assert response.status == 405
+    assert response.content_type == PROBLEM
+    assert response.headers["Allow"] == "POST"
+    problem = await response.json()
+    assert (problem["type"], problem["status"]) == ("urn:sehub:problem:method-not-allowed", 405)
+    assert "/v1/notifications" not in await response.text()
+    on_get_route = await client.delete("/healthz")
+    assert on_get_route.status == 405
+    assert on_get_route.headers["Allow"] == "GET, HEAD"
+
+
+async def _read_body(request: web.Request) -> web.Response:
+    await request.read()
+    return web.json_response({})
+
+
+async def _too_many(_request: web.Request) -> web.Response:
+    raise web.HTTPTooManyRequests(text="canary-text", reason="canary-reason")
+
+
+async def _redirect(_request: web.Request) -> web.Response:
+    raise web.HTTPFound("/healthz")
+
+
+async def test_http_exceptions_escaping_a_handler_are_problems(deps: ApiDependencies) -> None:
+    """aiohttp's own 413, or any HTTPException of 400 or more, is a problem without its text."""
+    app = create_app(deps)
+    app.router.add_post("/test/read", _read_body)
+    app.router.add_get("/test/too-many", _too_many)
+    async with TestClient(TestServer(app)) as test_client:
+        too_large = await test_client.post("/test/read", data=b"x" * 9000)
+        assert too_large.status == 413
+        assert too_large.content_type == PROBLEM
+        assert (await too_large.json())["type"] == "urn:sehub:problem:payload-too-large"
+        assert "9000" not in await too_large.text()
+        too_many = await test_client.get("/test/too-many")
+        assert too_many.status == 429
+        assert too_many.content_type == PROBLEM
+        assert (await too_many.json())["title"] == "Too Many Requests"
+        assert "canary" not in await too_many.text()
+        assert too_many.headers["X-Correlation-ID"]
+
+
+async def test_a_raised_redirect_is_still_a_redirect(deps: ApiDependencies) -> None:
+    """An HTTPException under 400 escaping a handler is sent as it is, with the correlation id."""
+    app = create_app(deps)
+    app.router.add_get("/test/redirect", _redirect)
+    async with TestClient(TestServer(app)) as test_client:
+        response = await test_client.get("/test/redirect", allow_redirects=False)
+        assert response.status == 302
+        assert response.headers["Location"] == "/healthz"
+        assert response.headers["X-Correlation-ID"]

@@ -112,6 +112,21 @@ async def test_an_invalid_notification_is_422_naming_fields(client: TestClient) 
     assert "1234567890" not in json.dumps(problem)
 
 
+async def test_a_too_long_integer_is_422_naming_its_field(client: TestClient) -> None:
+    """A 5,000-digit integer is named by its dotted path in a 422 problem, never echoed."""
+    big = "7" * 5000
+    event = example_event()
+    event["data"]["started_on"] = "BIG"
+    body = json.dumps(event).replace('"BIG"', big)
+    response = await client.post(EXPLAIN, data=body, headers=_auth(ADMIN_TOKEN))
+    assert response.status == 422
+    problem = await response.json()
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
+        ("data.started_on", "int_too_large")
+    ]
+    assert big[:20] not in json.dumps(problem)
+
+
 async def test_a_bad_placed_in_is_400(client: TestClient) -> None:
     """``placed_in`` must be an LA code."""
     response = await client.post(

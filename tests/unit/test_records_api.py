@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hub._exceptions import InvalidNotification
+from hub.adapting import MAX_PROBLEMS, parse_records
 from hub.audit import AuditAction
 from hub.crypto import KeyMaterial
 from tests.fakes import FakeAuditLog, FakePublisher
@@ -26,6 +29,14 @@ MISSING_ROW = {
     "MIS_START": "27/11/2026",
     "MIS_END": "",
 }
+
+
+BIG = "7" * 5000  # over CPython's default limit of 4,300 digits for int("...")
+
+
+def _with_big(document: object) -> bytes:
+    """``document`` as JSON, with each "BIG" string replaced by the 5,000-digit integer."""
+    return json.dumps(document).replace('"BIG"', BIG).replace('"-BIG"', f"-{BIG}").encode()
 
 
 def _opened(keys: KeyMaterial, envelope: bytes) -> dict[str, Any]:
@@ -111,6 +122,81 @@ async def test_the_documented_native_examples_are_accepted(
     types = {n["type"] for n in (await response.json())["notifications"]}
     assert types == {"uk.sehub.education.concern_raised.v1"}
     assert len(publisher.ingress) == len((await response.json())["notifications"])
+
+
+async def test_an_integer_over_the_digit_limit_is_a_422_naming_its_field_audited(
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """A 5,000-digit integer in a record is a 422 naming records[i].FIELD, audited, not echoed."""
+    body = _with_big([MISSING_ROW, {**MISSING_ROW, "CHILD": "BIG"}])
+    response = await client.post("/v1/records", data=body, headers=_headers(CHILDRENS_TOKEN))
+    assert response.status == 422
+    assert response.content_type == PROBLEM
+    problem = await response.json()
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
+        ("records[1].CHILD", "int_too_large")
+    ]
+    assert problem["correlation_id"] == response.headers["X-Correlation-ID"]
+    assert BIG[:20] not in await response.text()
+    assert publisher.ingress == []
+    (entry,) = audit.entries
+    assert entry.action is AuditAction.NOTIFICATION_REJECTED
+    assert entry.correlation_id == response.headers["X-Correlation-ID"]
+    assert entry.detail["problems"] == [{"field": "records[1].CHILD", "rule": "int_too_large"}]
+    assert BIG[:20] not in json.dumps(entry.detail)
+
+
+@pytest.mark.parametrize(
+    ("document", "fields"),
+    [
+        ({**MISSING_ROW, "MIS_END": "BIG"}, ["records[0].MIS_END"]),
+        (["BIG"], ["records[0]"]),
+        (
+            {"records": [MISSING_ROW, {**MISSING_ROW, "EXTRA": {"not a name": [1, "BIG"]}}]},
+            ["records[1].EXTRA.(unnamed field).1"],
+        ),
+        ([MISSING_ROW, {**MISSING_ROW, "MIS_START": "-BIG"}], ["records[1].MIS_START"]),
+    ],
+)
+async def test_too_long_integers_are_located_like_adapter_fields(
+    client: TestClient, document: object, fields: list[str]
+) -> None:
+    """Each too-long integer is named by the record index then its dotted path, odd keys unnamed."""
+    response = await client.post(
+        "/v1/records", data=_with_big(document), headers=_headers(CHILDRENS_TOKEN)
+    )
+    assert response.status == 422
+    errors = (await response.json())["errors"]
+    assert [(e["field"], e["rule"]) for e in errors] == [(f, "int_too_large") for f in fields]
+    assert "not a name" not in await response.text()
+
+
+def test_every_too_long_integer_is_named_in_order_and_the_list_is_capped() -> None:
+    """Parsing names each too-long integer in document order and lists at most MAX_PROBLEMS."""
+    records = [{**MISSING_ROW, "DOB": "BIG", "MIS_START": "-BIG"}, MISSING_ROW, ["BIG"]]
+    with pytest.raises(InvalidNotification) as caught:
+        parse_records(_with_big(records), "application/json", None)
+    assert [(p.field, p.rule) for p in caught.value.problems] == [
+        ("records[0].DOB", "int_too_large"),
+        ("records[0].MIS_START", "int_too_large"),
+        ("records[2].0", "int_too_large"),
+    ]
+    many = _with_big({"records": [{"record_type": "BIG"}] * (MAX_PROBLEMS + 10)})
+    with pytest.raises(InvalidNotification) as capped:
+        parse_records(many, "application/json", None)
+    assert len(capped.value.problems) == MAX_PROBLEMS
+    assert capped.value.detail.startswith(f"{MAX_PROBLEMS + 10} field(s) failed")
+    assert BIG[:20] not in repr(capped.value.problems)
+
+
+async def test_an_integer_at_the_digit_limit_is_left_to_the_adapter(client: TestClient) -> None:
+    """A 4,300-digit integer is read, so the adapter names its own rule for the field."""
+    body = json.dumps([{**MISSING_ROW, "CHILD": int("7" * 4300)}]).encode()
+    response = await client.post("/v1/records", data=body, headers=_headers(CHILDRENS_TOKEN))
+    assert response.status == 422
+    (error,) = (await response.json())["errors"]
+    assert error["field"] == "records[0].CHILD"
+    assert error["rule"] != "int_too_large"
 
 
 _json_values = st.recursive(

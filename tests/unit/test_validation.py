@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hub._exceptions import FieldProblem
-from hub._validation import field_problems
+from hub._validation import decode_json, field_problems, too_long_integers
 from schemas import CATALOGUE, parse_notification
 from tests.unit.builders import ENDED, STARTED, leaf_paths, make_ended_event, make_event
 
@@ -197,3 +197,16 @@ def test_planted_canaries_never_reach_a_problem(
         for problem in problems:
             assert canary not in problem.message
             assert canary not in problem.field
+
+
+def test_too_long_integers_are_found_at_any_depth_in_document_order() -> None:
+    """Each integer over the digit limit is located by keys and indexes, however deep it sits."""
+    big = "7" * 4301
+    deep = "[" * 900 + big + "]" * 900
+    body = f'{{"a": {{"b c": [1, {big}]}}, "d": {deep}, "e": -{big}, "f": {"7" * 4300}}}'
+    assert too_long_integers(decode_json(body)) == [
+        ("a", "b c", 1),
+        ("d", *([0] * 900)),
+        ("e",),
+    ]
+    assert too_long_integers(decode_json(big)) == [()]
