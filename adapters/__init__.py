@@ -1,7 +1,7 @@
 """Per-agency adapters: native records (national data specifications) -> canonical notifications.
 
 Each ``adapters/<kind>/`` package exports ``ADAPTER``; :func:`adapter_for` finds it by kind.
-The shared interface and helpers are in :mod:`adapters._core`.
+The shared interface and helpers are in :mod:`adapters._core`, exported here.
 """
 
 import importlib
@@ -11,6 +11,7 @@ from adapters._core import (
     MappingFailed,
     RecordAdapter,
     RecordProblem,
+    derive_id,
     map_records,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "RecordAdapter",
     "RecordProblem",
     "adapter_for",
+    "derive_id",
     "map_records",
 ]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from adapters import AdapterContext, MappingFailed, adapter_for, map_records
 from hub._exceptions import FieldProblem, Forbidden, InvalidNotification
-from hub._validation import decode_json, int_too_large, safe_part, too_long_integers
 from hub.agencies import Agency
+from hub.validation import decode_json, int_too_large, safe_part, too_long_integers
 from schemas import Notification
 
 __all__ = ["adapt", "parse_records"]

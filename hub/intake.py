@@ -22,7 +22,6 @@ from hub._exceptions import (
     PeerError,
     UnsupportedMediaType,
 )
-from hub._validation import notification_problems
 from hub.adapting import adapt, parse_records
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
@@ -30,6 +29,7 @@ from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
 from hub.messages import SOURCE_CONTENT_TYPE, OutgoingMessage
 from hub.ports import AuditLog, Clock, Publisher
+from hub.validation import notification_problems
 from schemas import Notification, notification_adapter, parse_notification
 
 __all__ = ["ACCEPTED_CONTENT_TYPES", "Intake"]

@@ -5,18 +5,29 @@ Integration tests use the real RabbitMQ and database instead (see ``tests/integr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from hub._exceptions import BrokerUnavailable, StoreUnavailable
+from hub import BrokerUnavailable, StoreUnavailable
 from hub.audit import AuditEntry
 from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
 from hub.messages import OutgoingMessage
-from hub.sharing import ActivePlacement, PlacementChange, RoutingState
+from hub.sharing import ActivePlacement, Decision, PlacementChange, RoutingState
 
-__all__ = ["FakeAuditLog", "FakePublisher", "FakeRoutingStore", "FixedClock", "provisioned_keys"]
+__all__ = [
+    "FakeAuditLog",
+    "FakeIncomingMessage",
+    "FakePublisher",
+    "FakeRoutingStore",
+    "FixedClock",
+    "RecordingSleep",
+    "ScriptedRouter",
+    "provisioned_keys",
+]
 
 
 @dataclass
@@ -123,3 +134,75 @@ def provisioned_keys(keys_dir: Path, agencies: Iterable[str]) -> KeyMaterial:
     everyone = (HUB_AGENCY, *agencies)
     provision_keys(keys_dir, everyone, TEST_KEYS_FROM, lifetime=timedelta(days=3650))
     return KeyMaterial(keys_dir, everyone)
+
+
+@dataclass
+class FakeIncomingMessage:
+    """An ingress message as the consumer sees it, recording how it was settled.
+
+    ``process()`` behaves like aio-pika's: a clean exit acknowledges, an exception rejects with
+    the ``requeue`` given (and propagates), and with ``ignore_processed`` a message the block
+    already settled is left alone.
+    """
+
+    body: bytes = b"{}"
+    message_id: str | None = "fake-message-1"
+    correlation_id: str | None = "fake-corr-1"
+    headers: dict[str, Any] = field(default_factory=dict)
+    outcome: str | None = None  # "acked", "requeued" or "dead-lettered"
+
+    @property
+    def processed(self) -> bool:
+        return self.outcome is not None
+
+    def _settle(self, outcome: str) -> None:
+        if self.outcome is not None:
+            raise RuntimeError(f"message already {self.outcome}")
+        self.outcome = outcome
+
+    async def ack(self) -> None:
+        self._settle("acked")
+
+    async def nack(self, *, requeue: bool = True) -> None:
+        self._settle("requeued" if requeue else "dead-lettered")
+
+    async def reject(self, *, requeue: bool = False) -> None:
+        self._settle("requeued" if requeue else "dead-lettered")
+
+    @asynccontextmanager
+    async def process(
+        self, *, requeue: bool = False, ignore_processed: bool = False
+    ) -> AsyncIterator[FakeIncomingMessage]:
+        try:
+            yield self
+        except BaseException:
+            if not (ignore_processed and self.processed):
+                await self.reject(requeue=requeue)
+            raise
+        if not (ignore_processed and self.processed):
+            await self.ack()
+
+
+@dataclass
+class RecordingSleep:
+    """An ``asyncio.sleep`` stand-in that returns at once and remembers how long it was asked."""
+
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@dataclass
+class ScriptedRouter:
+    """Stands in for the Router: returns or raises what it is told, counting the calls."""
+
+    outcome: Decision | BaseException | None
+    protocol_version: str = "test-protocol+000000000000"
+    calls: list[tuple[bytes, str | None]] = field(default_factory=list)
+
+    async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
+        self.calls.append((body, correlation_id))
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome

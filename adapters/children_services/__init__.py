@@ -7,6 +7,12 @@ local extensions), placements (903 Episodes with the Annex A location fields) an
 """
 
 from adapters.children_services._adapter import ADAPTER, ChildrenServicesAdapter
+from adapters.children_services._codes import (
+    ALL_PLACEMENT_TYPES,
+    collection_year,
+    placement_types_for,
+    year_label,
+)
 from adapters.children_services._mapping import missing_episode_id, placement_episode_id
 from adapters.children_services._records import (
     CinAssessment,
@@ -19,6 +25,7 @@ from adapters.children_services._records import (
 
 __all__ = [
     "ADAPTER",
+    "ALL_PLACEMENT_TYPES",
     "ChildrenServicesAdapter",
     "CinAssessment",
     "ReturnInterview",
@@ -26,6 +33,9 @@ __all__ = [
     "Ssda903Episode",
     "Ssda903Header",
     "Ssda903Missing",
+    "collection_year",
     "missing_episode_id",
     "placement_episode_id",
+    "placement_types_for",
+    "year_label",
 ]

@@ -34,13 +34,13 @@ from hub._exceptions import (
     ServiceError,
     UnsupportedMediaType,
 )
-from hub._validation import notification_problems
 from hub.agencies import PROTOCOL_ADMIN, Agency, AgencyDirectory
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.intake import ACCEPTED_CONTENT_TYPES, Intake
 from hub.logs import get_logger
 from hub.sharing import RoutingState, decide, explain, simulated_placement
+from hub.validation import notification_problems
 from protocols import Protocol
 from schemas import PLACEMENT_LA_PATTERN, parse_notification
 

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from hub._exceptions import HubError
 from hub.cli import _adapt, _db, _demo, _keys, _protocol, _run, _schemas, _tail
+from hub.cli._demo import ADMIN_AGENCY_ID, write_demo
 from hub.logs import configure_logging
 from hub.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["ADMIN_AGENCY_ID", "main", "write_demo"]
 
 
 def _parser() -> argparse.ArgumentParser:

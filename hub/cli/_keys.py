@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.crypto import (
+    AGENCY_ID_PATTERN,
     DEFAULT_LIFETIME,
     DEFAULT_OVERLAP,
     HPKE_HYBRID,
@@ -31,8 +32,8 @@ from hub.crypto import (
     KeyStore,
     KeyUse,
     generate_document,
+    newest_usable,
 )
-from hub.crypto._keys import AGENCY_ID_PATTERN, newest_usable
 from hub.ports import utc_now
 from hub.settings import Settings
 

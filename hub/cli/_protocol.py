@@ -26,10 +26,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from hub._exceptions import ConfigurationError
-from hub._validation import notification_problems
 from hub.agencies import AgencyDirectory
 from hub.settings import Settings
 from hub.sharing import RoutingState, decide, explain, simulated_placement
+from hub.validation import notification_problems
 from protocols import (
     Finding,
     Protocol,

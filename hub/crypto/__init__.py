@@ -37,11 +37,13 @@ from hub.crypto._envelopes import (
 )
 from hub.crypto._errors import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
 from hub.crypto._keys import (
+    AGENCY_ID_PATTERN,
     HUB_AGENCY,
     KeyDocument,
     KeyRecord,
     PrivateKeyDocument,
     PrivateKeyRecord,
+    newest_usable,
 )
 from hub.crypto._material import KeyMaterial, provision_keys
 from hub.crypto._primitives import ED25519, HPKE_HYBRID, HPKE_X25519, Algorithm, KeyUse
@@ -57,6 +59,7 @@ from hub.crypto._rotation import (
 from hub.crypto._store import KeyStore
 
 __all__ = [
+    "AGENCY_ID_PATTERN",
     "DEFAULT_LIFETIME",
     "DEFAULT_OVERLAP",
     "DELIVERY_VERSION",
@@ -87,6 +90,7 @@ __all__ = [
     "generate_document",
     "generate_key",
     "hpke_info",
+    "newest_usable",
     "open_delivery",
     "open_sealed",
     "open_source",

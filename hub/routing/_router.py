@@ -28,7 +28,6 @@ from dataclasses import replace
 from pydantic import ValidationError
 
 from hub._exceptions import InvalidNotification
-from hub._validation import field_problems
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
@@ -36,6 +35,7 @@ from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, OutgoingM
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore
 from hub.pseudonyms import Pseudonymiser
 from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
+from hub.validation import field_problems
 from protocols import Protocol
 from schemas import Notification, agency_id_from_source, parse_notification, source_for_agency
 

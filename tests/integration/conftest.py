@@ -23,7 +23,7 @@ import aiohttp
 import pytest
 
 from hub.agencies import AgencyDirectory
-from hub.cli._demo import write_demo
+from hub.cli import write_demo
 from hub.delivery import (
     DEAD_EXCHANGE,
     DEAD_QUEUE,

@@ -10,7 +10,7 @@ import yaml
 
 from hub import ConfigurationError, NotAuthenticated
 from hub.agencies import Agency, AgencyDirectory, hash_token, new_token
-from hub.cli._demo import write_demo
+from hub.cli import write_demo
 
 POLICE_TOKEN = "synthetic-police-token-0001"
 POLICE_NEXT_TOKEN = "synthetic-police-token-0002"

@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from hub import ConfigurationError
 from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app, openapi_document
-from hub.cli._demo import ADMIN_AGENCY_ID, write_demo
+from hub.cli import ADMIN_AGENCY_ID, write_demo
 from hub.crypto import KeyMaterial
 from hub.intake import Intake
 from hub.sharing import Explanation

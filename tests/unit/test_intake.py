@@ -7,8 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub import BrokerUnavailable, Forbidden, InvalidNotification, PayloadTooLarge
-from hub._exceptions import UnsupportedMediaType
+from hub import (
+    BrokerUnavailable,
+    Forbidden,
+    InvalidNotification,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from hub.agencies import Agency
 from hub.audit import AuditAction
 from hub.crypto import SOURCE_VERSION, KeyMaterial

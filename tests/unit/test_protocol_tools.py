@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from hub.cli import main
-from hub.cli._demo import write_demo
+from hub.cli import main, write_demo
 from hub.sharing import decide, explain, simulated_placement
 from protocols import (
     Finding,

@@ -1,4 +1,4 @@
-"""The sharing decision stays pure: importing it pulls in no I/O library."""
+"""The core stays pure: the sharing decision, the ports and intake pull in no I/O library."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IO_LIBRARIES = ("aiohttp", "aio_pika", "aiormq", "sqlalchemy")
@@ -41,6 +43,17 @@ def test_importing_hub_sharing_loads_no_io_library() -> None:
     loaded = _modules_after_importing("hub.sharing")
 
     assert "hub.sharing" in loaded
+    assert sorted(_top_level(loaded) & set(IO_LIBRARIES)) == []
+
+
+@pytest.mark.parametrize(
+    "module", ["hub.ports", "hub.intake", "hub.audit", "hub.messages", "hub.crypto", "hub.sharing"]
+)
+def test_the_core_and_its_ports_load_no_io_library(module: str) -> None:
+    """The ports, the intake use case and the values they exchange load no broker or database."""
+    loaded = _modules_after_importing(module)
+
+    assert module in loaded
     assert sorted(_top_level(loaded) & set(IO_LIBRARIES)) == []
 
 

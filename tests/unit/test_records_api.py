@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub._exceptions import InvalidNotification
+from hub import InvalidNotification
 from hub.adapting import MAX_PROBLEMS, parse_records
 from hub.audit import AuditAction
 from hub.crypto import KeyMaterial

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.cli import main
-from hub.cli._demo import write_demo
+from hub.cli import main, write_demo
 
 SHIPPED = Path(__file__).resolve().parents[2] / "protocols" / "northumberland.yaml"
 

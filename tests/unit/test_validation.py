@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hub._exceptions import FieldProblem
-from hub._validation import decode_json, field_problems, too_long_integers
+from hub import FieldProblem
+from hub.validation import decode_json, field_problems, too_long_integers
 from schemas import CATALOGUE, parse_notification
 from tests.unit.builders import ENDED, STARTED, leaf_paths, make_ended_event, make_event
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from adapters import adult_services
-from adapters._core import AdapterContext, derive_id, map_records
+from adapters import AdapterContext, adult_services, derive_id, map_records
 from adapters.adult_services import ADAPTER
 from schemas import ConcernRaised, ExploitationMarkers, Notification, SeRiskAssessed, Sex
 from tests.unit.builders import ADULTS, POLICE

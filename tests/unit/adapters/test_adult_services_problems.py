@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from adapters._core import MappingFailed, RecordProblem, map_records
+from adapters import MappingFailed, RecordProblem, map_records
 from adapters.adult_services import ADAPTER, TypeOfRisk
 from tests.unit.adapters.test_adult_services import (
     CONTEXT,

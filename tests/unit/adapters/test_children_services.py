@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from adapters._core import AdapterContext, MappingFailed, derive_id, map_records
+from adapters import AdapterContext, MappingFailed, derive_id, map_records
+from adapters import children_services as codes
 from adapters.children_services import ADAPTER, missing_episode_id
-from adapters.children_services import _codes as codes
 from schemas import PLACEMENT_TYPES, Notification, notification_adapter
 from tests.unit.builders import REPO_ROOT, upn_from
 

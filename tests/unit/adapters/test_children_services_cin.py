@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from adapters._core import AdapterContext
+from adapters import AdapterContext
 from tests.unit.adapters.test_children_services import (
     BAD_UPN,
     CONTEXT,

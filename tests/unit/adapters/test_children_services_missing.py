@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters._core import AdapterContext
+from adapters import AdapterContext
 from adapters.children_services import missing_episode_id
 from tests.unit.adapters.test_children_services import (
     BAD_NHS_NUMBER,

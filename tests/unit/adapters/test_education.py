@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import adapters.education
-from adapters._core import AdapterContext, MappingFailed, RecordAdapter, map_records
+from adapters import AdapterContext, MappingFailed, RecordAdapter, map_records
 from adapters.education import ADAPTER
 from schemas import EducationConcernRaised
 from tests.unit.adapters.test_education_builders import (

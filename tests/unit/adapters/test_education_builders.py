@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from adapters._core import AdapterContext, MappingFailed
+from adapters import AdapterContext, MappingFailed
 from adapters.education import ADAPTER, EducationAdapter
 from schemas import EducationConcernRaised, Notification
 from tests.unit.builders import EDUCATION, upn_from

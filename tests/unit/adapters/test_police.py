@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import adapters.police
-from adapters._core import AdapterContext, MappingFailed, RecordAdapter, map_records
+from adapters import AdapterContext, MappingFailed, RecordAdapter, map_records
 from adapters.police import ADAPTER, PoliceAdapter
 from schemas import parse_notification
 from tests.unit.builders import CHILDRENS, ENDED, POLICE, REPO_ROOT, STARTED

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters._core import AdapterContext, MappingFailed
+from adapters import AdapterContext, MappingFailed
 from adapters.police import ADAPTER
 from schemas import ConcernRaised, notification_adapter
 from tests.unit.builders import POLICE, VALID_NHS_NUMBER, VALID_UPN, nhs_number_from

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters._core import AdapterContext, MappingFailed
+from adapters import AdapterContext, MappingFailed
 from adapters.police import ADAPTER
 from schemas import MissingEpisodeEnded, MissingEpisodeStarted, notification_adapter
 from schemas import parse_notification as parse

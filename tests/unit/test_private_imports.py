@@ -1,0 +1,118 @@
+"""No module imports another package's private (``_name``) module: each room keeps its door.
+
+A private module ``a.b._c`` may be imported only from inside package ``a.b`` (``a.b`` itself or
+a module below it). Everyone else goes through the package's ``__all__``.
+
+One exception, and it is deliberate: the known-answer and tamper tests of ``hub.crypto`` drive
+its private primitives and codecs, which no production caller may touch.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCANNED = ("hub", "schemas", "protocols", "adapters", "tests", "bench")
+# importer package prefix -> the package whose privates it may also import
+WHITE_BOX = {"tests.unit.crypto": "hub.crypto"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_private(part: str) -> bool:
+    return part.startswith("_") and not part.startswith("__")
+
+
+def _imported(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Every absolute module path imported, including ``from pkg import _module``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+            for alias in node.names:
+                if _is_private(alias.name):
+                    yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def _owner(module: str) -> str | None:
+    """The package a private module belongs to (``a.b`` for ``a.b._c.d``), or None if public."""
+    parts = module.split(".")
+    for index, part in enumerate(parts):
+        if _is_private(part):
+            return ".".join(parts[:index])
+    return None
+
+
+def _inside(importer: str, package: str) -> bool:
+    return importer == package or importer.startswith(package + ".")
+
+
+def _may_import(importer: str, owner: str) -> bool:
+    if _inside(importer, owner):
+        return True
+    return any(
+        _inside(importer, prefix) and owner == allowed for prefix, allowed in WHITE_BOX.items()
+    )
+
+
+def violations(files: list[Path]) -> list[str]:
+    """``file:line: importer imports module`` for every private import across a boundary."""
+    found = []
+    for path in files:
+        importer = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, module in _imported(tree):
+            owner = _owner(module)
+            if owner and owner.partition(".")[0] in SCANNED and not _may_import(importer, owner):
+                found.append(f"{path.relative_to(ROOT)}:{line}: {importer} imports {module}")
+    return found
+
+
+def _python_files() -> list[Path]:
+    return sorted(
+        path
+        for top in SCANNED
+        if (ROOT / top).is_dir()
+        for path in (ROOT / top).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+
+
+def test_no_module_imports_another_packages_private_module() -> None:
+    """Across hub, schemas, protocols, adapters, tests and bench, privates stay in their room."""
+    assert violations(_python_files()) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ("from hub.sharing._decide import decide", True),
+        ("import hub.sharing._decide", True),
+        ("from hub.sharing import _decide", True),
+        ("from hub.sharing import decide", False),
+        ("from hub._exceptions import HubError", False),  # hub.routing is inside hub
+    ],
+)
+def test_the_check_sees_every_form_of_import(tmp_path: Path, source: str, flagged: bool) -> None:
+    """The scanner flags each spelling of a cross-package private import, and nothing else."""
+    path = ROOT / "hub" / "routing" / "_probe_never_written.py"
+    tree = ast.parse(source)
+    importer = _module_name(path)
+    found = [
+        module
+        for _, module in _imported(tree)
+        if (owner := _owner(module)) and not _may_import(importer, owner)
+    ]
+
+    assert bool(found) is flagged
