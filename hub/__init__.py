@@ -16,6 +16,7 @@ from hub._exceptions import (
     FieldProblem,
     Forbidden,
     HubError,
+    InvalidMessage,
     InvalidNotification,
     MethodNotAllowed,
     NotAuthenticated,
@@ -24,6 +25,7 @@ from hub._exceptions import (
     PeerError,
     ServiceError,
     StoreUnavailable,
+    UnreadableDelivery,
     UnsupportedMediaType,
 )
 from hub.settings import Settings
@@ -34,6 +36,7 @@ __all__ = [
     "FieldProblem",
     "Forbidden",
     "HubError",
+    "InvalidMessage",
     "InvalidNotification",
     "MethodNotAllowed",
     "NotAuthenticated",
@@ -43,5 +46,6 @@ __all__ = [
     "ServiceError",
     "Settings",
     "StoreUnavailable",
+    "UnreadableDelivery",
     "UnsupportedMediaType",
 ]

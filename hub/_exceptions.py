@@ -8,18 +8,25 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
 ::
 
     HubError
-    ├── PeerError                 the caller's fault; do not retry unchanged
+    ├── PeerError                 400  the peer's fault; do not retry unchanged
     │   ├── NotAuthenticated      401  no or unknown credential
     │   ├── Forbidden             403  authenticated, but not allowed (e.g. posting as another)
     │   ├── NotFound              404  no route for the path
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── PayloadTooLarge       413  body over the configured limit
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
-    │   └── InvalidNotification   422  failed validation; carries the failing fields
-    └── ServiceError              our side; safe to retry later
+    │   ├── InvalidNotification   422  failed validation; carries the failing fields
+    │   ├── InvalidMessage        400  a sealed envelope failed a check; opaque, .reason for audit
+    │   └── UnreadableDelivery    400  a subscriber's queue held a message that is no delivery
+    └── ServiceError              503  our side; safe to retry later
         ├── BrokerUnavailable     503  RabbitMQ unreachable or did not confirm
         ├── StoreUnavailable      503  the database is unreachable
-        └── ConfigurationError    500  settings, agencies or protocol are unusable
+        └── ConfigurationError    500  settings, agencies, protocol or our own keys are unusable
+
+Outside the tree, on purpose: ``ValueError`` and ``TypeError`` for programmer misuse (a naive
+datetime, ``str`` for ``bytes``, a ring used for another agency); ``protocols.ProtocolError``
+for a protocol file that does not load (the hub maps it to ``ConfigurationError``); and the
+adapters' ``MappingFailed`` (mapped to ``InvalidNotification`` at the intake edge).
 
 Messages never contain personal data: they name fields and rules, not values.
 """
@@ -27,21 +34,27 @@ Messages never contain personal data: they name fields and rules, not values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, Literal, get_args
 
 __all__ = [
+    "OPAQUE_MESSAGE",
+    "REASONS",
     "BrokerUnavailable",
     "ConfigurationError",
     "FieldProblem",
     "Forbidden",
     "HubError",
+    "InvalidMessage",
     "InvalidNotification",
     "MethodNotAllowed",
     "NotAuthenticated",
     "NotFound",
     "PayloadTooLarge",
     "PeerError",
+    "Reason",
     "ServiceError",
     "StoreUnavailable",
+    "UnreadableDelivery",
     "UnsupportedMediaType",
 ]
 
@@ -75,16 +88,22 @@ class PeerError(HubError):
 
 
 class NotAuthenticated(PeerError):
+    """No credential, or one we do not know."""
+
     status_hint = 401
     title = "Not authenticated"
 
 
 class Forbidden(PeerError):
+    """Authenticated, but not allowed to do this (e.g. posting as another agency)."""
+
     status_hint = 403
     title = "Forbidden"
 
 
 class NotFound(PeerError):
+    """No route for the path (which is never echoed)."""
+
     status_hint = 404
     title = "Not found"
 
@@ -107,11 +126,15 @@ class MethodNotAllowed(PeerError):
 
 
 class PayloadTooLarge(PeerError):
+    """The body is over the configured limit."""
+
     status_hint = 413
     title = "Payload too large"
 
 
 class UnsupportedMediaType(PeerError):
+    """The body is not in a media type this endpoint reads."""
+
     status_hint = 415
     title = "Unsupported media type"
 
@@ -133,6 +156,62 @@ class InvalidNotification(PeerError):
         self.problems = problems
 
 
+OPAQUE_MESSAGE: Final = "invalid message"
+
+Reason = Literal[
+    "malformed",  # not JSON, wrong fields or types, bad base64url, bad header text
+    "unsupported_version",  # the "v" tag is not one this code reads
+    "unknown_agency",  # no key document for the named agency
+    "unknown_kid",  # the agency has no key with that kid
+    "kid_agency_mismatch",  # the kid belongs to another agency than the one named
+    "wrong_key_use",  # a signing kid where an encryption kid belongs, or the reverse
+    "suite_mismatch",  # the envelope's suite is not the algorithm of the key named
+    "key_not_yet_valid",  # now < nbf
+    "expired_key",  # now >= exp
+    "retired_key",  # the key was retired at or before now
+    "bad_signature",  # Ed25519 verification failed
+    "wrong_recipient",  # a delivery addressed to another agency
+    "decrypt_failed",  # HPKE open failed: wrong key, wrong info, or altered ciphertext
+]
+
+REASONS: Final[frozenset[str]] = frozenset(get_args(Reason))
+
+
+class InvalidMessage(PeerError):
+    """A peer's sealed message failed a check: ``str()`` is opaque, ``reason``/``kid`` for audit.
+
+    Whatever the cause, the text is the same, so nothing about *why* leaks to the peer. The
+    cause is one short code from :data:`REASONS` and the key id involved, if any; neither ever
+    holds payload. Example::
+
+        try:
+            contents = keys.open_delivery("northumbria-police", body, now=now)
+        except InvalidMessage as exc:
+            audit(reason=exc.reason, kid=exc.kid)   # never str(exc) to the peer as a hint
+    """
+
+    status_hint = 400
+    title = "Invalid message"
+
+    def __init__(
+        self, reason: Reason, *, kid: str | None = None, correlation_id: str | None = None
+    ) -> None:
+        if reason not in REASONS:
+            raise ValueError(f"unknown InvalidMessage reason {reason!r}")
+        super().__init__(OPAQUE_MESSAGE, correlation_id=correlation_id)
+        self.reason: Reason = reason
+        self.kid = kid
+
+    def __repr__(self) -> str:
+        return f"InvalidMessage(reason={self.reason!r}, kid={self.kid!r})"
+
+
+class UnreadableDelivery(PeerError):
+    """A message on a subscriber's queue is not a valid delivery; it has been dead-lettered."""
+
+    title = "Unreadable delivery"
+
+
 class ServiceError(HubError):
     """Something on our side failed; the caller may retry later."""
 
@@ -141,13 +220,19 @@ class ServiceError(HubError):
 
 
 class BrokerUnavailable(ServiceError):
+    """RabbitMQ is unreachable, or did not confirm a publish."""
+
     title = "Message broker unavailable"
 
 
 class StoreUnavailable(ServiceError):
+    """The database is unreachable, or a transaction did not commit."""
+
     title = "Audit store unavailable"
 
 
 class ConfigurationError(ServiceError):
+    """Settings, the agency directory, the protocol or our own keys are unusable."""
+
     status_hint = 500
     title = "Configuration error"

@@ -33,19 +33,13 @@ from aio_pika.abc import (
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from pydantic import ValidationError
 
-from hub._exceptions import BrokerUnavailable, PeerError
+from hub._exceptions import BrokerUnavailable, UnreadableDelivery
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.delivery import agency_queue_name
 from hub.messages import DeliveredNotification
 from hub.ports import Clock, utc_now
 
 __all__ = ["Subscriber", "UnreadableDelivery"]
-
-
-class UnreadableDelivery(PeerError):
-    """A message on the queue is not a valid delivery; it has been dead-lettered."""
-
-    title = "Unreadable delivery"
 
 
 class Subscriber:

@@ -25,6 +25,7 @@ The free functions (``seal_source``, ``open_delivery``...) take a ring and a reg
 explicitly; they are the recipes ``KeyMaterial`` binds, and what the known-answer tests drive.
 """
 
+from hub._exceptions import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
 from hub.crypto._envelopes import (
     DELIVERY_VERSION,
     SOURCE_VERSION,
@@ -35,7 +36,6 @@ from hub.crypto._envelopes import (
     seal_delivery,
     seal_source,
 )
-from hub.crypto._errors import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
 from hub.crypto._keys import (
     AGENCY_ID_PATTERN,
     HUB_AGENCY,

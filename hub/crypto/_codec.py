@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Final
 
-from hub.crypto._errors import InvalidMessage
+from hub._exceptions import InvalidMessage
 
 __all__ = [
     "MAX_HEADER_CHARS",

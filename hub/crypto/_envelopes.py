@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from hub._exceptions import InvalidMessage
 from hub.crypto._codec import (
     b64decode,
     b64encode,
@@ -39,7 +40,6 @@ from hub.crypto._codec import (
     parse_envelope,
     require_header_text,
 )
-from hub.crypto._errors import InvalidMessage
 from hub.crypto._keys import HUB_AGENCY
 from hub.crypto._recipes import Sealed, Signature, open_sealed, seal, sign, verify
 from hub.crypto._registry import KeyRegistry, KeyRing

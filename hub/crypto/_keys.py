@@ -28,8 +28,8 @@ from typing import Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub._exceptions import InvalidMessage, Reason
 from hub.crypto._codec import b64decode, b64encode
-from hub.crypto._errors import InvalidMessage, Reason
 from hub.crypto._primitives import (
     ALG_USE,
     ED25519,

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from hub._exceptions import ConfigurationError
+from hub._exceptions import ConfigurationError, InvalidMessage
 from hub.crypto._envelopes import (
     DeliveryContents,
     SourceContents,
@@ -38,7 +38,6 @@ from hub.crypto._envelopes import (
     seal_delivery,
     seal_source,
 )
-from hub.crypto._errors import InvalidMessage
 from hub.crypto._keys import HUB_AGENCY
 from hub.crypto._registry import KeyRegistry, KeyRing
 from hub.crypto._rotation import DEFAULT_LIFETIME, generate_document

@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric import ed25519, mlkem, x25519
 
-from hub.crypto._errors import InvalidMessage
+from hub._exceptions import InvalidMessage
 
 __all__ = [
     "ALGORITHMS",

@@ -28,8 +28,8 @@ from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 
+from hub._exceptions import InvalidMessage
 from hub.crypto._codec import is_header_text, require_header_text
-from hub.crypto._errors import InvalidMessage
 from hub.crypto._primitives import hpke_open, hpke_seal
 from hub.crypto._registry import KeyRegistry, KeyRing
 

@@ -25,9 +25,8 @@ from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from hub._exceptions import ConfigurationError
+from hub._exceptions import ConfigurationError, InvalidMessage
 from hub.crypto._codec import is_header_text, timestamp
-from hub.crypto._errors import InvalidMessage
 from hub.crypto._keys import (
     KeyDocument,
     KeyRecord,
