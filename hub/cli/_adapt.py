@@ -15,8 +15,8 @@ from typing import Any
 
 from adapters import ADAPTER_KINDS
 from hub._exceptions import ConfigurationError, InvalidNotification
-from hub.adapting import adapt, parse_records
 from hub.agencies import Agency, AgencyDirectory
+from hub.intake import adapt, parse_records
 from hub.ports import utc_now
 from hub.settings import Settings
 from schemas import notification_adapter

@@ -3,8 +3,13 @@
 The stores (:mod:`hub.stores`) read and write through these names; nothing else touches SQL.
 """
 
-from hub.db._engine import create_engine_for
-from hub.db._migrations import MIGRATIONS_DIR, alembic_config, migrate, upgrade_to_head
+from hub.db._engine import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    create_engine_for,
+    migrate,
+    upgrade_to_head,
+)
 from hub.db._tables import (
     audit_records,
     metadata,

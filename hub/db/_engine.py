@@ -1,15 +1,26 @@
-"""The one engine factory: SQLite (WAL) by default, PostgreSQL in production."""
+"""The database's engine and schema: one engine factory, and the migrations that ship with it.
+
+SQLite (WAL) is the default, PostgreSQL the production store. The schema is owned by the Alembic
+migrations in ``migrations/``; :func:`migrate` brings a database to the newest revision.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["create_engine_for"]
+from hub._exceptions import StoreUnavailable
+
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "create_engine_for", "migrate", "upgrade_to_head"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_engine_for(database_url: str) -> AsyncEngine:
@@ -29,3 +40,26 @@ def create_engine_for(database_url: str) -> AsyncEngine:
         cursor.close()
 
     return engine
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our migrations; ``connection`` is reused if given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(connection: Connection) -> None:
+    """Upgrade the database behind ``connection`` to the newest revision."""
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema behind ``engine`` to the newest revision, in one transaction."""
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade_to_head)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StoreUnavailable("could not migrate the database") from exc

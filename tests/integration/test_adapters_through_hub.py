@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 
 from adapters import ADAPTER_KINDS
-from hub.adapting import adapt
 from hub.agencies import Agency
+from hub.intake import adapt
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from protocols import load_protocol

@@ -12,6 +12,7 @@ PACKAGES = (
     "hub.api",
     "hub.audit",
     "hub.delivery",
+    "hub.intake",
     "hub.routing",
     "hub.sharing",
     "hub.db",

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub import InvalidNotification
-from hub.adapting import MAX_PROBLEMS, parse_records
 from hub.audit import AuditAction
 from hub.crypto import KeyMaterial
+from hub.intake import MAX_PROBLEMS, parse_records
 from tests.fakes import FakeAuditLog, FakePublisher
 from tests.unit.conftest import CHILDRENS_TOKEN, EDUCATION_TOKEN, PROBLEM
 

@@ -22,10 +22,10 @@ from hub._exceptions import (
     PeerError,
     UnsupportedMediaType,
 )
-from hub.adapting import adapt, parse_records
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
+from hub.intake._native import adapt, parse_records
 from hub.logs import get_logger
 from hub.messages import SOURCE_CONTENT_TYPE, OutgoingMessage
 from hub.ports import AuditLog, Clock, Publisher

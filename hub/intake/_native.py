@@ -23,7 +23,7 @@ from hub.agencies import Agency
 from hub.validation import decode_json, int_too_large, safe_part, too_long_integers
 from schemas import Notification
 
-__all__ = ["adapt", "parse_records"]
+__all__ = ["MAX_PROBLEMS", "MAX_RECORDS", "adapt", "parse_records"]
 
 MAX_RECORDS = 1000
 MAX_PROBLEMS = 50
