@@ -1,15 +1,16 @@
-"""No module imports another package's private (``_name``) module: each room keeps its door.
+"""The package map in the README holds: each room imports only what its row allows, and no
+module imports another package's private (``_name``) module.
 
 A private module ``a.b._c`` may be imported only from inside package ``a.b`` (``a.b`` itself or
-a module below it). Everyone else goes through the package's ``__all__``.
-
-One exception, and it is deliberate: the known-answer and tamper tests of ``hub.crypto`` drive
-its private primitives and codecs, which no production caller may touch.
+a module below it). Everyone else goes through the package's ``__all__``. One exception, and it
+is deliberate: the known-answer and tamper tests of ``hub.crypto`` drive its private primitives
+and codecs, which no production caller may touch.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +117,71 @@ def test_the_check_sees_every_form_of_import(tmp_path: Path, source: str, flagge
     ]
 
     assert bool(found) is flagged
+
+
+# --- the README's package map ---------------------------------------------------------------
+
+ANY = frozenset({"*"})
+EVERYWHERE = frozenset({"hub._exceptions"})  # the one exception tree
+_ROW = re.compile(r"^\| `([a-z_.]+)` \|[^|]*\|([^|]*)\|$")
+
+
+def package_map() -> dict[str, frozenset[str]]:
+    """Room -> the rooms it may import, as the README's table says."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### The package map", 1)[1].split("\n## ", 1)[0]
+    rooms: dict[str, frozenset[str]] = {}
+    for line in section.splitlines():
+        match = _ROW.match(line.strip())
+        if match:
+            allowed = match.group(2).strip()
+            rooms[match.group(1)] = (
+                ANY if allowed == "any room" else frozenset(re.findall(r"`([a-z_.]+)`", allowed))
+            )
+    return rooms
+
+
+def _room_of(module: str, rooms: dict[str, frozenset[str]]) -> str | None:
+    """The longest room name that ``module`` is, or is inside (``hub`` is its ``__init__``)."""
+    candidates = [
+        room for room in rooms if module == room or (room != "hub" and _inside(module, room))
+    ]
+    return max(candidates, key=len) if candidates else None
+
+
+def _production_files() -> list[Path]:
+    return [p for p in _python_files() if p.relative_to(ROOT).parts[0] not in ("tests", "bench")]
+
+
+def test_the_map_names_every_room_of_the_hub() -> None:
+    """Every module of the hub belongs to a room the README's table lists."""
+    rooms = package_map()
+    unmapped = sorted(
+        name
+        for name in map(_module_name, _production_files())
+        if name not in ("hub.__main__", "hub._exceptions")
+        and _room_of(name, rooms) in (None, "hub")
+        and name != "hub"
+    )
+
+    assert "hub.sharing" in rooms
+    assert unmapped == []
+
+
+def test_each_room_imports_only_what_the_map_allows() -> None:
+    """No room imports a room its row in the README does not name."""
+    rooms = package_map()
+    found = []
+    for path in _production_files():
+        importer = _module_name(path)
+        room = _room_of(importer, rooms)
+        if room is None or rooms[room] == ANY:
+            continue
+        for line, module in _imported(ast.parse(path.read_text(encoding="utf-8"))):
+            target = _room_of(module, rooms) or (module if module in EVERYWHERE else None)
+            if target is None or target == room or target in EVERYWHERE:
+                continue
+            if target not in rooms[room]:
+                found.append(f"{path.relative_to(ROOT)}:{line}: {room} imports {target}")
+
+    assert found == []
