@@ -24,8 +24,12 @@ __all__ = [
     "RiskLevel",
 ]
 
-LA_CODE_PATTERN = r"^[0-9]{3}$"
-PLACEMENT_LA_PATTERN = r"^([0-9]{3}|SCO|WAL|NIR|NUK)$"
+
+_OUTSIDE_ENGLAND = ("SCO", "WAL", "NIR", "NUK")
+NON_ENGLISH_LOCATIONS = frozenset(_OUTSIDE_ENGLAND)
+_LA_CODE = "[0-9]{3}"
+LA_CODE_PATTERN = f"^{_LA_CODE}$"
+PLACEMENT_LA_PATTERN = f"^({_LA_CODE}|{'|'.join(_OUTSIDE_ENGLAND)})$"
 
 LaCode = Annotated[str, Field(pattern=LA_CODE_PATTERN, description="Three-digit DfE LA code.")]
 PlacementLa = Annotated[
@@ -35,7 +39,6 @@ PlacementLa = Annotated[
         description="LA code of the placement, or SCO/WAL/NIR/NUK outside England.",
     ),
 ]
-NON_ENGLISH_LOCATIONS = frozenset({"SCO", "WAL", "NIR", "NUK"})
 
 
 class RiskLevel(StrEnum):
