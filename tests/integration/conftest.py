@@ -7,6 +7,7 @@ fails; it is never skipped, because a green run must mean the real parts were ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 import aio_pika
 import aiohttp
 import pytest
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 
 from hub.agencies import AgencyDirectory
 from hub.cli import write_demo
@@ -67,9 +69,16 @@ async def reset_broker() -> None:
 
 
 @pytest.fixture
-async def clean_broker() -> None:
-    """An empty hub topology on the real RabbitMQ."""
+async def clean_broker() -> AsyncIterator[None]:
+    """An empty hub topology on the real RabbitMQ, emptied again afterwards.
+
+    Emptying afterwards keeps sealed test deliveries (under keys that die with the test) out of
+    the queues a later ``make run`` uses. A broker a test left stopped is emptied next time.
+    """
     await reset_broker()
+    yield
+    with contextlib.suppress(*CONNECTION_EXCEPTIONS, OSError, TimeoutError):
+        await reset_broker()
 
 
 def free_port() -> int:
