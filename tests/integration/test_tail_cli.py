@@ -24,10 +24,9 @@ async def _queued(agency_id: str) -> bool:
         return bool(queue.declaration_result.message_count)
 
 
-async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None:
-    """After a post, ``hub tail --agency`` prints the education view as one JSON line."""
+async def _post_example(hub_process: HubProcess, event_id: str) -> None:
     event = example_event()
-    event["id"] = "tail-0001"
+    event["id"] = event_id
     async with aiohttp.ClientSession() as session:
         response = await session.post(
             f"{hub_process.base_url}/v1/notifications",
@@ -36,88 +35,62 @@ async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None
         )
         assert response.status == 202
 
+
+async def _tail(hub_process: HubProcess, *args: str) -> tuple[int | None, str, str]:
+    """Run ``hub tail ARGS`` as its own process; its exit code, stdout and stderr."""
     tail = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "hub",
         "tail",
-        "--agency",
-        "northumberland-education",
-        "--count",
-        "1",
-        "--timeout",
-        "20",
+        *args,
         cwd=REPO,
         env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(tail.communicate(), timeout=40)
-    assert tail.returncode == 0, stderr.decode()
-    (line,) = stdout.decode().splitlines()
+    return tail.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None:
+    """After a post, ``hub tail --agency`` prints the education view as one JSON line."""
+    await _post_example(hub_process, "tail-0001")
+
+    returncode, stdout, stderr = await _tail(
+        hub_process, "--agency", "northumberland-education", "--count", "1", "--timeout", "20"
+    )
+    assert returncode == 0, stderr
+    (line,) = stdout.splitlines()
     printed = json.loads(line)
     assert printed["recipient"] == "northumberland-education"
     assert printed["event"]["id"] == "tail-0001"
     assert printed["receipt"]["rule_id"] == "missing-pupil-to-education"
     assert "nhs_number" not in json.dumps(printed["event"])
-    assert "no notification" not in stderr.decode()
+    assert "no notification" not in stderr
 
 
 async def test_tail_exits_nonzero_when_nothing_arrives(hub_process: HubProcess) -> None:
     """With --count and a timeout, an empty queue makes tail exit 1."""
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "tail",
-        "--agency",
-        "northumberland-adults",
-        "--count",
-        "1",
-        "--timeout",
-        "1",
-        cwd=REPO,
-        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    returncode, stdout, stderr = await _tail(
+        hub_process, "--agency", "northumberland-adults", "--count", "1", "--timeout", "1"
     )
-    stdout, stderr = await asyncio.wait_for(tail.communicate(), timeout=30)
-    assert tail.returncode == 1
-    assert stdout == b""
-    assert stderr.decode() == "hub tail: no notification for 1 s; 0 of 1 received\n"
+    assert returncode == 1
+    assert stdout == ""
+    assert stderr == "hub tail: no notification for 1 s; 0 of 1 received\n"
 
 
 async def test_tail_without_count_says_how_many_arrived(hub_process: HubProcess) -> None:
     """Without --count, tail prints what arrived, then says on stderr how many, and exits 0."""
-    event = example_event()
-    event["id"] = "tail-0002"
-    async with aiohttp.ClientSession() as session:
-        response = await session.post(
-            f"{hub_process.base_url}/v1/notifications",
-            data=json.dumps(event),
-            headers=hub_process.headers("northumberland-childrens"),
-        )
-        assert response.status == 202
+    await _post_example(hub_process, "tail-0002")
     await wait_until(
         lambda: _queued("northumberland-education"), timeout=20, what="the education delivery"
     )
 
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "tail",
-        "--agency",
-        "northumberland-education",
-        "--timeout",
-        "2",
-        cwd=REPO,
-        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    returncode, stdout, stderr = await _tail(
+        hub_process, "--agency", "northumberland-education", "--timeout", "2"
     )
-    stdout, stderr = await asyncio.wait_for(tail.communicate(), timeout=40)
-    assert tail.returncode == 0, stderr.decode()
-    (line,) = stdout.decode().splitlines()
+    assert returncode == 0, stderr
+    (line,) = stdout.splitlines()
     assert json.loads(line)["event"]["id"] == "tail-0002"
-    assert stderr.decode() == "hub tail: no notification for 2 s; 1 received\n"
+    assert stderr == "hub tail: no notification for 2 s; 1 received\n"
