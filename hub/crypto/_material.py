@@ -10,15 +10,19 @@ ring or a registry out to hand it back to a recipe:
 
 Rules:
 
-1. Documents are read from the keys directory at start, and re-read when a key file changes on
-   disk (checked at most once a second) or a peer presents a kid or agency we have not loaded;
-   so a key rotated with ``hub keys rotate`` is used without a restart.
-2. An operation that fails on an unknown kid or agency is retried once after a reload, unless
+1. Documents are read from the keys directory at start; keys that cannot be read then are a
+   :class:`~hub.ConfigurationError`, and the process does not start.
+2. They are re-read when a key file changes on disk (checked at most once a second) or a peer
+   presents a kid or agency we have not loaded; so a key rotated with ``hub keys rotate`` is
+   used without a restart. Every reload is logged, with its cause.
+3. An operation that fails on an unknown kid or agency is retried once after a reload, unless
    the keys were loaded under a second ago. Every other failure raises at once.
-3. A reload that fails keeps what was loaded before.
-4. An operation needing a private ring this process does not hold is a
+4. A reload that fails (a half-written or invalid key file) is logged and changes nothing: the
+   keys loaded before stay in use, so one bad document cannot stop the routing of everyone
+   else's notifications. It is tried again when a key file next changes.
+5. An operation needing a private ring this process does not hold is a
    :class:`~hub.ConfigurationError`: our side, not the peer's.
-5. Time comes in as ``now``; nothing here reads the wall clock except to pace reloads.
+6. Time comes in as ``now``; the monotonic clock that paces reloads is injectable.
 """
 
 from __future__ import annotations
@@ -42,8 +46,11 @@ from hub.crypto._keys import HUB_AGENCY
 from hub.crypto._registry import KeyRegistry, KeyRing
 from hub.crypto._rotation import DEFAULT_LIFETIME, generate_document
 from hub.crypto._store import KeyStore
+from hub.logs import get_logger
 
 __all__ = ["RELOAD_INTERVAL_SECONDS", "KeyMaterial", "provision_keys"]
+
+log = get_logger(__name__)
 
 T = TypeVar("T")
 _STALE = frozenset({"unknown_kid", "unknown_agency"})
@@ -70,11 +77,18 @@ def provision_keys(
 class KeyMaterial:
     """Public keys of all agencies and the private rings of ``own`` agencies, reloadable."""
 
-    def __init__(self, keys_dir: Path, own: Iterable[str]) -> None:
+    def __init__(
+        self,
+        keys_dir: Path,
+        own: Iterable[str],
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = KeyStore(keys_dir)
         self._own = tuple(own)
+        self._monotonic = monotonic
         self._loaded_at = 0.0
-        self._checked_at = 0.0
+        self._checked_at = monotonic()
         self._stamp: tuple[tuple[str, int], ...] = ()
         self._registry = KeyRegistry(())
         self._rings: dict[str, KeyRing] = {}
@@ -138,25 +152,39 @@ class KeyMaterial:
     # --- loading ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload if a key file changed since the last load (checked at most once a second)."""
-        now = time.monotonic()
+        """Reload if a key file changed since the last look (rule 2; at most once a second)."""
+        now = self._monotonic()
         if now - self._checked_at < RELOAD_INTERVAL_SECONDS:
             return
         self._checked_at = now
         if self._files_stamp() != self._stamp:
-            self.reload()
+            self._reload_or_keep("files_changed")
 
     def reload(self) -> None:
-        """Re-read the key documents from disk; on any error, keep what was loaded before."""
+        """Re-read the key documents from disk now; raise, keeping the old keys, if they fail."""
         stamp = self._files_stamp()
-        registry = KeyRegistry(self._store.public_documents())
+        try:
+            registry = KeyRegistry(self._store.public_documents())
+        except ValueError as exc:
+            raise ConfigurationError(f"the key documents disagree: {exc}") from exc
         rings = {
             agency: KeyRing(self._store.read_private(agency))
             for agency in self._own
             if self._store.has_private(agency)
         }
         self._registry, self._rings, self._stamp = registry, rings, stamp
-        self._loaded_at = time.monotonic()
+        self._loaded_at = self._monotonic()
+
+    def _reload_or_keep(self, cause: str) -> bool:
+        """Reload (rule 2), or log why not and keep the keys in use (rule 4)."""
+        try:
+            self.reload()
+        except ConfigurationError as exc:
+            self._stamp = self._files_stamp()  # try again when a file next changes
+            log.warning("keys.reload_failed", cause=cause, detail=exc.detail)
+            return False
+        log.info("keys.reloaded", cause=cause, agencies=len(self._registry.agencies))
+        return True
 
     def _files_stamp(self) -> tuple[tuple[str, int], ...]:
         paths = [
@@ -176,8 +204,7 @@ class KeyMaterial:
         try:
             return operation()
         except InvalidMessage as exc:
-            fresh = time.monotonic() - self._loaded_at < RELOAD_INTERVAL_SECONDS
-            if exc.reason not in _STALE or fresh:
+            fresh = self._monotonic() - self._loaded_at < RELOAD_INTERVAL_SECONDS
+            if exc.reason not in _STALE or fresh or not self._reload_or_keep(exc.reason):
                 raise
-        self.reload()
         return operation()

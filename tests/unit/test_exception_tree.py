@@ -43,3 +43,29 @@ def test_every_error_is_defined_in_the_tree_module_with_a_docstring() -> None:
     for cls in {HubError, *_subclasses(HubError)}:
         assert cls.__module__ == TREE.__name__, cls.__name__
         assert cls.__dict__.get("__doc__"), f"{cls.__name__} has no docstring of its own"
+
+
+def _drawn_parents(drawing: str) -> dict[str, str]:
+    """Class name -> the name of the class it is drawn under, read off the indentation."""
+    parents: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for row in drawing.splitlines():
+        if "── " not in row and row.strip() != "HubError":
+            continue
+        name = row.split("── ", 1)[1].split()[0] if "── " in row else "HubError"
+        depth = row.index("── ") if "── " in row else -1
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if stack:
+            parents[name] = stack[-1][1]
+        stack.append((depth, name))
+    return parents
+
+
+def test_every_error_has_the_parent_it_is_drawn_under() -> None:
+    """Whose fault an error is (peer or service) is what the drawing says: the bases match it."""
+    _every_hub_module()
+    parents = _drawn_parents(TREE.__doc__ or "")
+    classes = {cls for cls in _subclasses(HubError) if cls.__module__.startswith("hub.")}
+
+    assert {cls.__name__: cls.__bases__[0].__name__ for cls in classes} == parents
