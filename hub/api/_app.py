@@ -39,7 +39,7 @@ from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.intake import ACCEPTED_CONTENT_TYPES, Intake
 from hub.logs import get_logger
-from hub.sharing import RoutingState, decide, explain, simulated_placement
+from hub.sharing import simulate
 from hub.validation import notification_problems
 from protocols import Protocol
 from schemas import PLACEMENT_LA_PATTERN, parse_notification
@@ -221,9 +221,7 @@ async def explain_notification(request: web.Request) -> web.Response:
         raise InvalidNotification(
             f"{len(problems)} field(s) failed validation", problems, correlation_id=correlation_id
         ) from exc
-    state = RoutingState() if placed_in is None else simulated_placement(notification, placed_in)
-    decision = decide(notification, deps.protocol, notification.time, state)
-    return web.json_response(explain(decision, deps.protocol))
+    return web.json_response(simulate(notification, deps.protocol, placed_in=placed_in))
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.settings import Settings
-from hub.sharing import RoutingState, decide, explain, simulated_placement
+from hub.sharing import simulate
 from hub.validation import notification_problems
 from protocols import (
     Finding,
@@ -123,13 +123,7 @@ async def explain_file(args: argparse.Namespace, settings: Settings) -> int:
         ]
         print(json.dumps({"problems": problems}, indent=2))
         return USAGE_ERROR
-    state = (
-        RoutingState()
-        if args.placed_in is None
-        else simulated_placement(notification, args.placed_in)
-    )
-    decision = decide(notification, protocol, notification.time, state)
-    print(json.dumps(explain(decision, protocol), indent=2))
+    print(json.dumps(simulate(notification, protocol, placed_in=args.placed_in), indent=2))
     return 0
 
 

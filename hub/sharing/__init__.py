@@ -23,6 +23,7 @@ from hub.sharing._explain import (
     Explanation,
     SimulatedPlacement,
     explain,
+    simulate,
     simulated_placement,
 )
 from hub.sharing._facts import Facts, facts_for
@@ -57,5 +58,6 @@ __all__ = [
     "facts_for",
     "leaf_paths",
     "placement_change",
+    "simulate",
     "simulated_placement",
 ]

@@ -115,7 +115,7 @@ def decide(
     """Apply ``protocol`` to ``notification`` at time ``now``, given the subject's ``state``."""
     publisher = agency_id_from_source(notification.source)
     event = notification.model_dump(mode="json", exclude_none=True)
-    facts = facts_for(notification, event, state, protocol.la_of(publisher))
+    facts = facts_for(notification, event, state, publisher_la=protocol.la_of(publisher))
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False

@@ -25,11 +25,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.sharing._decide import Decision
-from hub.sharing._facts import RISK_ORDER, Facts
+from hub.sharing._decide import Decision, decide
+from hub.sharing._facts import RISK_ORDER, Facts, facts_for
 from hub.sharing._routing_state import ActivePlacement, RoutingState
 from protocols import Protocol, Rule
-from schemas import Notification
+from schemas import Notification, agency_id_from_source
 
 __all__ = [
     "DEFAULT_PLACING_LA",
@@ -42,10 +42,13 @@ __all__ = [
     "Explanation",
     "SimulatedPlacement",
     "explain",
+    "simulate",
     "simulated_placement",
 ]
 
-DEFAULT_PLACING_LA = "929"  # Northumberland, when the notification names no responsible LA
+# A simulated placement's placing LA when neither the notification nor its publisher has one
+# (a police report naming no responsible LA): Northumberland, the protocol's home council.
+DEFAULT_PLACING_LA = "929"
 SIMULATED_EPISODE = "simulated-placement"
 _RISK_NAMES = {level: name for name, level in RISK_ORDER.items()}
 
@@ -129,19 +132,42 @@ class Explanation(_Document):
 
 
 def simulated_placement(
-    notification: Notification, placed_in: str, *, default_placing_la: str = DEFAULT_PLACING_LA
+    notification: Notification,
+    placed_in: str,
+    protocol: Protocol,
+    *,
+    default_placing_la: str = DEFAULT_PLACING_LA,
 ) -> RoutingState:
-    """Routing state with the subject placed out of area in ``placed_in``.
+    """Routing state with the subject placed out of area in ``placed_in``, as the router keeps it.
 
-    The placing LA is the notification's responsible (or placing) LA, else ``default_placing_la``.
+    The placing LA is the responsible LA the decision would judge on without a placement (the
+    notification's, else the publishing council's: facts rule 4); for a publisher that is no
+    council and a notification that names none, ``default_placing_la``. A placement inside the
+    placing LA is not out of area, and the router keeps no state for it: nor does this.
     """
-    data = notification.data
-    placing_la = (
-        getattr(data, "responsible_la", None)
-        or getattr(data, "placing_la", None)
-        or default_placing_la
-    )
+    event = notification.model_dump(mode="json", exclude_none=True)
+    publisher_la = protocol.la_of(agency_id_from_source(notification.source))
+    facts = facts_for(notification, event, RoutingState(), publisher_la=publisher_la)
+    placing_la = facts.responsible_la or default_placing_la
+    if placed_in == placing_la:
+        return RoutingState()
     return RoutingState(placements=(ActivePlacement(SIMULATED_EPISODE, placing_la, placed_in),))
+
+
+def simulate(
+    notification: Notification, protocol: Protocol, *, placed_in: str | None = None
+) -> dict[str, Any]:
+    """What ``protocol`` decides for ``notification`` at its own time, explained.
+
+    With ``placed_in``, the subject is assumed placed there (:func:`simulated_placement`). This
+    is what ``hub protocol explain`` prints and ``POST /v1/admin/protocol/explain`` returns.
+    """
+    state = (
+        RoutingState()
+        if placed_in is None
+        else simulated_placement(notification, placed_in, protocol)
+    )
+    return explain(decide(notification, protocol, notification.time, state), protocol)
 
 
 def _facts(facts: Facts) -> ExplainedFacts:

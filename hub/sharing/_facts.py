@@ -105,7 +105,8 @@ def facts_for(
     notification: Notification,
     event: Mapping[str, Any],
     state: RoutingState,
-    publisher_la: str | None = None,
+    *,
+    publisher_la: str | None,
 ) -> Facts:
     """The facts about ``notification`` (``event`` is its JSON form) given ``state``.
 

@@ -17,16 +17,27 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from hub.audit import AuditAction
 from hub.cli import main
+from hub.pseudonyms import Pseudonymiser
+from hub.routing import Router
 from hub.sharing import (
     Decision,
     RoutingState,
     decide,
     explain,
+    simulate,
     simulated_placement,
 )
 from protocols import Protocol, load_protocol
 from schemas import parse_notification
+from tests.fakes import (
+    FakeAuditLog,
+    FakePublisher,
+    FakeRoutingStore,
+    FixedClock,
+    provisioned_keys,
+)
 from tests.unit.builders import (
     PROTOCOL_PATH,
     documented_example,
@@ -49,7 +60,7 @@ def shipped() -> Protocol:
 def _state(placed_in: str | None, event: dict[str, Any]) -> RoutingState:
     if placed_in is None:
         return RoutingState()
-    return simulated_placement(parse_notification(event), placed_in)
+    return simulated_placement(parse_notification(event), placed_in, _SHIPPED)
 
 
 def _expected(decision: Decision) -> dict[str, Any]:
@@ -193,7 +204,7 @@ async def test_the_endpoint_returns_the_decision(
 ) -> None:
     """``POST /v1/admin/protocol/explain?placed_in=840`` returns what decide decided there."""
     notification = parse_notification(event)
-    state = simulated_placement(notification, "840")
+    state = simulated_placement(notification, "840", shipped)
 
     response = await client.post(
         "/v1/admin/protocol/explain?placed_in=840",
@@ -204,3 +215,43 @@ async def test_the_endpoint_returns_the_decision(
     assert response.status == 200
     returned = await response.json()
     assert _said(returned) == _expected(decide(notification, shipped, notification.time, state))
+
+
+@pytest.mark.parametrize("event", documented_examples(), ids=lambda e: e["type"])
+async def test_the_router_delivers_and_audits_what_is_explained(
+    shipped: Protocol, event: dict[str, Any], tmp_path: Path
+) -> None:
+    """Routed for real (fake ports), each recipient's receipt and the refusals are as explained."""
+    notification = parse_notification(event)
+    keys = provisioned_keys(tmp_path / "keys", shipped.party_ids)
+    publisher, audit = FakePublisher(), FakeAuditLog()
+    router = Router(
+        shipped,
+        publisher=publisher,
+        audit=audit,
+        state=FakeRoutingStore(audit),
+        pseudonyms=Pseudonymiser(b"k" * 32),
+        keys=keys,
+        clock=FixedClock(notification.time),
+    )
+    body = json.dumps(event).encode()
+    source = notification.source.rsplit(":", 1)[1]
+    envelope = keys.seal_source(source, body, message_id=event["id"], now=notification.time)
+    await router.route(envelope, None)
+
+    document = simulate(notification, shipped)
+
+    delivered = {}
+    for recipient, message in publisher.deliveries:
+        opened = json.loads(
+            keys.open_delivery(recipient, message.body, now=notification.time).plaintext
+        )
+        delivered[recipient] = (opened["receipt"]["rule_id"], opened["receipt"]["withheld"])
+    explained = {r["agency"]: (r["rule"], r["fields_withheld"]) for r in document["recipients"]}
+    assert delivered == explained
+    refused = [
+        {"agency": e.recipient, "rule": e.rule_id, "reason": e.detail["reason"]}
+        for e in audit.entries
+        if e.action is AuditAction.SHARING_REFUSED
+    ]
+    assert refused == document["not_shared"]

@@ -33,7 +33,7 @@ def _facts(
 ) -> Facts:
     notification = parse_notification(event)
     event = notification.model_dump(mode="json", exclude_none=True)
-    return facts_for(notification, event, state, publisher_la)
+    return facts_for(notification, event, state, publisher_la=publisher_la)
 
 
 def _missing(born: str | None, at: str, *, looked_after: bool = False) -> dict[str, Any]:

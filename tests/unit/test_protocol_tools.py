@@ -220,7 +220,7 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
 def test_golden_missing_episode_started_placed_in_newcastle(shipped: Protocol) -> None:
     """With a simulated placement in Newcastle, its children's services become a recipient."""
     notification = parse_notification(_documented()[MISSING_STARTED])
-    state = simulated_placement(notification, "391")
+    state = simulated_placement(notification, "391", shipped)
     document = explain(decide(notification, shipped, notification.time, state), shipped)
 
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
@@ -239,10 +239,10 @@ def test_golden_missing_episode_started_placed_in_newcastle(shipped: Protocol) -
     assert document["facts"]["cross_border"] is True
 
 
-def test_simulated_placement_defaults_the_placing_la() -> None:
+def test_simulated_placement_defaults_the_placing_la(shipped: Protocol) -> None:
     """A notification naming no responsible or placing LA is assumed placed by 929."""
     notification = parse_notification(_documented()[CONCERN])
-    state = simulated_placement(notification, "840")
+    state = simulated_placement(notification, "840", shipped)
     assert (state.placing_la, state.host_la) == ("929", "840")
 
 
@@ -686,3 +686,27 @@ def test_explain_leaves_the_notification_time_as_the_clock(shipped: Protocol) ->
     document = explain(decide(notification, shipped, now), shipped)
     assert document["evaluated_at"] == "2026-11-28T22:00:00Z"
     assert document["recipients"][0]["acknowledge_by"] == "2026-11-28T23:00:00Z"
+
+
+def test_a_council_publishers_simulated_placement_is_its_own(shipped: Protocol) -> None:
+    """A council's record naming no responsible LA is simulated as placed by that council."""
+    event = _documented()["uk.sehub.return_interview.recorded.v1"]
+    event["source"] = "urn:sehub:agency:newcastle-childrens"
+    state = simulated_placement(parse_notification(event), "840", shipped)
+    assert (state.placing_la, state.host_la) == ("391", "840")
+
+
+def test_a_placement_inside_the_placing_la_is_not_simulated(shipped: Protocol) -> None:
+    """Placed in its own council's area a child is not out of area: no state, as in the router."""
+    notification = parse_notification(_documented()[MISSING_STARTED])
+    document = explain(
+        decide(
+            notification,
+            shipped,
+            notification.time,
+            simulated_placement(notification, "929", shipped),
+        ),
+        shipped,
+    )
+    assert document["active_placements"] == []
+    assert document["facts"]["cross_border"] is False
