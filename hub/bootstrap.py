@@ -66,6 +66,14 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
         raise ConfigurationError(
             f"protocol parties with no entry in the agency directory: {missing}"
         )
+    # Adapters stamp records with the directory's LA; decisions use the protocol's. They agree.
+    disagreeing = sorted(
+        party.id for party in protocol.parties if agencies[party.id].la_code != party.la_code
+    )
+    if disagreeing:
+        raise ConfigurationError(
+            f"parties whose LA code differs between the protocol and the directory: {disagreeing}"
+        )
     return agencies, protocol
 
 

@@ -74,11 +74,13 @@ class Router:
         return self._protocol.version_tag
 
     async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
-        """Open and verify, decide, seal and publish every view, then commit state and audit.
+        """Open and verify, decide, seal every view, commit, then publish (rules 1-3).
 
         Returns None for a notification already routed (same ``source`` + ``id``). Raises
-        :class:`InvalidMessage` for an envelope that fails verification or decryption, and
-        :class:`InvalidNotification` for verified contents that are not a notification.
+        :class:`InvalidMessage` for an envelope that fails verification or decryption,
+        :class:`InvalidNotification` for verified contents that are not a notification, and a
+        :class:`ServiceError` when the broker or the database fails (nothing is lost: what was
+        committed is published on the next delivery).
         """
         source = self._keys.open_source(body, now=self._clock())
         try:

@@ -1,4 +1,4 @@
-"""The hub refuses to start on an invalid protocol, saying where the problem is."""
+"""The hub refuses to start on an invalid configuration, saying where the problem is."""
 
 from __future__ import annotations
 
@@ -33,3 +33,22 @@ def test_an_invalid_protocol_stops_the_hub_before_it_connects(
     error = capsys.readouterr().err
     assert f"{broken}:{line}:" in error
     assert "acknowledge_within" in error
+
+
+def test_a_directory_disagreeing_with_the_protocol_on_an_la_stops_the_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A council whose LA code differs between directory and protocol is a configuration error."""
+    agencies = tmp_path / "agencies.yaml"
+    write_demo(agencies, tmp_path / "tokens.env")
+    text = agencies.read_text(encoding="utf-8")
+    assert "la_code: '391'" in text
+    agencies.write_text(text.replace("la_code: '391'", "la_code: '392'"), encoding="utf-8")
+    monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
+    monkeypatch.setenv("HUB_PROTOCOL_PATH", str(SHIPPED))
+    monkeypatch.setenv("HUB_AMQP_URL", "amqp://guest:guest@127.0.0.1:9/")  # never reached
+
+    assert main(["run"]) == 1
+    error = capsys.readouterr().err
+    assert "LA code differs" in error
+    assert "newcastle" in error

@@ -162,6 +162,16 @@ async def test_a_placement_from_a_publisher_not_allowed_to_share_it_changes_no_s
     assert not {"durham-childrens", "durham-constabulary"} & missing
 
 
+async def test_a_placement_for_another_councils_child_changes_no_state(hub: Harness) -> None:
+    """A council may share placements, but only its own: naming another placing LA stores none."""
+    claimed = _example("placement.started", id="claimed-1", episodeid="PL-Y")
+    claimed["data"]["placing_la"] = "840"  # Durham's child, posted by Northumberland
+    await hub.route(claimed)
+    assert hub.store.placements == {}
+    missing = await hub.route(_example("missing_episode.started", id="m-after-claim"))
+    assert "newcastle-childrens" not in missing
+
+
 async def test_a_partial_publish_is_finished_on_redelivery_without_repeats(hub: Harness) -> None:
     """If one recipient's publish fails, the retry sends only what was unsent; audit once."""
     event = _example("missing_episode.started", id="partial-1")
