@@ -8,6 +8,8 @@ Rules:
 1. Routed (or a duplicate already routed): acknowledged.
 2. A peer's fault (an envelope that fails verification, contents that are not a notification):
    audited with the reason, never the contents, and dead-lettered at once. Retrying cannot help.
+   So is an unexpected error (a bug of ours), audited by its type only. If the audit log does
+   not answer, the message is retried as in rule 3 instead, so that no refusal goes unrecorded.
 3. A passing key state (a kid or agency not yet distributed, a key not yet valid because of a
    little clock skew) and any failure of ours (broker, database): requeued after an exponential
    back-off, capped at :data:`MAX_BACKOFF_SECONDS`.
@@ -85,22 +87,29 @@ class RoutingConsumer:
                     return
                 # One opaque error outward; the reason and kid go to the audit log only.
                 log.warning("routing.refused_unverifiable", reason=exc.reason)
-                await self._audit_failure(
+                await self._dead_letter(
                     message, {"reason": "verification failed", "check": exc.reason, "kid": exc.kid}
                 )
-                raise
+                return
             except InvalidNotification as exc:
                 log.warning("routing.refused_invalid", problems=len(exc.problems))
-                await self._audit_failure(
+                await self._dead_letter(
                     message,
                     {
                         "reason": exc.detail,
                         "problems": [{"field": p.field, "rule": p.rule} for p in exc.problems],
                     },
                 )
-                raise
+                return
             except ServiceError as exc:
                 await self._retry_or_give_up(message, type(exc).__name__)
+                return
+            except Exception as exc:  # noqa: BLE001  # a bug of ours must still be audited
+                # By type only: an exception's message can carry values from the notification.
+                log.error("routing.unexpected_error", error=type(exc).__name__)  # noqa: TRY400
+                await self._dead_letter(
+                    message, {"reason": "unexpected error", "error": type(exc).__name__}
+                )
                 return
             if decision is None:
                 log.info("notification.duplicate")
@@ -126,6 +135,17 @@ class RoutingConsumer:
         log.warning("routing.retrying", cause=cause, attempts=attempts)
         await self._sleep(backoff_seconds(attempts))
         await message.nack(requeue=True)
+
+    async def _dead_letter(
+        self, message: AbstractIncomingMessage, detail: dict[str, object]
+    ) -> None:
+        """Audit why, then dead-letter (rule 2); retry instead if the audit log is down."""
+        try:
+            await self._audit_failure(message, detail)
+        except ServiceError as exc:
+            await self._retry_or_give_up(message, f"{type(exc).__name__} while auditing a refusal")
+            return
+        await message.reject(requeue=False)
 
     async def _audit_failure(
         self, message: AbstractIncomingMessage, detail: dict[str, object]

@@ -162,8 +162,7 @@ async def test_an_unverifiable_envelope_is_dead_lettered_at_once(reason: Reason)
     consuming = _consuming(InvalidMessage(reason, kid="kid-9"))
     message = _message(attempts=0)
 
-    with pytest.raises(InvalidMessage):
-        await consuming.consumer.on_message(message)
+    await consuming.consumer.on_message(message)
 
     assert message.outcome == "dead-lettered"
     assert consuming.sleep.waits == []
@@ -181,14 +180,37 @@ async def test_contents_that_are_not_a_notification_are_dead_lettered_at_once() 
     consuming = _consuming(invalid)
     message = _message(attempts=0)
 
-    with pytest.raises(InvalidNotification):
-        await consuming.consumer.on_message(message)
+    await consuming.consumer.on_message(message)
 
     assert message.outcome == "dead-lettered"
     (failure,) = consuming.failures()
     assert failure["problems"] == [
         {"field": "data.person.nhs_number", "rule": "invalid_nhs_number"}
     ]
+
+
+async def test_an_unexpected_error_is_audited_by_type_and_dead_lettered() -> None:
+    """A bug of ours leaves a trace in the audit log (its type, never its message)."""
+    consuming = _consuming(KeyError("CANARY-value-in-a-message"))
+    message = _message(attempts=0)
+
+    await consuming.consumer.on_message(message)
+
+    assert message.outcome == "dead-lettered"
+    assert consuming.failures() == [
+        {"reason": "unexpected error", "error": "KeyError", "ids_verified": False}
+    ]
+
+
+async def test_a_refusal_the_audit_log_cannot_record_is_retried() -> None:
+    """With the audit log down, a peer's bad envelope is requeued, not dropped unrecorded."""
+    consuming = _consuming(InvalidMessage("bad_signature"), audit_down=True)
+    message = _message(attempts=0)
+
+    await consuming.consumer.on_message(message)
+
+    assert message.outcome == "requeued"
+    assert consuming.sleep.waits == [backoff_seconds(0)]
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-delivery-count": True}, {"x-delivery-count": "19"}])
