@@ -2,9 +2,13 @@
 
 The flow, and where each part lives::
 
-    adapters/<agency>  ->  schemas (canonical CloudEvents)  ->  hub.intake (HTTP, confirmed
-    publish)  ->  hub.routing (consume)  ->  hub.sharing.decide (pure protocol decision)  ->
-    hub.delivery (one queue per agency)  ->  hub.subscriber  ;  every step -> hub.audit
+    hub.api (HTTP)  ->  hub.intake (adapters map native records; sign, seal, confirmed
+    publish)  ->  hub.routing (consume; hub.sharing.decide, the pure protocol decision; seal
+    per recipient)  ->  hub.delivery (one queue per agency)  ->  hub.subscriber ;
+    every step is an hub.audit record, kept by hub.stores in the tables of hub.db
+
+The README's package map says which part may import which; docs/architecture.md follows one
+notification through them.
 
 This package re-exports only the exception tree and settings, so importing it stays cheap and
 free of I/O libraries; import the parts from their subpackages.

@@ -23,8 +23,9 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
         ├── StoreUnavailable      503  the database is unreachable
         └── ConfigurationError    500  settings, agencies, protocol or our own keys are unusable
 
-Outside the tree, on purpose: ``ValueError`` and ``TypeError`` for programmer misuse (a naive
-datetime, ``str`` for ``bytes``, a ring used for another agency); ``protocols.ProtocolError``
+Outside the tree, on purpose: ``ValueError``, ``TypeError`` and ``RuntimeError`` for programmer
+misuse (a naive datetime, ``str`` for ``bytes``, a ring used for another agency, a subscriber
+used outside ``async with``); ``protocols.ProtocolError``
 for a protocol file that does not load (the hub maps it to ``ConfigurationError``); and the
 adapters' ``MappingFailed`` (mapped to ``InvalidNotification`` at the intake edge).
 
@@ -228,7 +229,7 @@ class BrokerUnavailable(ServiceError):
 class StoreUnavailable(ServiceError):
     """The database is unreachable, or a transaction did not commit."""
 
-    title = "Audit store unavailable"
+    title = "Database unavailable"
 
 
 class ConfigurationError(ServiceError):

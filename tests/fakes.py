@@ -16,6 +16,7 @@ from hub import BrokerUnavailable, StoreUnavailable
 from hub.audit import AuditEntry
 from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
 from hub.messages import OutgoingMessage
+from hub.ports import AuditLog, Clock, Publisher, RoutingStore
 from hub.sharing import ActivePlacement, Decision, PlacementChange, RoutingState
 
 __all__ = [
@@ -206,3 +207,10 @@ class ScriptedRouter:
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         return self.outcome
+
+
+def _conforms(
+    publisher: FakePublisher, audit: FakeAuditLog, store: FakeRoutingStore, clock: FixedClock
+) -> tuple[Publisher, AuditLog, RoutingStore, Clock]:
+    """Never called: mypy checks here that each fake has the shape of its port."""
+    return publisher, audit, store, clock

@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hub.db import create_engine_for, migrate
 from hub.settings import Settings
-from hub.stores import SqlAuditLog
 from schemas import JSON_SCHEMA_DIR, export_json_schemas
 
 __all__ = ["register"]
@@ -32,12 +32,12 @@ def register(commands: Any) -> None:
 
 
 async def upgrade_db(_args: argparse.Namespace, settings: Settings) -> int:
-    audit = SqlAuditLog.from_url(settings.database_url)
+    engine = create_engine_for(settings.database_url)
     try:
-        await audit.migrate()
+        await migrate(engine)
     finally:
-        await audit.close()
-    print("audit database is at the newest migration")
+        await engine.dispose()
+    print("the database (audit log, routing state, outbox) is at the newest migration")
     return 0
 
 
