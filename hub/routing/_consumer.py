@@ -12,7 +12,8 @@ Rules:
    not answer, the message is retried as in rule 3 instead, so that no refusal goes unrecorded.
 3. A passing key state (a kid or agency not yet distributed, a key not yet valid because of a
    little clock skew) and any failure of ours (broker, database): requeued after an exponential
-   back-off, capped at :data:`MAX_BACKOFF_SECONDS`.
+   back-off, capped at :data:`MAX_BACKOFF_SECONDS`. A requeued message goes behind those that
+   arrived after it, so order is kept among the messages routed, not across a retry.
 4. The last attempt the delivery limit allows is not requeued: its failure is audited (as far
    as the audit log answers) and the message dead-lettered, so a poisoned message cannot loop.
    Attempts are counted from RabbitMQ's ``x-delivery-count`` header.
