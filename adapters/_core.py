@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from schemas import Notification, parse_notification, source_for_agency
+from schemas import Locations, Notification, parse_notification, source_for_agency
 
 __all__ = [
     "AdapterContext",
@@ -105,21 +104,16 @@ def derive_id(prefix: str, *parts: object) -> str:
     return f"{prefix}-{digest[:32]}"
 
 
-_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-def _safe_part(part: int | str) -> str:
-    # A key not shaped like a field name may be a value (a CSV without its header row).
-    if isinstance(part, int) or _FIELD_NAME.match(part):
-        return str(part)
-    return "(unnamed field)"
-
-
 def problems_from(error: ValidationError, *, prefix: str = "") -> list[RecordProblem]:
-    """Record problems from a pydantic error, located by native field name, values never copied."""
+    """Record problems from a pydantic error, located by native field name, values never copied.
+
+    A key the record type does not define is ``(unknown field #n)``, never its name
+    (:class:`schemas.Locations`).
+    """
     problems = []
+    locations = Locations()
     for item in error.errors(include_url=False, include_input=False, include_context=False):
-        location = ".".join(_safe_part(part) for part in item["loc"])
+        location = locations.path(item["loc"], rule=item["type"])
         problems.append(
             RecordProblem(
                 field=f"{prefix}{location}" if location else (prefix.rstrip(".") or "(record)"),

@@ -12,21 +12,19 @@ can be named (rule ``int_too_large``).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from typing import Any, Final
 
 from pydantic import ConfigDict, ValidationError
 
 from hub._exceptions import FieldProblem
-from schemas import CATALOGUE, Envelope
+from schemas import CATALOGUE, Envelope, Locations, canonical_field_names
 
 __all__ = [
     "decode_json",
     "field_problems",
     "int_too_large",
     "notification_problems",
-    "safe_part",
     "too_long_integers",
 ]
 
@@ -38,17 +36,6 @@ class _AnyTypeEnvelope(Envelope):
 
 
 _TYPE_RULES = {"union_tag_invalid", "union_tag_not_found"}
-
-
-_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-def safe_part(part: int | str) -> str:
-    """A location part as shown to callers: a key that is not shaped like a field name (it may
-    be a value, e.g. a CSV posted without its header row) is never echoed."""
-    if isinstance(part, int) or _FIELD_NAME.match(part):
-        return str(part)
-    return "(unnamed field)"
 
 
 class _TooLongInteger:
@@ -106,13 +93,15 @@ def _too_long_integer_problems(body: bytes) -> tuple[FieldProblem, ...]:
         document = decode_json(body)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
         return ()
+    # No model has been applied: a key is shown only if some notification type defines it.
+    locations = Locations(known=canonical_field_names())
     return tuple(
-        int_too_large(".".join(safe_part(part) for part in location) or "(body)")
+        int_too_large(locations.path(location) or "(body)")
         for location in too_long_integers(document)
     )
 
 
-def _path(location: tuple[int | str, ...], rule: str) -> str:
+def _path(location: tuple[int | str, ...], rule: str, locations: Locations) -> str:
     parts = list(location)
     if parts and parts[0] in CATALOGUE:
         parts = parts[1:]
@@ -120,7 +109,7 @@ def _path(location: tuple[int | str, ...], rule: str) -> str:
         return "type"
     if not parts:
         return "(body)"
-    return ".".join(safe_part(part) for part in parts)
+    return locations.path(parts, rule=rule)
 
 
 def _message(rule: str, message: str) -> str:
@@ -130,10 +119,12 @@ def _message(rule: str, message: str) -> str:
 
 
 def field_problems(error: ValidationError) -> tuple[FieldProblem, ...]:
-    """One :class:`FieldProblem` per failing field, in pydantic's order."""
+    """One :class:`FieldProblem` per failing field, in pydantic's order; a key the model does
+    not define is ``(unknown field #n)``, never its name (:class:`schemas.Locations`)."""
+    locations = Locations()
     return tuple(
         FieldProblem(
-            field=_path(item["loc"], item["type"]),
+            field=_path(item["loc"], item["type"], locations),
             rule=item["type"],
             message=_message(item["type"], item["msg"]),
         )

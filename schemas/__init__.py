@@ -40,6 +40,7 @@ from schemas._export import (
     json_schema_documents,
     rendered_json_schemas,
 )
+from schemas._locations import UNKNOWN_FIELD, Locations, canonical_field_names, field_names_of
 from schemas._missing import (
     RETURN_INTERVIEW_DUE_AFTER,
     MissingEndReason,
@@ -88,6 +89,7 @@ __all__ = [
     "PLACEMENT_LA_PATTERN",
     "PLACEMENT_TYPES",
     "RETURN_INTERVIEW_DUE_AFTER",
+    "UNKNOWN_FIELD",
     "CanonicalModel",
     "ConcernGrading",
     "ConcernRaised",
@@ -100,6 +102,7 @@ __all__ = [
     "Envelope",
     "ExploitationMarkers",
     "LaCode",
+    "Locations",
     "MissingEndReason",
     "MissingEpisodeEnded",
     "MissingEpisodeEndedData",
@@ -126,7 +129,9 @@ __all__ = [
     "Upn",
     "UpnUnknown",
     "agency_id_from_source",
+    "canonical_field_names",
     "export_json_schemas",
+    "field_names_of",
     "is_out_of_area",
     "json_schema_documents",
     "level_for_checklist_score",

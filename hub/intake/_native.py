@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters import AdapterContext, MappingFailed, adapter_for, map_records
+from adapters import AdapterContext, MappingFailed, adapter_for, map_records, native_field_names
 from hub._exceptions import FieldProblem, Forbidden, InvalidNotification
 from hub.agencies import Agency
-from hub.validation import decode_json, int_too_large, safe_part, too_long_integers
-from schemas import Notification
+from hub.validation import decode_json, int_too_large, too_long_integers
+from schemas import Locations, Notification
 
 __all__ = ["MAX_PROBLEMS", "MAX_RECORDS", "adapt", "parse_records"]
 
@@ -68,11 +68,14 @@ def parse_records(body: bytes, content_type: str, record_type: str | None) -> li
         raise _body_problem("records", "expected a record, a list of records or {records: [...]}")
     if len(records) > MAX_RECORDS:
         raise _body_problem("too_many_records", f"send at most {MAX_RECORDS} records per post")
-    too_long = [
-        int_too_large(".".join((f"records[{index}]", *(safe_part(p) for p in location))))
-        for index, record in enumerate(records)
-        for location in too_long_integers(record)
-    ]
+    too_long: list[FieldProblem] = []
+    for index, record in enumerate(records):
+        # No adapter has read the record yet: a key is shown only if some native type defines it.
+        locations = Locations(known=native_field_names())
+        too_long.extend(
+            int_too_large(".".join((f"records[{index}]", locations.path(location))).rstrip("."))
+            for location in too_long_integers(record)
+        )
     if too_long:
         raise _failed(too_long)
     return records

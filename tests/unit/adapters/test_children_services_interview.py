@@ -152,7 +152,7 @@ def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
                     {"date": "24/11/2026", "method": "phone", "reached": "N", "note": "x"}
                 ]
             ),
-            {("RHI_ATTEMPTS.0.note", "extra_forbidden")},
+            {("RHI_ATTEMPTS.0.(unknown field #1)", "extra_forbidden")},
             id="unknown-attempt-field",
         ),
         pytest.param(

@@ -269,7 +269,7 @@ REFUSED = {
         {("school_urn", "string_pattern_mismatch")},
     ),
     "la not three digits": (placement(la="9290"), {("la", "string_pattern_mismatch")}),
-    "unknown field": (cme(favourite_colour="teal"), {("favourite_colour", "extra_forbidden")}),
+    "unknown field": (cme(favourite_colour="teal"), {("(unknown field #1)", "extra_forbidden")}),
     "unknown record type": (cme(record_type="exclusion"), {("record_type", "unknown_record_type")}),
     "every problem at once": (
         placement(upn="X428558133462", la="9290", hours_per_week=-1, extra=1),
@@ -277,7 +277,7 @@ REFUSED = {
             ("upn", "value_error"),
             ("la", "string_pattern_mismatch"),
             ("hours_per_week", "greater_than_equal"),
-            ("extra", "extra_forbidden"),
+            ("(unknown field #1)", "extra_forbidden"),
         },
     ),
 }

@@ -250,7 +250,7 @@ REFUSED = {
     ),
     "unknown mark field": (
         attendance(marks=[{"date": "2026-11-02", "session": "AM", "code": "/", "mins": 5}]),
-        {("marks[0].mins", "extra_forbidden")},
+        {("marks[0].(unknown field #1)", "extra_forbidden")},
     ),
     "no marks": (attendance(marks=[]), {("marks", "too_short")}),
     "C2 without hours": (

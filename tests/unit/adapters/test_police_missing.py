@@ -297,7 +297,9 @@ def test_return_interview_due_across_the_clock_change_is_exactly_72_hours() -> N
             {("misper_id", "missing")},
             id="no-misper-id",
         ),
-        pytest.param(misper(colour="red"), {("colour", "extra_forbidden")}, id="unknown-field"),
+        pytest.param(
+            misper(colour="red"), {("(unknown field #1)", "extra_forbidden")}, id="unknown-field"
+        ),
         pytest.param(
             traced(when_traced="2026-11-01 00:00", current_risk_level="x", nhs_number="1"),
             {
