@@ -1,8 +1,28 @@
-"""The audit log's records: every step the hub takes, as plain data (no SQL here).
+"""The audit log's records and their hash chain: plain data and pure functions (no SQL here).
 
-:class:`hub.ports.AuditLog` is the port that commits them; :mod:`hub.stores` holds the SQL one.
+:class:`hub.ports.AuditLog` is the port that commits records; :mod:`hub.stores` holds the SQL
+one, which chains every record it appends (:mod:`._chain`).
 """
 
+from hub.audit._chain import (
+    CHAINED_FIELDS,
+    GENESIS,
+    ChainBreak,
+    ChainVerifier,
+    canonical_record,
+    link,
+    record_hash,
+)
 from hub.audit._entry import AuditAction, AuditEntry
 
-__all__ = ["AuditAction", "AuditEntry"]
+__all__ = [
+    "CHAINED_FIELDS",
+    "GENESIS",
+    "AuditAction",
+    "AuditEntry",
+    "ChainBreak",
+    "ChainVerifier",
+    "canonical_record",
+    "link",
+    "record_hash",
+]

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from hub._exceptions import HubError
-from hub.cli import _adapt, _demo, _keys, _maintenance, _protocol, _run, _tail
+from hub.cli import _adapt, _audit, _demo, _keys, _maintenance, _protocol, _run, _tail
 from hub.cli._demo import ADMIN_AGENCY_ID, write_demo
 from hub.logs import configure_logging
 from hub.settings import Settings
@@ -22,7 +22,7 @@ __all__ = ["ADMIN_AGENCY_ID", "main", "write_demo"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys):
+    for module in (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit):
         module.register(commands)
     return parser
 

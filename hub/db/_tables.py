@@ -42,6 +42,11 @@ audit_records = Table(
     Column("rule_id", String(64), nullable=True),
     Column("protocol_version", String(128), nullable=True),
     Column("detail", JSON, nullable=False),
+    # The hash chain (hub.audit._chain): each record commits to the one before it.
+    Column("seq", BigInteger, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("record_hash", String(64), nullable=False),
+    Index("ux_audit_records_seq", "seq", unique=True),
 )
 
 # De-duplication: one row per (source, id) routed, keyed by its pseudonym.

@@ -7,14 +7,16 @@ rows for one step are committed together or not at all.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, text
+from collections.abc import Callable
+
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub._exceptions import StoreUnavailable
-from hub.audit import AuditAction, AuditEntry
+from hub.audit import AuditAction, AuditEntry, ChainVerifier
 from hub.db import audit_records, create_engine_for, migrate
-from hub.stores._audit_rows import audit_rows, entry_from_row
+from hub.stores._audit_rows import APPEND_ATTEMPTS, CHAIN_CONFLICTS, append_audit, entry_from_row
 
 __all__ = ["SqlAuditLog"]
 
@@ -37,12 +39,17 @@ class SqlAuditLog:
         """Commit ``entries`` in one transaction."""
         if not entries:
             return
-        rows = audit_rows(entries)
-        try:
-            async with self._engine.begin() as connection:
-                await connection.execute(insert(audit_records), rows)
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable("could not write the audit log") from exc
+        for attempt in range(1, APPEND_ATTEMPTS + 1):
+            try:
+                async with self._engine.begin() as connection:
+                    await append_audit(connection, entries)
+            except CHAIN_CONFLICTS as exc:
+                if attempt == APPEND_ATTEMPTS:
+                    raise StoreUnavailable("could not write the audit log") from exc
+            except (SQLAlchemyError, OSError) as exc:
+                raise StoreUnavailable("could not write the audit log") from exc
+            else:
+                return
 
     async def entries(
         self,
@@ -61,6 +68,39 @@ class SqlAuditLog:
             async with self._engine.connect() as connection:
                 result = await connection.execute(query)
                 return [entry_from_row(row._mapping) for row in result]
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit log") from exc
+
+    async def count(self) -> int:
+        """How many records the log holds."""
+        try:
+            async with self._engine.connect() as connection:
+                total = await connection.scalar(select(func.count()).select_from(audit_records))
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit log") from exc
+        return int(total or 0)
+
+    async def verify(
+        self, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+    ) -> ChainVerifier:
+        """Walk the whole chain in ``seq`` order (rule 3 of :mod:`hub.audit._chain`), in batches
+        read by key, stopping at the first break; ``progress`` hears how many were checked."""
+        verifier = ChainVerifier()
+        after = 0
+        query = select(audit_records).order_by(audit_records.c.seq).limit(batch)
+        try:
+            async with self._engine.connect() as connection:
+                while True:
+                    result = await connection.execute(query.where(audit_records.c.seq > after))
+                    rows = [row._mapping for row in result]
+                    for row in rows:
+                        if not verifier.feed(row):
+                            return verifier
+                    if progress is not None:
+                        progress(verifier.checked)
+                    if len(rows) < batch:
+                        return verifier
+                    after = rows[-1]["seq"]
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the audit log") from exc
 

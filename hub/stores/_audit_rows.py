@@ -1,14 +1,54 @@
-"""Audit entries to table rows and back, for every store that writes or reads the audit log."""
+"""Audit entries to chained table rows and back, for every store that writes the audit log.
+
+Rules:
+
+1. Every append goes through :func:`append_audit`, inside the caller's transaction: it reads the
+   chain's head and links the new records after it (:mod:`hub.audit._chain`).
+2. Appenders never fork the chain. On PostgreSQL a transaction-scoped advisory lock serialises
+   them; everywhere, ``seq`` is unique, so a writer that read a stale head fails its commit and
+   is retried (:data:`APPEND_ATTEMPTS` times) from a fresh head.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC
-from typing import Any
+from typing import Any, Final
 
-from hub.audit import AuditAction, AuditEntry
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-__all__ = ["audit_rows", "entry_from_row"]
+from hub.audit import GENESIS, AuditAction, AuditEntry, link
+from hub.db import audit_records
+
+__all__ = ["APPEND_ATTEMPTS", "CHAIN_CONFLICTS", "append_audit", "audit_rows", "entry_from_row"]
+
+APPEND_ATTEMPTS: Final = 8
+# A stale head: another writer took the seq (unique), or SQLite's snapshot went stale.
+CHAIN_CONFLICTS: Final = (IntegrityError, OperationalError)
+_CHAIN_LOCK: Final = 0x5EB0A0D17  # pg_advisory_xact_lock key of the audit chain
+
+
+async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry]) -> None:
+    """Append ``entries`` to the chain within the caller's transaction (rules 1 and 2)."""
+    rows = audit_rows(entries)
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    head = (
+        await connection.execute(
+            select(audit_records.c.seq, audit_records.c.record_hash)
+            .order_by(audit_records.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    head_seq, head_hash = (int(head.seq), str(head.record_hash)) if head else (0, GENESIS)
+    await connection.execute(
+        insert(audit_records), link(rows, head_seq=head_seq, head_hash=head_hash)
+    )
+
 
 _COLUMNS = (
     "recorded_at",

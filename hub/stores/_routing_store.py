@@ -13,15 +13,15 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
-from hub.db import audit_records, outbox, processed_notifications, subject_placements
+from hub.db import outbox, processed_notifications, subject_placements
 from hub.messages import OutgoingMessage
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
-from hub.stores._audit_rows import audit_rows
+from hub.stores._audit_rows import APPEND_ATTEMPTS, CHAIN_CONFLICTS, append_audit
 
 __all__ = ["SqlRoutingStore"]
 
@@ -74,30 +74,34 @@ class SqlRoutingStore:
         now: datetime,
     ) -> None:
         """Mark processed, apply the state change, audit and fill the outbox, atomically."""
-        try:
-            async with self._engine.begin() as connection:
-                await connection.execute(
-                    insert(processed_notifications),
-                    [{"event_key": event_key, "processed_at": now.astimezone(UTC)}],
-                )
-                if change is not None:
-                    await _apply(connection, sorted(subjects), change, now)
-                rows = audit_rows(entries)
-                if rows:
-                    await connection.execute(insert(audit_records), rows)
-                if deliveries:
+        entries = tuple(entries)
+        subjects = sorted(subjects)
+        for attempt in range(1, APPEND_ATTEMPTS + 1):
+            try:
+                async with self._engine.begin() as connection:
                     await connection.execute(
-                        insert(outbox),
-                        [_outbox_row(event_key, r, m, now) for r, m in deliveries],
+                        insert(processed_notifications),
+                        [{"event_key": event_key, "processed_at": now.astimezone(UTC)}],
                     )
-        except IntegrityError as exc:
-            # Another router committed this event first: its rows and outbox stand. Any other
-            # conflict is ours to retry, never to swallow.
-            if await self.seen(event_key):
+                    if change is not None:
+                        await _apply(connection, subjects, change, now)
+                    await append_audit(connection, entries)
+                    if deliveries:
+                        await connection.execute(
+                            insert(outbox),
+                            [_outbox_row(event_key, r, m, now) for r, m in deliveries],
+                        )
+            except CHAIN_CONFLICTS as exc:
+                # Another router committed this event first: its rows and outbox stand. Else
+                # another writer moved the audit chain's head: try again from the new one.
+                if await self.seen(event_key):
+                    return
+                if attempt == APPEND_ATTEMPTS:
+                    raise StoreUnavailable("could not commit the routing state") from exc
+            except (SQLAlchemyError, OSError) as exc:
+                raise StoreUnavailable("could not commit the routing state") from exc
+            else:
                 return
-            raise StoreUnavailable("could not commit the routing state") from exc
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable("could not commit the routing state") from exc
 
     async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
         """The event's deliveries not yet confirmed by the broker, by recipient."""

@@ -17,7 +17,10 @@ from tests.fixtures import canary_event
 from tests.unit.conftest import CHILDRENS_TOKEN, PROBLEM
 
 SURNAME = "Pemberton"  # shaped like a field name: a pattern cannot tell it from one
-HEADERLESS = f"CHILD-000777,{SURNAME},04/05/2012,M,27/11/2026\nCHILD-000778,Ashworth,01/02/2013,A,28/11/2026\n"
+HEADERLESS = (
+    f"CHILD-000777,{SURNAME},04/05/2012,M,27/11/2026\n"
+    "CHILD-000778,Ashworth,01/02/2013,A,28/11/2026\n"
+)
 
 
 def test_an_unknown_key_is_numbered_never_named() -> None:

@@ -1,0 +1,126 @@
+"""The audit log's hash chain: each record commits to the one before it.
+
+Rules:
+
+1. Every record has a sequence number ``seq`` (1, 2, 3... with no gaps), the hash of the record
+   before it (``prev``; 64 zeros before the first) and its own hash.
+2. A record's hash is ``SHA-256(b"sehub-audit-1\\n" || canonical)``, lower-case hex, where
+   ``canonical`` is the UTF-8 JSON object of its fields (:data:`CHAINED_FIELDS`, plus ``seq``
+   and ``prev``) with keys sorted, no insignificant whitespace and non-ASCII kept as is.
+   ``recorded_at`` is written in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; an absent value is
+   ``null``. docs/audit.md gives a worked example.
+3. Verification walks the records in ``seq`` order and recomputes each hash. The first record
+   whose ``seq`` is not the next one, whose ``prev`` is not the hash before it, or whose hash
+   does not match its fields is the first bad record. An edited, deleted, inserted or reordered
+   record therefore breaks the chain at or just after it.
+4. The chain alone cannot see records appended at, or cut from, its end by someone able to
+   recompute hashes; signed checkpoints kept outside the database do (a later step).
+5. Pure: no database here. The store appends through :func:`link`, the verifier through
+   :class:`ChainVerifier`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+__all__ = [
+    "CHAINED_FIELDS",
+    "GENESIS",
+    "ChainBreak",
+    "ChainVerifier",
+    "canonical_record",
+    "link",
+    "record_hash",
+]
+
+GENESIS: Final = "0" * 64
+DOMAIN: Final = b"sehub-audit-1\n"
+CHAINED_FIELDS: Final = (
+    "recorded_at",
+    "action",
+    "correlation_id",
+    "notification_id",
+    "notification_type",
+    "actor",
+    "recipient",
+    "rule_id",
+    "protocol_version",
+    "detail",
+)
+
+
+def _time(value: datetime) -> str:
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_record(fields: Mapping[str, Any], *, seq: int, prev: str) -> bytes:
+    """The bytes a record's hash covers (rule 2)."""
+    document: dict[str, Any] = {name: fields[name] for name in CHAINED_FIELDS}
+    document["recorded_at"] = _time(document["recorded_at"])
+    document["seq"] = seq
+    document["prev"] = prev
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def record_hash(fields: Mapping[str, Any], *, seq: int, prev: str) -> str:
+    """The hash of a record with these fields at ``seq`` after ``prev``."""
+    return hashlib.sha256(DOMAIN + canonical_record(fields, seq=seq, prev=prev)).hexdigest()
+
+
+def link(rows: list[dict[str, Any]], *, head_seq: int, head_hash: str) -> list[dict[str, Any]]:
+    """``rows`` (table rows of new records) chained after the head, with seq and hashes set."""
+    linked = []
+    seq, prev = head_seq, head_hash
+    for row in rows:
+        seq += 1
+        digest = record_hash(row, seq=seq, prev=prev)
+        linked.append({**row, "seq": seq, "prev_hash": prev, "record_hash": digest})
+        prev = digest
+    return linked
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """The first bad record: its sequence number, its row id, and what is wrong with it."""
+
+    seq: int | None
+    record_id: int | None
+    reason: str
+
+
+class ChainVerifier:
+    """Checks records fed in ``seq`` order (rule 3); ``broken`` is the first break, if any."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.head_seq = 0
+        self.head_hash = GENESIS
+        self.broken: ChainBreak | None = None
+
+    def feed(self, row: Mapping[Any, Any]) -> bool:
+        """Check the next record; False (and ``broken`` set) once the chain is broken."""
+        if self.broken is not None:
+            return False
+        seq, record_id = row["seq"], row.get("id")
+        expected = self.head_seq + 1
+        if seq != expected:
+            why = "missing" if seq > expected else "out of order"
+            return self._break(seq, record_id, f"sequence {seq} where {expected} was due ({why})")
+        if row["prev_hash"] != self.head_hash:
+            return self._break(seq, record_id, "does not follow the record before it")
+        if record_hash(row, seq=seq, prev=self.head_hash) != row["record_hash"]:
+            return self._break(seq, record_id, "its contents do not match its hash")
+        self.checked += 1
+        self.head_seq, self.head_hash = seq, row["record_hash"]
+        return True
+
+    def _break(self, seq: int | None, record_id: int | None, reason: str) -> bool:
+        self.broken = ChainBreak(seq, record_id, reason)
+        return False
