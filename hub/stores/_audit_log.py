@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry, ChainVerifier
 from hub.db import audit_records, create_engine_for, migrate
-from hub.stores._audit_rows import APPEND_ATTEMPTS, CHAIN_CONFLICTS, append_audit, entry_from_row
+from hub.stores._audit_rows import (
+    APPEND_ATTEMPTS,
+    CHAIN_CONFLICTS,
+    append_audit,
+    entry_from_row,
+    pause_before_retry,
+)
 
 __all__ = ["SqlAuditLog"]
 
@@ -46,6 +52,7 @@ class SqlAuditLog:
             except CHAIN_CONFLICTS as exc:
                 if attempt == APPEND_ATTEMPTS:
                     raise StoreUnavailable("could not write the audit log") from exc
+                await pause_before_retry(attempt)
             except (SQLAlchemyError, OSError) as exc:
                 raise StoreUnavailable("could not write the audit log") from exc
             else:

@@ -5,12 +5,16 @@ Rules:
 1. Every append goes through :func:`append_audit`, inside the caller's transaction: it reads the
    chain's head and links the new records after it (:mod:`hub.audit._chain`).
 2. Appenders never fork the chain. On PostgreSQL a transaction-scoped advisory lock serialises
-   them; everywhere, ``seq`` is unique, so a writer that read a stale head fails its commit and
-   is retried (:data:`APPEND_ATTEMPTS` times) from a fresh head.
+   them; on SQLite the transaction takes the database's write lock before it reads the head.
+   Everywhere, ``seq`` is unique, so a writer that read a stale head anyway fails its commit
+   and is retried (:data:`APPEND_ATTEMPTS` times, after a short jittered pause) from a fresh
+   head.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import Any, Final
@@ -22,12 +26,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.audit import GENESIS, AuditAction, AuditEntry, link
 from hub.db import audit_records
 
-__all__ = ["APPEND_ATTEMPTS", "CHAIN_CONFLICTS", "append_audit", "audit_rows", "entry_from_row"]
+__all__ = [
+    "APPEND_ATTEMPTS",
+    "CHAIN_CONFLICTS",
+    "append_audit",
+    "audit_rows",
+    "entry_from_row",
+    "pause_before_retry",
+]
 
 APPEND_ATTEMPTS: Final = 8
 # A stale head: another writer took the seq (unique), or SQLite's snapshot went stale.
 CHAIN_CONFLICTS: Final = (IntegrityError, OperationalError)
 _CHAIN_LOCK: Final = 0x5EB0A0D17  # pg_advisory_xact_lock key of the audit chain
+_SQLITE_TAKE_WRITE_LOCK: Final = "DELETE FROM processed_notifications WHERE 0 = 1"
+
+
+async def pause_before_retry(attempt: int) -> None:
+    """A short pause, growing and jittered, so that writers who collided do not collide again."""
+    # Not a secret: the jitter only spreads retries apart.
+    await asyncio.sleep(min(0.2, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))  # noqa: S311
 
 
 async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry]) -> None:
@@ -37,6 +55,10 @@ async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry
         return
     if connection.dialect.name == "postgresql":
         await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # A write that touches nothing, on a table without triggers: SQLite then holds the
+        # write lock, so the head read next is the newest and stays so until the commit.
+        await connection.execute(text(_SQLITE_TAKE_WRITE_LOCK))
     head = (
         await connection.execute(
             select(audit_records.c.seq, audit_records.c.record_hash)

@@ -21,7 +21,12 @@ from hub.audit import AuditEntry
 from hub.db import outbox, processed_notifications, subject_placements
 from hub.messages import OutgoingMessage
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
-from hub.stores._audit_rows import APPEND_ATTEMPTS, CHAIN_CONFLICTS, append_audit
+from hub.stores._audit_rows import (
+    APPEND_ATTEMPTS,
+    CHAIN_CONFLICTS,
+    append_audit,
+    pause_before_retry,
+)
 
 __all__ = ["SqlRoutingStore"]
 
@@ -98,6 +103,7 @@ class SqlRoutingStore:
                     return
                 if attempt == APPEND_ATTEMPTS:
                     raise StoreUnavailable("could not commit the routing state") from exc
+                await pause_before_retry(attempt)
             except (SQLAlchemyError, OSError) as exc:
                 raise StoreUnavailable("could not commit the routing state") from exc
             else:

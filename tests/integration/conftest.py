@@ -23,9 +23,11 @@ import aio_pika
 import aiohttp
 import pytest
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from sqlalchemy import text
 
 from hub.agencies import AgencyDirectory
 from hub.cli import write_demo
+from hub.db import create_engine_for, metadata
 from hub.delivery import (
     DEAD_EXCHANGE,
     DEAD_QUEUE,
@@ -79,6 +81,15 @@ async def clean_broker() -> AsyncIterator[None]:
     yield
     with contextlib.suppress(*CONNECTION_EXCEPTIONS, OSError, TimeoutError):
         await reset_broker()
+
+
+async def drop_all_tables(database_url: str) -> None:
+    """Drop every table of the hub (and Alembic's version), so the next migration starts anew."""
+    engine = create_engine_for(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await engine.dispose()
 
 
 def free_port() -> int:

@@ -7,31 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from hub import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry
-from hub.db import (
-    audit_records,
-    create_engine_for,
-    metadata,
-    outbox,
-    processed_notifications,
-    subject_placements,
-)
 from hub.stores import SqlAuditLog
-from tests.integration.conftest import POSTGRES_URL
+from tests.integration.conftest import POSTGRES_URL, drop_all_tables
 
 T0 = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
-
-
-async def _drop_all(database_url: str) -> None:
-    engine = create_engine_for(database_url)
-    async with engine.begin() as connection:
-        tables = [audit_records, processed_notifications, subject_placements, outbox]
-        await connection.run_sync(lambda sync: metadata.drop_all(sync, tables=tables))
-        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -41,7 +23,7 @@ async def audit_log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
     else:
         url = POSTGRES_URL
-        await _drop_all(url)
+        await drop_all_tables(url)
     log = SqlAuditLog.from_url(url)
     await log.migrate()
     try:
