@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies
+from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
@@ -39,6 +40,7 @@ class Hub:
     intake: Intake
     router: Router
     consumer: RoutingConsumer
+    checkpointer: Checkpointer
 
     def api_dependencies(self) -> ApiDependencies:
         return ApiDependencies(
@@ -128,4 +130,11 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         intake=Intake(broker, audit, clock, keys=keys, max_body_bytes=settings.max_body_bytes),
         router=router,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
+        checkpointer=Checkpointer(
+            audit,
+            keys,
+            clock,
+            every_records=settings.audit_checkpoint_every_records,
+            every_seconds=settings.audit_checkpoint_every_seconds,
+        ),
     )

@@ -32,3 +32,5 @@ class Settings(BaseSettings):
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     router_prefetch: int = Field(default=100, gt=0)
     log_level: str = "INFO"
+    audit_checkpoint_every_records: int = Field(default=1000, gt=0)
+    audit_checkpoint_every_seconds: float = Field(default=300.0, gt=0)

@@ -13,16 +13,26 @@ from hub.audit._chain import (
     link,
     record_hash,
 )
+from hub.audit._checkpoint import (
+    CHECKPOINT_VERSION,
+    Checkpoint,
+    CheckpointUnreadable,
+    checkpoint_signing_input,
+)
 from hub.audit._entry import AuditAction, AuditEntry
 
 __all__ = [
     "CHAINED_FIELDS",
+    "CHECKPOINT_VERSION",
     "GENESIS",
     "AuditAction",
     "AuditEntry",
     "ChainBreak",
     "ChainVerifier",
+    "Checkpoint",
+    "CheckpointUnreadable",
     "canonical_record",
+    "checkpoint_signing_input",
     "link",
     "record_hash",
 ]

@@ -98,11 +98,13 @@ class ChainBreak:
 class ChainVerifier:
     """Checks records fed in ``seq`` order (rule 3); ``broken`` is the first break, if any."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: frozenset[int] = frozenset()) -> None:
         self.checked = 0
         self.head_seq = 0
         self.head_hash = GENESIS
         self.broken: ChainBreak | None = None
+        self._watch = watch
+        self.hashes_at: dict[int, str] = {}  # the verified hash at each watched seq
 
     def feed(self, row: Mapping[Any, Any]) -> bool:
         """Check the next record; False (and ``broken`` set) once the chain is broken."""
@@ -119,6 +121,8 @@ class ChainVerifier:
             return self._break(seq, record_id, "its contents do not match its hash")
         self.checked += 1
         self.head_seq, self.head_hash = seq, row["record_hash"]
+        if seq in self._watch:
+            self.hashes_at[seq] = self.head_hash
         return True
 
     def _break(self, seq: int | None, record_id: int | None, reason: str) -> bool:

@@ -1,28 +1,50 @@
-"""``hub audit verify``: recompute the audit log's hash chain and say whether it is intact.
+"""``hub audit verify|checkpoint``: check the audit log, and sign its head for safe keeping.
 
-Exit 0 when every record is where the chain says and matches its hash; 1 naming the first bad
-record (its sequence number and row id) otherwise. On a terminal, progress is shown on stderr.
+* ``verify [--checkpoint FILE]...`` recomputes the hash chain and holds every checkpoint (kept
+  in the database, and each FILE exported earlier) against it. Exit 0 when intact; 1 naming the
+  first bad record (its sequence number and row id), a truncation or a rewritten tail. On a
+  terminal, progress is shown on stderr.
+* ``checkpoint [--export FILE]`` signs the chain's head now, keeps the checkpoint in the
+  database and writes it to FILE (or stdout), to be kept where the database's owner cannot
+  reach it.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
+from hub.audit import Checkpoint, CheckpointUnreadable
+from hub.checkpoints import sign_head, verify_log
+from hub.crypto import HUB_AGENCY, KeyMaterial
+from hub.ports import utc_now
 from hub.settings import Settings
 from hub.stores import SqlAuditLog
 
 __all__ = ["register"]
 
 BROKEN = 1
+USAGE_ERROR = 2
 
 
 def register(commands: Any) -> None:
     audit = commands.add_parser("audit", help="the tamper-evident audit log")
     actions = audit.add_subparsers(dest="audit_command", required=True)
     verify = actions.add_parser("verify", help="recompute the hash chain; exit 1 if broken")
-    verify.set_defaults(handler=verify_log)
+    verify.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also hold this exported checkpoint against the log (repeatable)",
+    )
+    verify.set_defaults(handler=verify_command)
+    checkpoint = actions.add_parser("checkpoint", help="sign the chain's head now")
+    checkpoint.add_argument("--export", type=Path, default=None, metavar="FILE")
+    checkpoint.set_defaults(handler=checkpoint_command)
 
 
 def _progress_bar(total: int) -> Any:
@@ -35,22 +57,59 @@ def _progress_bar(total: int) -> Any:
     return show
 
 
-async def verify_log(_args: argparse.Namespace, settings: Settings) -> int:
-    log = SqlAuditLog.from_url(settings.database_url)
+def _read_checkpoints(paths: list[Path]) -> list[Checkpoint] | None:
+    checkpoints = []
+    for path in paths:
+        try:
+            checkpoints.append(Checkpoint.from_json(path.read_bytes()))
+        except OSError as exc:
+            print(f"hub audit verify: cannot read {path}: {exc.strerror}", file=sys.stderr)
+            return None
+        except CheckpointUnreadable as exc:
+            print(f"hub audit verify: {path}: {exc}", file=sys.stderr)
+            return None
+    return checkpoints
+
+
+async def verify_command(args: argparse.Namespace, settings: Settings) -> int:
+    outside = _read_checkpoints(args.checkpoint)
+    if outside is None:
+        return USAGE_ERROR
+    keys = KeyMaterial(settings.keys_dir, ())  # public keys are enough to verify
+    audit = SqlAuditLog.from_url(settings.database_url)
     try:
-        progress = _progress_bar(await log.count()) if sys.stderr.isatty() else None
-        verifier = await log.verify(progress=progress)
+        progress = _progress_bar(await audit.count()) if sys.stderr.isatty() else None
+        report = await verify_log(audit, keys, outside=outside, progress=progress)
     finally:
-        await log.close()
+        await audit.close()
     if progress is not None:
         print(file=sys.stderr)
-    broken = verifier.broken
-    if broken is None:
-        print(f"audit log intact: {verifier.checked} records, chain head {verifier.head_hash}")
+    if report.intact:
+        print(
+            f"audit log intact: {report.checked} records, {report.checkpoints} checkpoints,"
+            f" chain head {report.head_hash}"
+        )
         return 0
     print(
-        f"audit log broken at seq {broken.seq} (record id {broken.record_id}): {broken.reason}; "
-        f"{verifier.checked} records before it verify",
+        f"audit log {report.problem}; {report.checked} records before it verify",
         file=sys.stderr,
     )
     return BROKEN
+
+
+async def checkpoint_command(args: argparse.Namespace, settings: Settings) -> int:
+    keys = KeyMaterial(settings.keys_dir, (HUB_AGENCY,))
+    audit = SqlAuditLog.from_url(settings.database_url)
+    try:
+        checkpoint = await sign_head(audit, keys, utc_now)
+    finally:
+        await audit.close()
+    if checkpoint is None:
+        print("hub audit checkpoint: the audit log is empty", file=sys.stderr)
+        return BROKEN
+    if args.export is None:
+        print(checkpoint.to_json(), end="")
+    else:
+        args.export.write_text(checkpoint.to_json(), encoding="utf-8")
+        print(f"checkpoint of seq {checkpoint.seq} written to {args.export}")
+    return 0

@@ -49,6 +49,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                     )
                 )
                 log.info("router.started", protocol_version=hub.protocol.version_tag)
+                checkpoints = asyncio.create_task(hub.checkpointer.run())
+                stack.callback(checkpoints.cancel)
             if args.role in ("all", "api"):
                 port = await _serve(hub, settings, stack)
                 _print_welcome(hub, settings, port)

@@ -6,7 +6,8 @@ agency's; a subscriber its own. Every process holds every agency's public keys. 
 ring or a registry out to hand it back to a recipe:
 
 * :meth:`KeyMaterial.seal_source` / :meth:`KeyMaterial.open_source`: agency -> hub;
-* :meth:`KeyMaterial.seal_delivery` / :meth:`KeyMaterial.open_delivery`: hub -> recipient.
+* :meth:`KeyMaterial.seal_delivery` / :meth:`KeyMaterial.open_delivery`: hub -> recipient;
+* :meth:`KeyMaterial.sign` / :meth:`KeyMaterial.verify`: a bare signature (audit checkpoints).
 
 Rules:
 
@@ -43,6 +44,7 @@ from hub.crypto._envelopes import (
     seal_source,
 )
 from hub.crypto._keys import HUB_AGENCY
+from hub.crypto._recipes import Signature, sign, verify
 from hub.crypto._registry import KeyRegistry, KeyRing
 from hub.crypto._rotation import DEFAULT_LIFETIME, generate_document
 from hub.crypto._store import KeyStore
@@ -148,6 +150,18 @@ class KeyMaterial:
         return self._retrying(
             lambda: open_delivery(self._ring(agency), self._registry, agency, envelope, now=now)
         )
+
+    def sign(self, agency: str, data: bytes, *, now: datetime) -> Signature:
+        """Sign ``data`` with ``agency``'s newest signing key (its ring must be ours)."""
+        return self._retrying(lambda: sign(self._ring(agency), data, now))
+
+    def signing_kid(self, agency: str, *, now: datetime) -> str:
+        """The kid :meth:`sign` would sign with at ``now`` (for formats that sign their kid)."""
+        return self._ring(agency).signing_key(now).kid
+
+    def verify(self, agency: str, signature: Signature, data: bytes, *, now: datetime) -> None:
+        """Check that ``agency`` signed ``data`` with a key valid at ``now``; else raise."""
+        self._retrying(lambda: verify(self._registry, agency, signature, data, now))
 
     # --- loading ----------------------------------------------------------------------------
 

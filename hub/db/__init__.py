@@ -11,6 +11,7 @@ from hub.db._engine import (
     upgrade_to_head,
 )
 from hub.db._tables import (
+    audit_checkpoints,
     audit_records,
     metadata,
     outbox,
@@ -21,6 +22,7 @@ from hub.db._tables import (
 __all__ = [
     "MIGRATIONS_DIR",
     "alembic_config",
+    "audit_checkpoints",
     "audit_records",
     "create_engine_for",
     "metadata",

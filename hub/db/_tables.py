@@ -19,7 +19,14 @@ from sqlalchemy import (
     Table,
 )
 
-__all__ = ["audit_records", "metadata", "outbox", "processed_notifications", "subject_placements"]
+__all__ = [
+    "audit_checkpoints",
+    "audit_records",
+    "metadata",
+    "outbox",
+    "processed_notifications",
+    "subject_placements",
+]
 
 metadata = MetaData()
 
@@ -47,6 +54,17 @@ audit_records = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
     Index("ux_audit_records_seq", "seq", unique=True),
+)
+
+# Signed checkpoints of the chain's head (hub.audit._checkpoint); copies belong off the database.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("record_hash", String(64), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("kid", String(128), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
 )
 
 # De-duplication: one row per (source, id) routed, keyed by its pseudonym.

@@ -8,14 +8,15 @@ rows for one step are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub._exceptions import StoreUnavailable
-from hub.audit import AuditAction, AuditEntry, ChainVerifier
-from hub.db import audit_records, create_engine_for, migrate
+from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint
+from hub.db import audit_checkpoints, audit_records, create_engine_for, migrate
 from hub.stores._audit_rows import (
     APPEND_ATTEMPTS,
     CHAIN_CONFLICTS,
@@ -87,12 +88,67 @@ class SqlAuditLog:
             raise StoreUnavailable("could not read the audit log") from exc
         return int(total or 0)
 
+    async def head(self) -> tuple[int, str] | None:
+        """The last record's ``seq`` and hash, or None for an empty log."""
+        query = (
+            select(audit_records.c.seq, audit_records.c.record_hash)
+            .order_by(audit_records.c.seq.desc())
+            .limit(1)
+        )
+        try:
+            async with self._engine.connect() as connection:
+                row = (await connection.execute(query)).first()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit log") from exc
+        return None if row is None else (int(row.seq), str(row.record_hash))
+
+    async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Keep a signed checkpoint beside the records (a copy belongs off the database)."""
+        row = {
+            "seq": checkpoint.seq,
+            "record_hash": checkpoint.record_hash,
+            "signed_at": checkpoint.signed_at.astimezone(UTC),
+            "kid": checkpoint.kid,
+            "signature": checkpoint.signature,
+        }
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(insert(audit_checkpoints), [row])
+        except IntegrityError:
+            return  # that head is signed already
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not write the audit checkpoint") from exc
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint kept in the database, oldest first."""
+        query = select(audit_checkpoints).order_by(audit_checkpoints.c.seq)
+        try:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit checkpoints") from exc
+        return [
+            Checkpoint(
+                seq=int(row["seq"]),
+                record_hash=str(row["record_hash"]),
+                signed_at=_aware(row["signed_at"]),
+                kid=str(row["kid"]),
+                signature=bytes(row["signature"]),
+            )
+            for row in rows
+        ]
+
     async def verify(
-        self, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        batch: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        watch: frozenset[int] = frozenset(),
     ) -> ChainVerifier:
         """Walk the whole chain in ``seq`` order (rule 3 of :mod:`hub.audit._chain`), in batches
-        read by key, stopping at the first break; ``progress`` hears how many were checked."""
-        verifier = ChainVerifier()
+        read by key, stopping at the first break; ``progress`` hears how many were checked, and
+        the verified hashes at the ``watch``-ed seqs are kept."""
+        verifier = ChainVerifier(watch)
         after = 0
         query = select(audit_records).order_by(audit_records.c.seq).limit(batch)
         try:
@@ -121,3 +177,7 @@ class SqlAuditLog:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
