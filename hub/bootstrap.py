@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies
+from hub.audit import AuditAction, AuditEntry
 from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.db import create_engine_for, migrate
@@ -79,6 +80,21 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
     return agencies, protocol
 
 
+def _protocol_loaded(protocol: Protocol, clock: Clock) -> AuditEntry:
+    """The record that a process now shares by this protocol (the file's hash identifies it)."""
+    return AuditEntry(
+        action=AuditAction.PROTOCOL_LOADED,
+        recorded_at=clock(),
+        protocol_version=protocol.version_tag,
+        detail={
+            "protocol_id": protocol.id,
+            "content_sha256": protocol.content_hash,
+            "parties": len(protocol.parties),
+            "rules": len(protocol.rules),
+        },
+    )
+
+
 def _pseudonymiser(settings: Settings) -> Pseudonymiser:
     try:
         key, created = load_or_create_key(settings.pseudonym_key_path)
@@ -97,6 +113,7 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
     audit = SqlAuditLog(engine)
     try:
         await migrate(engine)
+        await audit.record(_protocol_loaded(protocol, clock))
     except BaseException:
         await audit.close()
         raise

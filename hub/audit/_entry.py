@@ -24,6 +24,7 @@ class AuditAction(StrEnum):
     NOTIFICATION_DUPLICATE = "notification.duplicate"
     SHARING_REFUSED = "sharing.refused"
     ROUTING_FAILED = "routing.failed"
+    PROTOCOL_LOADED = "protocol.loaded"
 
 
 @dataclass(frozen=True, slots=True)

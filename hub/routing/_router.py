@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Iterable
 from dataclasses import replace
 
 from pydantic import ValidationError
@@ -119,7 +120,7 @@ class Router:
             event_key,
             subjects=subjects,
             change=self._placement_change(notification, decision),
-            entries=self._audit_entries(decision, correlation_id, source_sig),
+            entries=self._audit_entries(decision, correlation_id, source_sig, subjects),
             deliveries=deliveries,
             now=now,
         )
@@ -183,8 +184,15 @@ class Router:
         )
 
     def _audit_entries(
-        self, decision: Decision, correlation_id: str | None, source_sig: bytes
+        self,
+        decision: Decision,
+        correlation_id: str | None,
+        source_sig: bytes,
+        subjects: Iterable[str],
     ) -> list[AuditEntry]:
+        # The subject by its keyed pseudonyms only, so that an auditor can ask "who was told
+        # about this child?" by pseudonymising an identifier the same way.
+        about = sorted(subjects)
         base = AuditEntry(
             action=AuditAction.NOTIFICATION_SHARED,
             recorded_at=self._clock(),
@@ -205,6 +213,7 @@ class Router:
                     "withheld": list(view.receipt.withheld),
                     "acknowledge_by": _iso(view),
                     "source_sig_sha256": hashlib.sha256(source_sig).hexdigest(),
+                    "subjects": about,
                 },
             )
             for view in decision.views
@@ -215,7 +224,7 @@ class Router:
                 action=AuditAction.SHARING_REFUSED,
                 recipient=refusal.recipient,
                 rule_id=refusal.rule_id,
-                detail={"reason": refusal.reason},
+                detail={"reason": refusal.reason, "subjects": about},
             )
             for refusal in decision.refusals
         )

@@ -16,7 +16,7 @@ from hub.crypto import InvalidMessage, KeyMaterial
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from protocols import load_protocol
-from schemas import agency_id_from_source
+from schemas import agency_id_from_source, parse_notification
 from tests.fakes import (
     FakeAuditLog,
     FakePublisher,
@@ -188,3 +188,19 @@ async def test_a_partial_publish_is_finished_on_redelivery_without_repeats(hub: 
         if e.notification_id == "partial-1" and e.action is AuditAction.NOTIFICATION_SHARED
     ]
     assert sorted(shared) == ["northumberland-education", "northumbria-police"]
+
+
+async def test_audit_rows_name_the_subject_by_pseudonyms_only(hub: Harness) -> None:
+    """Who was told about whom: every shared or refused row carries the subject's pseudonyms."""
+    event = _example("missing_episode.started", id="about-1")
+    await hub.route(event)
+    expected = sorted(Pseudonymiser(KEY).subjects(parse_notification(event)))
+
+    about = (AuditAction.NOTIFICATION_SHARED, AuditAction.SHARING_REFUSED)
+    rows = [entry for entry in hub.audit.entries if entry.action in about]
+    assert rows
+    assert all(row.detail["subjects"] == expected for row in rows)
+    written = json.dumps([row.detail for row in rows])
+    person = event["data"]["person"]
+    identifiers = [person[key] for key in ("local_id", "nhs_number", "upn", "date_of_birth")]
+    assert [value for value in identifiers if value in written] == []
