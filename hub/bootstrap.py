@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
-from hub.api import ApiDependencies
+from hub.api import ApiDependencies, FailedAuthentications
 from hub.audit import AuditAction, AuditEntry
 from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
@@ -42,6 +42,7 @@ class Hub:
     router: Router
     consumer: RoutingConsumer
     checkpointer: Checkpointer
+    clock: Clock
 
     def api_dependencies(self) -> ApiDependencies:
         return ApiDependencies(
@@ -50,6 +51,7 @@ class Hub:
             readiness={"broker": self.broker.ping, "database": self.audit.ping},
             max_body_bytes=self.settings.max_body_bytes,
             protocol=self.protocol,
+            failed_auth=FailedAuthentications(self.audit, self.clock),
         )
 
     async def close(self) -> None:
@@ -147,6 +149,7 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         intake=Intake(broker, audit, clock, keys=keys, max_body_bytes=settings.max_body_bytes),
         router=router,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
+        clock=clock,
         checkpointer=Checkpointer(
             audit,
             keys,

@@ -11,10 +11,12 @@ problem: the detail goes to the log by type, never to the caller.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -28,6 +30,7 @@ from hub._exceptions import (
     HubError,
     InvalidNotification,
     MethodNotAllowed,
+    NotAuthenticated,
     NotFound,
     PayloadTooLarge,
     PeerError,
@@ -35,6 +38,7 @@ from hub._exceptions import (
     UnsupportedMediaType,
 )
 from hub.agencies import PROTOCOL_ADMIN, Agency, AgencyDirectory
+from hub.api._failed_auth import FailedAuthentications
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.intake import ACCEPTED_CONTENT_TYPES, Intake
@@ -65,6 +69,7 @@ class ApiDependencies:
     readiness: dict[str, ReadinessCheck]
     max_body_bytes: int
     protocol: Protocol | None = None  # what /v1/admin/protocol/explain explains with
+    failed_auth: FailedAuthentications | None = None  # audits refused credentials
 
 
 DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
@@ -137,9 +142,17 @@ def _bearer_token(request: web.Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def _authenticated(request: web.Request) -> Agency:
-    """The agency whose bearer token this is, bound to the request's log context."""
-    agency = request.app[DEPENDENCIES].agencies.authenticate(_bearer_token(request))
+async def _authenticated(request: web.Request) -> Agency:
+    """The agency whose bearer token this is, bound to the request's log context; a refused
+    credential is counted for the audit log (:mod:`._failed_auth`)."""
+    deps = request.app[DEPENDENCIES]
+    token = _bearer_token(request)
+    try:
+        agency = deps.agencies.authenticate(token)
+    except NotAuthenticated:
+        if deps.failed_auth is not None:
+            await deps.failed_auth.note(request.remote, token)
+        raise
     structlog.contextvars.bind_contextvars(agency=agency.id)
     return agency
 
@@ -148,7 +161,7 @@ async def post_notification(request: web.Request) -> web.Response:
     """Accept a canonical notification from an authenticated agency."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = _authenticated(request)
+    agency = await _authenticated(request)
     body = await _read_body(request, agency)
     notification = await deps.intake.accept(
         agency, body, correlation_id, content_type=request.content_type
@@ -163,7 +176,7 @@ async def post_records(request: web.Request) -> web.Response:
     """Accept an agency's native records; its adapter maps them to canonical notifications."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = _authenticated(request)
+    agency = await _authenticated(request)
     body = await _read_body(request, agency)
     notifications = await deps.intake.accept_records(
         agency,
@@ -200,7 +213,7 @@ async def explain_notification(request: web.Request) -> web.Response:
     """
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = _authenticated(request)
+    agency = await _authenticated(request)
     if PROTOCOL_ADMIN not in agency.roles:
         raise Forbidden(f"only an agency with the {PROTOCOL_ADMIN} role may explain decisions")
     if deps.protocol is None:
@@ -255,6 +268,8 @@ def create_app(deps: ApiDependencies) -> web.Application:
     """The aiohttp application; the caller owns start-up and shutdown of ``deps``."""
     app = web.Application(middlewares=[_correlate], client_max_size=deps.max_body_bytes)
     app[DEPENDENCIES] = deps
+    if deps.failed_auth is not None:
+        app.cleanup_ctx.append(_flushing_failed_auth(deps.failed_auth))
     app.router.add_post("/v1/notifications", post_notification)
     app.router.add_post("/v1/records", post_records)
     app.router.add_post("/v1/admin/protocol/explain", explain_notification)
@@ -262,3 +277,24 @@ def create_app(deps: ApiDependencies) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)
     return app
+
+
+def _flushing_failed_auth(
+    failed: FailedAuthentications,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """While the app runs, audit each minute's failed authentications once it is over."""
+
+    async def flushing(_app: web.Application) -> AsyncIterator[None]:
+        async def every_minute() -> None:
+            while True:
+                await asyncio.sleep(60 - time.time() % 60 + 1)
+                await failed.flush_due()
+
+        task = asyncio.create_task(every_minute())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await failed.flush()
+
+    return flushing

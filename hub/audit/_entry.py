@@ -25,6 +25,7 @@ class AuditAction(StrEnum):
     SHARING_REFUSED = "sharing.refused"
     ROUTING_FAILED = "routing.failed"
     PROTOCOL_LOADED = "protocol.loaded"
+    AUTHENTICATION_FAILED = "authentication.failed"
 
 
 @dataclass(frozen=True, slots=True)

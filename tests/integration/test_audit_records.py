@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import aiohttp
+
 from hub.audit import AuditAction
 from hub.stores import SqlAuditLog
 from protocols import load_protocol
-from tests.integration.conftest import REPO, HubProcess
+from tests.integration.conftest import REPO, HubProcess, running_hub
 
 
 async def test_a_starting_hub_records_the_protocol_it_shares_by(hub_process: HubProcess) -> None:
@@ -21,3 +26,25 @@ async def test_a_starting_hub_records_the_protocol_it_shares_by(hub_process: Hub
     assert loaded.protocol_version == shipped.version_tag
     assert loaded.detail["content_sha256"] == shipped.content_hash
     assert verifier.broken is None
+
+
+async def test_refused_credentials_are_audited_when_the_hub_stops(
+    clean_broker: None, tmp_path: Path
+) -> None:
+    """A real hub answers a wrong token 401 and, stopping, writes the minute's count."""
+    async with running_hub(tmp_path, role="api") as hub, aiohttp.ClientSession() as session:
+        for _ in range(3):
+            response = await session.post(
+                f"{hub.base_url}/v1/notifications",
+                json={},
+                headers={"Authorization": "Bearer not-a-real-token"},
+            )
+            assert response.status == 401
+    audit = SqlAuditLog.from_url(hub.database_url)
+    try:
+        (record,) = await audit.entries(action=AuditAction.AUTHENTICATION_FAILED)
+    finally:
+        await audit.close()
+
+    assert record.detail["attempts"] == 3
+    assert "not-a-real-token" not in json.dumps(record.detail)
