@@ -10,6 +10,7 @@ from hub.db._engine import (
     migrate,
     upgrade_to_head,
 )
+from hub.db._roles import AUDIT_TABLES, STATE_TABLES, grant_roles
 from hub.db._tables import (
     audit_checkpoints,
     audit_records,
@@ -20,11 +21,14 @@ from hub.db._tables import (
 )
 
 __all__ = [
+    "AUDIT_TABLES",
     "MIGRATIONS_DIR",
+    "STATE_TABLES",
     "alembic_config",
     "audit_checkpoints",
     "audit_records",
     "create_engine_for",
+    "grant_roles",
     "metadata",
     "migrate",
     "outbox",

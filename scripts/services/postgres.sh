@@ -172,6 +172,14 @@ SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME') \gexec
 ALTER DATABASE $DB_NAME OWNER TO $DB_USER;
 SQL
+    # The least-privilege roles the hub and auditors connect as (granted by 'hub db grant').
+    local role
+    for role in hub_writer hub_auditor; do
+        psql_admin >/dev/null <<SQL
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '$role', '$role')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') \gexec
+SQL
+    done
 }
 
 cmd_start() {

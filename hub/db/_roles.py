@@ -1,0 +1,61 @@
+"""Least-privilege roles on PostgreSQL: a writer that can only append to the audit log, and a
+read-only auditor.
+
+Rules:
+
+1. The owner of the tables (who runs ``hub db upgrade``) is never the role the hub runs as.
+2. The writer may SELECT and INSERT the audit tables, nothing more: no UPDATE, DELETE or
+   TRUNCATE, whatever the triggers say. It may read and write the routing state and outbox.
+3. The auditor may only SELECT the audit tables; it sees no routing state and no outbox.
+4. Granting is idempotent and revokes anything else those roles held on these tables first.
+5. Role names are checked against a strict pattern before they reach SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub._exceptions import ConfigurationError, StoreUnavailable
+
+__all__ = ["AUDIT_TABLES", "STATE_TABLES", "grant_roles"]
+
+AUDIT_TABLES: Final = ("audit_records", "audit_checkpoints")
+STATE_TABLES: Final = ("processed_notifications", "subject_placements", "outbox")
+_ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _statements(writer: str, auditor: str) -> list[str]:
+    every = ", ".join((*AUDIT_TABLES, *STATE_TABLES, "alembic_version"))
+    audit = ", ".join(AUDIT_TABLES)
+    state = ", ".join(STATE_TABLES)
+    return [
+        f"REVOKE ALL ON {every} FROM {writer}, {auditor}",
+        f"GRANT USAGE ON SCHEMA public TO {writer}, {auditor}",
+        f"GRANT SELECT, INSERT ON {audit} TO {writer}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {state} TO {writer}",
+        f"GRANT SELECT ON alembic_version TO {writer}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}",
+        f"GRANT SELECT ON {audit} TO {auditor}",
+    ]
+
+
+async def grant_roles(engine: AsyncEngine, *, writer: str, auditor: str) -> None:
+    """Give ``writer`` and ``auditor`` exactly the rights of rules 2 and 3 (as the owner)."""
+    if engine.dialect.name != "postgresql":
+        raise ConfigurationError("database roles apply to PostgreSQL; SQLite has none")
+    for role in (writer, auditor):
+        if not _ROLE.match(role):
+            raise ConfigurationError("a role name is lower-case letters, digits and _")
+    if writer == auditor:
+        raise ConfigurationError("the writer and the auditor must be different roles")
+    try:
+        async with engine.begin() as connection:
+            for statement in _statements(writer, auditor):
+                await connection.execute(text(statement))
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable("could not grant the database roles") from exc
