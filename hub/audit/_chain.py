@@ -12,7 +12,9 @@ Rules:
 3. Verification walks the records in ``seq`` order and recomputes each hash. The first record
    whose ``seq`` is not the next one, whose ``prev`` is not the hash before it, or whose hash
    does not match its fields is the first bad record. An edited, deleted, inserted or reordered
-   record therefore breaks the chain at or just after it.
+   record therefore breaks the chain at or just after it. Every record must be on the walk:
+   one the walk never reaches (no ``seq``, a repeated one, zero or below) is a break too.
+   The row ``id`` is not covered: order and identity are ``seq``'s.
 4. The chain alone cannot see records appended at, or cut from, its end by someone able to
    recompute hashes; signed checkpoints kept outside the database do (a later step).
 5. Pure: no database here. The store appends through :func:`link`, the verifier through
@@ -98,10 +100,11 @@ class ChainBreak:
 class ChainVerifier:
     """Checks records fed in ``seq`` order (rule 3); ``broken`` is the first break, if any."""
 
-    def __init__(self, watch: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self, watch: frozenset[int] = frozenset(), *, after: tuple[int, str] = (0, GENESIS)
+    ) -> None:
         self.checked = 0
-        self.head_seq = 0
-        self.head_hash = GENESIS
+        self.head_seq, self.head_hash = after  # where the walk starts; the genesis by default
         self.broken: ChainBreak | None = None
         self._watch = watch
         self.hashes_at: dict[int, str] = {}  # the verified hash at each watched seq
@@ -111,6 +114,8 @@ class ChainVerifier:
         if self.broken is not None:
             return False
         seq, record_id = row["seq"], row.get("id")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            return self._break(None, record_id, "its sequence number is not a number")
         expected = self.head_seq + 1
         if seq != expected:
             why = "missing" if seq > expected else "out of order"
@@ -124,6 +129,16 @@ class ChainVerifier:
         if seq in self._watch:
             self.hashes_at[seq] = self.head_hash
         return True
+
+    def outside(self, count: int) -> None:
+        """Report ``count`` records that the walk by ``seq`` never reached (rule 3)."""
+        if self.broken is None and count:
+            self.broken = ChainBreak(
+                None,
+                None,
+                f"{count} record(s) outside the chain (sequence number missing, repeated, "
+                "zero or negative)",
+            )
 
     def _break(self, seq: int | None, record_id: int | None, reason: str) -> bool:
         self.broken = ChainBreak(seq, record_id, reason)

@@ -67,7 +67,7 @@ class SqlAuditLog:
         limit: int = 1000,
     ) -> list[AuditEntry]:
         """Audit entries in the order they were written, optionally filtered."""
-        query = select(audit_records).order_by(audit_records.c.id).limit(limit)
+        query = select(audit_records).order_by(audit_records.c.seq).limit(limit)
         if notification_id is not None:
             query = query.where(audit_records.c.notification_id == notification_id)
         if action is not None:
@@ -144,28 +144,41 @@ class SqlAuditLog:
         batch: int = 5000,
         progress: Callable[[int], None] | None = None,
         watch: frozenset[int] = frozenset(),
+        after: tuple[int, str] | None = None,
     ) -> ChainVerifier:
-        """Walk the whole chain in ``seq`` order (rule 3 of :mod:`hub.audit._chain`), in batches
-        read by key, stopping at the first break; ``progress`` hears how many were checked, and
-        the verified hashes at the ``watch``-ed seqs are kept."""
-        verifier = ChainVerifier(watch)
-        after = 0
+        """Walk the chain in ``seq`` order (rule 3 of :mod:`hub.audit._chain`), in batches read
+        by key, stopping at the first break; ``progress`` hears how many were checked, and the
+        verified hashes at the ``watch``-ed seqs are kept. With ``after`` (a verified seq and
+        its hash), only the records after it are walked, and they must follow it."""
+        verifier = ChainVerifier(watch) if after is None else ChainVerifier(watch, after=after)
+        position = verifier.head_seq
         query = select(audit_records).order_by(audit_records.c.seq).limit(batch)
         try:
             async with self._engine.connect() as connection:
                 while True:
-                    result = await connection.execute(query.where(audit_records.c.seq > after))
+                    result = await connection.execute(query.where(audit_records.c.seq > position))
                     rows = [row._mapping for row in result]
-                    for row in rows:
-                        if not verifier.feed(row):
-                            return verifier
+                    if not all(verifier.feed(row) for row in rows):
+                        return verifier
                     if progress is not None:
                         progress(verifier.checked)
                     if len(rows) < batch:
-                        return verifier
-                    after = rows[-1]["seq"]
+                        break
+                    position = rows[-1]["seq"]
+                if after is None:
+                    # Rows the walk by seq cannot reach: none, a repeat, zero or below.
+                    covered = await connection.scalar(
+                        select(func.count())
+                        .select_from(audit_records)
+                        .where(
+                            audit_records.c.seq.is_(None)
+                            | (audit_records.c.seq <= verifier.head_seq)
+                        )
+                    )
+                    verifier.outside(int(covered or 0) - verifier.head_seq)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the audit log") from exc
+        return verifier
 
     async def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the database answers."""

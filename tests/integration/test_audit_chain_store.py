@@ -186,6 +186,74 @@ async def test_reordered_records_are_named(store: Store) -> None:
     assert await _broken_at(store) == 5
 
 
+def _forged_row(seq: int) -> dict[str, object]:
+    return {
+        "recorded_at": T0,
+        "action": "notification.shared",
+        "notification_id": "forged",
+        "recipient": "evil-agency",
+        "detail": {},
+        "seq": seq,
+        "prev_hash": "0" * 64,
+        "record_hash": "0" * 64,
+    }
+
+
+async def _insert(store: Store, *rows: dict[str, object]) -> None:
+    engine = create_engine_for(store.url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(audit_records), list(rows))
+    finally:
+        await engine.dispose()
+
+
+async def _outside(store: Store) -> str | None:
+    broken = (await store.log.verify(batch=3)).broken
+    return None if broken is None else broken.reason
+
+
+@pytest.mark.parametrize("seq", [0, -1])
+async def test_a_record_below_the_chain_is_not_overlooked(store: Store, seq: int) -> None:
+    """A row slipped in with a sequence number of zero or below (no trigger needed) is caught."""
+    await _insert(store, _forged_row(seq))
+
+    reason = await _outside(store)
+
+    assert reason is not None
+    assert "1 record(s) outside the chain" in reason
+
+
+async def test_a_repeated_sequence_number_is_not_overlooked(store: Store) -> None:
+    """With the unique index dropped, a second record at a batch boundary's seq is caught."""
+    await store.sql("DROP INDEX ux_audit_records_seq")
+    await _insert(store, _forged_row(3))  # the last seq of verify's first batch of 3
+
+    reason = await _outside(store)
+
+    assert reason is not None
+    assert "outside the chain" in reason
+
+
+@pytest.mark.postgres
+async def test_a_record_without_a_sequence_number_is_not_overlooked(tmp_path: Path) -> None:
+    """With NOT NULL dropped, a record with no seq (which sorts last) is caught."""
+    await drop_all_tables(POSTGRES_URL)
+    log = SqlAuditLog.from_url(POSTGRES_URL)
+    await log.migrate()
+    await log.record(_entry(0), _entry(1))
+    store = Store(POSTGRES_URL, log, "postgresql")
+    await store.sql("ALTER TABLE audit_records ALTER COLUMN seq DROP NOT NULL")
+    await _insert(store, {**_forged_row(0), "seq": None})
+    try:
+        reason = await _outside(store)
+    finally:
+        await log.close()
+
+    assert reason is not None
+    assert "outside the chain" in reason
+
+
 async def _hash_of(store: Store, seq: int) -> str:
     engine = create_engine_for(store.url)
     try:
