@@ -15,6 +15,7 @@ free of I/O libraries; import the parts from their subpackages.
 """
 
 from hub._exceptions import (
+    AuditLogTampered,
     BrokerUnavailable,
     ConfigurationError,
     FieldProblem,
@@ -35,6 +36,7 @@ from hub._exceptions import (
 from hub.settings import Settings
 
 __all__ = [
+    "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",
     "FieldProblem",

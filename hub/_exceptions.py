@@ -21,6 +21,7 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     └── ServiceError              503  our side; safe to retry later
         ├── BrokerUnavailable     503  RabbitMQ unreachable or did not confirm
         ├── StoreUnavailable      503  the database is unreachable
+        ├── AuditLogTampered      500  the audit chain does not verify; nothing is signed
         └── ConfigurationError    500  settings, agencies, protocol or our own keys are unusable
 
 Outside the tree, on purpose: ``ValueError``, ``TypeError`` and ``RuntimeError`` for programmer
@@ -40,6 +41,7 @@ from typing import Final, Literal, get_args
 __all__ = [
     "OPAQUE_MESSAGE",
     "REASONS",
+    "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",
     "FieldProblem",
@@ -230,6 +232,13 @@ class StoreUnavailable(ServiceError):
     """The database is unreachable, or a transaction did not commit."""
 
     title = "Database unavailable"
+
+
+class AuditLogTampered(ServiceError):
+    """The audit chain does not verify, so its head is not signed; ``detail`` says where."""
+
+    status_hint = 500
+    title = "Audit log does not verify"
 
 
 class ConfigurationError(ServiceError):

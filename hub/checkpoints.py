@@ -4,8 +4,11 @@ Rules:
 
 1. A checkpoint is signed with the hub's own signing key (the prefix of rule 1 in
    :mod:`hub.audit._checkpoint` keeps it apart from the hub's delivery signatures).
-2. :class:`Checkpointer` signs the head when at least ``every_records`` records have been added
-   since the last checkpoint, or ``every_seconds`` have passed and the head has moved.
+2. Only a chain that verifies is signed, and only the head it verified to: from the chain's
+   start, or from the last head the same :class:`Checkpointer` signed (which must still be
+   there, unchanged). :class:`Checkpointer` signs when at least ``every_records`` records
+   have been added since its last checkpoint, or ``every_seconds`` have passed and the head
+   has moved.
 3. :func:`verify_log` walks the chain, then holds every checkpoint (those kept in the database
    and any given from outside) against it: the signature must verify with the hub's key valid
    at ``signed_at``; the log must reach the checkpoint's ``seq`` (else records were cut from
@@ -16,11 +19,10 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from hub._exceptions import InvalidMessage, ServiceError
+from hub._exceptions import AuditLogTampered, InvalidMessage
 from hub.audit import ChainVerifier, Checkpoint, checkpoint_signing_input
 from hub.crypto import HUB_AGENCY, KeyMaterial, Signature
 from hub.logs import get_logger
@@ -32,14 +34,30 @@ __all__ = ["Checkpointer", "LogReport", "sign_head", "verify_log"]
 log = get_logger(__name__)
 
 
-async def sign_head(audit: SqlAuditLog, keys: KeyMaterial, clock: Clock) -> Checkpoint | None:
-    """Sign the chain's current head and keep the checkpoint; None for an empty log."""
-    head = await audit.head()
-    if head is None:
+async def sign_head(
+    audit: SqlAuditLog,
+    keys: KeyMaterial,
+    clock: Clock,
+    *,
+    after: tuple[int, str] | None = None,
+) -> Checkpoint | None:
+    """Verify the chain, then sign the head it verified to and keep the checkpoint (rule 2).
+
+    With ``after`` (a head signed before), the record there must still be what was signed and
+    only the records after it are walked; else the whole chain is. None when there is nothing
+    new to sign; :class:`~hub.AuditLogTampered` when the chain does not verify.
+    """
+    if after is not None and await audit.hash_at(after[0]) != after[1]:
+        raise AuditLogTampered(f"the record at seq {after[0]}, signed before, is gone or changed")
+    verifier = await audit.verify(after=after)
+    if verifier.broken is not None:
+        broken = verifier.broken
+        raise AuditLogTampered(f"broken at seq {broken.seq}: {broken.reason}")
+    if verifier.head_seq == (0 if after is None else after[0]):
         return None
-    seq, record_hash = head
     now = clock()
     kid = keys.signing_kid(HUB_AGENCY, now=now)
+    seq, record_hash = verifier.head_seq, verifier.head_hash
     signature = keys.sign(HUB_AGENCY, checkpoint_signing_input(seq, record_hash, now, kid), now=now)
     checkpoint = Checkpoint(seq, record_hash, now, signature.kid, signature.value)
     await audit.add_checkpoint(checkpoint)
@@ -57,29 +75,40 @@ class Checkpointer:
     every_records: int = 1000
     every_seconds: float = 300.0
     poll_seconds: float = 5.0
-    _last_seq: int = field(default=0, init=False)
+    _signed: tuple[int, str] | None = field(default=None, init=False)
     _last_time: float = field(default=0.0, init=False)
 
     async def tick(self, monotonic: float) -> Checkpoint | None:
-        """Sign if rule 2 says so; the checkpoint signed, if any."""
+        """Sign if rule 2 says so; the checkpoint signed, if any.
+
+        Only what verifies from the last head it signed (or, first, from the chain's start) is
+        signed: a cut, a rewrite or a break raises :class:`~hub.AuditLogTampered` instead.
+        """
         head = await self.audit.head()
-        if head is None or head[0] == self._last_seq:
+        last_seq = 0 if self._signed is None else self._signed[0]
+        if head is None or head[0] == last_seq:
             return None
-        due = head[0] - self._last_seq >= self.every_records
+        due = head[0] - last_seq >= self.every_records
         if not due and monotonic - self._last_time < self.every_seconds:
             return None
-        checkpoint = await sign_head(self.audit, self.keys, self.clock)
+        checkpoint = await sign_head(self.audit, self.keys, self.clock, after=self._signed)
         if checkpoint is not None:
-            self._last_seq, self._last_time = checkpoint.seq, monotonic
+            self._signed, self._last_time = (checkpoint.seq, checkpoint.record_hash), monotonic
         return checkpoint
 
     async def run(self) -> None:
-        """Tick until cancelled; a failure of ours is logged and tried again next time."""
+        """Tick until cancelled. Every failure is logged (a refusal to sign at error level) and
+        tried again next time; the task itself never dies of one."""
         loop = asyncio.get_running_loop()
         self._last_time = loop.time()
         while True:
-            with contextlib.suppress(ServiceError):
+            try:
                 await self.tick(loop.time())
+            except AuditLogTampered as exc:
+                # No traceback: the reason is the message, and it names seqs, never contents.
+                log.error("audit.checkpoint_refused", reason=exc.detail)  # noqa: TRY400
+            except Exception as exc:  # noqa: BLE001  # a background task must not die silently
+                log.warning("audit.checkpoint_failed", error=type(exc).__name__)
             await asyncio.sleep(self.poll_seconds)
 
 

@@ -3,10 +3,11 @@
 * ``verify [--checkpoint FILE]...`` recomputes the hash chain and holds every checkpoint (kept
   in the database, and each FILE exported earlier) against it. Exit 0 when intact; 1 naming the
   first bad record (its sequence number and row id), a truncation or a rewritten tail. On a
-  terminal, progress is shown on stderr.
-* ``checkpoint [--export FILE]`` signs the chain's head now, keeps the checkpoint in the
-  database and writes it to FILE (or stdout), to be kept where the database's owner cannot
-  reach it.
+  terminal, progress is shown on stderr. Exit 2 when it could not verify at all (the database
+  does not answer, a checkpoint file is unreadable).
+* ``checkpoint [--export FILE]`` verifies the whole chain, then signs its head now, keeps the
+  checkpoint in the database and writes it to FILE (or stdout), to be kept where the
+  database's owner cannot reach it. A chain that does not verify is not signed (exit 1).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub import AuditLogTampered, StoreUnavailable
 from hub.audit import Checkpoint, CheckpointUnreadable
 from hub.checkpoints import sign_head, verify_log
 from hub.crypto import HUB_AGENCY, KeyMaterial
@@ -80,6 +82,9 @@ async def verify_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         progress = _progress_bar(await audit.count()) if sys.stderr.isatty() else None
         report = await verify_log(audit, keys, outside=outside, progress=progress)
+    except StoreUnavailable as exc:
+        print(f"hub audit verify: could not verify: {exc.detail}", file=sys.stderr)
+        return USAGE_ERROR
     finally:
         await audit.close()
     if progress is not None:
@@ -102,6 +107,9 @@ async def checkpoint_command(args: argparse.Namespace, settings: Settings) -> in
     audit = SqlAuditLog.from_url(settings.database_url)
     try:
         checkpoint = await sign_head(audit, keys, utc_now)
+    except AuditLogTampered as exc:
+        print(f"hub audit checkpoint: not signed: the audit log {exc.detail}", file=sys.stderr)
+        return BROKEN
     finally:
         await audit.close()
     if checkpoint is None:

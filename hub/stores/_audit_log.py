@@ -102,6 +102,16 @@ class SqlAuditLog:
             raise StoreUnavailable("could not read the audit log") from exc
         return None if row is None else (int(row.seq), str(row.record_hash))
 
+    async def hash_at(self, seq: int) -> str | None:
+        """The hash the record at ``seq`` holds, or None if there is none."""
+        query = select(audit_records.c.record_hash).where(audit_records.c.seq == seq)
+        try:
+            async with self._engine.connect() as connection:
+                value = await connection.scalar(query)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit log") from exc
+        return None if value is None else str(value)
+
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Keep a signed checkpoint beside the records (a copy belongs off the database)."""
         row = {

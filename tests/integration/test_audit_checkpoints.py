@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from hub import AuditLogTampered
 from hub.audit import AuditAction, AuditEntry, Checkpoint, CheckpointUnreadable, record_hash
 from hub.checkpoints import Checkpointer, sign_head, verify_log
 from hub.crypto import KeyMaterial
@@ -224,3 +225,28 @@ async def test_the_commands_export_a_checkpoint_and_verify_against_it(
     assert Checkpoint.from_json(path.read_text(encoding="utf-8")).seq == RECORDS
     assert verified.returncode == 1
     assert "the log ends at seq 5" in verified.stderr
+
+
+async def test_a_broken_chain_is_never_signed(logged: Logged) -> None:
+    """Signing verifies first: an edited log gets no checkpoint to vouch for it."""
+    await logged.as_owner("UPDATE audit_records SET notification_id = 'forged' WHERE seq = 3")
+
+    with pytest.raises(AuditLogTampered, match="broken at seq 3"):
+        await sign_head(logged.audit, logged.keys, FixedClock(T0))
+
+    assert await logged.audit.checkpoints() == []
+
+
+async def test_the_checkpointer_refuses_a_cut_or_rewritten_tail(logged: Logged) -> None:
+    """After signing, a checkpointer signs only what follows, unchanged, from its last head."""
+    checkpointer = Checkpointer(
+        logged.audit, logged.keys, FixedClock(T0), every_records=1, every_seconds=3600
+    )
+    assert await checkpointer.tick(monotonic=1.0) is not None
+    await logged.as_owner(f"DELETE FROM audit_records WHERE seq = {RECORDS}")  # noqa: S608
+    await logged.audit.record(_entry(200), _entry(201))  # the log grows again past the cut
+
+    with pytest.raises(AuditLogTampered, match=f"seq {RECORDS}, signed before"):
+        await checkpointer.tick(monotonic=2.0)
+
+    assert [c.seq for c in await logged.audit.checkpoints()] == [RECORDS]
