@@ -8,7 +8,8 @@ Rules:
    ``canonical`` is the UTF-8 JSON object of its fields (:data:`CHAINED_FIELDS`, plus ``seq``
    and ``prev``) with keys sorted, no insignificant whitespace and non-ASCII kept as is.
    ``recorded_at`` is written in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; an absent value is
-   ``null``. docs/audit.md gives a worked example.
+   ``null``. Values are text, whole numbers, booleans, nulls, lists and objects with text keys
+   (no floats), so that any JSON library encodes them alike. docs/audit.md has an example.
 3. Verification walks the records in ``seq`` order and recomputes each hash. The first record
    whose ``seq`` is not the next one, whose ``prev`` is not the hash before it, or whose hash
    does not match its fields is the first bad record. An edited, deleted, inserted or reordered
@@ -61,9 +62,27 @@ def _time(value: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _require_plain(value: Any, where: str) -> None:
+    """Only what every JSON library writes alike: no floats, only string keys (rule 2)."""
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _require_plain(item, where)
+        return
+    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+        for item in value.values():
+            _require_plain(item, where)
+        return
+    raise TypeError(f"{where}: an audit record holds text, whole numbers, true/false and null")
+
+
 def canonical_record(fields: Mapping[str, Any], *, seq: int, prev: str) -> bytes:
-    """The bytes a record's hash covers (rule 2)."""
+    """The bytes a record's hash covers (rule 2); ``TypeError`` for a value outside it."""
     document: dict[str, Any] = {name: fields[name] for name in CHAINED_FIELDS}
+    for name, value in document.items():
+        if name != "recorded_at":
+            _require_plain(value, name)
     document["recorded_at"] = _time(document["recorded_at"])
     document["seq"] = seq
     document["prev"] = prev

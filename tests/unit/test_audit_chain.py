@@ -127,3 +127,12 @@ def test_every_chained_field_is_covered(field: str) -> None:
     rows[0][field] = T0 + timedelta(days=1) if field == "recorded_at" else "forged"
 
     assert _first_break(rows) == (1, "its contents do not match its hash")
+
+
+@pytest.mark.parametrize("value", [1.5, {1: "int key"}, datetime(2026, 1, 1, tzinfo=UTC)])
+def test_a_value_other_encoders_could_write_differently_is_refused(value: object) -> None:
+    """Floats, non-text keys and objects are refused before they can make a verifier disagree."""
+    row = {**_row(0), "detail": {"x": value}}
+
+    with pytest.raises(TypeError, match="detail"):
+        record_hash(row, seq=1, prev=GENESIS)
