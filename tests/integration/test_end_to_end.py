@@ -6,6 +6,7 @@ Real processes and connections only: a ``hub run`` subprocess, the real RabbitMQ
 from __future__ import annotations
 
 import json
+import re
 
 import aio_pika
 import aiohttp
@@ -91,7 +92,10 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
         (AuditAction.SHARING_REFUSED, CHILDRENS, None, "missing-child-to-host-authority"),
     ]
     (refusal,) = [e for e in entries if e.action is AuditAction.SHARING_REFUSED]
-    assert refusal.detail == {"reason": "condition not met: cross_border"}
+    # The reason, and the subject by its keyed pseudonyms only (issue 9): nothing else.
+    assert set(refusal.detail) == {"reason", "subjects"}
+    assert refusal.detail["reason"] == "condition not met: cross_border"
+    assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in refusal.detail["subjects"])
     assert {e.correlation_id for e in entries} == {"e2e-corr-1"}
     shipped = load_protocol(REPO / "protocols" / "northumberland.yaml").version_tag
     assert {e.protocol_version for e in entries[1:]} == {shipped}
