@@ -30,6 +30,7 @@ from tests.integration.conftest import POSTGRES_URL, REPO, drop_all_tables
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RECORDS = 8
+OLD_RECORDS = 2005  # more than two of the migration's batches of 1,000
 
 
 @dataclass
@@ -306,7 +307,7 @@ async def test_an_existing_log_is_chained_when_upgraded(tmp_path: Path) -> None:
     old_rows = [
         {"recorded_at": T0 + timedelta(minutes=n), "action": "notification.accepted",
          "notification_id": f"old-{n}", "detail": {}}
-        for n in range(3)
+        for n in range(OLD_RECORDS)
     ]  # fmt: skip
     before = sa.table(
         "audit_records",
@@ -326,7 +327,7 @@ async def test_an_existing_log_is_chained_when_upgraded(tmp_path: Path) -> None:
 
     completed = await asyncio.to_thread(_verify_cli, url)
     assert completed.returncode == 0, completed.stderr
-    assert "intact: 3 records" in completed.stdout
+    assert f"intact: {OLD_RECORDS} records" in completed.stdout
 
 
 def _verify_cli(url: str) -> subprocess.CompletedProcess[str]:

@@ -2,6 +2,7 @@
 
 Existing records are chained in the order they were written (by id), so an upgraded log verifies
 from its first record. Triggers then refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
+Stop every hub process before upgrading: the chain is built from the records there are.
 
 Revision ID: 0004
 Revises: 0003
@@ -45,30 +46,50 @@ $$
 """
 
 
+BATCH = 1000
+
+
 def _backfill() -> None:
+    """Chain the existing records in id order, a batch at a time (memory stays bounded)."""
     bind = op.get_bind()
     types: dict[str, Any] = {
         "detail": sa.JSON(),
         "recorded_at": sa.DateTime(timezone=True),
         "id": sa.BigInteger(),
     }
-    table = sa.table(
-        "audit_records",
-        *(
-            sa.column(name, types.get(name))
-            for name in (*_CHAINED, "seq", "prev_hash", "record_hash")
-        ),
-    )
-    query = sa.select(*(table.c[name] for name in _CHAINED)).order_by(table.c.id)
-    rows = [row._asdict() for row in bind.execute(query)]
-    for linked in link(rows, head_seq=0, head_hash=GENESIS):
-        bind.execute(
-            table.update()
-            .where(table.c.id == linked["id"])
-            .values(
-                seq=linked["seq"], prev_hash=linked["prev_hash"], record_hash=linked["record_hash"]
-            )
+    names = (*_CHAINED, "seq", "prev_hash", "record_hash")
+    table = sa.table("audit_records", *(sa.column(name, types.get(name)) for name in names))
+    update = (
+        table.update()
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(
+            seq=sa.bindparam("new_seq"),
+            prev_hash=sa.bindparam("new_prev"),
+            record_hash=sa.bindparam("new_hash"),
         )
+    )
+    head_seq, head_hash, last_id = 0, GENESIS, None
+    while True:
+        query = sa.select(*(table.c[name] for name in _CHAINED)).order_by(table.c.id).limit(BATCH)
+        if last_id is not None:
+            query = query.where(table.c.id > last_id)
+        rows = [row._asdict() for row in bind.execute(query)]
+        if not rows:
+            return
+        linked = link(rows, head_seq=head_seq, head_hash=head_hash)
+        bind.execute(
+            update,
+            [
+                {
+                    "row_id": row["id"],
+                    "new_seq": row["seq"],
+                    "new_prev": row["prev_hash"],
+                    "new_hash": row["record_hash"],
+                }
+                for row in linked
+            ],
+        )
+        head_seq, head_hash, last_id = linked[-1]["seq"], linked[-1]["record_hash"], rows[-1]["id"]
 
 
 def upgrade() -> None:
