@@ -90,12 +90,13 @@ class SqlRoutingStore:
                     )
                     if change is not None:
                         await _apply(connection, subjects, change, now)
-                    await append_audit(connection, entries)
                     if deliveries:
                         await connection.execute(
                             insert(outbox),
                             [_outbox_row(event_key, r, m, now) for r, m in deliveries],
                         )
+                    # Last, so the chain's lock (PostgreSQL) is held only for the append.
+                    await append_audit(connection, entries)
             except CHAIN_CONFLICTS as exc:
                 # Another router committed this event first: its rows and outbox stand. Else
                 # another writer moved the audit chain's head: try again from the new one.
