@@ -12,18 +12,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint
 from hub.db import audit_checkpoints, audit_records, create_engine_for, migrate
-from hub.stores._audit_rows import (
-    APPEND_ATTEMPTS,
-    CHAIN_CONFLICTS,
-    append_audit,
-    entry_from_row,
-    pause_before_retry,
-)
+from hub.stores._audit_rows import append_audit, committing, entry_from_row
 
 __all__ = ["SqlAuditLog"]
 
@@ -46,18 +40,11 @@ class SqlAuditLog:
         """Commit ``entries`` in one transaction."""
         if not entries:
             return
-        for attempt in range(1, APPEND_ATTEMPTS + 1):
-            try:
-                async with self._engine.begin() as connection:
-                    await append_audit(connection, entries)
-            except CHAIN_CONFLICTS as exc:
-                if attempt == APPEND_ATTEMPTS:
-                    raise StoreUnavailable("could not write the audit log") from exc
-                await pause_before_retry(attempt)
-            except (SQLAlchemyError, OSError) as exc:
-                raise StoreUnavailable("could not write the audit log") from exc
-            else:
-                return
+
+        async def append(connection: AsyncConnection) -> None:
+            await append_audit(connection, entries)
+
+        await committing(self._engine, append, failure="could not write the audit log")
 
     async def entries(
         self,

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC
 from typing import Any, Final
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.audit import GENESIS, AuditAction, AuditEntry, link
+from hub._exceptions import StoreUnavailable
+from hub.audit import CHAINED_FIELDS, GENESIS, AuditAction, AuditEntry, link
 from hub.db import audit_records
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "CHAIN_CONFLICTS",
     "append_audit",
     "audit_rows",
+    "committing",
     "entry_from_row",
     "pause_before_retry",
 ]
@@ -46,6 +48,34 @@ async def pause_before_retry(attempt: int) -> None:
     """A short pause, growing and jittered, so that writers who collided do not collide again."""
     # Not a secret: the jitter only spreads retries apart.
     await asyncio.sleep(min(0.2, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))  # noqa: S311
+
+
+async def committing(
+    engine: AsyncEngine,
+    work: Callable[[AsyncConnection], Awaitable[None]],
+    *,
+    failure: str,
+    settled: Callable[[], Awaitable[bool]] | None = None,
+) -> None:
+    """Run ``work`` in one transaction that appends to the chain, retrying a stale head (rule 2).
+
+    ``settled`` says, after a conflict, whether another writer already did this work (then
+    nothing is retried). Every other database error is :class:`~hub.StoreUnavailable`.
+    """
+    for attempt in range(1, APPEND_ATTEMPTS + 1):
+        try:
+            async with engine.begin() as connection:
+                await work(connection)
+        except CHAIN_CONFLICTS as exc:
+            if settled is not None and await settled():
+                return
+            if attempt == APPEND_ATTEMPTS:
+                raise StoreUnavailable(failure) from exc
+            await pause_before_retry(attempt)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable(failure) from exc
+        else:
+            return
 
 
 async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry]) -> None:
@@ -72,17 +102,7 @@ async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry
     )
 
 
-_COLUMNS = (
-    "recorded_at",
-    "correlation_id",
-    "notification_id",
-    "notification_type",
-    "actor",
-    "recipient",
-    "rule_id",
-    "protocol_version",
-    "detail",
-)
+_COLUMNS = tuple(name for name in CHAINED_FIELDS if name != "action")
 
 
 def audit_rows(entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:

@@ -21,12 +21,7 @@ from hub.audit import AuditEntry
 from hub.db import outbox, processed_notifications, subject_placements
 from hub.messages import OutgoingMessage
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
-from hub.stores._audit_rows import (
-    APPEND_ATTEMPTS,
-    CHAIN_CONFLICTS,
-    append_audit,
-    pause_before_retry,
-)
+from hub.stores._audit_rows import append_audit, committing
 
 __all__ = ["SqlRoutingStore"]
 
@@ -80,35 +75,30 @@ class SqlRoutingStore:
     ) -> None:
         """Mark processed, apply the state change, audit and fill the outbox, atomically."""
         entries = tuple(entries)
-        subjects = sorted(subjects)
-        for attempt in range(1, APPEND_ATTEMPTS + 1):
-            try:
-                async with self._engine.begin() as connection:
-                    await connection.execute(
-                        insert(processed_notifications),
-                        [{"event_key": event_key, "processed_at": now.astimezone(UTC)}],
-                    )
-                    if change is not None:
-                        await _apply(connection, subjects, change, now)
-                    if deliveries:
-                        await connection.execute(
-                            insert(outbox),
-                            [_outbox_row(event_key, r, m, now) for r, m in deliveries],
-                        )
-                    # Last, so the chain's lock (PostgreSQL) is held only for the append.
-                    await append_audit(connection, entries)
-            except CHAIN_CONFLICTS as exc:
-                # Another router committed this event first: its rows and outbox stand. Else
-                # another writer moved the audit chain's head: try again from the new one.
-                if await self.seen(event_key):
-                    return
-                if attempt == APPEND_ATTEMPTS:
-                    raise StoreUnavailable("could not commit the routing state") from exc
-                await pause_before_retry(attempt)
-            except (SQLAlchemyError, OSError) as exc:
-                raise StoreUnavailable("could not commit the routing state") from exc
-            else:
-                return
+        ordered = sorted(subjects)
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(
+                insert(processed_notifications),
+                [{"event_key": event_key, "processed_at": now.astimezone(UTC)}],
+            )
+            if change is not None:
+                await _apply(connection, ordered, change, now)
+            if deliveries:
+                await connection.execute(
+                    insert(outbox), [_outbox_row(event_key, r, m, now) for r, m in deliveries]
+                )
+            # Last, so the chain's lock (PostgreSQL) is held only for the append.
+            await append_audit(connection, entries)
+
+        async def settled() -> bool:
+            # Another router committed this event first: its rows and outbox stand. Otherwise
+            # another writer moved the audit chain's head, and the work is tried again.
+            return await self.seen(event_key)
+
+        await committing(
+            self._engine, work, failure="could not commit the routing state", settled=settled
+        )
 
     async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
         """The event's deliveries not yet confirmed by the broker, by recipient."""
