@@ -92,6 +92,20 @@ async def drop_all_tables(database_url: str) -> None:
     await engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database, once on SQLite (a new file) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
+    await drop_all_tables(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def dialect_of(database_url: str) -> str:
+    """``sqlite`` or ``postgresql``, from a database URL."""
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -26,7 +26,7 @@ from hub.db import alembic_config, audit_records, create_engine_for
 from hub.messages import OutgoingMessage
 from hub.sharing import ActivePlacement, PlacementChange
 from hub.stores import SqlAuditLog, SqlRoutingStore
-from tests.integration.conftest import POSTGRES_URL, REPO, drop_all_tables
+from tests.integration.conftest import POSTGRES_URL, REPO, dialect_of, drop_all_tables
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RECORDS = 8
@@ -59,14 +59,10 @@ class Store:
         await self.sql(*off, *statements, *on)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+@pytest.fixture
+async def store(fresh_database_url: str) -> AsyncIterator[Store]:
     """A migrated database on each real store, holding a short chain written by both stores."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
-    else:
-        url = POSTGRES_URL
-        await drop_all_tables(url)
+    url = fresh_database_url
     log = SqlAuditLog.from_url(url)
     await log.migrate()
     for n in range(RECORDS - 2):
@@ -84,7 +80,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     )
     await routing_engine.dispose()
     try:
-        yield Store(url, log, request.param)
+        yield Store(url, log, dialect_of(url))
     finally:
         await log.close()
 

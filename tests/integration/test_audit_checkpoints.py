@@ -25,7 +25,7 @@ from hub.crypto import KeyMaterial
 from hub.db import create_engine_for
 from hub.stores import SqlAuditLog
 from tests.fakes import FixedClock, provisioned_keys
-from tests.integration.conftest import POSTGRES_URL, REPO, drop_all_tables
+from tests.integration.conftest import REPO, dialect_of
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RECORDS = 6
@@ -69,14 +69,10 @@ def _entry(n: int) -> AuditEntry:
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def logged(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Logged]:
+@pytest.fixture
+async def logged(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[Logged]:
     """A log of a few records on each real database, and the hub's keys."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
-    else:
-        url = POSTGRES_URL
-        await drop_all_tables(url)
+    url = fresh_database_url
     audit = SqlAuditLog.from_url(url)
     await audit.migrate()
     for n in range(RECORDS):
@@ -84,7 +80,7 @@ async def logged(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     keys_dir = tmp_path / "keys"
     keys = provisioned_keys(keys_dir, ())
     try:
-        yield Logged(url, request.param, audit, keys, keys_dir)
+        yield Logged(url, dialect_of(url), audit, keys, keys_dir)
     finally:
         await audit.close()
 

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from hub import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry
 from hub.stores import SqlAuditLog
-from tests.integration.conftest import POSTGRES_URL, drop_all_tables
 
 T0 = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def audit_log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlAuditLog]:
+@pytest.fixture
+async def audit_log(fresh_database_url: str) -> AsyncIterator[SqlAuditLog]:
     """A freshly migrated audit log on each real database."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
-    else:
-        url = POSTGRES_URL
-        await drop_all_tables(url)
+    url = fresh_database_url
     log = SqlAuditLog.from_url(url)
     await log.migrate()
     try:
