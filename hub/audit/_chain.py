@@ -39,6 +39,7 @@ __all__ = [
     "canonical_record",
     "link",
     "record_hash",
+    "utc_text",
 ]
 
 GENESIS: Final = "0" * 64
@@ -57,7 +58,8 @@ CHAINED_FIELDS: Final = (
 )
 
 
-def _time(value: datetime) -> str:
+def utc_text(value: datetime) -> str:
+    """A time as the chain and its checkpoints write it; a naive time (SQLite's) is UTC."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -83,7 +85,7 @@ def canonical_record(fields: Mapping[str, Any], *, seq: int, prev: str) -> bytes
     for name, value in document.items():
         if name != "recorded_at":
             _require_plain(value, name)
-    document["recorded_at"] = _time(document["recorded_at"])
+    document["recorded_at"] = utc_text(document["recorded_at"])
     document["seq"] = seq
     document["prev"] = prev
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

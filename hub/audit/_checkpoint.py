@@ -23,8 +23,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
+
+from hub.audit._chain import utc_text
 
 __all__ = ["CHECKPOINT_VERSION", "Checkpoint", "CheckpointUnreadable", "checkpoint_signing_input"]
 
@@ -37,13 +39,9 @@ class CheckpointUnreadable(ValueError):
     """A checkpoint file that is not a checkpoint (its contents are never echoed)."""
 
 
-def _time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def checkpoint_signing_input(seq: int, record_hash: str, signed_at: datetime, kid: str) -> bytes:
     """The bytes a checkpoint's signature covers (rule 1)."""
-    return _DOMAIN + "\n".join((str(seq), record_hash, _time(signed_at), kid)).encode("utf-8")
+    return _DOMAIN + "\n".join((str(seq), record_hash, utc_text(signed_at), kid)).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +64,7 @@ class Checkpoint:
             "v": CHECKPOINT_VERSION,
             "seq": self.seq,
             "record_hash": self.record_hash,
-            "signed_at": _time(self.signed_at),
+            "signed_at": utc_text(self.signed_at),
             "kid": self.kid,
             "sig": sig,
         }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def register(commands: Any) -> None:
     checkpoint.set_defaults(handler=checkpoint_command)
 
 
-def _progress_bar(total: int) -> Any:
+def _progress_bar(total: int) -> Callable[[int], None]:
     def show(checked: int) -> None:
         share = checked / total if total else 1.0
         filled = int(share * 30)

@@ -8,7 +8,7 @@ rows for one step are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint
 from hub.db import audit_checkpoints, audit_records, create_engine_for, migrate
-from hub.stores._audit_rows import append_audit, committing, entry_from_row
+from hub.stores._audit_rows import append_audit, aware_utc, committing, entry_from_row
 
 __all__ = ["SqlAuditLog"]
 
@@ -128,7 +128,7 @@ class SqlAuditLog:
             Checkpoint(
                 seq=int(row["seq"]),
                 record_hash=str(row["record_hash"]),
-                signed_at=_aware(row["signed_at"]),
+                signed_at=aware_utc(row["signed_at"]),
                 kid=str(row["kid"]),
                 signature=bytes(row["signature"]),
             )
@@ -187,7 +187,3 @@ class SqlAuditLog:
 
     async def close(self) -> None:
         await self._engine.dispose()
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import insert, select, text
@@ -32,6 +32,7 @@ __all__ = [
     "CHAIN_CONFLICTS",
     "append_audit",
     "audit_rows",
+    "aware_utc",
     "committing",
     "entry_from_row",
     "pause_before_retry",
@@ -128,6 +129,10 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
 def entry_from_row(row: Mapping[Any, Any]) -> AuditEntry:
     """The entry a table row holds."""
     values = {name: row[name] for name in _COLUMNS}
-    if values["recorded_at"].tzinfo is None:
-        values["recorded_at"] = values["recorded_at"].replace(tzinfo=UTC)
+    values["recorded_at"] = aware_utc(values["recorded_at"])
     return AuditEntry(action=AuditAction(row["action"]), **values)
+
+
+def aware_utc(value: datetime) -> datetime:
+    """A time read back from the database, aware: SQLite keeps no offset, and writes UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
