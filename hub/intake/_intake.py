@@ -107,6 +107,8 @@ class Intake:
             )
             await self.refuse(agency, forbidden, correlation_id)
             raise forbidden
+        # The time the hub took the post: before it is queued, so before any routing of it.
+        taken_at = self._clock()
         await self._publisher.publish_ingress(
             OutgoingMessage(
                 body=self._seal(agency, notification),
@@ -120,7 +122,7 @@ class Intake:
         await self._audit.record(
             AuditEntry(
                 action=AuditAction.NOTIFICATION_ACCEPTED,
-                recorded_at=self._clock(),
+                recorded_at=taken_at,
                 correlation_id=correlation_id,
                 notification_id=notification.id,
                 notification_type=notification.type,

@@ -53,8 +53,14 @@ class SqlAuditLog:
         action: AuditAction | None = None,
         limit: int = 1000,
     ) -> list[AuditEntry]:
-        """Audit entries in the order they were written, optionally filtered."""
-        query = select(audit_records).order_by(audit_records.c.seq).limit(limit)
+        """Audit entries in the order they happened (their time, then their place in the
+        chain), optionally filtered. A post is recorded as accepted at the time the hub took
+        it, which is before any routing of it, though its record may be written after."""
+        query = (
+            select(audit_records)
+            .order_by(audit_records.c.recorded_at, audit_records.c.seq)
+            .limit(limit)
+        )
         if notification_id is not None:
             query = query.where(audit_records.c.notification_id == notification_id)
         if action is not None:

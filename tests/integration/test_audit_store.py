@@ -79,3 +79,15 @@ async def test_unreachable_database_maps_to_store_unavailable() -> None:
             await log.ping()
     finally:
         await log.close()
+
+
+async def test_entries_come_in_the_order_they_happened(audit_log: SqlAuditLog) -> None:
+    """A record written later about an earlier moment is listed in the order of the moments."""
+    await audit_log.record(AuditEntry(AuditAction.NOTIFICATION_SHARED, T0 + timedelta(1)))
+    await audit_log.record(AuditEntry(AuditAction.NOTIFICATION_ACCEPTED, T0))
+
+    assert [e.action for e in await audit_log.entries()] == [
+        AuditAction.NOTIFICATION_ACCEPTED,
+        AuditAction.NOTIFICATION_SHARED,
+    ]
+    assert (await audit_log.verify()).broken is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -137,3 +137,17 @@ async def test_missing_type_still_names_the_other_envelope_fields(
         await intake.accept(CHILDRENS, body, "c", content_type=JSON)
     fields = {p.field for p in raised.value.problems}
     assert fields == {"type", "id", "source", "time"}
+
+
+async def test_acceptance_is_dated_when_the_post_was_taken_before_it_was_queued(
+    publisher: FakePublisher, audit: FakeAuditLog, keys: KeyMaterial
+) -> None:
+    """The accepted record's time precedes the queueing, so it sorts before any routing of it."""
+    ticks = iter(NOW + timedelta(seconds=n) for n in range(100))
+    taking = Intake(publisher, audit, lambda: next(ticks), keys=keys, max_body_bytes=4096)
+
+    await taking.accept(CHILDRENS, json.dumps(example_event()).encode(), "c", content_type=JSON)
+
+    (accepted,) = audit.entries
+    assert accepted.action is AuditAction.NOTIFICATION_ACCEPTED
+    assert accepted.recorded_at == NOW  # the first tick: before sealing and publishing
