@@ -26,6 +26,16 @@ class AuditAction(StrEnum):
     ROUTING_FAILED = "routing.failed"
     PROTOCOL_LOADED = "protocol.loaded"
     AUTHENTICATION_FAILED = "authentication.failed"
+    DELIVERY_PUBLISHED = "delivery.published"
+    DIRECTORY_LOADED = "directory.loaded"
+    KEYS_GENERATED = "keys.generated"
+    KEYS_ROTATED = "keys.rotated"
+    KEYS_RETIRED = "keys.retired"
+    ADMIN_CALLED = "admin.called"
+    ACCESS_REFUSED = "access.refused"
+    AUDIT_QUERIED = "audit.queried"
+    AUDIT_PRUNED = "audit.pruned"
+    SUBJECT_ERASED = "subject.erased"
 
 
 @dataclass(frozen=True, slots=True)

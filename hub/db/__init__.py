@@ -10,29 +10,34 @@ from hub.db._engine import (
     migrate,
     upgrade_to_head,
 )
-from hub.db._roles import AUDIT_TABLES, STATE_TABLES, grant_roles
+from hub.db._roles import AUDIT_TABLES, KEY_TABLES, STATE_TABLES, grant_roles
 from hub.db._tables import (
     audit_checkpoints,
     audit_records,
+    audit_subjects,
     metadata,
     outbox,
     processed_notifications,
+    subject_keys,
     subject_placements,
 )
 
 __all__ = [
     "AUDIT_TABLES",
+    "KEY_TABLES",
     "MIGRATIONS_DIR",
     "STATE_TABLES",
     "alembic_config",
     "audit_checkpoints",
     "audit_records",
+    "audit_subjects",
     "create_engine_for",
     "grant_roles",
     "metadata",
     "migrate",
     "outbox",
     "processed_notifications",
+    "subject_keys",
     "subject_placements",
     "upgrade_to_head",
 ]

@@ -4,9 +4,11 @@ read-only auditor.
 Rules:
 
 1. The owner of the tables (who runs ``hub db upgrade``) is never the role the hub runs as.
-2. The writer may SELECT and INSERT the audit tables, nothing more: no UPDATE, DELETE or
-   TRUNCATE, whatever the triggers say. It may read and write the routing state and outbox.
-3. The auditor may only SELECT the audit tables; it sees no routing state and no outbox.
+2. The writer may SELECT and INSERT the audit tables and the subject keys, nothing more: no
+   UPDATE, DELETE or TRUNCATE, whatever the triggers say. It may read and write the routing
+   state and outbox. Pruning and erasure run as the owner (``hub audit prune|erase``).
+3. The auditor may only SELECT the audit tables; it sees no routing state, no outbox and no
+   subject keys (with those and the pseudonym key, a token could be linked to a person).
 4. Granting is idempotent and revokes anything else those roles held on these tables first.
 5. Role names are checked against a strict pattern before they reach SQL.
 """
@@ -22,16 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub._exceptions import ConfigurationError, StoreUnavailable
 
-__all__ = ["AUDIT_TABLES", "STATE_TABLES", "grant_roles"]
+__all__ = ["AUDIT_TABLES", "KEY_TABLES", "STATE_TABLES", "grant_roles"]
 
-AUDIT_TABLES: Final = ("audit_records", "audit_checkpoints")
+AUDIT_TABLES: Final = ("audit_records", "audit_checkpoints", "audit_subjects")
+KEY_TABLES: Final = ("subject_keys",)
 STATE_TABLES: Final = ("processed_notifications", "subject_placements", "outbox")
 _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def _statements(writer: str, auditor: str) -> list[str]:
-    every = ", ".join((*AUDIT_TABLES, *STATE_TABLES, "alembic_version"))
-    audit = ", ".join(AUDIT_TABLES)
+    every = ", ".join((*AUDIT_TABLES, *KEY_TABLES, *STATE_TABLES, "alembic_version"))
+    audit = ", ".join((*AUDIT_TABLES, *KEY_TABLES))
     state = ", ".join(STATE_TABLES)
     return [
         f"REVOKE ALL ON {every} FROM {writer}, {auditor}",
@@ -40,7 +43,7 @@ def _statements(writer: str, auditor: str) -> list[str]:
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {state} TO {writer}",
         f"GRANT SELECT ON alembic_version TO {writer}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}",
-        f"GRANT SELECT ON {audit} TO {auditor}",
+        f"GRANT SELECT ON {', '.join(AUDIT_TABLES)} TO {auditor}",
     ]
 
 

@@ -22,9 +22,11 @@ from sqlalchemy import (
 __all__ = [
     "audit_checkpoints",
     "audit_records",
+    "audit_subjects",
     "metadata",
     "outbox",
     "processed_notifications",
+    "subject_keys",
     "subject_placements",
 ]
 
@@ -43,9 +45,9 @@ audit_records = Table(
     Column("action", String(64), nullable=False, index=True),
     Column("correlation_id", String(128), nullable=True, index=True),
     Column("notification_id", String(128), nullable=True, index=True),
-    Column("notification_type", String(128), nullable=True),
-    Column("actor", String(64), nullable=True),
-    Column("recipient", String(64), nullable=True),
+    Column("notification_type", String(128), nullable=True, index=True),
+    Column("actor", String(64), nullable=True, index=True),
+    Column("recipient", String(64), nullable=True, index=True),
     Column("rule_id", String(64), nullable=True),
     Column("protocol_version", String(128), nullable=True),
     Column("detail", JSON, nullable=False),
@@ -54,6 +56,27 @@ audit_records = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
     Index("ux_audit_records_seq", "seq", unique=True),
+    Index("ix_audit_records_recorded_at_seq", "recorded_at", "seq"),
+)
+
+# Which records name which subject (the tokens in detail.subjects), so that an auditor's query
+# by subject reads an index, not every record. Derived from the records and written with them;
+# not chained (the chain covers detail.subjects itself).
+audit_subjects = Table(
+    "audit_subjects",
+    metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+)
+
+# One random key per subject pseudonym; a subject's audit token is an HMAC under it. Deleting
+# the row (crypto-shredding) leaves the records, and their chain, whole but unlinkable.
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("pseudonym", String(64), primary_key=True),
+    Column("key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Signed checkpoints of the chain's head (hub.audit._checkpoint); copies belong off the database.

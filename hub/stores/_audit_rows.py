@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import CHAINED_FIELDS, GENESIS, AuditAction, AuditEntry, link
-from hub.db import audit_records
+from hub.db import audit_records, audit_subjects
 
 __all__ = [
     "APPEND_ATTEMPTS",
@@ -36,6 +36,7 @@ __all__ = [
     "committing",
     "entry_from_row",
     "pause_before_retry",
+    "subject_index",
 ]
 
 APPEND_ATTEMPTS: Final = 8
@@ -98,9 +99,20 @@ async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry
         )
     ).first()
     head_seq, head_hash = (int(head.seq), str(head.record_hash)) if head else (0, GENESIS)
-    await connection.execute(
-        insert(audit_records), link(rows, head_seq=head_seq, head_hash=head_hash)
-    )
+    linked = link(rows, head_seq=head_seq, head_hash=head_hash)
+    await connection.execute(insert(audit_records), linked)
+    index = subject_index(linked)
+    if index:
+        await connection.execute(insert(audit_subjects), index)
+
+
+def subject_index(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The ``audit_subjects`` rows for chained ``rows``: one per subject token per record."""
+    return [
+        {"subject": subject, "seq": row["seq"]}
+        for row in rows
+        for subject in sorted(set(row["detail"].get("subjects", ())))
+    ]
 
 
 _COLUMNS = tuple(name for name in CHAINED_FIELDS if name != "action")
