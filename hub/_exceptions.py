@@ -16,6 +16,7 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     │   ├── PayloadTooLarge       413  body over the configured limit
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
     │   ├── InvalidNotification   422  failed validation; carries the failing fields
+    │   ├── InvalidQuery          422  an auditor's query failed validation; carries the fields
     │   ├── InvalidMessage        400  a sealed envelope failed a check; opaque, .reason for audit
     │   └── UnreadableDelivery    400  a subscriber's queue held a message that is no delivery
     └── ServiceError              503  our side; safe to retry later
@@ -49,6 +50,7 @@ __all__ = [
     "HubError",
     "InvalidMessage",
     "InvalidNotification",
+    "InvalidQuery",
     "MethodNotAllowed",
     "NotAuthenticated",
     "NotFound",
@@ -147,6 +149,23 @@ class InvalidNotification(PeerError):
 
     status_hint = 422
     title = "Invalid notification"
+
+    def __init__(
+        self,
+        detail: str,
+        problems: tuple[FieldProblem, ...],
+        *,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(detail, correlation_id=correlation_id)
+        self.problems = problems
+
+
+class InvalidQuery(PeerError):
+    """An auditor's query failed validation; ``problems`` names each field, never its value."""
+
+    status_hint = 422
+    title = "Invalid query"
 
     def __init__(
         self,

@@ -14,17 +14,27 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub._exceptions import ConfigurationError, NotAuthenticated
 from schemas import LA_CODE_PATTERN, source_for_agency
 
-__all__ = ["PROTOCOL_ADMIN", "Agency", "AgencyDirectory", "AgencyRole", "hash_token", "new_token"]
+__all__ = [
+    "AUDITOR",
+    "PROTOCOL_ADMIN",
+    "Agency",
+    "AgencyDirectory",
+    "AgencyRole",
+    "hash_token",
+    "new_token",
+]
 
 ADAPTER_KINDS = ("police", "children_services", "adult_services", "education")
 
-AgencyRole = Literal["protocol_admin"]
+AgencyRole = Literal["protocol_admin", "auditor"]
 PROTOCOL_ADMIN: AgencyRole = "protocol_admin"
+AUDITOR: AgencyRole = "auditor"
+AUDITOR_KIND = "auditor"
 
 
 def new_token() -> str:
@@ -58,8 +68,26 @@ class Agency(BaseModel):
     )
     roles: tuple[AgencyRole, ...] = Field(
         default=(),
-        description="Administrative roles: protocol_admin may call /v1/admin/protocol/explain.",
+        description=(
+            "Administrative roles: protocol_admin may call /v1/admin/protocol/explain; auditor "
+            "may call /v1/audit/* and nothing else (its kind must be 'auditor')."
+        ),
     )
+
+    @model_validator(mode="after")
+    def _auditors_are_only_auditors(self) -> Agency:
+        # An auditor reads the audit log and nothing else: it never posts or receives.
+        is_auditor = AUDITOR in self.roles
+        if is_auditor != (self.kind == AUDITOR_KIND):
+            raise ValueError("the auditor role and the kind 'auditor' go together")
+        if is_auditor and (self.la_code is not None or len(self.roles) != 1):
+            raise ValueError("an auditor has no LA code and no other role")
+        return self
+
+    @property
+    def is_auditor(self) -> bool:
+        """Whether this is an auditor's credential (which may only query the audit log)."""
+        return AUDITOR in self.roles
 
     @property
     def source(self) -> str:

@@ -15,13 +15,14 @@ from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
+from hub.inspection import Inspection
 from hub.intake import Intake
 from hub.logs import get_logger
 from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
 from hub.routing import Router, RoutingConsumer
 from hub.settings import Settings
-from hub.stores import SqlAuditLog, SqlRoutingStore
+from hub.stores import SqlAuditLog, SqlAuditReader, SqlRoutingStore, SqlSubjectKeys
 from protocols import Protocol, ProtocolError, load_protocol
 
 __all__ = ["Hub", "bootstrap", "load_configuration"]
@@ -42,6 +43,7 @@ class Hub:
     router: Router
     consumer: RoutingConsumer
     checkpointer: Checkpointer
+    inspection: Inspection
     clock: Clock
 
     def api_dependencies(self) -> ApiDependencies:
@@ -52,6 +54,9 @@ class Hub:
             max_body_bytes=self.settings.max_body_bytes,
             protocol=self.protocol,
             failed_auth=FailedAuthentications(self.audit, self.clock),
+            audit=self.audit,
+            inspection=self.inspection,
+            clock=self.clock,
         )
 
     async def close(self) -> None:
@@ -71,6 +76,9 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
         raise ConfigurationError(
             f"protocol parties with no entry in the agency directory: {missing}"
         )
+    auditors = sorted(party for party in protocol.party_ids if agencies[party].is_auditor)
+    if auditors:
+        raise ConfigurationError(f"auditors may not be parties of the protocol: {auditors}")
     # Adapters stamp records with the directory's LA; decisions use the protocol's. They agree.
     disagreeing = sorted(
         party.id for party in protocol.parties if agencies[party.id].la_code != party.la_code
@@ -131,11 +139,13 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         await audit.close()
         await broker.close()
         raise
+    subject_keys = SqlSubjectKeys(engine)
     router = Router(
         protocol,
         publisher=broker,
         audit=audit,
         state=SqlRoutingStore(engine),
+        subject_keys=subject_keys,
         pseudonyms=pseudonyms,
         keys=keys,
         clock=clock,
@@ -150,6 +160,7 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         router=router,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
         clock=clock,
+        inspection=Inspection(SqlAuditReader(engine), audit, subject_keys, pseudonyms, clock),
         checkpointer=Checkpointer(
             audit,
             keys,

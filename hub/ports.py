@@ -7,15 +7,23 @@ module is pure: importing it loads no broker or database client.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from hub.audit import AuditEntry
+from hub.audit import AuditEntry, AuditQuery, ListedRecord, Position
 from hub.messages import OutgoingMessage
 from hub.sharing import PlacementChange, RoutingState
 
-__all__ = ["AuditLog", "Clock", "Publisher", "RoutingStore", "utc_now"]
+__all__ = [
+    "AuditLog",
+    "AuditReader",
+    "Clock",
+    "Publisher",
+    "RoutingStore",
+    "SubjectKeys",
+    "utc_now",
+]
 
 
 class Clock(Protocol):
@@ -64,3 +72,29 @@ class RoutingStore(Protocol):
     async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]: ...
 
     async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None: ...
+
+
+class SubjectKeys(Protocol):
+    """Per-subject keys (:mod:`hub.audit._subjects`): the audit tokens of subject pseudonyms."""
+
+    async def tokens(self, pseudonyms: Iterable[str], now: datetime) -> frozenset[str]:
+        """The audit tokens of ``pseudonyms``, creating a key for any that has none."""
+        ...
+
+    async def token(self, pseudonym: str) -> str | None:
+        """The audit token of ``pseudonym``, or None if it has no key (never seen, or erased)."""
+        ...
+
+
+class AuditReader(Protocol):
+    """The auditors' reads of the audit log (:mod:`hub.audit._query`)."""
+
+    async def page(
+        self, query: AuditQuery, *, after: Position | None = None, limit: int = 100
+    ) -> list[ListedRecord]: ...
+
+    def stream(self, query: AuditQuery) -> AsyncIterator[ListedRecord]: ...
+
+    async def of_notifications(
+        self, notifications: Iterable[tuple[str | None, str]]
+    ) -> list[ListedRecord]: ...

@@ -61,12 +61,24 @@ class Pseudonymiser:
         """The pseudonym of a publisher's episode (missing episode or placement)."""
         return self._mac("episode", source, episode)
 
+    def local(self, source: str, local_id: str) -> str:
+        """The pseudonym of a person by the id its publisher (``source``) knows it by."""
+        return self._mac("local", source, local_id)
+
+    def nhs(self, nhs_number: str) -> str:
+        """The pseudonym of a person by NHS number (validated, compact: 10 digits)."""
+        return self._mac("nhs", nhs_number)
+
+    def upn(self, upn: str) -> str:
+        """The pseudonym of a pupil by UPN (validated, compact: 13 characters)."""
+        return self._mac("upn", upn)
+
     def subjects(self, notification: Notification) -> frozenset[str]:
         """Every pseudonym the subject of ``notification`` is known by."""
         person = notification.data.person
-        keys = {self._mac("local", notification.source, person.local_id)}
+        keys = {self.local(notification.source, person.local_id)}
         if person.nhs_number:
-            keys.add(self._mac("nhs", person.nhs_number))
+            keys.add(self.nhs(person.nhs_number))
         if person.upn:
-            keys.add(self._mac("upn", person.upn))
+            keys.add(self.upn(person.upn))
         return frozenset(keys)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from hub import BrokerUnavailable, StoreUnavailable
-from hub.audit import AuditEntry
+from hub.audit import SUBJECT_KEY_BYTES, AuditEntry, subject_token
 from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
 from hub.messages import OutgoingMessage
-from hub.ports import AuditLog, Clock, Publisher, RoutingStore
+from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.sharing import ActivePlacement, Decision, PlacementChange, RoutingState
 
 __all__ = [
@@ -124,6 +124,26 @@ class FakeRoutingStore:
         self.outbox.get(event_key, {}).pop(recipient, None)
 
 
+@dataclass
+class FakeSubjectKeys:
+    """Per-subject keys in memory, made from a counter so that runs repeat."""
+
+    keys: dict[str, bytes] = field(default_factory=dict)
+
+    async def tokens(self, pseudonyms: Iterable[str], now: datetime) -> frozenset[str]:
+        for pseudonym in pseudonyms:
+            if pseudonym not in self.keys:
+                self.keys[pseudonym] = len(self.keys).to_bytes(SUBJECT_KEY_BYTES, "big")
+        return frozenset(subject_token(self.keys[pseudonym]) for pseudonym in pseudonyms)
+
+    async def token(self, pseudonym: str) -> str | None:
+        key = self.keys.get(pseudonym)
+        return None if key is None else subject_token(key)
+
+    async def erase(self, pseudonyms: Iterable[str]) -> int:
+        return sum(self.keys.pop(pseudonym, None) is not None for pseudonym in set(pseudonyms))
+
+
 TEST_KEYS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -210,7 +230,11 @@ class ScriptedRouter:
 
 
 def _conforms(
-    publisher: FakePublisher, audit: FakeAuditLog, store: FakeRoutingStore, clock: FixedClock
-) -> tuple[Publisher, AuditLog, RoutingStore, Clock]:
+    publisher: FakePublisher,
+    audit: FakeAuditLog,
+    store: FakeRoutingStore,
+    clock: FixedClock,
+    subject_keys: FakeSubjectKeys,
+) -> tuple[Publisher, AuditLog, RoutingStore, Clock, SubjectKeys]:
     """Never called: mypy checks here that each fake has the shape of its port."""
-    return publisher, audit, store, clock
+    return publisher, audit, store, clock, subject_keys

@@ -1,6 +1,7 @@
 """The HTTP edge: intake, operational endpoints, problem+json, OpenAPI."""
 
-from hub.api._app import ApiDependencies, create_app
+from hub.api._app import create_app
+from hub.api._context import ApiDependencies
 from hub.api._failed_auth import MAX_KEYS_PER_MINUTE, FailedAuthentications, token_fingerprint
 from hub.api._openapi import openapi_document
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response

@@ -17,7 +17,6 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 
 import structlog
@@ -30,22 +29,29 @@ from hub._exceptions import (
     HubError,
     InvalidNotification,
     MethodNotAllowed,
-    NotAuthenticated,
     NotFound,
     PayloadTooLarge,
     PeerError,
     ServiceError,
     UnsupportedMediaType,
 )
-from hub.agencies import PROTOCOL_ADMIN, Agency, AgencyDirectory
+from hub.agencies import PROTOCOL_ADMIN, Agency
+from hub.api._auditor import add_auditor_routes
+from hub.api._context import (
+    CORRELATION_ID,
+    DEPENDENCIES,
+    ApiDependencies,
+    as_agency,
+    audit_call,
+)
 from hub.api._failed_auth import FailedAuthentications
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
-from hub.intake import ACCEPTED_CONTENT_TYPES, Intake
+from hub.audit import AuditAction
+from hub.intake import ACCEPTED_CONTENT_TYPES
 from hub.logs import get_logger
 from hub.sharing import simulate
 from hub.validation import notification_problems
-from protocols import Protocol
 from schemas import PLACEMENT_LA_PATTERN, parse_notification
 
 __all__ = ["ApiDependencies", "create_app"]
@@ -57,23 +63,6 @@ _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _PLACED_IN = re.compile(PLACEMENT_LA_PATTERN)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ReadinessCheck = Callable[[], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class ApiDependencies:
-    """What the HTTP layer needs, wired by :mod:`hub.bootstrap`."""
-
-    intake: Intake
-    agencies: AgencyDirectory
-    readiness: dict[str, ReadinessCheck]
-    max_body_bytes: int
-    protocol: Protocol | None = None  # what /v1/admin/protocol/explain explains with
-    failed_auth: FailedAuthentications | None = None  # audits refused credentials
-
-
-DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
-CORRELATION_ID = web.RequestKey("correlation_id", str)
 
 
 def _http_error(exc: web.HTTPException, max_body_bytes: int) -> HubError:
@@ -137,31 +126,11 @@ def _log_handled(request: web.Request, status: int, started: float) -> None:
     )
 
 
-def _bearer_token(request: web.Request) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
-async def _authenticated(request: web.Request) -> Agency:
-    """The agency whose bearer token this is, bound to the request's log context; a refused
-    credential is counted for the audit log (:mod:`._failed_auth`)."""
-    deps = request.app[DEPENDENCIES]
-    token = _bearer_token(request)
-    try:
-        agency = deps.agencies.authenticate(token)
-    except NotAuthenticated:
-        if deps.failed_auth is not None:
-            await deps.failed_auth.note(request.remote, token)
-        raise
-    structlog.contextvars.bind_contextvars(agency=agency.id)
-    return agency
-
-
 async def post_notification(request: web.Request) -> web.Response:
     """Accept a canonical notification from an authenticated agency."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = await _authenticated(request)
+    agency = await as_agency(request)
     body = await _read_body(request, agency)
     notification = await deps.intake.accept(
         agency, body, correlation_id, content_type=request.content_type
@@ -176,7 +145,7 @@ async def post_records(request: web.Request) -> web.Response:
     """Accept an agency's native records; its adapter maps them to canonical notifications."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = await _authenticated(request)
+    agency = await as_agency(request)
     body = await _read_body(request, agency)
     notifications = await deps.intake.accept_records(
         agency,
@@ -213,9 +182,12 @@ async def explain_notification(request: web.Request) -> web.Response:
     """
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = await _authenticated(request)
+    agency = await as_agency(request)
     if PROTOCOL_ADMIN not in agency.roles:
-        raise Forbidden(f"only an agency with the {PROTOCOL_ADMIN} role may explain decisions")
+        reason = f"only an agency with the {PROTOCOL_ADMIN} role may explain decisions"
+        await audit_call(request, AuditAction.ACCESS_REFUSED, agency, reason=reason)
+        raise Forbidden(reason)
+    await audit_call(request, AuditAction.ADMIN_CALLED, agency)
     if deps.protocol is None:
         raise ConfigurationError("no protocol is configured for the explain endpoint")
     if request.content_type not in ACCEPTED_CONTENT_TYPES:
@@ -273,6 +245,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     app.router.add_post("/v1/notifications", post_notification)
     app.router.add_post("/v1/records", post_records)
     app.router.add_post("/v1/admin/protocol/explain", explain_notification)
+    add_auditor_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

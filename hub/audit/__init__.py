@@ -19,20 +19,33 @@ from hub.audit._checkpoint import (
     CheckpointUnreadable,
     checkpoint_signing_input,
 )
+from hub.audit._disclosure import ABOUT_A_SUBJECT, NotificationDisclosure, disclosures
 from hub.audit._entry import AuditAction, AuditEntry
+from hub.audit._query import AuditQuery, ListedRecord, Position, decode_cursor, encode_cursor
+from hub.audit._subjects import SUBJECT_KEY_BYTES, subject_token
 
 __all__ = [
+    "ABOUT_A_SUBJECT",
     "CHAINED_FIELDS",
     "CHECKPOINT_VERSION",
     "GENESIS",
+    "SUBJECT_KEY_BYTES",
     "AuditAction",
     "AuditEntry",
+    "AuditQuery",
     "ChainBreak",
     "ChainVerifier",
     "Checkpoint",
     "CheckpointUnreadable",
+    "ListedRecord",
+    "NotificationDisclosure",
+    "Position",
     "canonical_record",
     "checkpoint_signing_input",
+    "decode_cursor",
+    "disclosures",
+    "encode_cursor",
     "link",
     "record_hash",
+    "subject_token",
 ]

@@ -33,7 +33,7 @@ from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
 from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, OutgoingMessage
-from hub.ports import AuditLog, Clock, Publisher, RoutingStore
+from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
 from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
 from hub.validation import field_problems
@@ -55,6 +55,7 @@ class Router:
         publisher: Publisher,
         audit: AuditLog,
         state: RoutingStore,
+        subject_keys: SubjectKeys,
         pseudonyms: Pseudonymiser,
         keys: KeyMaterial,
         clock: Clock,
@@ -63,6 +64,7 @@ class Router:
         self._publisher = publisher
         self._audit = audit
         self._state = state
+        self._subject_keys = subject_keys
         self._pseudonyms = pseudonyms
         self._keys = keys
         self._clock = clock
@@ -112,6 +114,7 @@ class Router:
         state = await self._state.load(subjects)
         now = self._clock()
         decision = decide(notification, self._protocol, now, state)
+        tokens = await self._subject_keys.tokens(subjects, now)
         deliveries = [
             (view.recipient, self._sealed_delivery(view, decision, source_sig, correlation_id))
             for view in decision.views
@@ -120,7 +123,7 @@ class Router:
             event_key,
             subjects=subjects,
             change=self._placement_change(notification, decision),
-            entries=self._audit_entries(decision, correlation_id, source_sig, subjects),
+            entries=self._audit_entries(decision, correlation_id, source_sig, tokens),
             deliveries=deliveries,
             now=now,
         )
@@ -188,11 +191,11 @@ class Router:
         decision: Decision,
         correlation_id: str | None,
         source_sig: bytes,
-        subjects: Iterable[str],
+        tokens: Iterable[str],
     ) -> list[AuditEntry]:
-        # The subject by its keyed pseudonyms only, so that an auditor can ask "who was told
-        # about this child?" by pseudonymising an identifier the same way.
-        about = sorted(subjects)
+        # The subject by its audit tokens only (hub.audit._subjects), so that an auditor can
+        # ask "who was told about this child?" and erasure can make the answer unlinkable.
+        about = sorted(tokens)
         base = AuditEntry(
             action=AuditAction.NOTIFICATION_SHARED,
             recorded_at=self._clock(),
@@ -210,6 +213,7 @@ class Router:
                 detail={
                     "lawful_basis": list(view.receipt.lawful_basis),
                     "purpose": view.receipt.purpose,
+                    "shared": list(view.shared),
                     "withheld": list(view.receipt.withheld),
                     "acknowledge_by": _iso(view),
                     "source_sig_sha256": hashlib.sha256(source_sig).hexdigest(),

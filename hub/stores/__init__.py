@@ -5,6 +5,8 @@ its audit rows and its outbox are committed in one transaction.
 """
 
 from hub.stores._audit_log import SqlAuditLog
+from hub.stores._audit_queries import SqlAuditReader
 from hub.stores._routing_store import SqlRoutingStore
+from hub.stores._subject_keys import SqlSubjectKeys
 
-__all__ = ["SqlAuditLog", "SqlRoutingStore"]
+__all__ = ["SqlAuditLog", "SqlAuditReader", "SqlRoutingStore", "SqlSubjectKeys"]

@@ -23,7 +23,13 @@ from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from protocols import load_protocol
 from schemas import notification_adapter
-from tests.fakes import FakeAuditLog, FakePublisher, FakeRoutingStore, provisioned_keys
+from tests.fakes import (
+    FakeAuditLog,
+    FakePublisher,
+    FakeRoutingStore,
+    FakeSubjectKeys,
+    provisioned_keys,
+)
 from tests.integration.conftest import DEMO_AGENCY_IDS, REPO, HubProcess
 
 NATIVE = REPO / "docs" / "examples" / "native"
@@ -48,6 +54,7 @@ class _Expectation:
             publisher=self.publisher,
             audit=audit,
             state=FakeRoutingStore(audit),
+            subject_keys=FakeSubjectKeys(),
             pseudonyms=Pseudonymiser(b"x" * 32),
             keys=self.keys,
             clock=lambda: datetime.now(UTC),

@@ -35,6 +35,7 @@ from tests.fakes import (
     FakeAuditLog,
     FakePublisher,
     FakeRoutingStore,
+    FakeSubjectKeys,
     FixedClock,
     provisioned_keys,
 )
@@ -230,6 +231,7 @@ async def test_the_router_delivers_and_audits_what_is_explained(
         publisher=publisher,
         audit=audit,
         state=FakeRoutingStore(audit),
+        subject_keys=FakeSubjectKeys(),
         pseudonyms=Pseudonymiser(b"k" * 32),
         keys=keys,
         clock=FixedClock(notification.time),

@@ -21,6 +21,7 @@ from tests.fakes import (
     FakeAuditLog,
     FakePublisher,
     FakeRoutingStore,
+    FakeSubjectKeys,
     FixedClock,
     provisioned_keys,
 )
@@ -49,11 +50,13 @@ class Harness:
         self.publisher = FakePublisher()
         self.audit = FakeAuditLog()
         self.store = FakeRoutingStore(self.audit)
+        self.subject_keys = FakeSubjectKeys()
         self.router = Router(
             PROTOCOL,
             publisher=self.publisher,
             audit=self.audit,
             state=self.store,
+            subject_keys=self.subject_keys,
             pseudonyms=Pseudonymiser(KEY),
             keys=keys,
             clock=FixedClock(NOW),
@@ -190,11 +193,15 @@ async def test_a_partial_publish_is_finished_on_redelivery_without_repeats(hub: 
     assert sorted(shared) == ["northumberland-education", "northumbria-police"]
 
 
-async def test_audit_rows_name_the_subject_by_pseudonyms_only(hub: Harness) -> None:
-    """Who was told about whom: every shared or refused row carries the subject's pseudonyms."""
+async def test_audit_rows_name_the_subject_by_audit_tokens_only(hub: Harness) -> None:
+    """Who was told about whom: every shared or refused row carries the subject's audit tokens,
+    one per pseudonym, and neither the identifiers nor the pseudonyms themselves."""
     event = _example("missing_episode.started", id="about-1")
     await hub.route(event)
-    expected = sorted(Pseudonymiser(KEY).subjects(parse_notification(event)))
+    pseudonyms = Pseudonymiser(KEY).subjects(parse_notification(event))
+    expected = sorted([await hub.subject_keys.token(p) or "" for p in pseudonyms])
+    assert len(set(expected)) == len(pseudonyms)
+    assert "" not in expected
 
     about = (AuditAction.NOTIFICATION_SHARED, AuditAction.SHARING_REFUSED)
     rows = [entry for entry in hub.audit.entries if entry.action in about]
@@ -204,3 +211,4 @@ async def test_audit_rows_name_the_subject_by_pseudonyms_only(hub: Harness) -> N
     person = event["data"]["person"]
     identifiers = [person[key] for key in ("local_id", "nhs_number", "upn", "date_of_birth")]
     assert [value for value in identifiers if value in written] == []
+    assert [p for p in pseudonyms if p in written] == []

@@ -1,0 +1,118 @@
+"""The disclosure view: for one subject, who was told what, when, why, and who was refused.
+
+Rendered from audit records only, never from a second computation: a ``notification.shared``
+record says who was told which fields under which rule and lawful basis, and what was withheld;
+``sharing.refused`` who was refused and why; ``notification.accepted`` when the hub took the
+notification; ``delivery.published`` when the broker confirmed each copy. Field names only: the
+audit log holds no values, so neither does the view.
+
+Rules:
+
+1. A notification is in the view when a ``notification.shared`` or ``sharing.refused`` record
+   names the subject (:mod:`._subjects`); the other records of that notification are matched by
+   its publisher and id.
+2. Notifications are listed in the order they were decided; recipients by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.audit._chain import utc_text
+from hub.audit._entry import AuditAction
+from hub.audit._query import ListedRecord
+
+__all__ = ["ABOUT_A_SUBJECT", "NotificationDisclosure", "disclosures"]
+
+ABOUT_A_SUBJECT = frozenset({AuditAction.NOTIFICATION_SHARED, AuditAction.SHARING_REFUSED})
+
+
+@dataclass(slots=True)
+class NotificationDisclosure:
+    """What became of one notification about the subject."""
+
+    notification_id: str
+    notification_type: str | None
+    publisher: str | None
+    protocol_version: str | None
+    decided_at: str
+    accepted_at: str | None = None
+    told: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "notification_id": self.notification_id,
+            "notification_type": self.notification_type,
+            "publisher": self.publisher,
+            "protocol_version": self.protocol_version,
+            "accepted_at": self.accepted_at,
+            "decided_at": self.decided_at,
+            "told": [self.told[recipient] for recipient in sorted(self.told)],
+            "refused": [self.refused[recipient] for recipient in sorted(self.refused)],
+        }
+
+
+def _told(record: ListedRecord) -> dict[str, Any]:
+    entry, detail = record.entry, record.entry.detail
+    return {
+        "recipient": entry.recipient,
+        "rule_id": entry.rule_id,
+        "lawful_basis": detail.get("lawful_basis", []),
+        "purpose": detail.get("purpose"),
+        "shared": detail.get("shared", []),
+        "withheld": detail.get("withheld", []),
+        "acknowledge_by": detail.get("acknowledge_by"),
+        "decided_at": utc_text(entry.recorded_at),
+        "published_at": None,
+        "records": [record.seq],
+    }
+
+
+def disclosures(
+    about: Iterable[ListedRecord], related: Iterable[ListedRecord]
+) -> list[NotificationDisclosure]:
+    """The view from the records naming the subject (``about``) and every other record of
+    those notifications (``related``; records of other notifications are ignored)."""
+    views: dict[tuple[str | None, str], NotificationDisclosure] = {}
+    for record in sorted(about, key=lambda r: r.position):
+        entry = record.entry
+        if entry.action not in ABOUT_A_SUBJECT or entry.notification_id is None:
+            continue
+        key = (entry.actor, entry.notification_id)
+        view = views.setdefault(
+            key,
+            NotificationDisclosure(
+                notification_id=entry.notification_id,
+                notification_type=entry.notification_type,
+                publisher=entry.actor,
+                protocol_version=entry.protocol_version,
+                decided_at=utc_text(entry.recorded_at),
+            ),
+        )
+        recipient = entry.recipient or "(none)"
+        if entry.action is AuditAction.NOTIFICATION_SHARED:
+            view.told[recipient] = _told(record)
+        else:
+            view.refused[recipient] = {
+                "recipient": entry.recipient,
+                "rule_id": entry.rule_id,
+                "reason": entry.detail.get("reason"),
+                "decided_at": utc_text(entry.recorded_at),
+                "records": [record.seq],
+            }
+    for record in sorted(related, key=lambda r: r.position):
+        entry = record.entry
+        found = views.get((entry.actor, entry.notification_id or ""))
+        if found is None:
+            continue
+        if entry.action is AuditAction.NOTIFICATION_ACCEPTED and found.accepted_at is None:
+            found.accepted_at = utc_text(entry.recorded_at)
+        elif entry.action is AuditAction.DELIVERY_PUBLISHED and entry.recipient in found.told:
+            told = found.told[entry.recipient]
+            if told["published_at"] is None:
+                told["published_at"] = utc_text(entry.recorded_at)
+                told["records"].append(record.seq)
+    return list(views.values())
