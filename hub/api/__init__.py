@@ -1,18 +1,21 @@
 """The HTTP edge: intake, operational endpoints, problem+json, OpenAPI."""
 
 from hub.api._app import create_app
+from hub.api._auditor import CSV_COLUMNS, csv_cell
 from hub.api._context import ApiDependencies
 from hub.api._failed_auth import MAX_KEYS_PER_MINUTE, FailedAuthentications, token_fingerprint
 from hub.api._openapi import openapi_document
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 
 __all__ = [
+    "CSV_COLUMNS",
     "MAX_KEYS_PER_MINUTE",
     "PROBLEM_CONTENT_TYPE",
     "ApiDependencies",
     "FailedAuthentications",
     "Problem",
     "create_app",
+    "csv_cell",
     "openapi_document",
     "problem_response",
     "token_fingerprint",

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from hub._exceptions import HubError
 from hub.cli import _adapt, _audit, _demo, _keys, _maintenance, _protocol, _run, _tail
-from hub.cli._demo import ADMIN_AGENCY_ID, write_demo
+from hub.cli._demo import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.logs import configure_logging
 from hub.settings import Settings
 
-__all__ = ["ADMIN_AGENCY_ID", "main", "write_demo"]
+__all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -18,16 +18,24 @@ from typing import Any
 import yaml
 
 from hub._exceptions import ConfigurationError
-from hub.agencies import PROTOCOL_ADMIN, AgencyDirectory, hash_token, new_token
+from hub.agencies import (
+    AUDITOR,
+    AUDITOR_KIND,
+    PROTOCOL_ADMIN,
+    AgencyDirectory,
+    hash_token,
+    new_token,
+)
 from hub.crypto import HUB_AGENCY, provision_keys
 from hub.ports import utc_now
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
 
-__all__ = ["ADMIN_AGENCY_ID", "register", "token_variable", "write_demo"]
+__all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "register", "token_variable", "write_demo"]
 
 SHIPPED_PROTOCOL = PROTOCOLS_DIR / "northumberland.yaml"
 ADMIN_AGENCY_ID = "hub-admin"
+AUDITOR_ID = "hub-auditor"
 
 
 def token_variable(agency_id: str) -> str:
@@ -55,10 +63,11 @@ def write_demo(
     if keys_dir is not None:
         # Demo only: every party's keys on one machine. A deployment gives each its own.
         provision_keys(keys_dir, [HUB_AGENCY, *(p.id for p in parties)], utc_now())
-    if any(party.id == ADMIN_AGENCY_ID for party in parties):
-        raise ConfigurationError(f"{ADMIN_AGENCY_ID} is reserved for the hub's administrators")
+    if any(party.id in (ADMIN_AGENCY_ID, AUDITOR_ID) for party in parties):
+        raise ConfigurationError(f"{ADMIN_AGENCY_ID} and {AUDITOR_ID} are reserved for the hub")
     tokens = {party.id: new_token() for party in parties}
     tokens[ADMIN_AGENCY_ID] = new_token()
+    tokens[AUDITOR_ID] = new_token()
     agencies: list[dict[str, Any]] = [
         {
             "id": party.id,
@@ -76,6 +85,15 @@ def write_demo(
             "kind": "hub",
             "roles": [PROTOCOL_ADMIN],
             "token_sha256": [hash_token(tokens[ADMIN_AGENCY_ID])],
+        }
+    )
+    agencies.append(
+        {
+            "id": AUDITOR_ID,
+            "name": "Partnership audit and inspection",
+            "kind": AUDITOR_KIND,
+            "roles": [AUDITOR],
+            "token_sha256": [hash_token(tokens[AUDITOR_ID])],
         }
     )
     directory = {"agencies": agencies}

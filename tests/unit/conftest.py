@@ -116,6 +116,7 @@ def deps(
         readiness={"broker": broker_check, "database": audit.ping},
         max_body_bytes=8192,
         protocol=load_protocol(SHIPPED_PROTOCOL),
+        audit=audit,
     )
 
 

@@ -14,7 +14,8 @@ from openapi_spec_validator import validate
 from hub import ConfigurationError
 from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app, openapi_document
-from hub.cli import ADMIN_AGENCY_ID, write_demo
+from hub.audit import AuditAction
+from hub.cli import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.crypto import KeyMaterial
 from hub.intake import Intake
 from hub.sharing import Explanation
@@ -64,15 +65,19 @@ async def test_placed_in_simulates_an_out_of_area_placement(client: TestClient) 
     assert recipients["newcastle-childrens"] == "missing-child-to-host-authority"
 
 
-async def test_explaining_publishes_and_audits_nothing(
+async def test_explaining_publishes_nothing_and_audits_only_the_admin_call(
     client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
 ) -> None:
-    """An explanation touches neither the broker nor the audit log."""
-    response = await client.post(EXPLAIN, json=example_event(), headers=_auth(ADMIN_TOKEN))
+    """An explanation touches no queue; its one audit record names the caller and the route,
+    and holds nothing of the posted notification."""
+    response = await client.post(EXPLAIN, json=canary_event(), headers=_auth(ADMIN_TOKEN))
     assert response.status == 200
     assert publisher.ingress == []
     assert publisher.deliveries == []
-    assert audit.entries == []
+    [entry] = audit.entries
+    assert (entry.action, entry.actor) == (AuditAction.ADMIN_CALLED, "hub-admin")
+    assert entry.detail == {"method": "POST", "route": EXPLAIN}
+    assert entry.correlation_id == response.headers["X-Correlation-ID"]
 
 
 async def test_the_answer_names_paths_never_values(client: TestClient) -> None:
@@ -91,10 +96,13 @@ async def test_without_a_token_it_is_401(client: TestClient) -> None:
     assert response.content_type == PROBLEM
 
 
-async def test_an_agency_without_the_role_is_403(client: TestClient) -> None:
+async def test_an_agency_without_the_role_is_403(client: TestClient, audit: FakeAuditLog) -> None:
     """An authenticated agency without protocol_admin gets a 403 problem."""
     response = await client.post(EXPLAIN, json=example_event(), headers=_auth(POLICE_TOKEN))
     assert response.status == 403
+    [entry] = audit.entries
+    assert (entry.action, entry.actor) == (AuditAction.ACCESS_REFUSED, "northumbria-police")
+    assert entry.detail["route"] == EXPLAIN
     assert response.content_type == PROBLEM
     assert "protocol_admin" in (await response.json())["detail"]
 
@@ -210,4 +218,15 @@ def test_demo_writes_an_admin_credential(tmp_path: Path) -> None:
     admin = directory.authenticate(tokens[ADMIN_AGENCY_ID])
     assert (admin.id, admin.kind, admin.roles) == ("hub-admin", "hub", ("protocol_admin",))
     assert f"HUB_ADMIN_TOKEN={tokens[ADMIN_AGENCY_ID]}" in tokens_path.read_text()
-    assert all(directory[party].roles == () for party in tokens if party != ADMIN_AGENCY_ID)
+    hub_parties = (ADMIN_AGENCY_ID, AUDITOR_ID)
+    assert all(directory[party].roles == () for party in tokens if party not in hub_parties)
+
+
+def test_demo_writes_an_auditor_credential(tmp_path: Path) -> None:
+    """``hub demo init`` adds hub-auditor (kind auditor, role auditor only) and its token."""
+    tokens_path = tmp_path / "tokens.env"
+    tokens = write_demo(tmp_path / "agencies.yaml", tokens_path, SHIPPED_PROTOCOL)
+    auditor = AgencyDirectory.load(tmp_path / "agencies.yaml").authenticate(tokens[AUDITOR_ID])
+    assert (auditor.id, auditor.kind, auditor.roles) == ("hub-auditor", "auditor", ("auditor",))
+    assert auditor.is_auditor
+    assert f"HUB_AUDITOR_TOKEN={tokens[AUDITOR_ID]}" in tokens_path.read_text()
