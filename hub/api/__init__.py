@@ -5,6 +5,7 @@ from hub.api._auditor import CSV_COLUMNS, csv_cell
 from hub.api._context import ApiDependencies
 from hub.api._failed_auth import MAX_KEYS_PER_MINUTE, FailedAuthentications, token_fingerprint
 from hub.api._openapi import openapi_document
+from hub.api._openapi_audit import AuditPage, AuditRecord, Disclosures
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 
 __all__ = [
@@ -12,6 +13,9 @@ __all__ = [
     "MAX_KEYS_PER_MINUTE",
     "PROBLEM_CONTENT_TYPE",
     "ApiDependencies",
+    "AuditPage",
+    "AuditRecord",
+    "Disclosures",
     "FailedAuthentications",
     "Problem",
     "create_app",

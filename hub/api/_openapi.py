@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
+from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
 from hub.sharing import Explanation
 from schemas import CATALOGUE, PLACEMENT_LA_PATTERN, notification_adapter
@@ -79,7 +80,7 @@ def openapi_document() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [
             (model, "validation")
-            for model in (Problem, Accepted, RecordsAccepted, Health, Explanation)
+            for model in (Problem, Accepted, RecordsAccepted, Health, Explanation, *AUDIT_MODELS)
         ],
         ref_template=_REF,
     )
@@ -210,6 +211,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **audit_paths(_REF, _problem, _json),
             "/healthz": {
                 "get": {
                     "operationId": "health",

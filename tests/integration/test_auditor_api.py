@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from stdnum.gb import nhs, upn
 
 from hub.agencies import Agency, AgencyDirectory, hash_token
-from hub.api import ApiDependencies, create_app
+from hub.api import ApiDependencies, AuditPage, AuditRecord, Disclosures, create_app
 from hub.audit import AuditAction
 from hub.inspection import Inspection
 from hub.intake import Intake
@@ -81,6 +81,7 @@ class AuditedHub:
             response = await self.ask("/v1/audit/records", {**body, "cursor": cursor})
             assert response.status == 200, await response.text()
             page = await response.json()
+            AuditPage.model_validate(page)  # the answer is what the OpenAPI document says
             found.extend(page["records"])
             cursor = page["next_cursor"]
             if cursor is None:
@@ -291,6 +292,7 @@ async def test_the_disclosure_view_says_who_was_told_what(audited: AuditedHub) -
     response = await audited.ask("/v1/audit/disclosures", {"subject": {"nhs_number": A_NHS}})
     assert response.status == 200
     view = await response.json()
+    Disclosures.model_validate(view)  # the answer is what the OpenAPI document says
     assert view["subject"] == {"by": "nhs_number", "known": True}
     assert [n["notification_id"] for n in view["notifications"]] == ["a-1", "a-2"]
     shared = await audited.audit.entries(
@@ -322,6 +324,7 @@ async def test_exports_stream_every_matching_record_as_jsonl_and_csv(
     assert jsonl.status == 200
     assert jsonl.content_type == "application/jsonl"
     lines = [json.loads(line) for line in (await jsonl.text()).splitlines()]
+    assert all(AuditRecord.model_validate(line) for line in lines)
     assert lines == listed
     as_csv = await audited.ask("/v1/audit/export", {**query, "format": "csv"})
     assert as_csv.content_type == "text/csv"

@@ -1,0 +1,170 @@
+"""The auditor API's part of the OpenAPI document: its operations and answer models.
+
+The request models are :mod:`hub.inspection`'s own; the answer models below describe what
+:mod:`hub.audit` renders, and the integration tests validate real answers against them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from hub.inspection import DisclosureRequest, ExportRequest, RecordsRequest
+
+__all__ = ["AUDIT_MODELS", "AuditPage", "AuditRecord", "Disclosures", "audit_paths"]
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AuditRecord(_Answer):
+    """One audit record: metadata only (ids, rules, field names, hashes, subject tokens)."""
+
+    seq: int
+    recorded_at: str
+    action: str
+    correlation_id: str | None
+    notification_id: str | None
+    notification_type: str | None
+    actor: str | None
+    recipient: str | None
+    rule_id: str | None
+    protocol_version: str | None
+    detail: dict[str, Any]
+    record_hash: str
+
+
+class AuditPage(_Answer):
+    """A page of records; send ``next_cursor`` with the same filters for the next one."""
+
+    records: list[AuditRecord]
+    next_cursor: str | None
+
+
+class Told(_Answer):
+    """One recipient told: under which rule and basis, which fields, what was withheld."""
+
+    recipient: str | None
+    rule_id: str | None
+    lawful_basis: list[str]
+    purpose: str | None
+    shared: list[str]
+    withheld: list[str]
+    acknowledge_by: str | None
+    decided_at: str
+    published_at: str | None
+    records: list[int]
+
+
+class Refused(_Answer):
+    """One recipient refused, and why."""
+
+    recipient: str | None
+    rule_id: str | None
+    reason: str | None
+    decided_at: str
+    records: list[int]
+
+
+class NotificationDisclosureModel(_Answer):
+    """What became of one notification about the subject."""
+
+    notification_id: str
+    notification_type: str | None
+    publisher: str | None
+    protocol_version: str | None
+    accepted_at: str | None
+    decided_at: str
+    told: list[Told]
+    refused: list[Refused]
+
+
+class SubjectAsked(_Answer):
+    """Which kind of identifier was asked by, and whether the hub knows that subject."""
+
+    by: str
+    known: bool
+
+
+class Disclosures(_Answer):
+    """The disclosure view of one subject."""
+
+    subject: SubjectAsked
+    notifications: list[NotificationDisclosureModel]
+
+
+AUDIT_MODELS = (AuditPage, Disclosures, RecordsRequest, ExportRequest, DisclosureRequest)
+
+
+def audit_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
+    """The three auditor operations; ``problem`` and ``json_answer`` build responses."""
+
+    def body(model: str) -> dict[str, Any]:
+        schema = {"$ref": ref.format(model=model)}
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    refused = {
+        "401": problem("No or unknown bearer token."),
+        "403": problem("Not an auditor's credential (audited as access.refused)."),
+        "415": problem("Not application/json."),
+        "422": problem("A filter failed validation; errors name each field, never its value."),
+        "503": problem("The audit store is unavailable; nothing was answered."),
+    }
+    common = (
+        " For auditors' credentials only; agencies get 403. The query is audited (audit.queried) "
+        "before it is answered. Subjects are given by NHS number, UPN or an agency's own id, in "
+        "the body (never a URL), and matched by their audit tokens. See docs/audit.md."
+    )
+    return {
+        "/v1/audit/records": {
+            "post": {
+                "operationId": "listAuditRecords",
+                "summary": "A page of audit records matching the filters.",
+                "description": "Cursor pagination, oldest first." + common,
+                "security": [{"agencyToken": []}],
+                "requestBody": body("RecordsRequest"),
+                "responses": {
+                    "200": json_answer("A page of records.", "AuditPage"),
+                    "400": problem("The cursor is not this query's."),
+                    **refused,
+                },
+            }
+        },
+        "/v1/audit/export": {
+            "post": {
+                "operationId": "exportAuditRecords",
+                "summary": "Every matching audit record, streamed as JSON Lines or CSV.",
+                "description": "format: jsonl (default) or csv." + common,
+                "security": [{"agencyToken": []}],
+                "requestBody": body("ExportRequest"),
+                "responses": {
+                    "200": {
+                        "description": "The records, one per line (CSV: a header row first).",
+                        "content": {
+                            "application/jsonl": {
+                                "schema": {"type": "string"},
+                                "x-item-schema": {"$ref": ref.format(model="AuditRecord")},
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **refused,
+                },
+            }
+        },
+        "/v1/audit/disclosures": {
+            "post": {
+                "operationId": "subjectDisclosures",
+                "summary": "Who was told what about one subject, when, why; who was refused.",
+                "description": "Field names only, never values." + common,
+                "security": [{"agencyToken": []}],
+                "requestBody": body("DisclosureRequest"),
+                "responses": {
+                    "200": json_answer("The disclosure view.", "Disclosures"),
+                    **refused,
+                },
+            }
+        },
+    }
