@@ -11,7 +11,17 @@ import sys
 from collections.abc import Sequence
 
 from hub._exceptions import HubError
-from hub.cli import _adapt, _audit, _demo, _keys, _maintenance, _protocol, _run, _tail
+from hub.cli import (
+    _adapt,
+    _audit,
+    _demo,
+    _keys,
+    _maintenance,
+    _protocol,
+    _run,
+    _subject,
+    _tail,
+)
 from hub.cli._demo import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.logs import configure_logging
 from hub.settings import Settings
@@ -22,7 +32,7 @@ __all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit):
+    for module in (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit, _subject):
         module.register(commands)
     return parser
 

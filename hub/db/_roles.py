@@ -6,7 +6,8 @@ Rules:
 1. The owner of the tables (who runs ``hub db upgrade``) is never the role the hub runs as.
 2. The writer may SELECT and INSERT the audit tables and the subject keys, nothing more: no
    UPDATE, DELETE or TRUNCATE, whatever the triggers say. It may read and write the routing
-   state and outbox. Pruning and erasure run as the owner (``hub audit prune|erase``).
+   state and outbox. Pruning and erasure run as the owner (``hub audit prune`` and
+   ``hub subject erase``).
 3. The auditor may only SELECT the audit tables; it sees no routing state, no outbox and no
    subject keys (with those and the pseudonym key, a token could be linked to a person).
 4. Granting is idempotent and revokes anything else those roles held on these tables first.

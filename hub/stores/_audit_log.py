@@ -32,6 +32,11 @@ class SqlAuditLog:
     def from_url(cls, database_url: str) -> SqlAuditLog:
         return cls(create_engine_for(database_url))
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine, for the stores that share its database and transactions."""
+        return self._engine
+
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         await migrate(self._engine)

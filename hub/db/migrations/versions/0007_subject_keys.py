@@ -1,6 +1,6 @@
 """One random key per subject pseudonym, under which the audit log names that subject.
 
-Erasure deletes a subject's keys (``hub audit erase``), so this table, unlike the audit tables,
+Erasure deletes a subject's keys (``hub subject erase``), so this table, unlike the audit tables,
 takes DELETE, from the owner only (the hub's writer role may SELECT and INSERT).
 
 Revision ID: 0007

@@ -1,0 +1,106 @@
+"""``hub subject erase``: crypto-shred a person's audit tokens, where erasure applies.
+
+The identifiers are read as JSON from a file or standard input, never from the command line
+(which ``ps`` and shell history would keep)::
+
+    echo '[{"nhs_number": "9434765919"}, {"upn": "H801200001001"},
+           {"local_id": "CHILD-000123", "agency": "northumberland-childrens"}]' |
+        hub subject erase --identifiers - --reference DPO-2026-0042
+
+For each identifier the subject's key is deleted (:mod:`hub.audit._subjects`): the records that
+name the subject stay, with their hash chain, and still verify, but no identifier leads to them
+again. The subject's routing state (active placements) is deleted too. A ``subject.erased``
+record is appended with the reference, the kinds of identifier and how many keys went; never
+an identifier or a token. Run it as the database owner: the hub's own role may not delete keys.
+Exit 0 done, 1 the database failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from hub._exceptions import StoreUnavailable
+from hub.audit import AuditAction, AuditEntry
+from hub.inspection import SubjectIdentifier
+from hub.ports import utc_now
+from hub.pseudonyms import KEY_BYTES, Pseudonymiser
+from hub.settings import Settings
+from hub.stores import SqlAuditLog, SqlSubjectKeys
+from hub.validation import field_problems
+
+__all__ = ["register"]
+
+USAGE_ERROR = 2
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_IDENTIFIERS = TypeAdapter(tuple[SubjectIdentifier, ...])
+
+
+def register(commands: Any) -> None:
+    subject = commands.add_parser("subject", help="what the hub holds about one person")
+    actions = subject.add_subparsers(dest="subject_command", required=True)
+    erase = actions.add_parser("erase", help="crypto-shred a person's audit tokens")
+    erase.add_argument("--identifiers", required=True, metavar="FILE", help="JSON list, or -")
+    erase.add_argument("--reference", required=True, help="the erasure decision's reference")
+    erase.set_defaults(handler=erase_command)
+
+
+def _read(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    return Path(source).read_bytes()
+
+
+async def erase_command(args: argparse.Namespace, settings: Settings) -> int:
+    if not _REFERENCE.match(args.reference):
+        print(
+            "hub subject erase: --reference is letters, digits and ._/- (64 at most)",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    try:
+        identifiers = _IDENTIFIERS.validate_json(_read(args.identifiers))
+        key = settings.pseudonym_key_path.read_bytes()
+    except OSError as exc:
+        print(f"hub subject erase: cannot read: {exc.strerror}", file=sys.stderr)
+        return USAGE_ERROR
+    except ValidationError as exc:
+        fields = ", ".join(sorted({problem.field for problem in field_problems(exc)}))
+        print(f"hub subject erase: invalid identifiers: {fields}", file=sys.stderr)
+        return USAGE_ERROR
+    if not identifiers or len(key) < KEY_BYTES:
+        print("hub subject erase: no identifiers, or no usable pseudonym key", file=sys.stderr)
+        return USAGE_ERROR
+    pseudonyms = Pseudonymiser(key)
+    audit = SqlAuditLog.from_url(settings.database_url)
+    try:
+        await audit.migrate()
+        shredded = await SqlSubjectKeys(audit.engine).erase(
+            identifier.pseudonym(pseudonyms) for identifier in identifiers
+        )
+        kinds = Counter(identifier.kind for identifier in identifiers)
+        await audit.record(
+            AuditEntry(
+                action=AuditAction.SUBJECT_ERASED,
+                recorded_at=utc_now(),
+                detail={
+                    "reference": args.reference,
+                    "identifiers": dict(sorted(kinds.items())),
+                    "keys_shredded": shredded,
+                },
+            )
+        )
+    except StoreUnavailable as exc:
+        print(f"hub subject erase: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await audit.close()
+    print(json.dumps({"identifiers": len(identifiers), "keys_shredded": shredded}))
+    return 0
