@@ -97,3 +97,5 @@ async def test_the_disclosure_view_lists_exactly_what_the_subscribers_received(
     assert {item[0] for item in received} == {"dv-a-1", "dv-a-2", "dv-b-1"}
     assert all(n["publisher"] == CHILDRENS for n in view["notifications"])
     assert A_NHS not in json.dumps(view)
+    assert A_NHS not in hub_process.logs()  # neither the posts nor the auditor's query logged it
+    assert "CHILD-DV-A" not in hub_process.logs()
