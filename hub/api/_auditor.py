@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from hub._exceptions import ConfigurationError, InvalidQuery, UnsupportedMediaType
 from hub.agencies import Agency
 from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_auditor, audit_call
-from hub.audit import AuditAction, ListedRecord
+from hub.audit import RECORD_FIELDS, AuditAction, ListedRecord
 from hub.inspection import (
     DisclosureRequest,
     ExportRequest,
@@ -33,20 +33,7 @@ from hub.inspection import (
 
 __all__ = ["CSV_COLUMNS", "add_auditor_routes", "csv_cell"]
 
-CSV_COLUMNS: Final = (
-    "seq",
-    "recorded_at",
-    "action",
-    "correlation_id",
-    "notification_id",
-    "notification_type",
-    "actor",
-    "recipient",
-    "rule_id",
-    "protocol_version",
-    "record_hash",
-    "detail",
-)
+CSV_COLUMNS: Final = (*(name for name in RECORD_FIELDS if name != "detail"), "detail")
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 _MEDIA: Final = {"jsonl": "application/jsonl", "csv": "text/csv"}
 

@@ -21,7 +21,14 @@ from hub.audit._checkpoint import (
 )
 from hub.audit._disclosure import ABOUT_A_SUBJECT, NotificationDisclosure, disclosures
 from hub.audit._entry import AuditAction, AuditEntry
-from hub.audit._query import AuditQuery, ListedRecord, Position, decode_cursor, encode_cursor
+from hub.audit._query import (
+    RECORD_FIELDS,
+    AuditQuery,
+    ListedRecord,
+    Position,
+    decode_cursor,
+    encode_cursor,
+)
 from hub.audit._subjects import SUBJECT_KEY_BYTES, subject_token
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "CHAINED_FIELDS",
     "CHECKPOINT_VERSION",
     "GENESIS",
+    "RECORD_FIELDS",
     "SUBJECT_KEY_BYTES",
     "AuditAction",
     "AuditEntry",

@@ -19,13 +19,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from hub._exceptions import PeerError
-from hub.audit._chain import utc_text
+from hub.audit._chain import CHAINED_FIELDS, utc_text
 from hub.audit._entry import AuditAction, AuditEntry
 
-__all__ = ["AuditQuery", "ListedRecord", "Position", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "RECORD_FIELDS",
+    "AuditQuery",
+    "ListedRecord",
+    "Position",
+    "decode_cursor",
+    "encode_cursor",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,22 +81,18 @@ class ListedRecord:
         return Position(self.entry.recorded_at, self.seq)
 
     def to_json(self) -> dict[str, Any]:
-        """The record as the auditor API and the exports show it."""
+        """The record as the auditor API and the exports show it (:data:`RECORD_FIELDS`)."""
         entry = self.entry
-        return {
-            "seq": self.seq,
-            "recorded_at": utc_text(entry.recorded_at),
-            "action": entry.action.value,
-            "correlation_id": entry.correlation_id,
-            "notification_id": entry.notification_id,
-            "notification_type": entry.notification_type,
-            "actor": entry.actor,
-            "recipient": entry.recipient,
-            "rule_id": entry.rule_id,
-            "protocol_version": entry.protocol_version,
-            "detail": entry.detail,
-            "record_hash": self.record_hash,
-        }
+        shown: dict[str, Any] = {"seq": self.seq}
+        for name in CHAINED_FIELDS:
+            shown[name] = getattr(entry, name)
+        shown["recorded_at"] = utc_text(entry.recorded_at)
+        shown["action"] = entry.action.value
+        shown["record_hash"] = self.record_hash
+        return shown
+
+
+RECORD_FIELDS: Final = ("seq", *CHAINED_FIELDS, "record_hash")
 
 
 def encode_cursor(position: Position, query: AuditQuery) -> str:
