@@ -104,7 +104,9 @@ class _DirectoryFile(BaseModel):
 class AgencyDirectory(Mapping[str, Agency]):
     """Agencies by id, and authentication of bearer tokens."""
 
-    def __init__(self, agencies: tuple[Agency, ...]) -> None:
+    def __init__(self, agencies: tuple[Agency, ...], *, content_sha256: str | None = None) -> None:
+        #: SHA-256 (hex) of the file's bytes this directory was loaded from, if it was.
+        self.content_sha256 = content_sha256
         self._by_id = {agency.id: agency for agency in agencies}
         if len(self._by_id) != len(agencies):
             raise ConfigurationError("agency ids must be unique")
@@ -115,11 +117,12 @@ class AgencyDirectory(Mapping[str, Agency]):
     @classmethod
     def load(cls, path: Path) -> AgencyDirectory:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            content = path.read_bytes()
+            document = yaml.safe_load(content.decode("utf-8"))
             parsed = _DirectoryFile.model_validate(document)
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
             raise ConfigurationError(f"cannot load the agency directory {path}") from exc
-        return cls(parsed.agencies)
+        return cls(parsed.agencies, content_sha256=hashlib.sha256(content).hexdigest())
 
     def __getitem__(self, agency_id: str) -> Agency:
         return self._by_id[agency_id]

@@ -25,7 +25,7 @@ from hub.settings import Settings
 from hub.stores import SqlAuditLog, SqlAuditReader, SqlRoutingStore, SqlSubjectKeys
 from protocols import Protocol, ProtocolError, load_protocol
 
-__all__ = ["Hub", "bootstrap", "load_configuration"]
+__all__ = ["Hub", "bootstrap", "directory_loaded", "load_configuration"]
 
 log = get_logger(__name__)
 
@@ -105,6 +105,20 @@ def _protocol_loaded(protocol: Protocol, clock: Clock) -> AuditEntry:
     )
 
 
+def directory_loaded(agencies: AgencyDirectory, clock: Clock) -> AuditEntry:
+    """The record that a process now authenticates by this directory: how many agencies, their
+    ids and the file's hash (which identifies it). Never a token hash."""
+    return AuditEntry(
+        action=AuditAction.DIRECTORY_LOADED,
+        recorded_at=clock(),
+        detail={
+            "agencies": len(agencies),
+            "agency_ids": sorted(agencies),
+            "content_sha256": agencies.content_sha256,
+        },
+    )
+
+
 def _pseudonymiser(settings: Settings) -> Pseudonymiser:
     try:
         key, created = load_or_create_key(settings.pseudonym_key_path)
@@ -123,7 +137,7 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
     audit = SqlAuditLog(engine)
     try:
         await migrate(engine)
-        await audit.record(_protocol_loaded(protocol, clock))
+        await audit.record(_protocol_loaded(protocol, clock), directory_loaded(agencies, clock))
     except BaseException:
         await audit.close()
         raise

@@ -71,7 +71,12 @@ class RoutingStore(Protocol):
 
     async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]: ...
 
-    async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None: ...
+    async def mark_sent(
+        self, event_key: str, recipient: str, now: datetime, *, entry: AuditEntry
+    ) -> bool:
+        """Mark a confirmed copy sent and append ``entry`` (its ``delivery.published``) in one
+        transaction; False, and nothing appended, if the copy was marked sent already."""
+        ...
 
 
 class SubjectKeys(Protocol):

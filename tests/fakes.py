@@ -120,8 +120,13 @@ class FakeRoutingStore:
     async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
         return sorted(self.outbox.get(event_key, {}).items())
 
-    async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None:
-        self.outbox.get(event_key, {}).pop(recipient, None)
+    async def mark_sent(
+        self, event_key: str, recipient: str, now: datetime, *, entry: AuditEntry
+    ) -> bool:
+        if self.outbox.get(event_key, {}).pop(recipient, None) is None:
+            return False
+        await self.audit.record(entry)
+        return True
 
 
 @dataclass

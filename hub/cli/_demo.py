@@ -5,13 +5,15 @@ It also writes one entry that is not a party: ``hub-admin`` (kind ``hub``, role
 
 Tokens are secrets: they are generated here, written only under ``var/`` (ignored by git) with
 mode 0600, and the directory holds only their SHA-256. Re-running keeps what exists unless
-``--force`` is given.
+``--force`` is given. Keys it generates are recorded as ``keys.generated`` in the audit log, as
+``hub keys generate`` records them (``--no-audit`` to skip; :mod:`hub.cli._key_audit`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,8 @@ from hub.agencies import (
     hash_token,
     new_token,
 )
-from hub.crypto import HUB_AGENCY, provision_keys
+from hub.cli._key_audit import NO_AUDIT_HELP, generated_entry, record_key_change
+from hub.crypto import HUB_AGENCY, KeyStore, provision_keys
 from hub.ports import utc_now
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
@@ -48,6 +51,7 @@ def register(commands: Any) -> None:
     actions = demo.add_subparsers(dest="demo_command", required=True)
     init = actions.add_parser("init", help="write var/demo/agencies.yaml and tokens.env")
     init.add_argument("--force", action="store_true", help="replace existing demo files")
+    init.add_argument("--no-audit", action="store_true", help=NO_AUDIT_HELP)
     init.set_defaults(handler=init_demo)
 
 
@@ -120,12 +124,24 @@ async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
     agencies_path = settings.agencies_path
     tokens_path = agencies_path.with_name("tokens.env")
     parties = load_protocol(settings.protocol_path).party_ids
+    now = utc_now()
+    # Keys first, as write_demo would: only the agencies that have none get new ones.
+    created = provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], now)
     if agencies_path.exists() and tokens_path.exists() and not args.force:
         if _covers(agencies_path, parties):
-            provision_keys(settings.keys_dir, [HUB_AGENCY, *parties], utc_now())
             print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
-            return 0
+            return await _audit_keys(settings, created, now, enabled=not args.no_audit)
         print("the demo directory lacks parties of the protocol; writing a new one (new tokens)")
-    write_demo(agencies_path, tokens_path, settings.protocol_path, settings.keys_dir)
+    write_demo(agencies_path, tokens_path, settings.protocol_path)
     print(f"wrote {agencies_path} and {tokens_path} (tokens, mode 0600)")
-    return 0
+    return await _audit_keys(settings, created, now, enabled=not args.no_audit)
+
+
+async def _audit_keys(
+    settings: Settings, created: list[str], now: datetime, *, enabled: bool
+) -> int:
+    """``keys.generated`` for each agency whose keys were just made, from its public keys."""
+    store = KeyStore(settings.keys_dir)
+    documents = {document.agency: document for document in store.public_documents()}
+    entries = [generated_entry(documents[agency], now) for agency in created]
+    return await record_key_change(settings, entries, enabled=enabled, command="hub demo init")

@@ -4,7 +4,10 @@ Keys live under ``--dir`` (default ``Settings.keys_dir``, ``HUB_KEYS_DIR``): pri
 ``DIR/private/<agency>.jwks.json`` (mode 0600) and public ones in ``DIR/public/``. Publish the
 public document to the hub and the other agencies; the private one never leaves its host, and
 never enters the repository. ``list`` reads only public documents, so it never prints private
-material. Exit codes: 0 done, 2 bad usage (unknown kid, keys already exist), 1 unreadable files.
+material. ``generate``, ``rotate`` and ``retire`` then append ``keys.generated``,
+``keys.rotated`` or ``keys.retired`` to the audit log (:mod:`hub.cli._key_audit`), unless
+``--no-audit`` is given. Exit codes: 0 done, 2 bad usage (unknown kid, keys already exist), 1
+unreadable files, or the change made but its audit record missing.
 
     hub keys generate --agency northumbria-police [--pq]
     hub keys rotate --agency northumbria-police --use enc --overlap 7d
@@ -21,6 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hub.cli._key_audit import (
+    NO_AUDIT_HELP,
+    generated_entry,
+    record_key_change,
+    retired_entry,
+    rotated_entry,
+)
 from hub.crypto import (
     AGENCY_ID_PATTERN,
     DEFAULT_LIFETIME,
@@ -60,9 +70,13 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("keys", help="generate, list, rotate and retire keys")
     actions = parser.add_subparsers(dest="keys_command", required=True)
 
-    def action(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+    def action(
+        name: str, help_text: str, handler: Any, *, audited: bool = True
+    ) -> argparse.ArgumentParser:
         sub: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
         sub.add_argument("--dir", type=Path, help="keys directory (default: HUB_KEYS_DIR)")
+        if audited:
+            sub.add_argument("--no-audit", action="store_true", help=NO_AUDIT_HELP)
         sub.set_defaults(handler=handler)
         return sub
 
@@ -71,7 +85,7 @@ def register(commands: Any) -> None:
     generate.add_argument("--pq", action="store_true", help="ML-KEM-768+X25519 encryption key")
     generate.add_argument("--lifetime", type=_duration, default=DEFAULT_LIFETIME)
 
-    action("list", "list every public key and its status", _list)
+    action("list", "list every public key and its status", _list, audited=False)
 
     rotate = action("rotate", "add new keys; old ones keep working for the overlap", _rotate)
     rotate.add_argument("--agency", required=True, type=_agency)
@@ -101,13 +115,17 @@ async def _gen(args: argparse.Namespace, settings: Settings) -> int:
     if store.has_private(args.agency):
         print(f"hub keys: {args.agency} already has keys; use 'hub keys rotate'", file=sys.stderr)
         return 2
-    document = generate_document(args.agency, utc_now(), pq=args.pq, lifetime=args.lifetime)
+    now = utc_now()
+    document = generate_document(args.agency, now, pq=args.pq, lifetime=args.lifetime)
     store.save(document)
     for key in document.keys:
         print(f"{key.kid}  {key.use}  {key.alg}")
     print(f"private: {store.private_path(args.agency)} (0600)")
     print(f"public:  {store.public_path(args.agency)} (publish this one)")
-    return 0
+    entry = generated_entry(document.public(), now)
+    return await record_key_change(
+        settings, [entry], enabled=not args.no_audit, command="hub keys generate"
+    )
 
 
 async def _list(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,19 +163,25 @@ async def _rotate(args: argparse.Namespace, settings: Settings) -> int:
     rotation = KeyRotation(overlap=args.overlap, lifetime=args.lifetime)
     now = utc_now()
     uses: tuple[KeyUse, ...] = _USES if args.use == "both" else (args.use,)
+    steps = []
     for use in uses:
         alg: Algorithm | None = None
         if use == "enc" and (args.pq or args.classic):
             alg = HPKE_HYBRID if args.pq else HPKE_X25519
+        before = document
         document, new = rotation.rotate(
             document, use, now, alg=alg, activate_after=args.activate_after
         )
+        steps.append((before.public(), document.public(), new.public()))
         print(f"new {use} key {new.kid} ({new.alg}) from {_iso(new.nbf)}")
     store.save(document)
     for key in document.keys:
         print(f"  {key.kid}  expires {_iso(key.exp)}")
     print(f"publish {store.public_path(args.agency)} to the hub and the other agencies")
-    return 0
+    entries = [rotated_entry(b, a, new, args.overlap, now) for b, a, new in steps]
+    return await record_key_change(
+        settings, entries, enabled=not args.no_audit, command="hub keys rotate"
+    )
 
 
 async def _retire(args: argparse.Namespace, settings: Settings) -> int:
@@ -174,7 +198,13 @@ async def _retire(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     store.save(document)
     print(f"retired {args.kid}")
-    use = next(key.use for key in document.keys if key.kid == args.kid)
-    if newest_usable(document.keys, use, now.timestamp()) is None:
-        print(f"hub keys: warning: {args.agency} has no usable {use} key left", file=sys.stderr)
-    return 0
+    retired = next(key for key in document.keys if key.kid == args.kid).public()
+    if newest_usable(document.keys, retired.use, now.timestamp()) is None:
+        print(
+            f"hub keys: warning: {args.agency} has no usable {retired.use} key left",
+            file=sys.stderr,
+        )
+    entry = retired_entry(args.agency, retired, now)
+    return await record_key_change(
+        settings, [entry], enabled=not args.no_audit, command="hub keys retire"
+    )

@@ -52,6 +52,7 @@ __all__ = [
     "SOURCE_VERSION",
     "DeliveryContents",
     "SourceContents",
+    "delivery_header",
     "delivery_signing_input",
     "open_delivery",
     "open_source",
@@ -200,6 +201,13 @@ def seal_delivery(
     }
     signature = sign(hub_ring, delivery_signing_input(fields), now)
     return _dump({**fields, "hub_kid": signature.kid, "hub_sig": b64encode(signature.value)})
+
+
+def delivery_header(envelope: bytes) -> dict[str, str]:
+    """The clear members of a delivery envelope (every one but ``ct`` and ``hub_sig``), *not
+    verified*: for describing a copy the hub sealed itself, never for trusting a peer's."""
+    fields = parse_envelope(envelope, DELIVERY_VERSION, DELIVERY_FIELDS)
+    return {name: value for name, value in fields.items() if name not in ("ct", "hub_sig")}
 
 
 def open_delivery(

@@ -12,7 +12,8 @@ Rules:
 3. The decision, its audit rows, the placement change and every sealed copy (the outbox) are
    committed in one transaction before anything is published; the copies are then published
    and marked sent one by one. A crash or outage at any point loses nothing and repeats at
-   most the copy in flight (same id).
+   most the copy in flight (same id). Each copy confirmed is marked sent and audited
+   (``delivery.published``) in one transaction, once.
 4. A decision may depend on state an earlier notification changed (a placement starting), so
    one router decides in queue order.
 5. Placement state is remembered only from a publisher the protocol lets share it, and only for
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 
 from hub._exceptions import InvalidNotification
 from hub.audit import AuditAction, AuditEntry
-from hub.crypto import InvalidMessage, KeyMaterial
+from hub.crypto import InvalidMessage, KeyMaterial, delivery_header
 from hub.logs import get_logger
 from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, OutgoingMessage
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
@@ -107,7 +108,9 @@ class Router:
         event_key = self._pseudonyms.event(notification.source, notification.id)
         if await self._state.seen(event_key):
             # Decided and audited before; publish whatever a crash or outage left unsent.
-            await self._publish_pending(event_key)
+            await self._publish_pending(
+                event_key, agency_id_from_source(notification.source), retry=True
+            )
             await self._audit.record(self._duplicate_entry(notification, correlation_id))
             return None
         subjects = self._pseudonyms.subjects(notification)
@@ -127,13 +130,40 @@ class Router:
             deliveries=deliveries,
             now=now,
         )
-        await self._publish_pending(event_key)
+        await self._publish_pending(event_key, decision.publisher, retry=False)
         return decision
 
-    async def _publish_pending(self, event_key: str) -> None:
+    async def _publish_pending(self, event_key: str, publisher: str, *, retry: bool) -> None:
+        """Publish each unsent copy; once the broker confirms, mark it sent and audit it."""
         for recipient, message in await self._state.pending(event_key):
             await self._publisher.publish_delivery(recipient, message)
-            await self._state.mark_sent(event_key, recipient, self._clock())
+            entry = self._published_entry(recipient, message, publisher, retry=retry)
+            await self._state.mark_sent(event_key, recipient, self._clock(), entry=entry)
+
+    def _published_entry(
+        self, recipient: str, message: OutgoingMessage, publisher: str, *, retry: bool
+    ) -> AuditEntry:
+        """``delivery.published``: which sealed copy went to whom, described by its envelope's
+        clear header (the rule and protocol it was decided by, the keys), never its contents."""
+        header = delivery_header(message.body)
+        return AuditEntry(
+            action=AuditAction.DELIVERY_PUBLISHED,
+            recorded_at=self._clock(),
+            correlation_id=message.correlation_id,
+            notification_id=message.message_id,
+            notification_type=message.type,
+            actor=publisher,
+            recipient=recipient,
+            rule_id=header["rule_id"],
+            protocol_version=header["protocol_version"],
+            detail={
+                "message_id": message.message_id,
+                "envelope_sha256": hashlib.sha256(message.body).hexdigest(),
+                "enc_kid": header["enc_kid"],
+                "hub_kid": header["hub_kid"],
+                "retry": retry,
+            },
+        )
 
     def _sealed_delivery(
         self, view: View, decision: Decision, source_sig: bytes, correlation_id: str | None

@@ -3,7 +3,8 @@
 One call to :meth:`SqlRoutingStore.commit` is one transaction: the notification is marked
 processed, the subject's placement state changes, the audit rows are written and every sealed
 delivery is put in the outbox, or none of it is. Publishing happens after the commit, from the
-outbox, each delivery marked sent once RabbitMQ confirms it. A crash before the commit means the
+outbox, each delivery marked sent once RabbitMQ confirms it, in the same transaction as its
+``delivery.published`` audit record. A crash before the commit means the
 message is routed again; after it, the redelivered message only publishes what is still unsent.
 """
 
@@ -114,18 +115,43 @@ class SqlRoutingStore:
             raise StoreUnavailable("could not read the outbox") from exc
         return [(row["recipient"], _message(row["body"], row["properties"])) for row in rows]
 
-    async def mark_sent(self, event_key: str, recipient: str, now: datetime) -> None:
-        """Record that the broker confirmed this delivery."""
+    async def mark_sent(
+        self, event_key: str, recipient: str, now: datetime, *, entry: AuditEntry
+    ) -> bool:
+        """Record that the broker confirmed this delivery, and audit it, in one transaction.
+
+        Only a copy still unsent is marked, so a copy two routers published is audited once;
+        returns whether this call marked it.
+        """
+        unsent = (outbox.c.event_key == event_key, outbox.c.recipient == recipient)
         statement = (
             update(outbox)
-            .where(outbox.c.event_key == event_key, outbox.c.recipient == recipient)
+            .where(*unsent, outbox.c.sent_at.is_(None))
             .values(sent_at=now.astimezone(UTC))
         )
-        try:
-            async with self._engine.begin() as connection:
-                await connection.execute(statement)
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable("could not update the outbox") from exc
+        marked = False
+
+        async def work(connection: AsyncConnection) -> None:
+            nonlocal marked
+            marked = (await connection.execute(statement)).rowcount == 1
+            if marked:
+                await append_audit(connection, (entry,))
+
+        async def settled() -> bool:
+            # Another router marked (and audited) this copy meanwhile: nothing is left to do.
+            nonlocal marked
+            query = select(outbox.c.sent_at).where(*unsent)
+            try:
+                async with self._engine.connect() as connection:
+                    done = (await connection.scalar(query)) is not None
+            except (SQLAlchemyError, OSError) as exc:
+                raise StoreUnavailable("could not read the outbox") from exc
+            if done:
+                marked = False
+            return done
+
+        await committing(self._engine, work, failure="could not update the outbox", settled=settled)
+        return marked
 
 
 async def _apply(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import aiohttp
 
+from hub.agencies import AgencyDirectory, hash_token
 from hub.audit import AuditAction
 from hub.stores import SqlAuditLog
 from protocols import load_protocol
@@ -25,6 +27,27 @@ async def test_a_starting_hub_records_the_protocol_it_shares_by(hub_process: Hub
 
     assert loaded.protocol_version == shipped.version_tag
     assert loaded.detail["content_sha256"] == shipped.content_hash
+    assert verifier.broken is None
+
+
+async def test_a_starting_hub_records_the_agency_directory_it_loaded(
+    hub_process: HubProcess, tmp_path: Path
+) -> None:
+    """Each hub process records, as it starts, the directory's agency ids and file hash."""
+    content = (tmp_path / "agencies.yaml").read_bytes()
+    audit = SqlAuditLog.from_url(hub_process.database_url)
+    try:
+        (loaded,) = await audit.entries(action=AuditAction.DIRECTORY_LOADED)
+        verifier = await audit.verify()
+    finally:
+        await audit.close()
+
+    assert loaded.detail["content_sha256"] == hashlib.sha256(content).hexdigest()
+    assert loaded.detail["agency_ids"] == sorted(AgencyDirectory.load(tmp_path / "agencies.yaml"))
+    assert loaded.detail["agencies"] == len(loaded.detail["agency_ids"])
+    assert "token_sha256" not in json.dumps(loaded.detail)
+    for token in hub_process.tokens.values():
+        assert hash_token(token) not in json.dumps(loaded.detail)
     assert verifier.broken is None
 
 

@@ -63,14 +63,18 @@ async def test_the_hubs_role_appends_and_routes(granted: None) -> None:
             deliveries=[("northumbria-police", OutgoingMessage(b"sealed", "b", "t", None))],
             now=T0,
         )
-        await store.mark_sent("event-1", "northumbria-police", T0)
+        published = AuditEntry(
+            AuditAction.DELIVERY_PUBLISHED, T0, notification_id="b", recipient="northumbria-police"
+        )
+        marked = await store.mark_sent("event-1", "northumbria-police", T0, entry=published)
         verifier = await log.verify()
     finally:
         await log.close()
         await store_engine.dispose()
 
+    assert marked is True
     assert verifier.broken is None
-    assert verifier.checked == 3
+    assert verifier.checked == 4
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Keys rotate under traffic without downtime: the hub's signing and encryption keys, an
 agency's signing key and a recipient's encryption key are rotated while notifications flow,
-and every notification arrives and opens. Old and new keys are both seen in use."""
+and every notification arrives and opens. Old and new keys are both seen in use, and each
+rotation is in the hub's audit log."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import aio_pika
 import aiohttp
 import pytest
 
+from hub.audit import AuditAction
 from hub.crypto import KeyMaterial
 from hub.delivery import agency_queue_name
+from hub.stores import SqlAuditLog
 from tests.fixtures import example_event
 from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
 
@@ -27,7 +30,7 @@ async def _rotate(hub: HubProcess, agency: str, use: str) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub", "keys", "rotate", "--agency", agency, "--use", use,
         cwd=REPO,
-        env={**os.environ, "HUB_KEYS_DIR": str(hub.keys_dir)},
+        env={**os.environ, "HUB_KEYS_DIR": str(hub.keys_dir), "HUB_DATABASE_URL": hub.database_url},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -90,3 +93,14 @@ async def test_rotation_under_traffic_loses_nothing(hub_process: HubProcess) -> 
     envelopes = [json.loads(body) for body in bodies]
     assert len({e["hub_kid"] for e in envelopes}) == 2, "old and new hub signing keys in use"
     assert len({e["enc_kid"] for e in envelopes}) == 2, "old and new police keys in use"
+    audit = SqlAuditLog.from_url(hub_process.database_url)
+    try:
+        rotated = await audit.entries(action=AuditAction.KEYS_ROTATED)
+    finally:
+        await audit.close()
+    assert sorted((e.actor, e.detail["use"]) for e in rotated) == [
+        ("hub", "enc"),
+        ("hub", "sig"),
+        (CHILDRENS, "sig"),
+        (POLICE, "enc"),
+    ]

@@ -18,6 +18,7 @@ def test_demo_init_replaces_a_directory_that_lacks_protocol_parties(
     (tmp_path / "tokens.env").write_text("OLD=1\n")
     monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
     monkeypatch.setenv("HUB_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}")
     assert main(["demo", "init"]) == 0
     assert "newcastle-childrens" in agencies.read_text()
     assert (tmp_path / "keys" / "private" / "hub.jwks.json").exists()

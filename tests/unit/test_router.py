@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from hub import BrokerUnavailable
-from hub.audit import AuditAction
+from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
@@ -212,3 +213,64 @@ async def test_audit_rows_name_the_subject_by_audit_tokens_only(hub: Harness) ->
     identifiers = [person[key] for key in ("local_id", "nhs_number", "upn", "date_of_birth")]
     assert [value for value in identifiers if value in written] == []
     assert [p for p in pseudonyms if p in written] == []
+
+
+def _published(hub: Harness, notification_id: str) -> list[AuditEntry]:
+    return [
+        entry
+        for entry in hub.audit.entries
+        if entry.notification_id == notification_id
+        and entry.action is AuditAction.DELIVERY_PUBLISHED
+    ]
+
+
+async def test_each_delivered_copy_is_audited_as_published_and_no_refused_one(
+    hub: Harness,
+) -> None:
+    """One delivery.published per recipient the broker took, naming its rule; none for refusals."""
+    event = _example("missing_episode.started", id="published-1")
+    delivered = await hub.route(event)
+    published = _published(hub, "published-1")
+    refused = {
+        entry.recipient
+        for entry in hub.audit.entries
+        if entry.notification_id == "published-1" and entry.action is AuditAction.SHARING_REFUSED
+    }
+    assert refused
+    assert sorted(entry.recipient or "" for entry in published) == sorted(delivered)
+    rules = {
+        entry.recipient: entry.rule_id
+        for entry in hub.audit.entries
+        if entry.notification_id == "published-1"
+        and entry.action is AuditAction.NOTIFICATION_SHARED
+    }
+    assert {entry.recipient: entry.rule_id for entry in published} == rules
+    bodies = dict(hub.publisher.deliveries)
+    for entry in published:
+        assert entry.actor == "northumberland-childrens"
+        assert entry.correlation_id == "corr"
+        assert entry.protocol_version == PROTOCOL.version_tag
+        assert entry.detail["retry"] is False
+        body = bodies[entry.recipient or ""].body
+        assert entry.detail["envelope_sha256"] == hashlib.sha256(body).hexdigest()
+    written = json.dumps([entry.detail for entry in published])
+    person = event["data"]["person"]
+    assert [value for value in person.values() if str(value) in written] == []
+
+
+async def test_a_copy_the_broker_did_not_take_is_not_audited_as_published(hub: Harness) -> None:
+    """A failed publish writes no published record; the redelivery that sends it writes one."""
+    event = _example("missing_episode.started", id="published-2")
+    hub.publisher.fail_for = {"northumbria-police"}  # education (sorted first) is sent
+    with pytest.raises(BrokerUnavailable):
+        await hub.route(event)
+    assert [entry.recipient for entry in _published(hub, "published-2")] == [
+        "northumberland-education"
+    ]
+    hub.publisher.fail_for = set()
+    await hub.route(event)
+    published = _published(hub, "published-2")
+    assert [(entry.recipient, entry.detail["retry"]) for entry in published] == [
+        ("northumberland-education", False),
+        ("northumbria-police", True),
+    ]

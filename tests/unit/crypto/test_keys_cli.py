@@ -13,6 +13,12 @@ from hub.cli import main
 from hub.crypto import HPKE_HYBRID, KeyRegistry, KeyRing
 
 
+@pytest.fixture(autouse=True)
+def audit_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Key changes are audited to a SQLite file of the test's own, never the repository's."""
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}")
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = main(["keys", *argv])
     captured = capsys.readouterr()
