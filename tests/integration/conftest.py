@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aio_pika
 import aiohttp
@@ -233,11 +234,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def rabbitmq_control() -> Iterator[Callable[[str], None]]:
-    """Run scripts/services/rabbitmq.sh ACTION; the broker is always left running."""
+    """Run scripts/services/rabbitmq.sh ACTION on the broker the tests use (its port from
+    HUB_TEST_AMQP_URL, so that another checkout's broker is never stopped); always restarted."""
+    port = str(urlsplit(AMQP_URL).port or 5672)
+    env = {**os.environ, "HUB_AMQP_PORT": port}
 
     def control(action: str) -> None:
         subprocess.run(  # noqa: S603  # our own script, fixed arguments
-            [str(REPO / "scripts/services/rabbitmq.sh"), action], check=True, timeout=180
+            [str(REPO / "scripts/services/rabbitmq.sh"), action],
+            check=True,
+            timeout=180,
+            env=env,
         )
 
     try:

@@ -84,6 +84,14 @@ async def test_the_disclosure_view_lists_exactly_what_the_subscribers_received(
 
     await wait_until(both_routed, timeout=30, what="both notifications about A to be decided")
     received = [item for agency in DEMO_AGENCY_IDS for item in await _drain(hub_process, agency)]
+
+    async def all_published() -> bool:
+        view = await _disclosures(hub_process, A_NHS)
+        told = [t for n in view["notifications"] for t in n["told"]]
+        return all(t["published_at"] is not None for t in told)
+
+    # delivery.published is written just after the broker confirms, so it may trail the copy.
+    await wait_until(all_published, timeout=15, what="every copy to be recorded as published")
     view = await _disclosures(hub_process, A_NHS)
 
     listed = {

@@ -16,7 +16,7 @@ from hub.db import create_engine_for, migrate
 from hub.delivery import Broker, agency_queue_name
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
-from hub.stores import SqlAuditLog, SqlRoutingStore
+from hub.stores import SqlAuditLog, SqlRoutingStore, SqlSubjectKeys
 from protocols import load_protocol
 from schemas import source_for_agency
 from tests.fakes import FixedClock, provisioned_keys
@@ -46,6 +46,7 @@ async def wired(
         publisher=broker,
         audit=audit,
         state=store,
+        subject_keys=SqlSubjectKeys(engine),
         pseudonyms=Pseudonymiser(b"p" * 32),
         keys=keys,
         clock=FixedClock(NOW),
