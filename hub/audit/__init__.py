@@ -1,7 +1,8 @@
 """The audit log's records and their hash chain: plain data and pure functions (no SQL here).
 
 :class:`hub.ports.AuditLog` is the port that commits records; :mod:`hub.stores` holds the SQL
-one, which chains every record it appends (:mod:`._chain`).
+one, which chains every record it appends (:mod:`._chain`). How far the log may be pruned is
+:mod:`._retention`'s to say.
 """
 
 from hub.audit._chain import (
@@ -15,24 +16,36 @@ from hub.audit._chain import (
 )
 from hub.audit._checkpoint import (
     CHECKPOINT_VERSION,
+    PRUNE_VERSION,
     Checkpoint,
     CheckpointUnreadable,
+    PruneAnchor,
     checkpoint_signing_input,
+    prune_signing_input,
 )
 from hub.audit._entry import AuditAction, AuditEntry
+from hub.audit._retention import ByRule, Period, PruneScan, RecordedBefore, RetentionPolicy
 
 __all__ = [
     "CHAINED_FIELDS",
     "CHECKPOINT_VERSION",
     "GENESIS",
+    "PRUNE_VERSION",
     "AuditAction",
     "AuditEntry",
+    "ByRule",
     "ChainBreak",
     "ChainVerifier",
     "Checkpoint",
     "CheckpointUnreadable",
+    "Period",
+    "PruneAnchor",
+    "PruneScan",
+    "RecordedBefore",
+    "RetentionPolicy",
     "canonical_record",
     "checkpoint_signing_input",
     "link",
+    "prune_signing_input",
     "record_hash",
 ]
