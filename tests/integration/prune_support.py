@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -90,12 +90,17 @@ class Log:
 
 
 @asynccontextmanager
-async def open_log(database_url: str, tmp_path: Path) -> AsyncIterator[Log]:
-    """A log of short-retention records, then long-retention ones, and the hub's keys."""
+async def open_log(
+    database_url: str, tmp_path: Path, entries: Sequence[AuditEntry] | None = None
+) -> AsyncIterator[Log]:
+    """A log of ``entries`` (by default short-retention records, then long-retention ones),
+    and the hub's keys."""
     audit = SqlAuditLog.from_url(database_url)
     await audit.migrate()
-    for n in range(1, RECORDS + 1):
-        await audit.record(entry(n, SHORT if n <= SHORT_RECORDS else LONG))
+    if entries is None:
+        entries = [entry(n, SHORT if n <= SHORT_RECORDS else LONG) for n in range(1, RECORDS + 1)]
+    for one in entries:
+        await audit.record(one)
     keys_dir = tmp_path / "keys"
     keys = provisioned_keys(keys_dir, ())
     try:

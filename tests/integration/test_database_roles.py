@@ -81,6 +81,9 @@ async def test_the_hubs_role_appends_and_routes(granted: None) -> None:
         "TRUNCATE audit_records",
         "DELETE FROM audit_checkpoints",
         "ALTER TABLE audit_records DISABLE TRIGGER USER",
+        "DELETE FROM audit_prunes",
+        "INSERT INTO audit_prunes (through_seq, record_hash, signed_at, kid, signature,"
+        " pruned_at, records) VALUES (1, 'h', now(), 'k', 'x', now(), 1)",
     ],
 )
 async def test_the_hubs_role_cannot_change_the_audit_log(granted: None, statement: str) -> None:
@@ -106,3 +109,22 @@ async def test_the_auditors_role_reads_the_log_and_nothing_else(granted: None) -
     ):
         with pytest.raises(SQLAlchemyError, match="permission denied"):
             await _run(AUDITOR_URL, statement)
+
+
+async def test_the_hubs_role_cannot_delete_even_records_behind_a_prune_anchor(
+    granted: None,
+) -> None:
+    """Where the triggers would let the owner delete (behind an anchor), the writer still can't."""
+    await _run(
+        POSTGRES_URL,
+        "INSERT INTO audit_prunes (through_seq, record_hash, signed_at, kid, signature,"
+        " pruned_at, records) VALUES (1, 'h', now(), 'k', 'x', now(), 1)",
+    )
+    for statement in (
+        "DELETE FROM audit_records WHERE seq <= 1",
+        "DELETE FROM audit_subjects WHERE seq <= 1",
+    ):
+        with pytest.raises(SQLAlchemyError, match="permission denied"):
+            await _run(WRITER_URL, statement)
+
+    await _run(POSTGRES_URL, "DELETE FROM audit_records WHERE seq <= 1")  # the owner may
