@@ -59,6 +59,7 @@ log = get_logger(__name__)
 def _signed_by_hub(
     keys: KeyMaterial, kid: str, signature: bytes, data: bytes, at: datetime
 ) -> bool:
+    """Whether the hub signed ``data`` with its key ``kid``, valid at ``at``."""
     try:
         keys.verify(HUB_AGENCY, Signature(kid, signature), data, now=at)
     except InvalidMessage:
@@ -67,6 +68,7 @@ def _signed_by_hub(
 
 
 def _anchor_problem(anchor: PruneAnchor, keys: KeyMaterial) -> str | None:
+    """Why ``anchor`` cannot be trusted (rule 4), or None: it must be the hub's signature."""
     if _signed_by_hub(keys, anchor.kid, anchor.signature, anchor.signing_input(), anchor.signed_at):
         return None
     return (

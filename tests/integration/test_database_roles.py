@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.audit import AuditAction, AuditEntry
+from hub import StoreUnavailable
+from hub.audit import AuditAction, AuditEntry, RecordedBefore
+from hub.checkpoints import prune_log
 from hub.db import create_engine_for, grant_roles
 from hub.messages import OutgoingMessage
 from hub.stores import SqlAuditLog, SqlRoutingStore
+from tests.fakes import FixedClock, provisioned_keys
 from tests.integration.conftest import POSTGRES_URL, drop_all_tables
 
 pytestmark = pytest.mark.postgres
@@ -128,3 +132,18 @@ async def test_the_hubs_role_cannot_delete_even_records_behind_a_prune_anchor(
             await _run(WRITER_URL, statement)
 
     await _run(POSTGRES_URL, "DELETE FROM audit_records WHERE seq <= 1")  # the owner may
+
+
+async def test_the_hubs_role_cannot_prune(granted: None, tmp_path: Path) -> None:
+    """``prune_log`` as the writer is refused by the database, and nothing is deleted."""
+    keys = provisioned_keys(tmp_path / "keys", ())
+    log = SqlAuditLog.from_url(WRITER_URL)
+    policy = RecordedBefore(T0 + timedelta(hours=1))
+    try:
+        with pytest.raises(StoreUnavailable, match="owner of the audit tables"):
+            await prune_log(log, keys, FixedClock(T0 + timedelta(days=1)), policy)
+        count, anchors = await log.count(), await log.prune_anchors()
+    finally:
+        await log.close()
+
+    assert (count, anchors) == (1, [])
