@@ -13,25 +13,73 @@ Rules:
    and any given from outside) against it: the signature must verify with the hub's key valid
    at ``signed_at``; the log must reach the checkpoint's ``seq`` (else records were cut from
    the end); the record there must have the signed hash (else the tail was rewritten).
-4. The first problem found is reported by sequence number and record id where there is one.
+4. After a prune the walk starts after the newest prune anchor, and every anchor's signature
+   must verify with the hub's key valid at its ``signed_at``. A checkpoint behind the anchor is
+   held only to its signature (its record is gone), and one at the anchor to the anchor's hash.
+   Records deleted from the start without a signed anchor leave the walk at the genesis, and
+   the first remaining record is named as missing its predecessors.
+5. The first problem found is reported by sequence number and record id where there is one.
+6. :func:`prune_log` is the one way records go (``hub audit prune``): it finds how far the
+   retention allows (:class:`~hub.audit.PruneScan`), verifies the whole remaining log as rule 3
+   does, signs the record there twice (a checkpoint, and a prune anchor under its own prefix),
+   then cuts behind it and records ``audit.pruned`` in one transaction. A log that does not
+   verify is never pruned.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from hub._exceptions import AuditLogTampered, InvalidMessage
-from hub.audit import ChainVerifier, Checkpoint, checkpoint_signing_input
+from hub.audit import (
+    GENESIS,
+    AuditAction,
+    AuditEntry,
+    ChainVerifier,
+    Checkpoint,
+    PruneAnchor,
+    PruneScan,
+    RetentionPolicy,
+    checkpoint_signing_input,
+    prune_signing_input,
+)
 from hub.crypto import HUB_AGENCY, KeyMaterial, Signature
 from hub.logs import get_logger
 from hub.ports import Clock
 from hub.stores import SqlAuditLog
 
-__all__ = ["Checkpointer", "LogReport", "sign_head", "verify_log"]
+__all__ = ["Checkpointer", "LogReport", "PruneReport", "prune_log", "sign_head", "verify_log"]
 
 log = get_logger(__name__)
+
+
+def _signed_by_hub(
+    keys: KeyMaterial, kid: str, signature: bytes, data: bytes, at: datetime
+) -> bool:
+    """Whether the hub signed ``data`` with its key ``kid``, valid at ``at``."""
+    try:
+        keys.verify(HUB_AGENCY, Signature(kid, signature), data, now=at)
+    except InvalidMessage:
+        return False
+    return True
+
+
+def _anchor_problem(anchor: PruneAnchor, keys: KeyMaterial) -> str | None:
+    """Why ``anchor`` cannot be trusted (rule 4), or None: it must be the hub's signature."""
+    if _signed_by_hub(keys, anchor.kid, anchor.signature, anchor.signing_input(), anchor.signed_at):
+        return None
+    return (
+        f"broken at seq {anchor.through_seq + 1}: the prune anchor at seq {anchor.through_seq}"
+        " is not signed by the hub, so the records before it were deleted without authority"
+    )
+
+
+def _refuse_unsigned(anchor: PruneAnchor | None, keys: KeyMaterial) -> None:
+    if anchor is not None and (problem := _anchor_problem(anchor, keys)) is not None:
+        raise AuditLogTampered(problem)
 
 
 async def sign_head(
@@ -44,16 +92,26 @@ async def sign_head(
     """Verify the chain, then sign the head it verified to and keep the checkpoint (rule 2).
 
     With ``after`` (a head signed before), the record there must still be what was signed and
-    only the records after it are walked; else the whole chain is. None when there is nothing
-    new to sign; :class:`~hub.AuditLogTampered` when the chain does not verify.
+    only the records after it are walked; else the whole chain is, from the newest prune
+    anchor. An anchor must be signed by the hub; one past ``after`` replaces it (the records
+    between were pruned). None when there is nothing new to sign;
+    :class:`~hub.AuditLogTampered` when the chain does not verify.
     """
-    if after is not None and await audit.hash_at(after[0]) != after[1]:
+    anchor = await audit.newest_anchor()
+    _refuse_unsigned(anchor, keys)
+    if anchor is not None and after is not None and after[0] <= anchor.through_seq:
+        if after[0] == anchor.through_seq and after[1] != anchor.record_hash:
+            raise AuditLogTampered(f"the record at seq {after[0]}, signed before, is changed")
+        after = anchor.head  # what followed the last head signed, up to here, was pruned
+    elif after is not None and await audit.hash_at(after[0]) != after[1]:
         raise AuditLogTampered(f"the record at seq {after[0]}, signed before, is gone or changed")
     verifier = await audit.verify(after=after)
     if verifier.broken is not None:
         broken = verifier.broken
         raise AuditLogTampered(f"broken at seq {broken.seq}: {broken.reason}")
-    if verifier.head_seq == (0 if after is None else after[0]):
+    if after is None and verifier.start != (anchor.head if anchor else (0, GENESIS)):
+        raise AuditLogTampered("the log was pruned while it was being verified; try again")
+    if verifier.checked == 0:
         return None
     now = clock()
     kid = keys.signing_kid(HUB_AGENCY, now=now)
@@ -114,13 +172,19 @@ class Checkpointer:
 
 @dataclass(frozen=True, slots=True)
 class LogReport:
-    """What :func:`verify_log` found: how far the chain verifies, and the first problem."""
+    """What :func:`verify_log` found: how far the chain verifies, and the first problem.
+
+    ``pruned_through`` is the prune anchor the walk started after (0 if never pruned);
+    ``hashes_at`` the verified hashes at the seqs asked for.
+    """
 
     checked: int
     head_seq: int
     head_hash: str
     checkpoints: int
     problem: str | None
+    pruned_through: int = 0
+    hashes_at: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -130,27 +194,33 @@ class LogReport:
 def _checkpoint_problem(
     checkpoint: Checkpoint, verifier: ChainVerifier, keys: KeyMaterial, where: str
 ) -> str | None:
-    try:
-        keys.verify(
-            HUB_AGENCY,
-            Signature(checkpoint.kid, checkpoint.signature),
-            checkpoint.signing_input(),
-            now=checkpoint.signed_at,
-        )
-    except InvalidMessage:
+    if not _signed_by_hub(
+        keys, checkpoint.kid, checkpoint.signature, checkpoint.signing_input(), checkpoint.signed_at
+    ):
         return f"broken: the {where} checkpoint at seq {checkpoint.seq} is not signed by the hub"
+    start_seq, start_hash = verifier.start
+    if checkpoint.seq < start_seq:
+        return None  # its record was pruned; only its signature is left to check (rule 4)
     if checkpoint.seq > verifier.head_seq:
         return (
             f"broken: the log ends at seq {verifier.head_seq}, but the {where} checkpoint"
             f" signed at {checkpoint.signed_at.isoformat()} covers seq {checkpoint.seq}:"
             " records were cut from the end"
         )
-    if verifier.hashes_at.get(checkpoint.seq) != checkpoint.record_hash:
+    held = start_hash if checkpoint.seq == start_seq else verifier.hashes_at.get(checkpoint.seq)
+    if held != checkpoint.record_hash:
         return (
             f"broken at seq {checkpoint.seq}: not the record the {where} checkpoint signed; "
             "the log was rewritten from there on"
         )
     return None
+
+
+def _start_problem(verifier: ChainVerifier, anchors: list[PruneAnchor]) -> str | None:
+    """The walk started after an anchor kept in the database (rule 4), or at the genesis."""
+    if verifier.start[0] == 0 or any(anchor.head == verifier.start for anchor in anchors):
+        return None
+    return f"broken: the prune anchor at seq {verifier.start[0]} vanished while verifying"
 
 
 async def verify_log(
@@ -159,17 +229,21 @@ async def verify_log(
     *,
     outside: Iterable[Checkpoint] = (),
     progress: Callable[[int], None] | None = None,
+    watch: Iterable[int] = (),
 ) -> LogReport:
-    """Verify the chain and every checkpoint against it (rules 3 and 4)."""
+    """Verify the chain, its prune anchors and every checkpoint against it (rules 3 to 5)."""
     kept = await audit.checkpoints()
     given = list(outside)
-    watch = frozenset(c.seq for c in (*kept, *given))
-    verifier = await audit.verify(progress=progress, watch=watch)
-    problem = None
-    if verifier.broken is not None:
+    watching = frozenset((*watch, *(c.seq for c in (*kept, *given))))
+    verifier = await audit.verify(progress=progress, watch=watching)
+    anchors = await audit.prune_anchors()  # after the walk, so they include the one it used
+    problem = _start_problem(verifier, anchors)
+    for anchor in anchors:
+        problem = problem or _anchor_problem(anchor, keys)
+    if problem is None and verifier.broken is not None:
         broken = verifier.broken
         problem = f"broken at seq {broken.seq} (record id {broken.record_id}): {broken.reason}"
-    else:
+    if problem is None:
         for checkpoint, where in [*((c, "exported") for c in given), *((c, "kept") for c in kept)]:
             problem = _checkpoint_problem(checkpoint, verifier, keys, where)
             if problem is not None:
@@ -180,4 +254,64 @@ async def verify_log(
         head_hash=verifier.head_hash,
         checkpoints=len(kept) + len(given),
         problem=problem,
+        pruned_through=verifier.start[0],
+        hashes_at=dict(verifier.hashes_at),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    """What :func:`prune_log` did (or, on a dry run, would do): ``records`` up to ``through``.
+
+    ``anchor`` and ``checkpoint`` are the signed head it cut behind (None on a dry run or when
+    there was nothing to prune).
+    """
+
+    through: int
+    records: int
+    anchor: PruneAnchor | None = None
+    checkpoint: Checkpoint | None = None
+
+
+async def prune_log(
+    audit: SqlAuditLog,
+    keys: KeyMaterial,
+    clock: Clock,
+    policy: RetentionPolicy,
+    *,
+    dry_run: bool = False,
+    protocol_version: str | None = None,
+) -> PruneReport:
+    """Delete the longest prefix of the log past ``policy``'s retention, behind a signed
+    anchor (rule 6); :class:`~hub.AuditLogTampered` (nothing deleted) if the log is broken."""
+    now = clock()
+    start = await audit.newest_anchor()
+    scan_from = 0 if start is None else start.through_seq
+    scan = PruneScan(policy, now, after=scan_from)
+    await audit.scan_prunable(scan)
+    report = await verify_log(audit, keys, watch=(scan.through,))
+    if report.problem is not None:
+        raise AuditLogTampered(report.problem)
+    if scan.records == 0 or dry_run:
+        return PruneReport(scan.through, scan.records)
+    through, record_hash = scan.through, report.hashes_at.get(scan.through)
+    if record_hash is None or report.pruned_through != scan_from:
+        raise AuditLogTampered("the log was pruned while it was being verified; try again")
+    kid = keys.signing_kid(HUB_AGENCY, now=now)
+    signed, authorised = (
+        keys.sign(HUB_AGENCY, encode(through, record_hash, now, kid), now=now)
+        for encode in (checkpoint_signing_input, prune_signing_input)
+    )
+    if signed.kid != kid or authorised.kid != kid:
+        raise AuditLogTampered("the hub's signing key changed while pruning; nothing was pruned")
+    checkpoint = Checkpoint(through, record_hash, now, kid, signed.value)
+    anchor = PruneAnchor(through, record_hash, now, kid, authorised.value, now, scan.records)
+    entry = AuditEntry(
+        AuditAction.AUDIT_PRUNED,
+        now,
+        protocol_version=protocol_version,
+        detail={"through_seq": through, "records": scan.records, "anchor_hash": record_hash},
+    )
+    await audit.prune(checkpoint, anchor, entry)
+    log.info("audit.pruned", through_seq=through, records=scan.records, kid=kid)
+    return PruneReport(through, scan.records, anchor, checkpoint)

@@ -1,7 +1,8 @@
 """The audit log's records and their hash chain: plain data and pure functions (no SQL here).
 
 :class:`hub.ports.AuditLog` is the port that commits records; :mod:`hub.stores` holds the SQL
-one, which chains every record it appends (:mod:`._chain`).
+one, which chains every record it appends (:mod:`._chain`). How far the log may be pruned is
+:mod:`._retention`'s to say.
 """
 
 from hub.audit._chain import (
@@ -15,9 +16,12 @@ from hub.audit._chain import (
 )
 from hub.audit._checkpoint import (
     CHECKPOINT_VERSION,
+    PRUNE_VERSION,
     Checkpoint,
     CheckpointUnreadable,
+    PruneAnchor,
     checkpoint_signing_input,
+    prune_signing_input,
 )
 from hub.audit._disclosure import ABOUT_A_SUBJECT, NotificationDisclosure, disclosures
 from hub.audit._entry import AuditAction, AuditEntry
@@ -29,6 +33,7 @@ from hub.audit._query import (
     decode_cursor,
     encode_cursor,
 )
+from hub.audit._retention import ByRule, Period, PruneScan, RecordedBefore, RetentionPolicy
 from hub.audit._subjects import SUBJECT_KEY_BYTES, subject_token
 
 __all__ = [
@@ -36,24 +41,32 @@ __all__ = [
     "CHAINED_FIELDS",
     "CHECKPOINT_VERSION",
     "GENESIS",
+    "PRUNE_VERSION",
     "RECORD_FIELDS",
     "SUBJECT_KEY_BYTES",
     "AuditAction",
     "AuditEntry",
     "AuditQuery",
+    "ByRule",
     "ChainBreak",
     "ChainVerifier",
     "Checkpoint",
     "CheckpointUnreadable",
     "ListedRecord",
     "NotificationDisclosure",
+    "Period",
     "Position",
+    "PruneAnchor",
+    "PruneScan",
+    "RecordedBefore",
+    "RetentionPolicy",
     "canonical_record",
     "checkpoint_signing_input",
     "decode_cursor",
     "disclosures",
     "encode_cursor",
     "link",
+    "prune_signing_input",
     "record_hash",
     "subject_token",
 ]

@@ -17,7 +17,8 @@ Rules:
    one the walk never reaches (no ``seq``, a repeated one, zero or below) is a break too.
    The row ``id`` is not covered: order and identity are ``seq``'s.
 4. The chain alone cannot see records appended at, or cut from, its end by someone able to
-   recompute hashes; signed checkpoints kept outside the database do (a later step).
+   recompute hashes; signed checkpoints kept outside the database do. A walk may start after a
+   known record (``after``: its seq and hash), such as the signed anchor a prune left.
 5. Pure: no database here. The store appends through :func:`link`, the verifier through
    :class:`ChainVerifier`.
 """
@@ -125,7 +126,8 @@ class ChainVerifier:
         self, watch: frozenset[int] = frozenset(), *, after: tuple[int, str] = (0, GENESIS)
     ) -> None:
         self.checked = 0
-        self.head_seq, self.head_hash = after  # where the walk starts; the genesis by default
+        self.start = after  # the seq and hash the walk starts after; the genesis by default
+        self.head_seq, self.head_hash = after
         self.broken: ChainBreak | None = None
         self._watch = watch
         self.hashes_at: dict[int, str] = {}  # the verified hash at each watched seq

@@ -14,7 +14,12 @@ Rules:
    ``record_hash``, ``signed_at``, ``kid``, ``sig`` (Ed25519, base64url without padding).
 3. A checkpoint holds against a log when its signature verifies with the hub's key valid at
    ``signed_at``, the log reaches ``seq``, and the record there has ``record_hash``.
-4. Pure: signing and verifying are passed in; nothing here holds a key or reads a database.
+4. A prune anchor (:class:`PruneAnchor`) is the head a prune cut the log behind: the record
+   ``through_seq`` and its hash, signed by the hub over the same fields as a checkpoint under
+   another prefix, ``b"sehub-audit-prune-1\\n"``. The prefix matters: a checkpoint (which the
+   database's owner can read) can never pass for an anchor, so only the holder of the hub's
+   signing key can authorise a cut.
+5. Pure: signing and verifying are passed in; nothing here holds a key or reads a database.
 """
 
 from __future__ import annotations
@@ -28,10 +33,20 @@ from typing import Any, Final
 
 from hub.audit._chain import utc_text
 
-__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "CheckpointUnreadable", "checkpoint_signing_input"]
+__all__ = [
+    "CHECKPOINT_VERSION",
+    "PRUNE_VERSION",
+    "Checkpoint",
+    "CheckpointUnreadable",
+    "PruneAnchor",
+    "checkpoint_signing_input",
+    "prune_signing_input",
+]
 
 CHECKPOINT_VERSION: Final = "sehub-audit-checkpoint-1"
+PRUNE_VERSION: Final = "sehub-audit-prune-1"
 _DOMAIN: Final = CHECKPOINT_VERSION.encode() + b"\n"
+_PRUNE_DOMAIN: Final = PRUNE_VERSION.encode() + b"\n"
 _FIELDS: Final = ("v", "seq", "record_hash", "signed_at", "kid", "sig")
 
 
@@ -39,9 +54,42 @@ class CheckpointUnreadable(ValueError):
     """A checkpoint file that is not a checkpoint (its contents are never echoed)."""
 
 
+def _head_bytes(seq: int, record_hash: str, signed_at: datetime, kid: str) -> bytes:
+    return "\n".join((str(seq), record_hash, utc_text(signed_at), kid)).encode("utf-8")
+
+
 def checkpoint_signing_input(seq: int, record_hash: str, signed_at: datetime, kid: str) -> bytes:
     """The bytes a checkpoint's signature covers (rule 1)."""
-    return _DOMAIN + "\n".join((str(seq), record_hash, utc_text(signed_at), kid)).encode("utf-8")
+    return _DOMAIN + _head_bytes(seq, record_hash, signed_at, kid)
+
+
+def prune_signing_input(seq: int, record_hash: str, signed_at: datetime, kid: str) -> bytes:
+    """The bytes a prune anchor's signature covers (rule 4)."""
+    return _PRUNE_DOMAIN + _head_bytes(seq, record_hash, signed_at, kid)
+
+
+@dataclass(frozen=True, slots=True)
+class PruneAnchor:
+    """Where a prune cut the log: every record up to ``through_seq`` is gone (rule 4).
+
+    ``records`` is how many that prune deleted; ``pruned_at`` when it committed.
+    """
+
+    through_seq: int
+    record_hash: str
+    signed_at: datetime
+    kid: str
+    signature: bytes
+    pruned_at: datetime
+    records: int
+
+    @property
+    def head(self) -> tuple[int, str]:
+        """The record the chain now starts after: its seq and hash."""
+        return self.through_seq, self.record_hash
+
+    def signing_input(self) -> bytes:
+        return prune_signing_input(self.through_seq, self.record_hash, self.signed_at, self.kid)
 
 
 @dataclass(frozen=True, slots=True)

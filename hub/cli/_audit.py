@@ -1,10 +1,12 @@
-"""``hub audit verify|checkpoint``: check the audit log, and sign its head for safe keeping.
+"""``hub audit verify|checkpoint|prune``: check the audit log, sign its head for safe keeping,
+and prune it (:mod:`hub.cli._prune`).
 
 * ``verify [--checkpoint FILE]...`` recomputes the hash chain and holds every checkpoint (kept
   in the database, and each FILE exported earlier) against it. Exit 0 when intact; 1 naming the
   first bad record (its sequence number and row id), a truncation or a rewritten tail. On a
   terminal, progress is shown on stderr. Exit 2 when it could not verify at all (the database
-  does not answer, a checkpoint file is unreadable).
+  does not answer, a checkpoint file is unreadable). After a prune, the walk starts after the
+  newest prune anchor, whose signature must be the hub's.
 * ``checkpoint [--export FILE]`` verifies the whole chain, then signs its head now, keeps the
   checkpoint in the database and writes it to FILE (or stdout), to be kept where the
   database's owner cannot reach it. A chain that does not verify is not signed (exit 1).
@@ -21,6 +23,7 @@ from typing import Any
 from hub import AuditLogTampered, StoreUnavailable
 from hub.audit import Checkpoint, CheckpointUnreadable
 from hub.checkpoints import sign_head, verify_log
+from hub.cli._prune import register_prune
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.ports import utc_now
 from hub.settings import Settings
@@ -48,6 +51,7 @@ def register(commands: Any) -> None:
     checkpoint = actions.add_parser("checkpoint", help="sign the chain's head now")
     checkpoint.add_argument("--export", type=Path, default=None, metavar="FILE")
     checkpoint.set_defaults(handler=checkpoint_command)
+    register_prune(actions)
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:
@@ -91,9 +95,10 @@ async def verify_command(args: argparse.Namespace, settings: Settings) -> int:
     if progress is not None:
         print(file=sys.stderr)
     if report.intact:
+        pruned = f", pruned through seq {report.pruned_through}" if report.pruned_through else ""
         print(
             f"audit log intact: {report.checked} records, {report.checkpoints} checkpoints,"
-            f" chain head {report.head_hash}"
+            f" chain head {report.head_hash}{pruned}"
         )
         return 0
     print(

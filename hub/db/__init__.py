@@ -10,9 +10,10 @@ from hub.db._engine import (
     migrate,
     upgrade_to_head,
 )
-from hub.db._roles import AUDIT_TABLES, KEY_TABLES, STATE_TABLES, grant_roles
+from hub.db._roles import AUDIT_TABLES, KEY_TABLES, OWNER_APPENDS, STATE_TABLES, grant_roles
 from hub.db._tables import (
     audit_checkpoints,
+    audit_prunes,
     audit_records,
     audit_subjects,
     metadata,
@@ -26,9 +27,11 @@ __all__ = [
     "AUDIT_TABLES",
     "KEY_TABLES",
     "MIGRATIONS_DIR",
+    "OWNER_APPENDS",
     "STATE_TABLES",
     "alembic_config",
     "audit_checkpoints",
+    "audit_prunes",
     "audit_records",
     "audit_subjects",
     "create_engine_for",

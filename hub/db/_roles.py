@@ -5,8 +5,10 @@ Rules:
 
 1. The owner of the tables (who runs ``hub db upgrade``) is never the role the hub runs as.
 2. The writer may SELECT and INSERT the audit tables and the subject keys, nothing more: no
-   UPDATE, DELETE or TRUNCATE, whatever the triggers say. It may read and write the routing
-   state and outbox. Pruning and erasure run as the owner (``hub audit prune`` and
+   UPDATE, DELETE or TRUNCATE, whatever the triggers say. It may only SELECT the prune anchors
+   (:data:`OWNER_APPENDS`): an anchor moves where verification starts, and only a prune
+   writes one. It may read and write the routing state and outbox. Pruning and erasure run as
+   the owner (``hub audit prune`` and
    ``hub subject erase``).
 3. The auditor may only SELECT the audit tables; it sees no routing state, no outbox and no
    subject keys (with those and the pseudonym key, a token could be linked to a person).
@@ -25,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub._exceptions import ConfigurationError, StoreUnavailable
 
-__all__ = ["AUDIT_TABLES", "KEY_TABLES", "STATE_TABLES", "grant_roles"]
+__all__ = ["AUDIT_TABLES", "KEY_TABLES", "OWNER_APPENDS", "STATE_TABLES", "grant_roles"]
 
-AUDIT_TABLES: Final = ("audit_records", "audit_checkpoints", "audit_subjects")
+AUDIT_TABLES: Final = ("audit_records", "audit_checkpoints", "audit_subjects", "audit_prunes")
+OWNER_APPENDS: Final = ("audit_prunes",)  # audit tables only the owner writes (rule 2)
 KEY_TABLES: Final = ("subject_keys",)
 STATE_TABLES: Final = ("processed_notifications", "subject_placements", "outbox")
 _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -35,12 +38,13 @@ _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 def _statements(writer: str, auditor: str) -> list[str]:
     every = ", ".join((*AUDIT_TABLES, *KEY_TABLES, *STATE_TABLES, "alembic_version"))
-    audit = ", ".join((*AUDIT_TABLES, *KEY_TABLES))
+    appended = [table for table in (*AUDIT_TABLES, *KEY_TABLES) if table not in OWNER_APPENDS]
     state = ", ".join(STATE_TABLES)
     return [
         f"REVOKE ALL ON {every} FROM {writer}, {auditor}",
         f"GRANT USAGE ON SCHEMA public TO {writer}, {auditor}",
-        f"GRANT SELECT, INSERT ON {audit} TO {writer}",
+        f"GRANT SELECT, INSERT ON {', '.join(appended)} TO {writer}",
+        f"GRANT SELECT ON {', '.join(OWNER_APPENDS)} TO {writer}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {state} TO {writer}",
         f"GRANT SELECT ON alembic_version TO {writer}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}",

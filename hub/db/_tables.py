@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 __all__ = [
     "audit_checkpoints",
+    "audit_prunes",
     "audit_records",
     "audit_subjects",
     "metadata",
@@ -88,6 +89,20 @@ audit_checkpoints = Table(
     Column("signed_at", DateTime(timezone=True), nullable=False),
     Column("kid", String(128), nullable=False),
     Column("signature", LargeBinary, nullable=False),
+)
+
+# Where each prune cut the audit log (hub audit prune): the record every deleted one led up to,
+# its hash, and the hub's signature over that head (hub.audit._checkpoint, rule 4).
+audit_prunes = Table(
+    "audit_prunes",
+    metadata,
+    Column("through_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("record_hash", String(64), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("kid", String(128), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("pruned_at", DateTime(timezone=True), nullable=False),
+    Column("records", BigInteger, nullable=False),
 )
 
 # De-duplication: one row per (source, id) routed, keyed by its pseudonym.

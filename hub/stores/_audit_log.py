@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
-from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint
+from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint, PruneAnchor, PruneScan
 from hub.db import audit_checkpoints, audit_records, create_engine_for, migrate
+from hub.stores._audit_prune import newest_anchor, prune_behind, read_anchors, scan_prunable
 from hub.stores._audit_rows import append_audit, aware_utc, committing, entry_from_row
 
 __all__ = ["SqlAuditLog"]
@@ -146,6 +147,30 @@ class SqlAuditLog:
             for row in rows
         ]
 
+    async def prune_anchors(self) -> list[PruneAnchor]:
+        """Every anchor a prune left, oldest first (their signatures are the caller's to check)."""
+        try:
+            async with self._engine.connect() as connection:
+                return await read_anchors(connection)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit prunes") from exc
+
+    async def newest_anchor(self) -> PruneAnchor | None:
+        """The anchor the chain now starts after, or None if the log was never pruned."""
+        try:
+            async with self._engine.connect() as connection:
+                return await newest_anchor(connection)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit prunes") from exc
+
+    async def scan_prunable(self, scan: PruneScan) -> None:
+        """Feed ``scan`` the records after its start until it stops (how far to prune)."""
+        await scan_prunable(self._engine, scan)
+
+    async def prune(self, checkpoint: Checkpoint, anchor: PruneAnchor, entry: AuditEntry) -> None:
+        """Delete the records behind ``anchor``, keeping it, its checkpoint and ``entry``."""
+        await prune_behind(self._engine, checkpoint, anchor, entry)
+
     async def verify(
         self,
         *,
@@ -156,13 +181,21 @@ class SqlAuditLog:
     ) -> ChainVerifier:
         """Walk the chain in ``seq`` order (rule 3 of :mod:`hub.audit._chain`), in batches read
         by key, stopping at the first break; ``progress`` hears how many were checked, and the
-        verified hashes at the ``watch``-ed seqs are kept. With ``after`` (a verified seq and
-        its hash), only the records after it are walked, and they must follow it."""
-        verifier = ChainVerifier(watch) if after is None else ChainVerifier(watch, after=after)
-        position = verifier.head_seq
+        verified hashes at the ``watch``-ed seqs are kept. The walk starts after the newest
+        prune anchor (``start`` of the verifier says which; its signature is the caller's to
+        check), or at the genesis. With ``after`` (a verified seq and its hash), only the
+        records after it are walked, and they must follow it."""
         query = select(audit_records).order_by(audit_records.c.seq).limit(batch)
         try:
             async with self._engine.connect() as connection:
+                if after is None:
+                    anchor = await newest_anchor(connection)
+                    verifier = ChainVerifier(watch)
+                    if anchor is not None:
+                        verifier = ChainVerifier(watch, after=anchor.head)
+                else:
+                    verifier = ChainVerifier(watch, after=after)
+                position = verifier.head_seq
                 while True:
                     result = await connection.execute(query.where(audit_records.c.seq > position))
                     rows = [row._mapping for row in result]
@@ -174,7 +207,8 @@ class SqlAuditLog:
                         break
                     position = rows[-1]["seq"]
                 if after is None:
-                    # Rows the walk by seq cannot reach: none, a repeat, zero or below.
+                    # Rows the walk by seq cannot reach: none, a repeat, zero or below, or
+                    # behind the prune anchor.
                     covered = await connection.scalar(
                         select(func.count())
                         .select_from(audit_records)
@@ -183,7 +217,7 @@ class SqlAuditLog:
                             | (audit_records.c.seq <= verifier.head_seq)
                         )
                     )
-                    verifier.outside(int(covered or 0) - verifier.head_seq)
+                    verifier.outside(int(covered or 0) - verifier.checked)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the audit log") from exc
         return verifier

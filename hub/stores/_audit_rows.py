@@ -35,6 +35,7 @@ __all__ = [
     "aware_utc",
     "committing",
     "entry_from_row",
+    "lock_chain",
     "pause_before_retry",
     "subject_index",
 ]
@@ -85,12 +86,7 @@ async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry
     rows = audit_rows(entries)
     if not rows:
         return
-    if connection.dialect.name == "postgresql":
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    elif connection.dialect.name == "sqlite":
-        # A write that touches nothing, on a table without triggers: SQLite then holds the
-        # write lock, so the head read next is the newest and stays so until the commit.
-        await connection.execute(text(_SQLITE_TAKE_WRITE_LOCK))
+    await lock_chain(connection)
     head = (
         await connection.execute(
             select(audit_records.c.seq, audit_records.c.record_hash)
@@ -104,6 +100,16 @@ async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry
     index = subject_index(linked)
     if index:
         await connection.execute(insert(audit_subjects), index)
+
+
+async def lock_chain(connection: AsyncConnection) -> None:
+    """Hold the chain for the rest of the caller's transaction: no one else appends (rule 2)."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # A write that touches nothing, on a table without triggers: SQLite then holds the
+        # write lock, so the head read next is the newest and stays so until the commit.
+        await connection.execute(text(_SQLITE_TAKE_WRITE_LOCK))
 
 
 def subject_index(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

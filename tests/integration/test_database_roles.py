@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.audit import AuditAction, AuditEntry
+from hub import StoreUnavailable
+from hub.audit import AuditAction, AuditEntry, RecordedBefore
+from hub.checkpoints import prune_log
 from hub.db import create_engine_for, grant_roles
 from hub.messages import OutgoingMessage
 from hub.stores import SqlAuditLog, SqlRoutingStore
+from tests.fakes import FixedClock, provisioned_keys
 from tests.integration.conftest import POSTGRES_URL, drop_all_tables
 
 pytestmark = pytest.mark.postgres
@@ -85,6 +89,9 @@ async def test_the_hubs_role_appends_and_routes(granted: None) -> None:
         "TRUNCATE audit_records",
         "DELETE FROM audit_checkpoints",
         "ALTER TABLE audit_records DISABLE TRIGGER USER",
+        "DELETE FROM audit_prunes",
+        "INSERT INTO audit_prunes (through_seq, record_hash, signed_at, kid, signature,"
+        " pruned_at, records) VALUES (1, 'h', now(), 'k', 'x', now(), 1)",
     ],
 )
 async def test_the_hubs_role_cannot_change_the_audit_log(granted: None, statement: str) -> None:
@@ -110,3 +117,37 @@ async def test_the_auditors_role_reads_the_log_and_nothing_else(granted: None) -
     ):
         with pytest.raises(SQLAlchemyError, match="permission denied"):
             await _run(AUDITOR_URL, statement)
+
+
+async def test_the_hubs_role_cannot_delete_even_records_behind_a_prune_anchor(
+    granted: None,
+) -> None:
+    """Where the triggers would let the owner delete (behind an anchor), the writer still can't."""
+    await _run(
+        POSTGRES_URL,
+        "INSERT INTO audit_prunes (through_seq, record_hash, signed_at, kid, signature,"
+        " pruned_at, records) VALUES (1, 'h', now(), 'k', 'x', now(), 1)",
+    )
+    for statement in (
+        "DELETE FROM audit_records WHERE seq <= 1",
+        "DELETE FROM audit_subjects WHERE seq <= 1",
+    ):
+        with pytest.raises(SQLAlchemyError, match="permission denied"):
+            await _run(WRITER_URL, statement)
+
+    await _run(POSTGRES_URL, "DELETE FROM audit_records WHERE seq <= 1")  # the owner may
+
+
+async def test_the_hubs_role_cannot_prune(granted: None, tmp_path: Path) -> None:
+    """``prune_log`` as the writer is refused by the database, and nothing is deleted."""
+    keys = provisioned_keys(tmp_path / "keys", ())
+    log = SqlAuditLog.from_url(WRITER_URL)
+    policy = RecordedBefore(T0 + timedelta(hours=1))
+    try:
+        with pytest.raises(StoreUnavailable, match="owner of the audit tables"):
+            await prune_log(log, keys, FixedClock(T0 + timedelta(days=1)), policy)
+        count, anchors = await log.count(), await log.prune_anchors()
+    finally:
+        await log.close()
+
+    assert (count, anchors) == (1, [])
