@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: help venv run test lint typecheck unit integration services services-stop \
-        rabbitmq rabbitmq-stop postgres postgres-stop demo clean
+        rabbitmq rabbitmq-stop postgres postgres-stop demo bench-audit clean
 
 help:
 	@echo "make run            start RabbitMQ and run the hub with the demo configuration"
 	@echo "make test           start RabbitMQ and PostgreSQL, then ruff, mypy and pytest"
 	@echo "make services       start RabbitMQ and PostgreSQL (idempotent)"
 	@echo "make services-stop  stop them"
+	@echo "make bench-audit    benchmark the audit log (PostgreSQL and SQLite; SIZES=10000,100000)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -62,6 +63,13 @@ integration: venv services
 	$(BIN)/pytest tests/integration || [ $$? -eq 5 ]
 
 test: lint typecheck unit integration
+
+# Not a test: it measures, and writes bench/results/audit.json (docs/benchmarks.md).
+# The PostgreSQL database given is wiped; its name must end in _test or _bench.
+BENCH_POSTGRES_URL ?= postgresql+asyncpg://hub:hub@127.0.0.1:$${HUB_PG_PORT:-55432}/hub_test
+SIZES ?= 10000,100000,1000000
+bench-audit: venv postgres
+	$(BIN)/python -m bench.audit --sizes $(SIZES) --postgres-url "$(BENCH_POSTGRES_URL)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -62,11 +62,28 @@ CHAINED_FIELDS: Final = (
 def utc_text(value: datetime) -> str:
     """A time as the chain and its checkpoints write it; a naive time (SQLite's) is UTC."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = aware.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad such a year; isoformat would
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as the strftime above, at a third of its cost.
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+# Exactly these types pass rule 2 at a glance; anything else (a subclass, a container) is
+# looked at by _require_plain in full, so the fast path accepts nothing the slow one refuses.
+_PLAIN_SCALARS: Final = frozenset({str, int, bool, type(None)})
 
 
 def _require_plain(value: Any, where: str) -> None:
     """Only what every JSON library writes alike: no floats, only string keys (rule 2)."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return
+    if kind is dict and all(type(key) is str for key in value):
+        for item in value.values():
+            if type(item) not in _PLAIN_SCALARS:
+                _require_plain(item, where)
+        return
     if value is None or isinstance(value, str | bool | int):
         return
     if isinstance(value, list | tuple):
@@ -84,7 +101,7 @@ def canonical_record(fields: Mapping[str, Any], *, seq: int, prev: str) -> bytes
     """The bytes a record's hash covers (rule 2); ``TypeError`` for a value outside it."""
     document: dict[str, Any] = {name: fields[name] for name in CHAINED_FIELDS}
     for name, value in document.items():
-        if name != "recorded_at":
+        if name != "recorded_at" and type(value) not in _PLAIN_SCALARS:
             _require_plain(value, name)
     document["recorded_at"] = utc_text(document["recorded_at"])
     document["seq"] = seq

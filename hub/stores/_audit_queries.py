@@ -111,8 +111,12 @@ class SqlAuditReader:
             async with self._engine.connect() as connection:
                 for start in range(0, len(wanted), _BY_NOTIFICATION_BATCH):
                     batch = wanted[start : start + _BY_NOTIFICATION_BATCH]
+                    # The ids alone first, so that SQLite searches their index; it scans the
+                    # whole table for a row-value IN by itself.
+                    ids = sorted({notification_id for _, notification_id in batch})
                     statement = (
                         select(audit_records)
+                        .where(table.notification_id.in_(ids))
                         .where(tuple_(table.actor, table.notification_id).in_(batch))
                         .order_by(table.recorded_at, table.seq)
                     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.audit import GENESIS, ChainVerifier, canonical_record, link, record_hash
 
@@ -136,3 +138,30 @@ def test_a_value_other_encoders_could_write_differently_is_refused(value: object
 
     with pytest.raises(TypeError, match="detail"):
         record_hash(row, seq=1, prev=GENESIS)
+
+
+@pytest.mark.parametrize("value", [1.5, {"k": [1, {"j": 2.5}]}, {"k": {3: "int key"}}])
+def test_a_float_or_number_key_deep_inside_detail_is_refused(value: object) -> None:
+    """The quick path over plain members still looks inside every nested list and object."""
+    row = {**_row(0), "detail": {"plain": "text", "x": value}}
+
+    with pytest.raises(TypeError, match="detail"):
+        record_hash(row, seq=1, prev=GENESIS)
+
+
+@given(
+    st.datetimes(
+        # Hypothesis bounds are naive; the 12 hours leave room for the offset to move it.
+        min_value=datetime(1, 1, 1, 12),  # noqa: DTZ001
+        max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), None]),
+    )
+)
+def test_times_are_written_as_the_chain_always_wrote_them(value: datetime) -> None:
+    """Any time, naive or aware, of any year, is the text the strftime form gave."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    expected = aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    encoded = canonical_record({**_row(0), "recorded_at": value}, seq=1, prev=GENESIS)
+
+    assert f'"recorded_at":"{expected}"'.encode() in encoded
