@@ -36,7 +36,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit import (
     ABOUT_A_SUBJECT,
+    CHAINED_FIELDS,
     GENESIS,
     AuditAction,
     AuditEntry,
@@ -173,13 +174,10 @@ class _Workload:
         decided = self._tick()
         signature = hashlib.sha256(f"sig-{self.notifications}".encode()).hexdigest()
         for recipient in told:
-            yield AuditEntry(
+            yield replace(
+                base,
                 action=AuditAction.NOTIFICATION_SHARED,
                 recorded_at=decided,
-                correlation_id=base.correlation_id,
-                notification_id=base.notification_id,
-                notification_type=kind,
-                actor=publisher,
                 recipient=recipient,
                 rule_id=rule,
                 protocol_version=_PROTOCOL_VERSION,
@@ -194,13 +192,10 @@ class _Workload:
                 },
             )
         for recipient in refused:
-            yield AuditEntry(
+            yield replace(
+                base,
                 action=AuditAction.SHARING_REFUSED,
                 recorded_at=decided,
-                correlation_id=base.correlation_id,
-                notification_id=base.notification_id,
-                notification_type=kind,
-                actor=publisher,
                 recipient=recipient,
                 protocol_version=_PROTOCOL_VERSION,
                 detail={
@@ -209,13 +204,10 @@ class _Workload:
                 },
             )
         for recipient in told:
-            yield AuditEntry(
+            yield replace(
+                base,
                 action=AuditAction.DELIVERY_PUBLISHED,
                 recorded_at=self._tick(),
-                correlation_id=base.correlation_id,
-                notification_id=base.notification_id,
-                notification_type=kind,
-                actor=publisher,
                 recipient=recipient,
             )
 
@@ -335,21 +327,7 @@ async def _fresh(url: str) -> AsyncEngine:
     return engine
 
 
-_COPY_COLUMNS: Final = (
-    "recorded_at",
-    "action",
-    "correlation_id",
-    "notification_id",
-    "notification_type",
-    "actor",
-    "recipient",
-    "rule_id",
-    "protocol_version",
-    "detail",
-    "seq",
-    "prev_hash",
-    "record_hash",
-)
+_COPY_COLUMNS: Final = (*CHAINED_FIELDS, "seq", "prev_hash", "record_hash")
 
 
 async def _insert_postgres(driver: Any, linked: list[dict[str, Any]]) -> None:

@@ -15,8 +15,9 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── PayloadTooLarge       413  body over the configured limit
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
-    │   ├── InvalidNotification   422  failed validation; carries the failing fields
-    │   ├── InvalidQuery          422  an auditor's query failed validation; carries the fields
+    │   ├── InvalidInput          422  failed validation; carries the failing fields, not values
+    │   │   ├── InvalidNotification 422  a notification or native record failed validation
+    │   │   └── InvalidQuery    422  an auditor's query failed validation
     │   ├── InvalidMessage        400  a sealed envelope failed a check; opaque, .reason for audit
     │   └── UnreadableDelivery    400  a subscriber's queue held a message that is no delivery
     └── ServiceError              503  our side; safe to retry later
@@ -48,6 +49,7 @@ __all__ = [
     "FieldProblem",
     "Forbidden",
     "HubError",
+    "InvalidInput",
     "InvalidMessage",
     "InvalidNotification",
     "InvalidQuery",
@@ -144,38 +146,33 @@ class UnsupportedMediaType(PeerError):
     title = "Unsupported media type"
 
 
-class InvalidNotification(PeerError):
+class InvalidInput(PeerError):
     """Validation failed; ``problems`` names every failing field and the rule it broke."""
 
     status_hint = 422
+    title = "Invalid input"
+
+    def __init__(
+        self,
+        detail: str,
+        problems: tuple[FieldProblem, ...],
+        *,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(detail, correlation_id=correlation_id)
+        self.problems = problems
+
+
+class InvalidNotification(InvalidInput):
+    """A notification or native record failed validation; ``problems`` names each field."""
+
     title = "Invalid notification"
 
-    def __init__(
-        self,
-        detail: str,
-        problems: tuple[FieldProblem, ...],
-        *,
-        correlation_id: str | None = None,
-    ) -> None:
-        super().__init__(detail, correlation_id=correlation_id)
-        self.problems = problems
 
-
-class InvalidQuery(PeerError):
+class InvalidQuery(InvalidInput):
     """An auditor's query failed validation; ``problems`` names each field, never its value."""
 
-    status_hint = 422
     title = "Invalid query"
-
-    def __init__(
-        self,
-        detail: str,
-        problems: tuple[FieldProblem, ...],
-        *,
-        correlation_id: str | None = None,
-    ) -> None:
-        super().__init__(detail, correlation_id=correlation_id)
-        self.problems = problems
 
 
 OPAQUE_MESSAGE: Final = "invalid message"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub._exceptions import HubError, InvalidNotification, InvalidQuery, MethodNotAllowed
+from hub._exceptions import HubError, InvalidInput, MethodNotAllowed
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "FieldProblemModel", "Problem", "problem_response"]
 
@@ -49,7 +49,7 @@ def _slug(error: HubError) -> str:
 def problem_for(error: HubError, correlation_id: str | None) -> Problem:
     """The problem document for ``error``."""
     errors = None
-    if isinstance(error, InvalidNotification | InvalidQuery):
+    if isinstance(error, InvalidInput):
         errors = [
             FieldProblemModel(field=p.field, rule=p.rule, message=p.message) for p in error.problems
         ]

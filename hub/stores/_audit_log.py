@@ -8,7 +8,6 @@ rows for one step are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -18,7 +17,13 @@ from hub._exceptions import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint, PruneAnchor, PruneScan
 from hub.db import audit_checkpoints, audit_records, create_engine_for, migrate
 from hub.stores._audit_prune import newest_anchor, prune_behind, read_anchors, scan_prunable
-from hub.stores._audit_rows import append_audit, aware_utc, committing, entry_from_row
+from hub.stores._audit_rows import (
+    append_audit,
+    aware_utc,
+    checkpoint_row,
+    committing,
+    entry_from_row,
+)
 
 __all__ = ["SqlAuditLog"]
 
@@ -113,16 +118,9 @@ class SqlAuditLog:
 
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Keep a signed checkpoint beside the records (a copy belongs off the database)."""
-        row = {
-            "seq": checkpoint.seq,
-            "record_hash": checkpoint.record_hash,
-            "signed_at": checkpoint.signed_at.astimezone(UTC),
-            "kid": checkpoint.kid,
-            "signature": checkpoint.signature,
-        }
         try:
             async with self._engine.begin() as connection:
-                await connection.execute(insert(audit_checkpoints), [row])
+                await connection.execute(insert(audit_checkpoints), [checkpoint_row(checkpoint)])
         except IntegrityError:
             return  # that head is signed already
         except (SQLAlchemyError, OSError) as exc:

@@ -28,7 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub._exceptions import AuditLogTampered, StoreUnavailable
 from hub.audit import AuditEntry, Checkpoint, PruneAnchor, PruneScan
 from hub.db import audit_checkpoints, audit_prunes, audit_records, audit_subjects
-from hub.stores._audit_rows import append_audit, aware_utc, committing, lock_chain
+from hub.stores._audit_rows import (
+    append_audit,
+    aware_utc,
+    checkpoint_row,
+    committing,
+    lock_chain,
+)
 
 __all__ = ["newest_anchor", "prune_behind", "read_anchors", "scan_prunable"]
 
@@ -100,7 +106,7 @@ async def prune_behind(
             select(audit_checkpoints.c.seq).where(audit_checkpoints.c.seq == through)
         )
         if signed is None:
-            await connection.execute(insert(audit_checkpoints), [_checkpoint_row(checkpoint)])
+            await connection.execute(insert(audit_checkpoints), [checkpoint_row(checkpoint)])
         await connection.execute(insert(audit_prunes), [_anchor_row(anchor)])
         await append_audit(connection, [entry])
         await connection.execute(delete(audit_subjects).where(audit_subjects.c.seq <= through))
@@ -109,16 +115,6 @@ async def prune_behind(
             raise AuditLogTampered("the log changed while it was being pruned; nothing was pruned")
 
     await committing(engine, cut, failure=_FAILURE)
-
-
-def _checkpoint_row(checkpoint: Checkpoint) -> dict[str, Any]:
-    return {
-        "seq": checkpoint.seq,
-        "record_hash": checkpoint.record_hash,
-        "signed_at": checkpoint.signed_at.astimezone(UTC),
-        "kid": checkpoint.kid,
-        "signature": checkpoint.signature,
-    }
 
 
 def _anchor_row(anchor: PruneAnchor) -> dict[str, Any]:

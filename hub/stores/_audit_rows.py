@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
-from hub.audit import CHAINED_FIELDS, GENESIS, AuditAction, AuditEntry, link
+from hub.audit import CHAINED_FIELDS, GENESIS, AuditAction, AuditEntry, Checkpoint, link
 from hub.db import audit_records, audit_subjects
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "append_audit",
     "audit_rows",
     "aware_utc",
+    "checkpoint_row",
     "committing",
     "entry_from_row",
     "lock_chain",
@@ -142,6 +143,17 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
         }
         for entry in entries
     ]
+
+
+def checkpoint_row(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The ``audit_checkpoints`` row of a signed checkpoint."""
+    return {
+        "seq": checkpoint.seq,
+        "record_hash": checkpoint.record_hash,
+        "signed_at": checkpoint.signed_at.astimezone(UTC),
+        "kid": checkpoint.kid,
+        "signature": checkpoint.signature,
+    }
 
 
 def entry_from_row(row: Mapping[Any, Any]) -> AuditEntry:
