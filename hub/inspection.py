@@ -219,10 +219,10 @@ class Inspection:
         """A page of records and the cursor of the next one (None after the last)."""
         tokens = await self._tokens(request.subject)
         query = self._query(request, tokens)
-        after = None if request.cursor is None else decode_cursor(request.cursor, query)
         await self._asked(
             auditor, "records", request, tokens, correlation_id, page=request.cursor is not None
         )
+        after = None if request.cursor is None else decode_cursor(request.cursor, query)
         page = await self._reader.page(query, after=after, limit=request.limit + 1)
         more = len(page) > request.limit
         page = page[: request.limit]

@@ -266,6 +266,8 @@ async def test_a_cursor_only_serves_its_own_query(audited: AuditedHub) -> None:
     assert other.status == 400
     made_up = await audited.ask("/v1/audit/records", {"cursor": "bm90LWEtY3Vyc29y"})
     assert made_up.status == 400
+    asked = await audited.audit.entries(action=AuditAction.AUDIT_QUERIED)
+    assert [e.detail["page"] for e in asked] == [False, True, True]  # refused cursors too
 
 
 async def test_filters_by_agency_type_action_and_time(audited: AuditedHub) -> None:
