@@ -9,25 +9,47 @@ why it was told, the very receipt the decision made. ``docs/wire-format.md`` doc
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from hub.sharing import Receipt, View
 
 __all__ = [
+    "ACKNOWLEDGEMENT_CONTENT_TYPE",
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
     "SOURCE_CONTENT_TYPE",
+    "AckAction",
+    "Acknowledgement",
     "DeliveredNotification",
     "OutgoingMessage",
+    "delivery_id",
 ]
 
 NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
 SOURCE_CONTENT_TYPE = "application/vnd.sehub.source-envelope+json"
 DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery-envelope+json"
+ACKNOWLEDGEMENT_CONTENT_TYPE = "application/vnd.sehub.acknowledgement-envelope+json"
+
+DeliveryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+# A user or system id in the receiving agency's own directory, or a reference to its own note:
+# an opaque reference, never a name or free text.
+Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:/-]{0,63}$")]
+
+
+def delivery_id(event_key: str, recipient: str, step: str = "") -> str:
+    """The stable id of one copy: the same for every publish, replay or redelivery of it.
+
+    ``event_key`` is the notification's keyed pseudonym, so the id reveals nothing about it;
+    ``step`` tells apart the escalations and alerts the hub sends about the same notification.
+    """
+    material = "\x00".join(("sehub-delivery-1", event_key, recipient, step)).encode()
+    return hashlib.sha256(material).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +69,20 @@ class DeliveredNotification(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    delivery_id: str
     recipient: str
     event: dict[str, Any]
     receipt: Receipt
 
     @classmethod
-    def of(cls, view: View) -> DeliveredNotification:
-        """The delivery document of one recipient's view."""
-        return cls(recipient=view.recipient, event=dict(view.event), receipt=view.receipt)
+    def of(cls, view: View, delivery: str) -> DeliveredNotification:
+        """The delivery document of one recipient's view, under its stable ``delivery`` id."""
+        return cls(
+            delivery_id=delivery,
+            recipient=view.recipient,
+            event=dict(view.event),
+            receipt=view.receipt,
+        )
 
     @property
     def notification_id(self) -> str:
@@ -67,3 +95,27 @@ class DeliveredNotification(BaseModel):
     @property
     def acknowledge_by(self) -> datetime | None:
         return self.receipt.acknowledge_by
+
+
+class AckAction(StrEnum):
+    """What the receiving agency says it did with a delivery."""
+
+    RECEIVED = "received"
+    ACTIONED = "actioned"
+    DECLINED = "declined"
+
+
+class Acknowledgement(BaseModel):
+    """A business acknowledgement: a named user or system at the recipient acted on a delivery.
+
+    Over HTTP the agency's credential says who sent it; as a reply message on the broker it is
+    sealed to the hub and signed with the agency's own key, like a source envelope, and the
+    hub checks that the delivery was addressed to that agency.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    delivery_id: DeliveryId
+    action: AckAction
+    by: Reference
+    note_ref: Reference | None = None

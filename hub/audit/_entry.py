@@ -36,6 +36,16 @@ class AuditAction(StrEnum):
     AUDIT_QUERIED = "audit.queried"
     AUDIT_PRUNED = "audit.pruned"
     SUBJECT_ERASED = "subject.erased"
+    NOTIFICATION_CONFLICTED = "notification.conflicted"
+    DELIVERY_ACKNOWLEDGED = "delivery.acknowledged"
+    DEADLINE_MISSED = "deadline.missed"
+    DELIVERY_ESCALATED = "delivery.escalated"
+    CLOCK_STARTED = "clock.started"
+    CLOCK_STOPPED = "clock.stopped"
+    CLOCK_FIRED = "clock.fired"
+    DELIVERY_REPLAYED = "delivery.replayed"
+    MESSAGE_DEAD_LETTERED = "message.dead_lettered"
+    DEAD_LETTER_REQUEUED = "dead_letter.requeued"
 
 
 @dataclass(frozen=True, slots=True)

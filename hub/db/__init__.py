@@ -12,10 +12,12 @@ from hub.db._engine import (
 )
 from hub.db._roles import AUDIT_TABLES, KEY_TABLES, OWNER_APPENDS, STATE_TABLES, grant_roles
 from hub.db._tables import (
+    acknowledgements,
     audit_checkpoints,
     audit_prunes,
     audit_records,
     audit_subjects,
+    intake_outbox,
     metadata,
     outbox,
     processed_notifications,
@@ -29,6 +31,7 @@ __all__ = [
     "MIGRATIONS_DIR",
     "OWNER_APPENDS",
     "STATE_TABLES",
+    "acknowledgements",
     "alembic_config",
     "audit_checkpoints",
     "audit_prunes",
@@ -36,6 +39,7 @@ __all__ = [
     "audit_subjects",
     "create_engine_for",
     "grant_roles",
+    "intake_outbox",
     "metadata",
     "migrate",
     "outbox",

@@ -32,7 +32,13 @@ __all__ = ["AUDIT_TABLES", "KEY_TABLES", "OWNER_APPENDS", "STATE_TABLES", "grant
 AUDIT_TABLES: Final = ("audit_records", "audit_checkpoints", "audit_subjects", "audit_prunes")
 OWNER_APPENDS: Final = ("audit_prunes",)  # audit tables only the owner writes (rule 2)
 KEY_TABLES: Final = ("subject_keys",)
-STATE_TABLES: Final = ("processed_notifications", "subject_placements", "outbox")
+STATE_TABLES: Final = (
+    "processed_notifications",
+    "subject_placements",
+    "outbox",
+    "intake_outbox",
+    "acknowledgements",
+)
 _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

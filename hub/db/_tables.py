@@ -17,13 +17,16 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    text,
 )
 
 __all__ = [
+    "acknowledgements",
     "audit_checkpoints",
     "audit_prunes",
     "audit_records",
     "audit_subjects",
+    "intake_outbox",
     "metadata",
     "outbox",
     "processed_notifications",
@@ -126,14 +129,70 @@ subject_placements = Table(
 )
 
 # Sealed delivery envelopes decided and audited, waiting to be (or already) published. The body
-# is ciphertext only; the recipient is an agency id.
+# is ciphertext only; the recipient is an agency id. A held copy (an escalation step, a statutory
+# clock's alert) waits for ``release_at`` and is cancelled by what it waits on (``held_for``: the
+# delivery an acknowledgement stops, or the clock a later notification stops).
 outbox = Table(
     "outbox",
     metadata,
     Column("event_key", String(64), primary_key=True),
     Column("recipient", String(64), primary_key=True),
+    Column("delivery_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="notification"),
     Column("body", LargeBinary, nullable=False),
     Column("properties", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("release_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("held_for", String(64), nullable=True),
+    Column("acknowledge_by", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Index("ux_outbox_delivery_id", "delivery_id", unique=True),
+    Index("ix_outbox_recipient_created_at", "recipient", "created_at"),
+    Index("ix_outbox_held_for", "held_for"),
+    Index(
+        "ix_outbox_unsent",
+        "created_at",
+        postgresql_where=text("sent_at IS NULL"),
+        sqlite_where=text("sent_at IS NULL"),
+    ),
+)
+
+# Each accepted notification, sealed to the hub, committed with its ``notification.accepted``
+# record before the 202 (hub.intake); the relay publishes it to ingress if the first publish
+# did not. ``content_sha256`` tells a retried post from a changed one.
+intake_outbox = Table(
+    "intake_outbox",
+    metadata,
+    Column("event_key", String(64), primary_key=True),
+    Column("content_sha256", String(64), nullable=False),
+    Column("publisher", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("properties", JSON, nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_intake_outbox_unpublished",
+        "accepted_at",
+        postgresql_where=text("published_at IS NULL"),
+        sqlite_where=text("published_at IS NULL"),
+    ),
+)
+
+# Business acknowledgements: a named user or system at the receiving agency said it received,
+# actioned or declined a delivery. One row per (delivery, action); the agency is the recipient.
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("delivery_id", String(32), primary_key=True),
+    Column("action", String(16), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("note_ref", String(64), nullable=True),
+    Column("channel", String(8), nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=False),
 )

@@ -2,6 +2,8 @@
 
 from hub.delivery._broker import Broker, MessageHandler
 from hub.delivery._topology import (
+    ACK_EXCHANGE,
+    ACK_QUEUE,
     DEAD_EXCHANGE,
     DEAD_QUEUE,
     DELIVER_EXCHANGE,
@@ -13,6 +15,8 @@ from hub.delivery._topology import (
 )
 
 __all__ = [
+    "ACK_EXCHANGE",
+    "ACK_QUEUE",
     "DEAD_EXCHANGE",
     "DEAD_QUEUE",
     "DELIVERY_LIMIT",

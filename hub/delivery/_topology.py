@@ -4,6 +4,7 @@
 
     agency --publish--> [sehub.ingress]  (direct) --"notification"--> (sehub.ingress)   quorum
     router --publish--> [sehub.deliver]  (direct) --"<agency-id>"---> (sehub.agency.<agency-id>)
+    agency --publish--> [sehub.acks]     (direct) --"sehub.acks"----> (sehub.acks)        quorum
     rejected / over the delivery limit --> [sehub.dead] (fanout) --> (sehub.dead)
 
 Every queue is a durable quorum queue, so an accepted message survives a broker restart. A
@@ -19,6 +20,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
 __all__ = [
+    "ACK_EXCHANGE",
+    "ACK_QUEUE",
     "DEAD_EXCHANGE",
     "DEAD_QUEUE",
     "DELIVERY_LIMIT",
@@ -27,6 +30,7 @@ __all__ = [
     "INGRESS_QUEUE",
     "INGRESS_ROUTING_KEY",
     "agency_queue_name",
+    "declare_acks",
     "declare_agency_queue",
     "declare_ingress",
     "declare_topology",
@@ -39,6 +43,9 @@ DELIVER_EXCHANGE = "sehub.deliver"
 DEAD_EXCHANGE = "sehub.dead"
 DEAD_QUEUE = "sehub.dead"
 DELIVERY_LIMIT = 20
+# Business acknowledgements sent as reply messages (hub.messages.Acknowledgement, sealed).
+ACK_EXCHANGE = "sehub.acks"
+ACK_QUEUE = "sehub.acks"
 
 
 def agency_queue_name(agency_id: str) -> str:
@@ -73,6 +80,16 @@ async def declare_ingress(channel: AbstractChannel) -> tuple[AbstractExchange, A
     return exchange, queue
 
 
+async def declare_acks(channel: AbstractChannel) -> AbstractQueue:
+    """Declare the acknowledgement exchange and queue (idempotent)."""
+    exchange = await channel.declare_exchange(
+        ACK_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+    )
+    queue = await channel.declare_queue(ACK_QUEUE, durable=True, arguments=_quorum_arguments())
+    await queue.bind(exchange, routing_key=ACK_QUEUE)
+    return queue
+
+
 async def declare_agency_queue(channel: AbstractChannel, agency_id: str) -> AbstractQueue:
     """Declare the delivery exchange and one agency's queue (idempotent)."""
     exchange = await channel.declare_exchange(
@@ -88,5 +105,6 @@ async def declare_agency_queue(channel: AbstractChannel, agency_id: str) -> Abst
 async def declare_topology(channel: AbstractChannel, agency_ids: Iterable[str]) -> None:
     """Declare everything: dead letters, ingress, delivery and each agency's queue."""
     await declare_ingress(channel)
+    await declare_acks(channel)
     for agency_id in agency_ids:
         await declare_agency_queue(channel, agency_id)

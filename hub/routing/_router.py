@@ -33,7 +33,12 @@ from hub._exceptions import InvalidNotification
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial, delivery_header
 from hub.logs import get_logger
-from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, OutgoingMessage
+from hub.messages import (
+    DELIVERY_CONTENT_TYPE,
+    DeliveredNotification,
+    OutgoingMessage,
+    delivery_id,
+)
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
 from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
@@ -119,7 +124,16 @@ class Router:
         decision = decide(notification, self._protocol, now, state)
         tokens = await self._subject_keys.tokens(subjects, now)
         deliveries = [
-            (view.recipient, self._sealed_delivery(view, decision, source_sig, correlation_id))
+            (
+                view.recipient,
+                self._sealed_delivery(
+                    view,
+                    decision,
+                    source_sig,
+                    correlation_id,
+                    delivery_id(event_key, view.recipient),
+                ),
+            )
             for view in decision.views
         ]
         await self._state.commit(
@@ -166,11 +180,16 @@ class Router:
         )
 
     def _sealed_delivery(
-        self, view: View, decision: Decision, source_sig: bytes, correlation_id: str | None
+        self,
+        view: View,
+        decision: Decision,
+        source_sig: bytes,
+        correlation_id: str | None,
+        delivery: str,
     ) -> OutgoingMessage:
         envelope = self._keys.seal_delivery(
             view.recipient,
-            DeliveredNotification.of(view).model_dump_json().encode(),
+            DeliveredNotification.of(view, delivery).model_dump_json().encode(),
             message_id=decision.notification_id,
             rule_id=view.receipt.rule_id,
             protocol_version=view.receipt.protocol_version,
@@ -183,7 +202,11 @@ class Router:
             type=decision.notification_type,
             correlation_id=correlation_id,
             content_type=DELIVERY_CONTENT_TYPE,
-            headers={"sehub-recipient": view.recipient, "sehub-rule": view.receipt.rule_id},
+            headers={
+                "sehub-recipient": view.recipient,
+                "sehub-rule": view.receipt.rule_id,
+                "sehub-delivery-id": delivery,
+            },
         )
 
     def _placement_change(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.db import outbox, processed_notifications, subject_placements
-from hub.messages import OutgoingMessage
+from hub.messages import OutgoingMessage, delivery_id
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
 from hub.stores._audit_rows import append_audit, committing
 
@@ -184,6 +184,7 @@ def _outbox_row(
     return {
         "event_key": event_key,
         "recipient": recipient,
+        "delivery_id": delivery_id(event_key, recipient),
         "body": message.body,
         "properties": {
             "message_id": message.message_id,
