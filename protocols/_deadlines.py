@@ -15,7 +15,7 @@ Rules:
   from ``bank-holidays.json`` in this package, in the shape of the public gov.uk file
   (``https://www.gov.uk/bank-holidays.json``; only ``england-and-wales`` is read), and cover the
   years 2024 to 2028. A weekday outside the years the file covers counts as a school day, so
-  the file must be renewed before it runs out (a unit test fails from the year before).
+  the file must be renewed before it runs out (a unit test fails from January of its last year).
 * Term dates are set by each council (and by academies for themselves) and are not known to the
   hub: a deadline that falls in a school holiday is early, never late.
 * Every deadline is returned as an aware datetime in UTC. A naive ``now`` is a ``ValueError``.
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -59,21 +59,10 @@ _EVENT_FIELDS: Mapping[str, type] = {"title": str, "date": str, "notes": str, "b
 class SchoolCalendar:
     """Which dates are school days: weekdays that are not bank holidays.
 
-    ``first_year`` to ``last_year`` (inclusive) are the years the bank holidays are known for;
-    outside them every weekday is a school day.
+    The bank holidays are known for :attr:`years`; outside them every weekday is a school day.
     """
 
-    bank_holidays: frozenset[date]
-    first_year: int
-    last_year: int
-
-    @classmethod
-    def of(cls, bank_holidays: Iterable[date]) -> SchoolCalendar:
-        """A calendar with these bank holidays, covering the years from the first to the last."""
-        days = frozenset(bank_holidays)
-        if not days:
-            return cls(days, first_year=0, last_year=-1)
-        return cls(days, first_year=min(days).year, last_year=max(days).year)
+    bank_holidays: frozenset[date] = frozenset()
 
     @classmethod
     def from_gov_uk(cls, document: object, origin: str = "bank holidays") -> SchoolCalendar:
@@ -90,7 +79,7 @@ class SchoolCalendar:
             if day in days:
                 raise ValueError(f"{origin}: {DIVISION}.events[{index}]: {day} is listed twice")
             days.add(day)
-        calendar = cls.of(days)
+        calendar = cls(frozenset(days))
         missing = sorted(set(calendar.years) - {day.year for day in days})
         if missing:
             raise ValueError(f"{origin}: no {DIVISION} bank holidays for {missing}")
@@ -98,8 +87,10 @@ class SchoolCalendar:
 
     @property
     def years(self) -> range:
-        """The years whose bank holidays are known."""
-        return range(self.first_year, self.last_year + 1)
+        """The years whose bank holidays are known: from the first holiday's to the last's."""
+        if not self.bank_holidays:
+            return range(0)
+        return range(min(self.bank_holidays).year, max(self.bank_holidays).year + 1)
 
     def is_school_day(self, day: date) -> bool:
         """Monday to Friday and not a bank holiday."""
