@@ -12,6 +12,7 @@ from hub.delivery._topology import (
     INGRESS_QUEUE,
     INGRESS_ROUTING_KEY,
     agency_queue_name,
+    declare_agency_queue,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "Broker",
     "MessageHandler",
     "agency_queue_name",
+    "declare_agency_queue",
 ]

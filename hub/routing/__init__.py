@@ -1,6 +1,7 @@
 """The routing core: the routing use case, and the consumer that applies it to ingress."""
 
 from hub.routing._consumer import (
+    KEY_PATIENCE_SECONDS,
     MAX_BACKOFF_SECONDS,
     TRANSIENT_KEY_REASONS,
     RoutingConsumer,
@@ -9,6 +10,7 @@ from hub.routing._consumer import (
 from hub.routing._router import Router
 
 __all__ = [
+    "KEY_PATIENCE_SECONDS",
     "MAX_BACKOFF_SECONDS",
     "TRANSIENT_KEY_REASONS",
     "Router",
