@@ -21,11 +21,12 @@ then the view is opened with the agency's own private key, before anything is pa
 the block cleanly records the delivery in the inbox and acknowledges it; an exception keeps it,
 and the next ``receive`` hands it again. A delivery already in the inbox is skipped unless the
 hub replayed it. ``_subscriber`` states the rules and the crash windows; docs/integration.md
-is the integrator's guide.
+is the integrator's guide. An agency that consumes with its own AMQP client can still open each
+message with :func:`open_message` (and read the replay mark with :func:`is_replay`).
 """
 
 from hub._exceptions import UnreadableDelivery
-from hub.subscriber._delivery import REPLAY_HEADER, Delivery
+from hub.subscriber._delivery import REPLAY_HEADER, Delivery, is_replay, open_message
 from hub.subscriber._inbox import Inbox, MemoryInbox, SqliteInbox
 from hub.subscriber._retry import KEY_STATES, KeyRetry, KeyWait
 from hub.subscriber._subscriber import Subscriber
@@ -41,4 +42,6 @@ __all__ = [
     "SqliteInbox",
     "Subscriber",
     "UnreadableDelivery",
+    "is_replay",
+    "open_message",
 ]

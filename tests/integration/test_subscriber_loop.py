@@ -13,19 +13,17 @@ from hub import BrokerUnavailable
 from hub.crypto import KeyMaterial
 from hub.delivery import DELIVERY_LIMIT, Broker
 from hub.messages import delivery_id
-from hub.subscriber import Delivery, SqliteInbox, Subscriber
+from hub.subscriber import SqliteInbox, Subscriber
 from tests.integration.conftest import AMQP_URL
 from tests.integration.subscriber_support import (
-    POLICE,
     POLICE_QUEUE,
     dead_letters,
-    make_keys,
     message_count,
     police,
     police_topology,
     publish,
-    sealed_delivery,
 )
+from tests.subscriber_builders import POLICE, make_keys, sealed_delivery
 
 DELIVERY_ID = delivery_id("synthetic-event-key", POLICE)
 
@@ -34,9 +32,15 @@ class HandlerFailed(Exception):
     """What the agency's own handler raises in these tests."""
 
 
-async def _handle(subscriber: Subscriber, handed: list[str], *, fail: bool) -> None:
+async def _handle(
+    subscriber: Subscriber,
+    handed: list[str],
+    *,
+    fail: bool,
+    timeout: float = 10,  # noqa: ASYNC109  # handed to receive
+) -> None:
     """Receive one delivery, note its id, and fail (as the agency's handler would) if told."""
-    async with subscriber.receive(timeout=10) as delivery:
+    async with subscriber.receive(timeout=timeout) as delivery:
         handed.append(delivery.delivery_id)
         if fail:
             raise HandlerFailed
@@ -80,16 +84,20 @@ async def test_a_polling_loop_survives_a_broker_restart(
     keys_dir: Path,
     rabbitmq_control: Callable[[str], None],
 ) -> None:
-    """A loop of 0.5 s receives runs through a broker stop and start, then gets a delivery."""
+    """A loop of 0.5 s receives runs through a broker stop and start: the delivery its handler
+    failed on before the outage comes back once, and one published after it arrives."""
+    await publish(broker, sealed_delivery(keys, DELIVERY_ID))
+    later = delivery_id("synthetic-after-restart", POLICE)
     outcomes: list[str] = []
-    received: list[Delivery] = []
+    handed: list[str] = []
     async with police(keys_dir) as subscriber:
+        with pytest.raises(HandlerFailed):
+            await _handle(subscriber, handed, fail=True)
 
         async def poll() -> None:
-            while not received:
+            while later not in handed:
                 try:
-                    async with subscriber.receive(timeout=0.5) as delivery:
-                        received.append(delivery)
+                    await _handle(subscriber, handed, fail=False, timeout=0.5)
                 except TimeoutError:
                     outcomes.append("timeout")
                 except BrokerUnavailable:
@@ -101,13 +109,13 @@ async def test_a_polling_loop_survives_a_broker_restart(
         publisher = Broker(AMQP_URL)
         await publisher.connect()
         try:
-            await publish(publisher, sealed_delivery(keys, DELIVERY_ID))
+            await publish(publisher, sealed_delivery(keys, later))
         finally:
             await publisher.close()
         await asyncio.wait_for(polling, timeout=60)
 
     assert "broker unavailable" in outcomes, "the outage was reported while it lasted"
-    assert [delivery.delivery_id for delivery in received] == [DELIVERY_ID]
+    assert handed == [DELIVERY_ID, DELIVERY_ID, later]
     assert await message_count(POLICE_QUEUE) == 0
 
 
