@@ -7,8 +7,9 @@ Rules, in the order a message meets them:
 2. **Key states that pass are waited out.** A check that fails only for a while (an unknown hub
    kid or agency, a key not yet or no longer valid: ``KEY_STATES``) keeps the message,
    unacknowledged, in the library and tries it again within :class:`KeyRetry`'s window; other
-   deliveries are received meanwhile. :class:`~hub.crypto.KeyMaterial` re-reads changed key
-   files on each attempt.
+   deliveries are received meanwhile. Each attempt goes through
+   :class:`~hub.crypto.KeyMaterial`, which re-reads key files that changed and reloads once on
+   an unknown kid by itself; the wait covers the time a key file takes to arrive.
 3. **What can never be read is dead-lettered**, at once, and :class:`~hub.UnreadableDelivery`
    is raised naming the failed check, never contents: not a delivery envelope, a bad
    signature, a retired key, another recipient, a document that does not parse; and a key
@@ -101,7 +102,13 @@ def _stale(message: AbstractIncomingMessage) -> bool:
 
 
 class Subscriber:
-    """Consumes one agency's queue: verified, de-duplicated, scoped acknowledgement."""
+    """Consumes one agency's queue: verified, de-duplicated, scoped acknowledgement.
+
+    ``inbox`` remembers handled deliveries (a :class:`MemoryInbox` unless given; the subscriber
+    closes it on exit); ``prefetch`` bounds the messages taken but not yet settled, held ones
+    included; ``key_retry`` bounds the wait for keys (rule 2); ``clock`` is the time the keys
+    are checked at and handled deliveries are recorded with.
+    """
 
     def __init__(
         self,
