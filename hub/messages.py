@@ -28,6 +28,8 @@ __all__ = [
     "Acceptance",
     "AcceptedCopy",
     "AckAction",
+    "AckOutcome",
+    "AcknowledgedDelivery",
     "Acknowledgement",
     "DeliveredNotification",
     "OutboxCopy",
@@ -172,3 +174,28 @@ class Acknowledgement(BaseModel):
     action: AckAction
     by: Reference
     note_ref: Reference | None = None
+
+
+class AckOutcome(StrEnum):
+    """What the hub made of an acknowledgement."""
+
+    NEW = "new"
+    REPEATED = "repeated"  # the same action, by the same user, with the same note
+    CONFLICTING = "conflicting"  # the same action, by someone else or with another note
+    UNKNOWN = "unknown"  # no such delivery for this agency
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgedDelivery:
+    """The delivery an acknowledgement is about, as the hub knows it (ids only), and how many
+    held copies (the rest of its ladder) the acknowledgement cancelled."""
+
+    delivery_id: str
+    recipient: str
+    publisher: str
+    notification_id: str
+    notification_type: str
+    correlation_id: str | None
+    kind: str
+    held_for: str | None
+    stopped: int

@@ -7,15 +7,24 @@ module is pure: importing it loads no broker or database client.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from hub.audit import AuditEntry, AuditQuery, ListedRecord, Position
-from hub.messages import Acceptance, AcceptedCopy, OutboxCopy, OutgoingMessage
+from hub.messages import (
+    Acceptance,
+    AcceptedCopy,
+    AcknowledgedDelivery,
+    Acknowledgement,
+    AckOutcome,
+    OutboxCopy,
+    OutgoingMessage,
+)
 from hub.sharing import PlacementChange, RoutingState
 
 __all__ = [
+    "AcknowledgementStore",
     "AuditLog",
     "AuditReader",
     "Clock",
@@ -142,3 +151,20 @@ class AuditReader(Protocol):
     async def of_notifications(
         self, notifications: Iterable[tuple[str | None, str]]
     ) -> list[ListedRecord]: ...
+
+
+class AcknowledgementStore(Protocol):
+    """Business acknowledgements, committed with the ladder steps they cancel and their record."""
+
+    async def acknowledge(
+        self,
+        ack: Acknowledgement,
+        *,
+        agency: str,
+        channel: str,
+        now: datetime,
+        audit: Callable[[AcknowledgedDelivery], AuditEntry],
+    ) -> tuple[AckOutcome, AcknowledgedDelivery | None]:
+        """Record ``ack`` by ``agency`` if it is the delivery's recipient, cancel its ladder and
+        append ``audit(delivery)``, in one transaction; or say why not."""
+        ...
