@@ -30,7 +30,7 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
@@ -82,6 +82,16 @@ class PartyKind(StrEnum):
     LICENSING = "licensing"
 
 
+# The kinds of party each role resolves to (as hub.sharing does, which this package cannot import).
+_ROLE_KINDS: Mapping[Role, frozenset[PartyKind]] = {
+    Role.RESPONSIBLE_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES, PartyKind.ADULT_SERVICES}),
+    Role.HOST_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES}),
+    Role.POLICE_FOR_HOST_AREA: frozenset({PartyKind.POLICE}),
+    Role.POLICE_FOR_RESPONSIBLE_AREA: frozenset({PartyKind.POLICE}),
+    Role.SUBJECTS_EDUCATION: frozenset({PartyKind.EDUCATION}),
+}
+
+
 class Party(Frozen):
     """An agency that is party to the protocol."""
 
@@ -100,6 +110,12 @@ class Party(Frozen):
             if not re.match(LA_CODE_PATTERN, code):
                 raise ValueError(f"area {code!r} is not a three-digit LA code")
         return value
+
+    def may_be(self, role: Role) -> bool:
+        """Whether ``role`` can resolve to this party: its kind, with an LA code or police areas."""
+        if self.kind not in _ROLE_KINDS[role]:
+            return False
+        return bool(self.areas) if self.kind is PartyKind.POLICE else self.la_code is not None
 
 
 class Rule(Frozen):
