@@ -135,25 +135,25 @@ class ExplainedRecipient(_Document):
     escalations: list[ExplainedEscalation]
 
 
-class ExplainedClockStart(_Document):
-    """A statutory clock this notification starts: when it falls due, and whom it alerts."""
+class _ExplainedClock(_Document):
+    """Which clock, and whose episode (the episode id itself is never echoed)."""
 
     clock: str
     clock_description: str
     episode_of: str = Field(description="The publisher whose episode it is.")
     episode_path: str = Field(description="Where the notification names the episode.")
+
+
+class ExplainedClockStart(_ExplainedClock):
+    """A statutory clock this notification starts: when it falls due, and whom it alerts."""
+
     due_at: datetime
     fires_at_once: bool = Field(description="Already due at evaluated_at: alerts go at once.")
     alerts: list[ExplainedRecipient]
 
 
-class ExplainedClockStop(_Document):
+class ExplainedClockStop(_ExplainedClock):
     """A statutory clock this notification stops for its episode: no alert will go."""
-
-    clock: str
-    clock_description: str
-    episode_of: str
-    episode_path: str
 
 
 class ExplainedRefusal(_Document):
@@ -270,26 +270,26 @@ class _Words:
             notify_sender=step.notify_sender,
         )
 
+    def _clock(self, clock_id: str, publisher: str, *, starting: bool) -> dict[str, str]:
+        clock = self.clocks[clock_id]
+        trigger = clock.starts_on if starting else clock.stops_on
+        return {
+            "clock": clock.id,
+            "clock_description": clock.description,
+            "episode_of": publisher,
+            "episode_path": trigger.episode,
+        }
+
     def started(self, start: ClockStart, publisher: str) -> ExplainedClockStart:
-        clock = self.clocks[start.clock_id]
         return ExplainedClockStart(
-            clock=clock.id,
-            clock_description=clock.description,
-            episode_of=publisher,
-            episode_path=clock.starts_on.episode,
+            **self._clock(start.clock_id, publisher, starting=True),
             due_at=start.due_at,
             fires_at_once=start.fires_at_once,
             alerts=[self.recipient(alert) for alert in start.alerts],
         )
 
     def stopped(self, stop: ClockStop, publisher: str) -> ExplainedClockStop:
-        clock = self.clocks[stop.clock_id]
-        return ExplainedClockStop(
-            clock=clock.id,
-            clock_description=clock.description,
-            episode_of=publisher,
-            episode_path=clock.stops_on.episode,
-        )
+        return ExplainedClockStop(**self._clock(stop.clock_id, publisher, starting=False))
 
 
 def explain(decision: Decision, protocol: Protocol) -> dict[str, Any]:

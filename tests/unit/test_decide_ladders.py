@@ -49,24 +49,23 @@ def test_due_times_chain_from_the_rules_deadline() -> None:
 
     assert view.receipt.acknowledge_by == DEADLINE
     assert view.escalations == (
-        EscalationStep(
-            ladder="ladder-a",
-            step=1,
-            recipient=POLICE,
-            addressed_to="duty-team",
-            due_at=DEADLINE + timedelta(minutes=30),
-            about_recipient=POLICE,
-            notify_sender=False,
-        ),
-        EscalationStep(
-            ladder="ladder-a",
-            step=2,
-            recipient=POLICE,
-            addressed_to="named-manager",
-            due_at=DEADLINE + timedelta(minutes=90),
-            about_recipient=POLICE,
-            notify_sender=True,
-        ),
+        _planned(1, "duty-team", DEADLINE + timedelta(minutes=30), notify_sender=False),
+        _planned(2, "named-manager", DEADLINE + timedelta(minutes=90), notify_sender=True),
+    )
+
+
+def _planned(
+    step: int, addressed_to: str, due_at: datetime, *, notify_sender: bool
+) -> EscalationStep:
+    """A step of the builders' ladder, back to the police about their own copy."""
+    return EscalationStep(
+        ladder="ladder-a",
+        step=step,
+        recipient=POLICE,
+        addressed_to=addressed_to,
+        due_at=due_at,
+        about_recipient=POLICE,
+        notify_sender=notify_sender,
     )
 
 
