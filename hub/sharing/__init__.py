@@ -1,6 +1,8 @@
 """The sharing decision and its explanation: pure, table-driven, no I/O.
 
-See the rules atop :mod:`._decide` (deciding) and :mod:`._explain` (rendering a decision).
+See the rules atop :mod:`._decide` (deciding), :mod:`._views` (minimised views and receipts),
+:mod:`._ladders` (escalation steps planned per view), :mod:`._clocks` (statutory clocks started
+and stopped, and their alerts) and :mod:`._explain` (rendering a decision).
 """
 
 from hub.sharing._clocks import CLOCK_FIRED_TYPE, HUB_SOURCE, ClockStart, ClockStop, EpisodeRef

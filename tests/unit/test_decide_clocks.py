@@ -172,6 +172,21 @@ def test_an_ended_episode_naming_no_episode_starts_no_clock() -> None:
     )
 
 
+def test_an_ended_episode_without_the_due_time_starts_no_clock() -> None:
+    """A clock counted from a time the notification does not hold cannot fall due: refused."""
+    protocol = _protocol(due={"after": "72h", "from": "data.ended_at"})
+    event = make_ended_event()
+    del event["data"]["ended_at"]
+    event["data"]["return_interview_due"] = "2026-12-03T00:00:00Z"  # 72h from 00:00 GMT
+
+    decision = decide(parse_notification(event), protocol, ROUTED)
+
+    assert decision.clocks_started == ()
+    assert Refusal(None, "clock-a", "clock not started: no time at data.ended_at") in (
+        decision.refusals
+    )
+
+
 def test_a_clock_with_nobody_to_alert_does_not_start() -> None:
     """A clock whose every recipient fails to resolve is refused, not started silently."""
     decision = _ended(protocol=_protocol(recipients=[{"role": "host_authority"}]))
