@@ -24,10 +24,17 @@ from protocols._model import (
     Rule,
     When,
 )
+from protocols._obligations import RECIPIENT, Clock, ClockDue, ClockTrigger, Ladder, LadderStep
 
 __all__ = [
+    "RECIPIENT",
+    "Clock",
+    "ClockDue",
+    "ClockTrigger",
     "Condition",
     "Finding",
+    "Ladder",
+    "LadderStep",
     "Party",
     "PartyKind",
     "Protocol",

@@ -47,7 +47,7 @@ async def test_admin_gets_the_explanation(client: TestClient) -> None:
         POLICE: "missing-child-to-police",
         EDUCATION: "missing-pupil-to-education",
     }
-    assert document["protocol"]["version_tag"].startswith("2026.11.2+")
+    assert document["protocol"]["version_tag"].startswith("2026.12.1+")
 
 
 async def test_placed_in_simulates_an_out_of_area_placement(client: TestClient) -> None:
