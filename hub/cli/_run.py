@@ -12,7 +12,7 @@ from aiohttp import web
 
 from hub.api import create_app, create_starting_app
 from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
-from hub.delivery import INGRESS_QUEUE
+from hub.delivery import ACK_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
 from hub.settings import Settings
 
@@ -59,6 +59,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
+                    )
+                )
+                await stack.enter_async_context(
+                    hub.broker.consuming(
+                        ACK_QUEUE, hub.acknowledgement_consumer.on_message, prefetch=10
                     )
                 )
                 log.info("router.started", protocol_version=hub.protocol.version_tag)

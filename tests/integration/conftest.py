@@ -32,6 +32,8 @@ from hub.agencies import AgencyDirectory
 from hub.cli import write_demo
 from hub.db import create_engine_for, metadata
 from hub.delivery import (
+    ACK_EXCHANGE,
+    ACK_QUEUE,
     DEAD_EXCHANGE,
     DEAD_QUEUE,
     DELIVER_EXCHANGE,
@@ -66,10 +68,15 @@ async def reset_broker() -> None:
     connection = await aio_pika.connect(AMQP_URL, timeout=10)
     async with connection:
         channel = await connection.channel()
-        names = [INGRESS_QUEUE, DEAD_QUEUE, *(agency_queue_name(a) for a in DEMO_AGENCY_IDS)]
+        names = [
+            INGRESS_QUEUE,
+            DEAD_QUEUE,
+            ACK_QUEUE,
+            *(agency_queue_name(a) for a in DEMO_AGENCY_IDS),
+        ]
         for name in names:
             await channel.queue_delete(name)
-        for exchange in (INGRESS_EXCHANGE, DELIVER_EXCHANGE, DEAD_EXCHANGE):
+        for exchange in (INGRESS_EXCHANGE, DELIVER_EXCHANGE, DEAD_EXCHANGE, ACK_EXCHANGE):
             await channel.exchange_delete(exchange)
 
 
