@@ -7,9 +7,11 @@ from hub.routing._consumer import (
     RoutingConsumer,
     backoff_seconds,
 )
+from hub.routing._copies import ESCALATION_TYPE
 from hub.routing._router import Router
 
 __all__ = [
+    "ESCALATION_TYPE",
     "KEY_PATIENCE_SECONDS",
     "MAX_BACKOFF_SECONDS",
     "TRANSIENT_KEY_REASONS",

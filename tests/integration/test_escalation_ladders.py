@@ -16,7 +16,7 @@ from hub.db import create_engine_for
 from hub.messages import AckAction, Acknowledgement, delivery_id
 from hub.pseudonyms import Pseudonymiser
 from hub.relays import OutboxRelay
-from hub.routing._copies import ESCALATION_TYPE
+from hub.routing import ESCALATION_TYPE
 from hub.sharing import Decision, View
 from hub.stores import SqlRoutingStore
 from schemas import source_for_agency
