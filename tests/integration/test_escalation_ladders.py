@@ -132,7 +132,7 @@ async def test_an_acknowledgement_of_a_step_stops_the_rest_of_the_ladder(rig: Ri
     rig.at(police.escalations[0].due_at + SECOND)
     assert await rig.relay.drain_once() == 1
     await rig.taken(POLICE)
-    (duty,) = [e for e in await rig.actions(AuditAction.DELIVERY_ESCALATED)]
+    (duty,) = await rig.actions(AuditAction.DELIVERY_ESCALATED)
     ack = Acknowledgement(
         delivery_id=duty.detail["delivery_id"], action=AckAction.ACTIONED, by="duty.sergeant.2"
     )
