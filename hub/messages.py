@@ -175,6 +175,12 @@ class Acknowledgement(BaseModel):
     by: Reference
     note_ref: Reference | None = None
 
+    @property
+    def message_id(self) -> str:
+        """The message id a reply message carrying this must have: it names the delivery and
+        the action, so a signed acknowledgement cannot be relabelled as another."""
+        return f"ack-{self.delivery_id}-{self.action.value}"
+
 
 class AckOutcome(StrEnum):
     """What the hub made of an acknowledgement."""

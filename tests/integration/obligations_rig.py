@@ -51,6 +51,7 @@ class Rig:
     relay: OutboxRelay
     acknowledgements: Acknowledgements
     database_url: str
+    keys_dir: Path
 
     async def route(self, event: dict[str, Any]) -> Decision:
         agency = agency_id_from_source(event["source"])
@@ -81,9 +82,7 @@ class Rig:
 
 
 @asynccontextmanager
-async def obligations_rig(
-    database_url: str, keys_dir: Path, now: datetime
-) -> AsyncIterator[Rig]:
+async def obligations_rig(database_url: str, keys_dir: Path, now: datetime) -> AsyncIterator[Rig]:
     clock = FixedClock(now)
     keys = provisioned_keys(keys_dir, PROTOCOL.party_ids)
     audit = SqlAuditLog(create_engine_for(database_url))
@@ -116,6 +115,7 @@ async def obligations_rig(
                 SqlAcknowledgementStore(audit.engine), audit, clock, keys=keys
             ),
             database_url=database_url,
+            keys_dir=keys_dir,
         )
     finally:
         await broker.close()

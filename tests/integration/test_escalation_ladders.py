@@ -8,18 +8,23 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aio_pika
 import pytest
 
 from hub import Conflict, NotFound
+from hub.acknowledgements import AcknowledgementConsumer
 from hub.audit import AuditAction
 from hub.db import create_engine_for
-from hub.messages import AckAction, Acknowledgement, delivery_id
+from hub.delivery import ACK_QUEUE, DEAD_QUEUE
+from hub.messages import AckAction, Acknowledgement, OutgoingMessage, delivery_id
 from hub.pseudonyms import Pseudonymiser
 from hub.relays import OutboxRelay
 from hub.routing import ESCALATION_TYPE
 from hub.sharing import Decision, View
 from hub.stores import SqlRoutingStore
+from hub.subscriber import Subscriber
 from schemas import source_for_agency
+from tests.integration.conftest import AMQP_URL, wait_until
 from tests.integration.obligations_rig import PSEUDONYM_KEY, Rig, obligations_rig
 from tests.unit.builders import CHILDRENS, EDUCATION, POLICE, documented_example
 
@@ -28,9 +33,7 @@ SECOND = timedelta(seconds=1)
 
 
 @pytest.fixture
-async def rig(
-    clean_broker: None, fresh_database_url: str, tmp_path: Path
-) -> AsyncIterator[Rig]:
+async def rig(clean_broker: None, fresh_database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
     async with obligations_rig(fresh_database_url, tmp_path / "keys", MONDAY) as wired:
         yield wired
 
@@ -163,3 +166,44 @@ async def test_only_the_recipient_may_acknowledge_and_a_repeat_is_the_same_answe
         await rig.acknowledgements.acknowledge(
             POLICE, ack.model_copy(update={"by": "pc.9999"}), channel="http"
         )
+
+
+async def test_a_signed_reply_message_acknowledges_and_a_forged_one_is_refused(rig: Rig) -> None:
+    """The police subscriber's acknowledgement on sehub.acks is verified, recorded and stops
+    the ladder; one education signs for the police copy is refused, audited and dead-lettered."""
+    await _route_missing(rig, "ladder-6")
+    consumer = AcknowledgementConsumer(rig.acknowledgements, audit=rig.audit, clock=rig.clock)
+    async with (
+        rig.broker.consuming(ACK_QUEUE, consumer.on_message, prefetch=1),
+        Subscriber(AMQP_URL, POLICE, keys_dir=rig.keys_dir, clock=rig.clock) as police,
+    ):
+        async with police.receive(timeout=10) as delivery:
+            await police.acknowledge(delivery, "received", by="pc.1234", note_ref="NOTE-77")
+
+        async def recorded() -> bool:
+            return bool(await rig.actions(AuditAction.DELIVERY_ACKNOWLEDGED))
+
+        await wait_until(recorded, timeout=20, what="the acknowledgement to be recorded")
+        forged = Acknowledgement(
+            delivery_id=delivery.delivery_id, action=AckAction.DECLINED, by="someone.else"
+        )
+        envelope = rig.keys.seal_source(
+            EDUCATION, forged.model_dump_json().encode(), message_id=forged.message_id, now=MONDAY
+        )
+        await rig.broker.publish_acknowledgement(
+            OutgoingMessage(envelope, forged.message_id, "acknowledgement", None)
+        )
+
+        async def refused() -> bool:
+            return bool(await rig.actions(AuditAction.ACCESS_REFUSED))
+
+        await wait_until(refused, timeout=20, what="the forged acknowledgement to be refused")
+    (ack,) = await rig.actions(AuditAction.DELIVERY_ACKNOWLEDGED)
+    assert (ack.actor, ack.detail["channel"], ack.detail["note_ref"]) == (POLICE, "amqp", "NOTE-77")
+    assert ack.detail["escalations_stopped"] == 3
+    (refusal,) = await rig.actions(AuditAction.ACCESS_REFUSED)
+    assert refusal.actor == EDUCATION
+    connection = await aio_pika.connect(AMQP_URL, timeout=10)
+    async with connection:
+        dead = await (await connection.channel()).declare_queue(DEAD_QUEUE, passive=True)
+        assert dead.declaration_result.message_count == 1

@@ -22,9 +22,7 @@ CLOCK = "return-interview-overdue"
 
 
 @pytest.fixture
-async def rig(
-    clean_broker: None, fresh_database_url: str, tmp_path: Path
-) -> AsyncIterator[Rig]:
+async def rig(clean_broker: None, fresh_database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
     async with obligations_rig(fresh_database_url, tmp_path / "keys", NOW) as wired:
         yield wired
 
