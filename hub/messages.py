@@ -32,8 +32,10 @@ __all__ = [
     "AcknowledgedDelivery",
     "Acknowledgement",
     "DeliveredNotification",
+    "DeliveryId",
     "OutboxCopy",
     "OutgoingMessage",
+    "Reference",
     "delivery_id",
 ]
 
