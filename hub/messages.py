@@ -24,6 +24,7 @@ __all__ = [
     "ACKNOWLEDGEMENT_CONTENT_TYPE",
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
+    "REPLAY_HEADER",
     "SOURCE_CONTENT_TYPE",
     "Acceptance",
     "AcceptedCopy",
@@ -43,6 +44,8 @@ NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
 SOURCE_CONTENT_TYPE = "application/vnd.sehub.source-envelope+json"
 DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery-envelope+json"
 ACKNOWLEDGEMENT_CONTENT_TYPE = "application/vnd.sehub.acknowledgement-envelope+json"
+# Set ("true") on a copy the hub sends again because its recipient asked (hub.replay).
+REPLAY_HEADER = "sehub-replay"
 
 DeliveryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # A user or system id in the receiving agency's own directory, or a reference to its own note:
