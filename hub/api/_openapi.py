@@ -14,8 +14,8 @@ from pydantic.json_schema import models_json_schema
 
 from hub.api._acknowledgements import Acknowledged, AcknowledgementBody
 from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
-from hub.api._replay import ReplayAnswer, ReplayRequest
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
+from hub.api._replay import ReplayAnswer, ReplayRequest
 from hub.sharing import Explanation
 from schemas import CATALOGUE, PLACEMENT_LA_PATTERN, notification_adapter
 
