@@ -22,6 +22,7 @@ from hub.sharing import Receipt, View
 
 __all__ = [
     "ACKNOWLEDGEMENT_CONTENT_TYPE",
+    "DEADLINE",
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
     "REPLAY_HEADER",
@@ -44,6 +45,9 @@ NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
 SOURCE_CONTENT_TYPE = "application/vnd.sehub.source-envelope+json"
 DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery-envelope+json"
 ACKNOWLEDGEMENT_CONTENT_TYPE = "application/vnd.sehub.acknowledgement-envelope+json"
+# The kind of a deadline marker in the outbox: held until a copy's deadline, never published;
+# its release is the record that the deadline was missed (hub.routing._copies).
+DEADLINE = "deadline"
 # Set ("true") on a copy the hub sends again because its recipient asked (hub.replay).
 REPLAY_HEADER = "sehub-replay"
 

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.db import outbox, processed_notifications, subject_placements
-from hub.messages import OutboxCopy
+from hub.messages import DEADLINE, OutboxCopy
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
 from hub.stores._audit_rows import append_audit, aware_utc, committing
 from hub.stores._message_rows import aware_or_none, message_from_row, message_properties
@@ -198,6 +198,7 @@ class SqlRoutingStore:
             outbox.c.recipient == recipient,
             outbox.c.sent_at.is_not(None),
             outbox.c.cancelled_at.is_(None),
+            outbox.c.kind != DEADLINE,
         ]
         if since is not None:
             conditions.append(outbox.c.created_at >= since.astimezone(UTC))
