@@ -228,8 +228,6 @@ async def test_a_deadline_without_a_ladder_is_still_recorded_as_missed(rig: Rig)
     await rig.taken(POLICE)
     rig.at(police.receipt.acknowledge_by + SECOND)
     await rig.relay.drain_once()
-    missed = [
-        e for e in await rig.actions(AuditAction.DEADLINE_MISSED) if e.recipient == POLICE
-    ]
+    missed = [e for e in await rig.actions(AuditAction.DEADLINE_MISSED) if e.recipient == POLICE]
     assert [(e.notification_id, e.detail["ladder"]) for e in missed] == [("no-ladder-1", None)]
     assert await rig.taken(POLICE) == []
