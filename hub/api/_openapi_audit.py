@@ -43,7 +43,7 @@ class AuditPage(_Answer):
     next_cursor: str | None
 
 
-class Acknowledged(_Answer):
+class CopyAcknowledged(_Answer):
     """Who at the recipient acknowledged the copy (or an escalation of it), and how."""
 
     action: str | None
@@ -53,7 +53,7 @@ class Acknowledged(_Answer):
     acknowledged_at: str
 
 
-class Escalated(_Answer):
+class CopyEscalated(_Answer):
     """One step of the copy's ladder, released because nobody acknowledged in time."""
 
     step: int | None
@@ -76,9 +76,9 @@ class Told(_Answer):
     decided_at: str
     published_at: str | None
     delivery_id: str | None
-    acknowledged: list[Acknowledged]
+    acknowledged: list[CopyAcknowledged]
     deadline_missed_at: str | None
-    escalations: list[Escalated]
+    escalations: list[CopyEscalated]
     records: list[int]
 
 
