@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    func,
     text,
 )
 
@@ -152,12 +153,14 @@ outbox = Table(
     Index("ux_outbox_delivery_id", "delivery_id", unique=True),
     Index("ix_outbox_recipient_created_at", "recipient", "created_at"),
     Index("ix_outbox_held_for", "held_for"),
-    Index(
-        "ix_outbox_unsent",
-        "created_at",
-        postgresql_where=text("sent_at IS NULL"),
-        sqlite_where=text("sent_at IS NULL"),
-    ),
+)
+
+# What the relays look for every second: unsent, not cancelled, by when it falls due.
+Index(
+    "ix_outbox_due",
+    func.coalesce(outbox.c.release_at, outbox.c.created_at),
+    postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
+    sqlite_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
 )
 
 # Each accepted notification, sealed to the hub, committed with its ``notification.accepted``

@@ -79,12 +79,13 @@ def upgrade() -> None:
         batch.create_index("ux_outbox_delivery_id", ["delivery_id"], unique=True)
         batch.create_index("ix_outbox_recipient_created_at", ["recipient", "created_at"])
         batch.create_index("ix_outbox_held_for", ["held_for"])
+    # What the relays look for every second: unsent, not cancelled, by when it falls due.
     op.create_index(
-        "ix_outbox_unsent",
+        "ix_outbox_due",
         "outbox",
-        ["created_at"],
-        postgresql_where=sa.text("sent_at IS NULL"),
-        sqlite_where=sa.text("sent_at IS NULL"),
+        [sa.text("coalesce(release_at, created_at)")],
+        postgresql_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
     )
     op.create_table(
         "acknowledgements",
@@ -100,7 +101,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("acknowledgements")
-    op.drop_index("ix_outbox_unsent", table_name="outbox")
+    op.drop_index("ix_outbox_due", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_index("ix_outbox_held_for")
         batch.drop_index("ix_outbox_recipient_created_at")

@@ -1,0 +1,81 @@
+"""The reply-message consumer's policy: recorded and acknowledged, refused and dead-lettered
+with a record, or held and retried in place while the database is down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from hub import NotFound, StoreUnavailable
+from hub.acknowledgements import AcknowledgementConsumer
+from hub.audit import AuditAction
+from hub.crypto import InvalidMessage
+from tests.fakes import FakeAuditLog, FakeIncomingMessage, FixedClock, RecordingSleep
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class ScriptedAcknowledgements:
+    """Stands in for the use case: raises what it is told, in turn, then succeeds."""
+
+    outcomes: list[BaseException] = field(default_factory=list)
+    calls: int = 0
+
+    async def acknowledge_message(self, envelope: bytes) -> None:
+        self.calls += 1
+        if self.outcomes:
+            raise self.outcomes.pop(0)
+
+
+def _consumer(
+    acknowledgements: ScriptedAcknowledgements, audit: FakeAuditLog, sleep: RecordingSleep
+) -> AcknowledgementConsumer:
+    return AcknowledgementConsumer(
+        acknowledgements,  # type: ignore[arg-type]  # a scripted stand-in with its shape
+        audit=audit,
+        clock=FixedClock(NOW),
+        sleep=sleep,
+    )
+
+
+async def test_a_recorded_acknowledgement_is_acknowledged_on_the_broker() -> None:
+    """Nothing raised: the reply message is acked, and nothing is audited here."""
+    audit, sleep = FakeAuditLog(), RecordingSleep()
+    message = FakeIncomingMessage(body=b"sealed")
+    await _consumer(ScriptedAcknowledgements(), audit, sleep).on_message(message)
+    assert message.outcome == "acked"
+    assert audit.entries == []
+
+
+async def test_an_unverifiable_reply_is_audited_and_dead_lettered() -> None:
+    """A bad signature: recorded as routing.failed with the check, never retried."""
+    audit, sleep = FakeAuditLog(), RecordingSleep()
+    message = FakeIncomingMessage(body=b"sealed")
+    scripted = ScriptedAcknowledgements([InvalidMessage("bad_signature")])
+    await _consumer(scripted, audit, sleep).on_message(message)
+    assert message.outcome == "dead-lettered"
+    (failed,) = audit.entries
+    assert (failed.action, failed.detail["check"]) == (AuditAction.ROUTING_FAILED, "bad_signature")
+    assert sleep.waits == []
+
+
+async def test_a_reply_for_another_agencys_delivery_is_dead_lettered_at_once() -> None:
+    """The use case refused it (and audited why): dead-lettered, not retried."""
+    audit, sleep = FakeAuditLog(), RecordingSleep()
+    message = FakeIncomingMessage(body=b"sealed")
+    scripted = ScriptedAcknowledgements([NotFound("no such delivery for this agency")])
+    await _consumer(scripted, audit, sleep).on_message(message)
+    assert message.outcome == "dead-lettered"
+    assert scripted.calls == 1
+
+
+async def test_a_database_outage_holds_the_reply_and_retries_it_in_place() -> None:
+    """Three failures of the store, then it records: the message is acked, never requeued."""
+    audit, sleep = FakeAuditLog(), RecordingSleep()
+    message = FakeIncomingMessage(body=b"sealed")
+    scripted = ScriptedAcknowledgements([StoreUnavailable("down")] * 3)
+    await _consumer(scripted, audit, sleep).on_message(message)
+    assert message.outcome == "acked"
+    assert scripted.calls == 4
+    assert len(sleep.waits) == 3
