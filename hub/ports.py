@@ -105,7 +105,7 @@ class RoutingStore(Protocol):
         copies: Sequence[OutboxCopy],
         now: datetime,
         cancel_held: Sequence[str] = (),
-    ) -> None: ...
+    ) -> bool: ...
 
     async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:
         """The event's copies due now and not yet confirmed by the broker."""

@@ -131,7 +131,9 @@ class FakeRoutingStore:
         copies: Sequence[OutboxCopy],
         now: datetime,
         cancel_held: Sequence[str] = (),
-    ) -> None:
+    ) -> bool:
+        if event_key in self.processed:
+            return False
         await self.audit.record(*entries)
         self.processed.add(event_key)
         for by_recipient in self.outbox.values():
@@ -141,13 +143,14 @@ class FakeRoutingStore:
         for copy in copies:
             self.outbox.setdefault(copy.event_key, {})[copy.recipient] = copy
             self.made[copy.delivery_id] = now
-        if change is None:
-            return
-        for by_episode in self.placements.values():
-            by_episode.pop(change.episode, None)
-        if change.started is not None:
-            for subject in subjects:
-                self.placements.setdefault(subject, {})[change.started.episode] = change.started
+        if change is not None:
+            for by_episode in self.placements.values():
+                by_episode.pop(change.episode, None)
+            if change.started is not None:
+                for subject in subjects:
+                    started = change.started
+                    self.placements.setdefault(subject, {})[started.episode] = started
+        return True
 
     def _is_due(self, copy: OutboxCopy, now: datetime) -> bool:
         return copy.release_at is None or copy.release_at <= now

@@ -7,8 +7,9 @@ Rules:
 
 1. Verify before parsing: the source envelope is opened and its signature checked before the
    notification is read, and the notification's ``source`` and ``id`` must be the envelope's.
-2. The same ``source`` + ``id`` is decided once. A redelivered notification that was already
-   decided publishes only what is still unsent, and is audited as a duplicate.
+2. The same ``source`` + ``id`` is decided once: by the one router whose commit takes it; any
+   other (a redelivery, a second router that raced it) only audits a duplicate and leaves
+   whatever is unsent to the relay, never publishing beside the router that is.
 3. The decision, its audit rows, the placement change and every sealed copy (the outbox) are
    committed in one transaction before anything is published; the copies are then published
    one by one (:mod:`hub.relays`). A copy whose publish fails is left to the relay, which every
@@ -114,8 +115,8 @@ class Router:
     ) -> Decision | None:
         event_key = self._pseudonyms.event(notification.source, notification.id)
         if await self._state.seen(event_key):
-            # Decided and audited before; publish whatever a crash or outage left unsent.
-            await self._publish_pending(event_key, retry=True)
+            # Decided and audited before. What a crash or outage left unsent is the relay's:
+            # publishing it here as well would race the router that is publishing it now.
             await self._audit.record(self._duplicate_entry(notification, correlation_id))
             return None
         subjects = self._pseudonyms.subjects(notification)
@@ -134,7 +135,7 @@ class Router:
                 check=unusable.check,
             )
         refused = {u.recipient for u in sealed.unusable if u.kind == "notification"}
-        await self._state.commit(
+        committed = await self._state.commit(
             event_key,
             subjects=subjects,
             change=self._placement_change(notification, decision),
@@ -154,14 +155,18 @@ class Router:
             cancel_held=sealed.cancel_clocks,
             now=now,
         )
-        await self._publish_pending(event_key, retry=False)
+        if not committed:
+            # Another router decided it first, and publishes its copies.
+            await self._audit.record(self._duplicate_entry(notification, correlation_id))
+            return None
+        await self._publish_pending(event_key)
         return decision
 
-    async def _publish_pending(self, event_key: str, *, retry: bool) -> None:
+    async def _publish_pending(self, event_key: str) -> None:
         """Publish each copy due (rule 3); one that fails is left to the relay, the rest go on."""
         for copy in await self._state.pending(event_key, self._clock()):
             try:
-                await self._relay.publish(copy, retry=retry)
+                await self._relay.publish(copy, retry=False)
             except ServiceError as exc:
                 # Published but not marked sent: the relay sends it again, under the same id.
                 log.warning("routing.mark_sent_failed", error=type(exc).__name__)

@@ -93,8 +93,9 @@ class SqlRoutingStore:
         copies: Sequence[OutboxCopy],
         now: datetime,
         cancel_held: Sequence[str] = (),
-    ) -> None:
-        """Mark processed, apply the state change, audit and fill the outbox, atomically.
+    ) -> bool:
+        """Mark processed, apply the state change, audit and fill the outbox, atomically; False
+        if another router committed this event first (then nothing of this call is written).
 
         A copy due at once is left to its router for :data:`RELAY_GRACE` before the relay may
         take it, so that the two rarely publish the same copy. The alerts still waiting on a
@@ -126,14 +127,19 @@ class SqlRoutingStore:
             # Last, so the chain's lock (PostgreSQL) is held only for the append.
             await append_audit(connection, entries)
 
+        lost_race = False
+
         async def settled() -> bool:
             # Another router committed this event first: its rows and outbox stand. Otherwise
             # another writer moved the audit chain's head, and the work is tried again.
-            return await self.seen(event_key)
+            nonlocal lost_race
+            lost_race = await self.seen(event_key)
+            return lost_race
 
         await committing(
             self._engine, work, failure="could not commit the routing state", settled=settled
         )
+        return not lost_race
 
     async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:
         """The event's copies due and not yet confirmed by the broker, by recipient."""
