@@ -20,7 +20,7 @@ from hub.intake import Intake
 from hub.logs import get_logger
 from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
-from hub.routing import Router, RoutingConsumer
+from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
 from hub.stores import SqlAuditLog, SqlAuditReader, SqlRoutingStore, SqlSubjectKeys
 from protocols import Protocol, ProtocolError, load_protocol
@@ -42,6 +42,7 @@ class Hub:
     intake: Intake
     router: Router
     consumer: RoutingConsumer
+    dead_letters: DeadLetterAuditor
     checkpointer: Checkpointer
     inspection: Inspection
     clock: Clock
@@ -173,6 +174,7 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         intake=Intake(broker, audit, clock, keys=keys, max_body_bytes=settings.max_body_bytes),
         router=router,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
+        dead_letters=DeadLetterAuditor(audit, clock),
         clock=clock,
         inspection=Inspection(SqlAuditReader(engine), audit, subject_keys, pseudonyms, clock),
         checkpointer=Checkpointer(
