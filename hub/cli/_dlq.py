@@ -2,9 +2,10 @@
 
 Metadata only: the payloads are sealed and stay so; no body is ever printed.
 
-* ``list [--limit N] [--json]`` prints one line per dead letter, oldest first: its id, the
-  queue it died in, why, how often, when it first died, its type and its size in bytes. The
-  messages stay where they are, in their order (``hub.delivery.DeadLetterQueue``).
+* ``list [--limit N] [--json]`` prints one line per dead letter, oldest first (the oldest N):
+  its id, the queue it died in, why, how often, when it first died, its type and its size in
+  bytes. The messages stay where they are, in their order (``hub.delivery.DeadLetterQueue``
+  looks at them all, whatever N).
 * ``show ID`` prints one dead letter's metadata as a JSON object (every ``x-death`` entry,
   properties, ``sehub-*`` headers, the SHA-256 of the body).
 * ``requeue ID`` or ``requeue --all`` republishes each chosen dead letter, unchanged, to the
@@ -45,7 +46,7 @@ def register(commands: Any) -> None:
     dlq = commands.add_parser("dlq", help="list, show and requeue dead letters (metadata only)")
     actions = dlq.add_subparsers(dest="dlq_command", required=True)
     listing = actions.add_parser("list", help="the dead letters, oldest first")
-    listing.add_argument("--limit", type=int, default=None, help="at most N dead letters")
+    listing.add_argument("--limit", type=int, default=None, help="print the oldest N only")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(handler=list_command)
     show = actions.add_parser("show", help="one dead letter's metadata as JSON")
@@ -85,13 +86,13 @@ def _when(time: datetime | None) -> str:
 
 async def list_command(args: argparse.Namespace, settings: Settings) -> int:
     async with DeadLetterQueue(settings.amqp_url) as dlq:
-        letters = await dlq.list(limit=args.limit)
+        letters = (await dlq.list())[: args.limit]
     if args.json:
         for letter in letters:
             print(json.dumps(letter.as_json(), sort_keys=True))
     else:
         print("\n".join(_table(letters)))
-    print(f"{len(letters)} dead letter(s)", file=sys.stderr)
+    print(f"{len(letters)} dead letter(s) shown", file=sys.stderr)
     return 0
 
 

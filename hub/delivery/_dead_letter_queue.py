@@ -3,12 +3,14 @@ them back where they died from.
 
 Rules:
 
-1. Looking takes every message on the queue (as many as it held when we looked, at most
-   ``limit``), unacknowledged, reads their metadata (:class:`~hub.delivery.DeadLetter`) and
-   gives them all back by closing the channel. RabbitMQ returns a closed channel's messages to
-   the head of the queue in their order, so listing keeps the order, also ahead of what arrived
-   meanwhile. Each look counts as a delivery of each message, which the dead queue, with no
-   delivery limit (``_topology`` rule 4), never holds against it.
+1. Looking takes every message on the queue (as many as it held when we looked),
+   unacknowledged, reads their metadata (:class:`~hub.delivery.DeadLetter`) and gives them all
+   back by closing the channel. RabbitMQ 3.10 serves a closed channel's messages again first,
+   in their order, so listing keeps the order, also ahead of what arrived meanwhile (a ``nack``
+   with requeue would put them behind, and so would taking only some: those given back would
+   go behind the rest). The look ends once the queue counts them again. Each look counts as
+   a delivery of each message, which the dead queue, with no delivery limit (``_topology``
+   rule 4), never holds against it.
 2. Only the messages on the queue when the look began are taken: a requeued message that dies
    again while we hold the others is not taken back up by the same requeue.
 3. A requeue republishes the message as it was (body and properties unchanged; headers as
@@ -88,9 +90,9 @@ class DeadLetterQueue:
             except _BROKER_ERRORS:
                 pass  # going anyway; the broker returns what the connection held
 
-    async def list(self, *, limit: int | None = None) -> list[DeadLetter]:
+    async def list(self) -> list[DeadLetter]:
         """The dead letters on the queue, oldest first, all left in place (rule 1)."""
-        async with self._holding(limit) as held:
+        async with self._holding() as held:
             return [letter for letter, _ in held]
 
     async def requeue(
@@ -101,7 +103,7 @@ class DeadLetterQueue:
     ) -> Requeued:
         """Put back each ``chosen`` dead letter where it died from (rules 2-4)."""
         done = Requeued()
-        async with self._holding(None) as held, self._publishing() as publisher:
+        async with self._holding() as held, self._publishing() as publisher:
             for letter, message in held:
                 if not chosen(letter):
                     continue
@@ -127,30 +129,54 @@ class DeadLetterQueue:
         return self._connection
 
     @asynccontextmanager
-    async def _holding(self, limit: int | None) -> AsyncIterator[Held]:
-        """Take the queue's messages (rule 1, 2); closing the channel gives back the unacked."""
+    async def _holding(self) -> AsyncIterator[Held]:
+        """Take the queue's messages (rules 1, 2); give back, in order, those not acknowledged."""
         try:
             async with asyncio.timeout(self._timeout):
                 channel = await self._open().channel()
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable("could not open a channel to the message broker") from exc
-        try:
-            yield await self._take(channel, limit)
-        finally:
-            try:
-                async with asyncio.timeout(self._timeout):
-                    await channel.close()
-            except _BROKER_ERRORS:
-                pass  # a closed connection gives the messages back as well
-
-    async def _take(self, channel: AbstractChannel, limit: int | None) -> Held:
         held: Held = []
+        waiting = 0
+        try:
+            waiting = await self._take(channel, held)
+            yield held
+        finally:
+            acked = sum(1 for _, message in held if message.processed)
+            await self._give_back(channel, waiting - acked)
+
+    async def _give_back(self, channel: AbstractChannel, expected: int) -> None:
+        """Close the holding channel, then wait until the queue counts what it gave back.
+
+        RabbitMQ returns a closed channel's messages a moment after the close, so a look that
+        followed at once could miss them; waiting here makes the next look see them all.
+        """
         try:
             async with asyncio.timeout(self._timeout):
-                queue = await channel.declare_queue(self._queue, passive=True)
-            waiting = int(queue.declaration_result.message_count or 0)
-            wanted = waiting if limit is None else min(waiting, limit)
-            while len(held) < wanted:
+                await channel.close()
+                if expected <= 0:
+                    return
+                counting = await self._open().channel()
+                try:
+                    # ASYNC110: the broker's count is polled; there is no event to wait on.
+                    while await self._waiting(counting) < expected:  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)
+                finally:
+                    await counting.close()
+        except _BROKER_ERRORS:
+            pass  # they come back all the same; someone else may also have taken some
+
+    async def _waiting(self, channel: AbstractChannel) -> int:
+        queue = await channel.declare_queue(self._queue, passive=True)
+        return int(queue.declaration_result.message_count or 0)
+
+    async def _take(self, channel: AbstractChannel, held: Held) -> int:
+        """Fill ``held`` (rule 2); the number of messages the queue counted when we began."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                waiting = await self._waiting(channel)
+            queue = await channel.get_queue(self._queue, ensure=False)
+            while len(held) < waiting:
                 message = await queue.get(no_ack=False, fail=False, timeout=self._timeout)
                 if message is None:
                     break
@@ -161,7 +187,7 @@ class DeadLetterQueue:
             ) from exc
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable(f"could not read the queue {self._queue}") from exc
-        return held
+        return waiting
 
     @asynccontextmanager
     async def _publishing(self) -> AsyncIterator[AbstractChannel]:

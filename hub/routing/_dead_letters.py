@@ -16,6 +16,8 @@ Rules:
    dead-lettered (its queue dead-letters nowhere).
 3. At least once: a router killed between the commit and the acknowledgement records that dead
    letter again when another router (or the same, restarted) takes it up.
+4. An operator's requeue (``hub dlq requeue``) is recorded as ``dead_letter.requeued`` with the
+   same metadata, the operator as ``actor`` and where the message was put back.
 """
 
 from __future__ import annotations

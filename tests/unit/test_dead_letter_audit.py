@@ -32,9 +32,11 @@ class DeadMessage:
     content_type: str | None = "application/vnd.sehub.delivery-envelope+json"
     headers: dict[str, Any] = field(default_factory=dict)
     settled: list[str] = field(default_factory=list)
+    audit: FakeAuditLog | None = None  # if given, an ack says how many records it followed
 
     async def ack(self) -> None:
-        self.settled.append("ack")
+        after = "" if self.audit is None else f" after {len(self.audit.entries)} record(s)"
+        self.settled.append(f"ack{after}")
 
     async def nack(self, *, requeue: bool = True) -> None:
         self.settled.append(f"nack requeue={requeue}")
@@ -127,12 +129,13 @@ async def test_while_the_audit_log_is_down_the_record_is_retried_by_time() -> No
     audit = FakeAuditLog(fail=True)
     sleep = OutageSleep(audit, outage=4)
     message = _rejected_by_police()
+    message.audit = audit
 
     await DeadLetterAuditor(audit, FixedClock(NOW), sleep=sleep).on_message(message)  # type: ignore[arg-type]
 
     assert sleep.waits == [0.5, 1.0, 2.0, 4.0]
     assert [entry.action for entry in audit.entries] == [AuditAction.MESSAGE_DEAD_LETTERED]
-    assert message.settled == ["ack"]
+    assert message.settled == ["ack after 1 record(s)"]
 
 
 async def test_a_long_outage_waits_at_most_the_cap_and_never_gives_up() -> None:
