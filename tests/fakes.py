@@ -176,6 +176,8 @@ class FakeIncomingMessage:
     correlation_id: str | None = "fake-corr-1"
     headers: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None  # "acked", "requeued" or "dead-lettered"
+    type: str | None = None
+    content_type: str | None = None
 
     @property
     def processed(self) -> bool:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from hub.audit import AuditAction, AuditEntry
 from hub.delivery import DeadLetter, agency_queue_name
 from hub.routing import DeadLetterAuditor, dead_lettered_entry, requeued_entry
-from tests.fakes import FakeAuditLog, FixedClock
+from tests.fakes import FakeAuditLog, FakeIncomingMessage, FixedClock
 
 NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
 DIED = datetime(2026, 11, 29, 9, 0, 5, tzinfo=UTC)
@@ -21,33 +20,15 @@ DELIVERY = "0123456789abcdef0123456789abcdef"
 BODY = b"SEALED-CANARY-PAYLOAD"
 
 
-@dataclass
-class DeadMessage:
-    """A message on ``sehub.dead.audit``, recording how it was settled."""
-
-    body: bytes = BODY
-    message_id: str | None = "n-0001"
-    type: str | None = "uk.gov.sehub.missing_episode.started"
-    correlation_id: str | None = "corr-1"
-    content_type: str | None = "application/vnd.sehub.delivery-envelope+json"
-    headers: dict[str, Any] = field(default_factory=dict)
-    settled: list[str] = field(default_factory=list)
-    audit: FakeAuditLog | None = None  # if given, an ack says how many records it followed
-
-    async def ack(self) -> None:
-        after = "" if self.audit is None else f" after {len(self.audit.entries)} record(s)"
-        self.settled.append(f"ack{after}")
-
-    async def nack(self, *, requeue: bool = True) -> None:
-        self.settled.append(f"nack requeue={requeue}")
-
-    async def reject(self, *, requeue: bool = False) -> None:
-        self.settled.append(f"reject requeue={requeue}")
-
-
-def _rejected_by_police() -> DeadMessage:
+def _rejected_by_police() -> FakeIncomingMessage:
+    """The police's copy of a notification, as RabbitMQ dead-letters it after a reject."""
     queue = agency_queue_name(POLICE)
-    return DeadMessage(
+    return FakeIncomingMessage(
+        body=BODY,
+        message_id="n-0001",
+        correlation_id="corr-1",
+        type="uk.gov.sehub.missing_episode.started",
+        content_type="application/vnd.sehub.delivery-envelope+json",
         headers={
             "sehub-delivery-id": DELIVERY,
             "sehub-recipient": POLICE,
@@ -63,8 +44,21 @@ def _rejected_by_police() -> DeadMessage:
             ],
             "x-first-death-queue": queue,
             "x-first-death-reason": "rejected",
-        }
+        },
     )
+
+
+@dataclass
+class SettlementCheckingAuditLog(FakeAuditLog):
+    """Remembers whether the message was already settled when each record was committed."""
+
+    message: FakeIncomingMessage | None = None
+    settled_before_record: list[bool] = field(default_factory=list)
+
+    async def record(self, *entries: AuditEntry) -> None:
+        await super().record(*entries)
+        assert self.message is not None
+        self.settled_before_record.append(self.message.processed)
 
 
 @dataclass
@@ -92,7 +86,7 @@ class BrokenAuditLog(FakeAuditLog):
         await super().record(*entries)
 
 
-def _letter(message: DeadMessage) -> DeadLetter:
+def _letter(message: FakeIncomingMessage) -> DeadLetter:
     return DeadLetter.of(message)  # type: ignore[arg-type]  # the properties it reads
 
 
@@ -121,21 +115,21 @@ async def test_a_dead_letter_is_recorded_with_its_metadata_then_acknowledged() -
         "ids_verified": False,
     }
     assert "CANARY" not in json.dumps(entry.detail)
-    assert message.settled == ["ack"]
+    assert message.outcome == "acked"
 
 
 async def test_while_the_audit_log_is_down_the_record_is_retried_by_time() -> None:
     """An outage delays the record with a growing wait; the copy is acked once it is recorded."""
-    audit = FakeAuditLog(fail=True)
-    sleep = OutageSleep(audit, outage=4)
     message = _rejected_by_police()
-    message.audit = audit
+    audit = SettlementCheckingAuditLog(fail=True, message=message)
+    sleep = OutageSleep(audit, outage=4)
 
     await DeadLetterAuditor(audit, FixedClock(NOW), sleep=sleep).on_message(message)  # type: ignore[arg-type]
 
     assert sleep.waits == [0.5, 1.0, 2.0, 4.0]
     assert [entry.action for entry in audit.entries] == [AuditAction.MESSAGE_DEAD_LETTERED]
-    assert message.settled == ["ack after 1 record(s)"]
+    assert audit.settled_before_record == [False]
+    assert message.outcome == "acked"
 
 
 async def test_a_long_outage_waits_at_most_the_cap_and_never_gives_up() -> None:
@@ -148,7 +142,7 @@ async def test_a_long_outage_waits_at_most_the_cap_and_never_gives_up() -> None:
 
     assert max(sleep.waits) == 30.0
     assert len(audit.entries) == 1
-    assert message.settled == ["ack"]
+    assert message.outcome == "acked"
 
 
 async def test_a_bug_in_the_writer_is_retried_too_never_dead_lettered() -> None:
@@ -165,13 +159,13 @@ async def test_a_bug_in_the_writer_is_retried_too_never_dead_lettered() -> None:
 
     assert len(waits) == 2
     assert len(audit.entries) == 1
-    assert message.settled == ["ack"]
+    assert message.outcome == "acked"
 
 
 async def test_a_message_with_no_bookkeeping_is_recorded_as_of_unknown_origin() -> None:
     """Something published straight to the dead exchange is still recorded, reason unknown."""
     audit = FakeAuditLog()
-    message = DeadMessage(message_id=None, type=None, correlation_id=None)
+    message = FakeIncomingMessage(message_id=None, correlation_id=None)
 
     await DeadLetterAuditor(audit, FixedClock(NOW)).on_message(message)  # type: ignore[arg-type]
 
@@ -179,7 +173,7 @@ async def test_a_message_with_no_bookkeeping_is_recorded_as_of_unknown_origin() 
     assert entry.detail["reason"] is None
     assert entry.detail["queue"] is None
     assert entry.recipient is None
-    assert message.settled == ["ack"]
+    assert message.outcome == "acked"
 
 
 def test_a_requeue_is_recorded_with_the_operator_and_where_it_went() -> None:

@@ -7,7 +7,6 @@ the project's broker); ``tests/integration/test_dead_letters_queue.py`` reads re
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from hub.delivery import (
     server_version,
     working_queue_arguments,
 )
+from tests.fakes import FakeIncomingMessage
 
 DIED = datetime(2026, 11, 29, 9, 0, 5, tzinfo=UTC)
 FIRST_DIED = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -32,16 +32,16 @@ BODY = b'{"sealed": "CANARY-BODY-0001"}'
 DELIVERY = "0123456789abcdef0123456789abcdef"
 
 
-@dataclass
-class Message:
-    """The properties of an incoming AMQP message that a dead letter is read from."""
-
-    body: bytes = BODY
-    message_id: str | None = "n-0001"
-    type: str | None = "uk.gov.sehub.missing_episode.started"
-    correlation_id: str | None = "corr-1"
-    content_type: str | None = "application/vnd.sehub.delivery-envelope+json"
-    headers: dict[str, Any] = field(default_factory=dict)
+def _message(**properties: Any) -> FakeIncomingMessage:
+    """A message as RabbitMQ hands over a dead letter: a sealed copy for an agency by default."""
+    defaults: dict[str, Any] = {
+        "body": BODY,
+        "message_id": "n-0001",
+        "type": "uk.gov.sehub.missing_episode.started",
+        "correlation_id": "corr-1",
+        "content_type": "application/vnd.sehub.delivery-envelope+json",
+    }
+    return FakeIncomingMessage(**{**defaults, **properties})
 
 
 def _death(queue: str, reason: str, count: int, time: datetime) -> Any:
@@ -56,14 +56,14 @@ def _death(queue: str, reason: str, count: int, time: datetime) -> Any:
     }
 
 
-def _of(message: Message) -> DeadLetter:
+def _of(message: FakeIncomingMessage) -> DeadLetter:
     return DeadLetter.of(message)  # type: ignore[arg-type]  # the properties it reads
 
 
-def _agency_dead_letter() -> Message:
+def _agency_dead_letter() -> FakeIncomingMessage:
     """A copy for the police, given up on by the delivery limit after an earlier rejection."""
     police = agency_queue_name("northumbria-police")
-    return Message(
+    return _message(
         headers={
             "sehub-recipient": "northumbria-police",
             "sehub-delivery-id": DELIVERY,
@@ -96,8 +96,8 @@ def test_a_dead_letter_is_read_from_its_most_recent_death() -> None:
 
 def test_the_id_falls_back_to_the_message_id_then_to_a_hash_of_the_body() -> None:
     """No delivery id: the message id; neither: ``sha256:`` and 16 hex digits of the body."""
-    assert _of(Message()).id == "n-0001"
-    anonymous = _of(Message(message_id=None))
+    assert _of(_message()).id == "n-0001"
+    anonymous = _of(_message(message_id=None))
     assert anonymous.id.startswith("sha256:")
     assert len(anonymous.id) == len("sha256:") + 16
 
@@ -113,7 +113,7 @@ def test_the_id_falls_back_to_the_message_id_then_to_a_hash_of_the_body() -> Non
 )
 def test_unexpected_bookkeeping_reads_as_unknown_never_as_an_error(headers: dict[str, Any]) -> None:
     """A header of the wrong shape leaves the field unknown, so the letter can still be listed."""
-    letter = _of(Message(headers=headers))
+    letter = _of(_message(headers=headers))
 
     assert letter.count == 0
     assert letter.requeues == 0
@@ -124,7 +124,7 @@ def test_unexpected_bookkeeping_reads_as_unknown_never_as_an_error(headers: dict
 
 def test_a_message_nobody_dead_lettered_has_no_origin() -> None:
     """Without x-death there is nowhere to put the message back."""
-    letter = _of(Message())
+    letter = _of(_message())
 
     assert letter.death is None
     assert letter.origin is None
@@ -159,7 +159,7 @@ def test_a_requeued_message_loses_the_brokers_headers_and_counts_its_requeues() 
     assert once["sehub-delivery-id"] == DELIVERY
     assert once[REQUEUES_HEADER] == 1
     assert republished_headers(once)[REQUEUES_HEADER] == 2
-    assert _of(Message(headers=once)).requeues == 1
+    assert _of(_message(headers=once)).requeues == 1
 
 
 def test_working_queues_dead_letter_at_least_once_with_a_backstop_limit() -> None:
