@@ -13,6 +13,7 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     │   ├── Forbidden             403  authenticated, but not allowed (e.g. posting as another)
     │   ├── NotFound              404  no route for the path
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
+    │   ├── Conflict              409  the same source and id were accepted with other content
     │   ├── PayloadTooLarge       413  body over the configured limit
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
     │   ├── InvalidInput          422  failed validation; carries the failing fields, not values
@@ -25,6 +26,7 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
         ├── StoreUnavailable      503  the database is unreachable
         ├── AuditLogTampered      500  the audit chain does not verify; nothing is signed
         └── ConfigurationError    500  settings, agencies, protocol or our own keys are unusable
+            └── NoUsableKey       500  an agency has no key usable for this now (e.g. retired)
 
 Outside the tree, on purpose: ``ValueError``, ``TypeError`` and ``RuntimeError`` for programmer
 misuse (a naive datetime, ``str`` for ``bytes``, a ring used for another agency, a subscriber
@@ -46,6 +48,7 @@ __all__ = [
     "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",
+    "Conflict",
     "FieldProblem",
     "Forbidden",
     "HubError",
@@ -54,6 +57,7 @@ __all__ = [
     "InvalidNotification",
     "InvalidQuery",
     "MethodNotAllowed",
+    "NoUsableKey",
     "NotAuthenticated",
     "NotFound",
     "PayloadTooLarge",
@@ -106,6 +110,13 @@ class Forbidden(PeerError):
 
     status_hint = 403
     title = "Forbidden"
+
+
+class Conflict(PeerError):
+    """The same ``source`` + ``id`` was accepted before with other content; nothing changed."""
+
+    status_hint = 409
+    title = "Conflict"
 
 
 class NotFound(PeerError):
@@ -262,3 +273,8 @@ class ConfigurationError(ServiceError):
 
     status_hint = 500
     title = "Configuration error"
+
+
+class NoUsableKey(ConfigurationError):
+    """An agency has no key usable for this purpose now: none yet, or every one retired or
+    expired. For a recipient, that recipient alone is refused; the rest are delivered."""

@@ -5,9 +5,11 @@ Unit tests wire fakes of the same ports (``tests/fakes.py``) into the same class
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from hub._exceptions import ConfigurationError
+from hub._exceptions import ConfigurationError, ServiceError
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, FailedAuthentications
 from hub.audit import AuditAction, AuditEntry
@@ -20,12 +22,19 @@ from hub.intake import Intake
 from hub.logs import get_logger
 from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
+from hub.relays import IngressRelay, OutboxRelay
 from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
-from hub.stores import SqlAuditLog, SqlAuditReader, SqlRoutingStore, SqlSubjectKeys
+from hub.stores import (
+    SqlAuditLog,
+    SqlAuditReader,
+    SqlIntakeStore,
+    SqlRoutingStore,
+    SqlSubjectKeys,
+)
 from protocols import Protocol, ProtocolError, load_protocol
 
-__all__ = ["Hub", "bootstrap", "directory_loaded", "load_configuration"]
+__all__ = ["Hub", "Waiting", "bootstrap", "directory_loaded", "load_configuration"]
 
 log = get_logger(__name__)
 
@@ -45,6 +54,8 @@ class Hub:
     dead_letters: DeadLetterAuditor
     checkpointer: Checkpointer
     inspection: Inspection
+    ingress_relay: IngressRelay
+    outbox_relay: OutboxRelay
     clock: Clock
 
     def api_dependencies(self) -> ApiDependencies:
@@ -130,36 +141,81 @@ def _pseudonymiser(settings: Settings) -> Pseudonymiser:
     return Pseudonymiser(key)
 
 
-async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
-    """Connect to the database and the broker, migrate, declare the topology, and wire."""
+@dataclass
+class Waiting:
+    """How a process that starts before its services waits for them: the state of each (what
+    its ``/readyz`` says meanwhile), and the pause between tries, doubling to ``max_pause``."""
+
+    states: dict[str, str] = field(
+        default_factory=lambda: {"database": "waiting", "broker": "waiting"}
+    )
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    max_pause: float = 10.0
+
+
+async def _until_up(
+    service: str, start: Callable[[], Awaitable[None]], waiting: Waiting | None
+) -> None:
+    """Run ``start`` until it succeeds; without ``waiting``, once. A configuration error (ours to
+    fix, not an outage) is raised at once either way."""
+    attempt = 0
+    while True:
+        try:
+            await start()
+        except ServiceError as exc:
+            if waiting is None or isinstance(exc, ConfigurationError):
+                raise
+            attempt += 1
+            waiting.states[service] = "unavailable"
+            log.warning("hub.waiting", service=service, error=type(exc).__name__, attempt=attempt)
+            await waiting.sleep(min(waiting.max_pause, 0.25 * 2.0**attempt))
+            continue
+        if waiting is not None:
+            waiting.states[service] = "ok"
+        log.info("hub.service_up", service=service)
+        return
+
+
+async def bootstrap(
+    settings: Settings, *, clock: Clock = utc_now, wait: Waiting | None = None
+) -> Hub:
+    """Connect to the database and the broker, migrate, declare the topology, and wire.
+
+    With ``wait``, a database or broker that is down is waited for instead of failing.
+    """
     agencies, protocol = load_configuration(settings)
-    # One engine for both stores, so a decision and its audit rows commit in one transaction.
+    # One engine for every store, so a decision and its audit rows commit in one transaction.
     engine = create_engine_for(settings.database_url)
     audit = SqlAuditLog(engine)
-    try:
+    broker = Broker(settings.amqp_url, publish_timeout=settings.publish_timeout_seconds)
+
+    async def start_database() -> None:
         await migrate(engine)
         await audit.record(_protocol_loaded(protocol, clock), directory_loaded(agencies, clock))
-    except BaseException:
-        await audit.close()
-        raise
-    pseudonyms = _pseudonymiser(settings)
-    # Only the private documents present on this machine are loaded: a router's machine holds
-    # the hub's, an agency edge's holds that agency's (the demo holds them all).
-    keys = KeyMaterial(settings.keys_dir, (HUB_AGENCY, *agencies))
-    broker = Broker(settings.amqp_url, publish_timeout=settings.publish_timeout_seconds)
-    try:
+
+    async def start_broker() -> None:
         await broker.connect()
         await broker.declare_topology(agencies)
+
+    try:
+        await _until_up("database", start_database, wait)
+        pseudonyms = _pseudonymiser(settings)
+        # Only the private documents present on this machine are loaded: a router's machine
+        # holds the hub's, an agency edge's holds that agency's (the demo holds them all).
+        keys = KeyMaterial(settings.keys_dir, (HUB_AGENCY, *agencies))
+        await _until_up("broker", start_broker, wait)
     except BaseException:
         await audit.close()
         await broker.close()
         raise
     subject_keys = SqlSubjectKeys(engine)
+    state = SqlRoutingStore(engine)
+    intake_store = SqlIntakeStore(engine)
     router = Router(
         protocol,
         publisher=broker,
         audit=audit,
-        state=SqlRoutingStore(engine),
+        state=state,
         subject_keys=subject_keys,
         pseudonyms=pseudonyms,
         keys=keys,
@@ -171,7 +227,15 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
         protocol=protocol,
         broker=broker,
         audit=audit,
-        intake=Intake(broker, audit, clock, keys=keys, max_body_bytes=settings.max_body_bytes),
+        intake=Intake(
+            broker,
+            audit,
+            clock,
+            store=intake_store,
+            pseudonyms=pseudonyms,
+            keys=keys,
+            max_body_bytes=settings.max_body_bytes,
+        ),
         router=router,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
         dead_letters=DeadLetterAuditor(audit, clock),
@@ -184,4 +248,6 @@ async def bootstrap(settings: Settings, *, clock: Clock = utc_now) -> Hub:
             every_records=settings.audit_checkpoint_every_records,
             every_seconds=settings.audit_checkpoint_every_seconds,
         ),
+        ingress_relay=IngressRelay(intake_store, broker, clock),
+        outbox_relay=OutboxRelay(state, broker, clock),
     )

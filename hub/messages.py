@@ -10,6 +10,7 @@ why it was told, the very receipt the decision made. ``docs/wire-format.md`` doc
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,9 +25,14 @@ __all__ = [
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
     "SOURCE_CONTENT_TYPE",
+    "Acceptance",
+    "AcceptedCopy",
     "AckAction",
+    "AckOutcome",
+    "AcknowledgedDelivery",
     "Acknowledgement",
     "DeliveredNotification",
+    "OutboxCopy",
     "OutgoingMessage",
     "delivery_id",
 ]
@@ -62,6 +68,55 @@ class OutgoingMessage:
     correlation_id: str | None
     content_type: str = NOTIFICATION_CONTENT_TYPE
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class Acceptance(StrEnum):
+    """What the intake outbox made of a post: new, a retry of one accepted, or a changed one."""
+
+    NEW = "new"
+    REPEATED = "repeated"
+    CONFLICTING = "conflicting"
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedCopy:
+    """An accepted notification, sealed to the hub, as it waits in the intake outbox for ingress.
+
+    ``content`` is a keyed hash of its canonical bytes: a retried post has the same, a changed
+    one another. ``event_key`` is the pseudonym of its ``source`` + ``id``.
+    """
+
+    event_key: str
+    content: str
+    publisher: str
+    message: OutgoingMessage
+    accepted_at: datetime
+    attempts: int = 0  # failed publishes so far
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCopy:
+    """One sealed copy in the outbox, as the relay publishes it.
+
+    ``kind`` is ``notification`` (a recipient's view), ``escalation`` (a ladder step) or ``alert``
+    (a statutory clock). A held copy waits for ``release_at`` and is cancelled by what it is
+    ``held_for`` (the delivery whose acknowledgement stops a ladder, or the clock a later
+    notification stops). ``publisher`` is the agency whose notification it came from.
+    """
+
+    event_key: str
+    recipient: str
+    delivery_id: str
+    message: OutgoingMessage
+    publisher: str
+    kind: str = "notification"
+    release_at: datetime | None = None
+    held_for: str | None = None
+    acknowledge_by: datetime | None = None
+    # What its release means, audited with its ``delivery.published``: (action, detail) pairs,
+    # metadata only (a ladder's step and team, a clock's id), never contents.
+    on_release: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    attempts: int = 0  # failed publishes so far
 
 
 class DeliveredNotification(BaseModel):
@@ -119,3 +174,28 @@ class Acknowledgement(BaseModel):
     action: AckAction
     by: Reference
     note_ref: Reference | None = None
+
+
+class AckOutcome(StrEnum):
+    """What the hub made of an acknowledgement."""
+
+    NEW = "new"
+    REPEATED = "repeated"  # the same action, by the same user, with the same note
+    CONFLICTING = "conflicting"  # the same action, by someone else or with another note
+    UNKNOWN = "unknown"  # no such delivery for this agency
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgedDelivery:
+    """The delivery an acknowledgement is about, as the hub knows it (ids only), and how many
+    held copies (the rest of its ladder) the acknowledgement cancelled."""
+
+    delivery_id: str
+    recipient: str
+    publisher: str
+    notification_id: str
+    notification_type: str
+    correlation_id: str | None
+    kind: str
+    held_for: str | None
+    stopped: int

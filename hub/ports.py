@@ -7,18 +7,28 @@ module is pure: importing it loads no broker or database client.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from hub.audit import AuditEntry, AuditQuery, ListedRecord, Position
-from hub.messages import OutgoingMessage
+from hub.messages import (
+    Acceptance,
+    AcceptedCopy,
+    AcknowledgedDelivery,
+    Acknowledgement,
+    AckOutcome,
+    OutboxCopy,
+    OutgoingMessage,
+)
 from hub.sharing import PlacementChange, RoutingState
 
 __all__ = [
+    "AcknowledgementStore",
     "AuditLog",
     "AuditReader",
     "Clock",
+    "IntakeStore",
     "Publisher",
     "RoutingStore",
     "SubjectKeys",
@@ -40,6 +50,11 @@ def utc_now() -> datetime:
 class Publisher(Protocol):
     """Publishes with broker confirmation; raises ``BrokerUnavailable`` if it cannot."""
 
+    @property
+    def connected(self) -> bool:
+        """False while the broker is known to be unreachable."""
+        ...
+
     async def publish_ingress(self, message: OutgoingMessage) -> None: ...
 
     async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None: ...
@@ -49,6 +64,28 @@ class AuditLog(Protocol):
     """Commits audit entries; raises ``StoreUnavailable`` if it cannot."""
 
     async def record(self, *entries: AuditEntry) -> None: ...
+
+
+class IntakeStore(Protocol):
+    """The intake outbox: accepted notifications, sealed, until ingress has confirmed them."""
+
+    async def accept(self, copy: AcceptedCopy, entry: AuditEntry) -> tuple[Acceptance, bool]:
+        """Commit ``copy`` with its ``notification.accepted`` ``entry``, unless its event key
+        is there already: then nothing is written, and the answer says whether with the same
+        content. The flag says whether ingress has the notification already."""
+        ...
+
+    async def mark_published(self, event_key: str, now: datetime) -> None: ...
+
+    async def unpublished(
+        self, now: datetime, *, limit: int, lease: timedelta
+    ) -> list[AcceptedCopy]:
+        """Claim, for ``lease``, up to ``limit`` acceptances ingress has not confirmed."""
+        ...
+
+    async def retry_later(self, event_key: str, at: datetime) -> None:
+        """Count a failed publish and leave the acceptance until ``at``."""
+        ...
 
 
 class RoutingStore(Protocol):
@@ -65,17 +102,28 @@ class RoutingStore(Protocol):
         subjects: Iterable[str],
         change: PlacementChange | None,
         entries: Iterable[AuditEntry],
-        deliveries: Sequence[tuple[str, OutgoingMessage]],
+        copies: Sequence[OutboxCopy],
         now: datetime,
     ) -> None: ...
 
-    async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]: ...
+    async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:
+        """The event's copies due now and not yet confirmed by the broker."""
+        ...
+
+    async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxCopy]:
+        """Claim, for ``lease``, up to ``limit`` copies of any event that are due and unsent."""
+        ...
+
+    async def retry_later(self, copy: OutboxCopy, at: datetime) -> None:
+        """Count a failed publish and leave the copy until ``at``."""
+        ...
 
     async def mark_sent(
-        self, event_key: str, recipient: str, now: datetime, *, entry: AuditEntry
+        self, copy: OutboxCopy, now: datetime, *, entries: Sequence[AuditEntry]
     ) -> bool:
-        """Mark a confirmed copy sent and append ``entry`` (its ``delivery.published``) in one
-        transaction; False, and nothing appended, if the copy was marked sent already."""
+        """Mark a confirmed copy sent and append ``entries`` (its ``delivery.published``, and
+        for a held copy what its release means) in one transaction; False, and nothing
+        appended, if the copy was marked sent already."""
         ...
 
 
@@ -103,3 +151,20 @@ class AuditReader(Protocol):
     async def of_notifications(
         self, notifications: Iterable[tuple[str | None, str]]
     ) -> list[ListedRecord]: ...
+
+
+class AcknowledgementStore(Protocol):
+    """Business acknowledgements, committed with the ladder steps they cancel and their record."""
+
+    async def acknowledge(
+        self,
+        ack: Acknowledgement,
+        *,
+        agency: str,
+        channel: str,
+        now: datetime,
+        audit: Callable[[AcknowledgedDelivery], AuditEntry],
+    ) -> tuple[AckOutcome, AcknowledgedDelivery | None]:
+        """Record ``ack`` by ``agency`` if it is the delivery's recipient, cancel its ladder and
+        append ``audit(delivery)``, in one transaction; or say why not."""
+        ...

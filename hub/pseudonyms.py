@@ -57,6 +57,11 @@ class Pseudonymiser:
         """The pseudonym of one CloudEvent (``source`` + ``id``)."""
         return self._mac("event", source, event_id)
 
+    def content(self, canonical: bytes) -> str:
+        """A keyed hash of a notification's canonical bytes: equal for a retried post, different
+        for a changed one, and no dictionary attack on its values without the key."""
+        return hmac.new(self._key, b"content\x1f" + canonical, hashlib.sha256).hexdigest()
+
     def episode(self, source: str, episode: str) -> str:
         """The pseudonym of a publisher's episode (missing episode or placement)."""
         return self._mac("episode", source, episode)

@@ -3,7 +3,13 @@
 No I/O beyond reading a file.
 """
 
-from protocols._deadlines import acknowledge_by, check_deadline, parse_duration
+from protocols._deadlines import (
+    SchoolCalendar,
+    acknowledge_by,
+    check_deadline,
+    parse_duration,
+    school_calendar,
+)
 from protocols._diff import diff_protocols
 from protocols._lint import Finding, Severity, lint_protocol, schema_leaf_paths, schema_paths
 from protocols._loader import ProtocolError, load_protocol, parse_protocol
@@ -18,10 +24,17 @@ from protocols._model import (
     Rule,
     When,
 )
+from protocols._obligations import RECIPIENT, Clock, ClockDue, ClockTrigger, Ladder, LadderStep
 
 __all__ = [
+    "RECIPIENT",
+    "Clock",
+    "ClockDue",
+    "ClockTrigger",
     "Condition",
     "Finding",
+    "Ladder",
+    "LadderStep",
     "Party",
     "PartyKind",
     "Protocol",
@@ -30,6 +43,7 @@ __all__ = [
     "Role",
     "RoleRecipient",
     "Rule",
+    "SchoolCalendar",
     "Severity",
     "When",
     "acknowledge_by",
@@ -41,4 +55,5 @@ __all__ = [
     "parse_protocol",
     "schema_leaf_paths",
     "schema_paths",
+    "school_calendar",
 ]

@@ -2,16 +2,21 @@
 
 The loader (:mod:`protocols._loader`) already refuses what is malformed: unknown keys, bad ids,
 recipients that are not parties. This module finds what is well formed but wrong, and says where
-(the rule, and the line when the YAML text is given):
+(the rule, clock or ladder, and the line when the YAML text is given). A clock is checked as a
+rule is, its ``fields`` against its ``starts_on`` types and each trigger's ``when`` against its
+own types:
 
 * ``unknown-type`` (error): a notification type that is not in :data:`schemas.CATALOGUE`; no such
-  notification can be posted, so the rule never applies to it.
+  notification can be posted, so the rule never applies to it (or the clock never starts/stops).
 * ``unknown-field`` / ``unknown-match-path`` (error): a path in ``fields`` or ``when.match`` that
-  exists in none of the rule's types, judged on the exported JSON Schemas (``$ref``/``$defs`` and
-  ``anyOf`` followed; arrays are leaves, as :func:`hub.sharing.decide` treats them). ``data`` and
-  any prefix of a real path are fine.
+  exists in none of the types, judged on the exported JSON Schemas
+  (:mod:`protocols._schema_paths`). ``data`` and any prefix of a real path are fine.
 * ``impossible-match`` (error): a ``when.match`` value the schema can never hold (an enum value
   that does not exist, ``'true'`` for a boolean), so the rule never applies.
+* ``unknown-episode-path`` (error): a clock trigger's ``episode`` path that one of its types
+  lacks: such a notification names no episode, so it never starts (or stops) the clock.
+* ``unknown-due-path`` (error): a clock's ``due`` path that a starting type lacks, or that holds
+  no date or date-time: the clock never falls due, so it never starts.
 * ``unreachable-rule`` (error): a rule all of whose (type, publisher, recipient) combinations are
   already served by earlier unconditional rules (or are the publisher itself). Decisions serve a
   recipient once, by the first rule in file order, so such a rule never shares anything.
@@ -19,40 +24,42 @@ recipients that are not parties. This module finds what is well formed but wrong
   party no earlier rule names.
 * ``no-queue`` / ``publisher-not-in-directory`` / ``not-in-directory`` (error, only with an agency
   directory): parties the directory does not know. The hub refuses to start without them.
-* ``unused-party`` (warning): a party no rule names and no role recipient could resolve to.
+* ``unused-party`` (warning): a party no rule, clock or ladder names and no role recipient could
+  resolve to.
+* ``unused-ladder`` (warning): a ladder no rule names as its ``escalation``.
 * ``no-deadline`` (warning): a rule without ``acknowledge_within``: receipts carry no deadline.
+
+A rule with a deadline and no ladder is not reported: most rules' deadlines are for the
+recipient's own follow-up, and the partnership decides which deliveries are chased up a ladder.
 
 Pure: it reads the schemas package and nothing of the hub, the broker or the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 import yaml
 
 from protocols._loader import _describe, _line_of
-from protocols._model import Condition, Party, PartyKind, Protocol, Role, Rule, When
-from schemas import CATALOGUE, json_schema_documents
+from protocols._model import Condition, Protocol, RoleRecipient, Rule, When
+from protocols._obligations import RECIPIENT, Clock, ClockTrigger
+from protocols._schema_paths import (
+    can_hold,
+    finite_values,
+    holds_a_time,
+    path_schemas,
+    schema_leaf_paths,
+    schema_paths,
+)
+from schemas import CATALOGUE
 
 __all__ = ["Finding", "Severity", "lint_protocol", "schema_leaf_paths", "schema_paths"]
 
 Location = tuple[int | str, ...]
-
-# Which parties a role recipient can resolve to (mirrors hub.sharing._roles, which this package
-# cannot import): the kinds a role looks for, and whether it needs an LA code or police areas.
-_ROLE_KINDS: Mapping[Role, frozenset[PartyKind]] = {
-    Role.RESPONSIBLE_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES, PartyKind.ADULT_SERVICES}),
-    Role.HOST_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES}),
-    Role.POLICE_FOR_HOST_AREA: frozenset({PartyKind.POLICE}),
-    Role.POLICE_FOR_RESPONSIBLE_AREA: frozenset({PartyKind.POLICE}),
-    Role.SUBJECTS_EDUCATION: frozenset({PartyKind.EDUCATION}),
-}
-_MAX_DEPTH = 16  # the canonical schemas nest four deep; this only stops a recursive $ref
 
 
 class Severity(StrEnum):
@@ -85,96 +92,6 @@ class Finding:
         }
 
 
-# --- paths in the exported JSON Schemas -------------------------------------------------------
-
-
-@cache
-def _schemas() -> Mapping[str, Mapping[str, Any]]:
-    return {
-        name.removesuffix(".json"): document for name, document in json_schema_documents().items()
-    }
-
-
-def _alternatives(node: Mapping[str, Any], defs: Mapping[str, Any], depth: int = 0) -> list[Any]:
-    """The concrete subschemas ``node`` stands for: ``$ref`` resolved, ``anyOf`` etc. flattened."""
-    if depth > _MAX_DEPTH:
-        return []
-    if "$ref" in node:
-        name = str(node["$ref"]).rpartition("/")[2]
-        target = defs.get(name)
-        return [] if target is None else _alternatives(target, defs, depth + 1)
-    options = [*node.get("anyOf", ()), *node.get("oneOf", ()), *node.get("allOf", ())]
-    if options:
-        return [alt for option in options for alt in _alternatives(option, defs, depth + 1)]
-    return [node]
-
-
-def _walk(
-    node: Mapping[str, Any], defs: Mapping[str, Any], prefix: str, depth: int = 0
-) -> Iterator[tuple[str, list[Any]]]:
-    """Every property path below ``node`` with its resolved subschemas (arrays not entered)."""
-    if depth > _MAX_DEPTH:
-        return
-    properties: dict[str, list[Any]] = {}
-    for alternative in _alternatives(node, defs):
-        for name, schema in alternative.get("properties", {}).items():
-            properties.setdefault(name, []).append(schema)
-    for name, schemas in properties.items():
-        path = f"{prefix}.{name}" if prefix else name
-        resolved = [alt for schema in schemas for alt in _alternatives(schema, defs)]
-        yield path, resolved
-        for schema in schemas:
-            yield from _walk(schema, defs, path, depth + 1)
-
-
-@cache
-def _path_schemas(type_name: str) -> Mapping[str, tuple[Any, ...]]:
-    document = _schemas()[type_name]
-    defs = document.get("$defs", {})
-    collected: dict[str, list[Any]] = {}
-    for path, resolved in _walk(document, defs, ""):
-        collected.setdefault(path, []).extend(resolved)
-    return {path: tuple(resolved) for path, resolved in collected.items()}
-
-
-def schema_paths(type_name: str) -> frozenset[str]:
-    """Every dotted path (leaves and their prefixes) an event of this catalogue type can hold."""
-    return frozenset(_path_schemas(type_name))
-
-
-def schema_leaf_paths(type_name: str) -> frozenset[str]:
-    """The dotted paths of this catalogue type that have no properties of their own."""
-    return frozenset(
-        path
-        for path, resolved in _path_schemas(type_name).items()
-        if not any(isinstance(alt, Mapping) and alt.get("properties") for alt in resolved)
-    )
-
-
-def _finite_values(resolved: Sequence[Any]) -> list[object] | None:
-    """Every value the path can hold, when the schema makes that a finite set; else None."""
-    values: list[object] = []
-    for alternative in resolved:
-        if not isinstance(alternative, Mapping):
-            return None
-        if "const" in alternative:
-            values.append(alternative["const"])
-        elif "enum" in alternative:
-            values.extend(alternative["enum"])
-        elif alternative.get("type") == "boolean":
-            values.extend((True, False))
-        elif alternative.get("type") == "null":
-            values.append(None)
-        else:
-            return None
-    return values
-
-
-def _can_hold(value: object, allowed: Sequence[object]) -> bool:
-    # As decide() compares: the type must agree too, so `true` never matches `1` or "true".
-    return any(type(value) is type(option) and value == option for option in allowed)
-
-
 # --- the checks -------------------------------------------------------------------------------
 
 
@@ -193,14 +110,14 @@ class _Linter:
         code: str,
         message: str,
         location: Location,
-        rule: Rule | None = None,
+        owner: str | None = None,
     ) -> None:
         self.findings.append(
             Finding(
                 severity=severity,
                 code=code,
                 message=message,
-                rule=None if rule is None else rule.id,
+                rule=owner,
                 location=_describe(location),
                 line=None if self.root is None else _line_of(self.root, location),
             )
@@ -209,82 +126,95 @@ class _Linter:
     def run(self) -> tuple[Finding, ...]:
         for index, rule in enumerate(self.protocol.rules):
             where: Location = ("rules", index)
-            self.types(rule, where)
-            self.paths(rule, where)
+            known = self.types(rule.types, (*where, "types"), rule.id)
+            self.fields(known, rule.fields, where, rule.id, _RULE)
+            self.matches(known, rule.when, (*where, "when"), rule.id, _RULE)
             if rule.acknowledge_within is None:
                 self.add(
                     Severity.WARNING,
                     "no-deadline",
                     "no acknowledge_within: receipts carry no deadline, so nobody is chased",
                     where,
-                    rule,
+                    rule.id,
                 )
+        for index, clock in enumerate(self.protocol.clocks):
+            self.clock(clock, ("clocks", index))
         self.unreachable()
         self.unused_parties()
+        self.unused_ladders()
         if self.agency_ids is not None:
             self.directory(self.agency_ids)
         return tuple(
             sorted(self.findings, key=lambda f: (f.line or 0, f.location, f.code, f.message))
         )
 
-    def types(self, rule: Rule, where: Location) -> None:
-        for position, type_name in enumerate(rule.types):
+    def types(self, types: Sequence[str], where: Location, owner: str) -> list[str]:
+        """Report the types not in the catalogue; return those that are."""
+        for position, type_name in enumerate(types):
             if type_name not in CATALOGUE:
                 self.add(
                     Severity.ERROR,
                     "unknown-type",
                     f"{type_name!r} is not a notification type in the catalogue",
-                    (*where, "types", position),
-                    rule,
+                    (*where, position),
+                    owner,
                 )
+        return [name for name in types if name in CATALOGUE]
 
-    def paths(self, rule: Rule, where: Location) -> None:
-        known = [name for name in rule.types if name in CATALOGUE]
-        if not known:
+    def fields(
+        self, types: Sequence[str], fields: Sequence[str], where: Location, owner: str, of: _Of
+    ) -> None:
+        if not types:
             return  # every type is already reported as unknown
-        paths = frozenset().union(*(schema_paths(name) for name in known))
-        for position, path in enumerate(rule.fields):
+        paths = frozenset().union(*(schema_paths(name) for name in types))
+        for position, path in enumerate(fields):
             if path not in paths:
                 self.add(
                     Severity.ERROR,
                     "unknown-field",
-                    f"field {path!r} exists in none of the rule's types, so it shares nothing",
+                    f"field {path!r} exists in none of {of.types}, so {of.shares_nothing}",
                     (*where, "fields", position),
-                    rule,
+                    owner,
                 )
-        for path, expected in rule.when.match.items():
-            location = (*where, "when", "match", path)
+
+    def matches(
+        self, types: Sequence[str], when: When, where: Location, owner: str, of: _Of
+    ) -> None:
+        if not types:
+            return
+        paths = frozenset().union(*(schema_paths(name) for name in types))
+        for path, expected in when.match.items():
+            location = (*where, "match", path)
             if path not in paths:
                 self.add(
                     Severity.ERROR,
                     "unknown-match-path",
-                    f"match path {path!r} exists in none of the rule's types, so the rule "
-                    "never applies",
+                    f"match path {path!r} exists in none of {of.types}, so {of.never}",
                     location,
-                    rule,
+                    owner,
                 )
                 continue
-            self.match_values(rule, known, path, expected, location)
+            self.match_values(types, path, expected, location, owner)
 
     def match_values(
         self,
-        rule: Rule,
         types: Sequence[str],
         path: str,
         expected: Condition,
         location: Location,
+        owner: str,
     ) -> None:
         allowed: list[object] = []
         for name in types:
-            resolved = _path_schemas(name).get(path)
+            resolved = path_schemas(name).get(path)
             if resolved is None:
                 continue
-            values = _finite_values(resolved)
+            values = finite_values(resolved)
             if values is None:
                 return  # free text or numbers: any value might occur
             allowed.extend(values)
         options = expected if isinstance(expected, tuple) else (expected,)
-        impossible = [option for option in options if not _can_hold(option, allowed)]
+        impossible = [option for option in options if not can_hold(option, allowed)]
         if impossible:
             shown = ", ".join(repr(value) for value in impossible)
             self.add(
@@ -293,8 +223,41 @@ class _Linter:
                 f"match {path!r}: {shown} can never occur (allowed: "
                 f"{', '.join(repr(value) for value in allowed if value is not None)})",
                 location,
-                rule,
+                owner,
             )
+
+    def clock(self, clock: Clock, where: Location) -> None:
+        starting = self.trigger(clock.starts_on, (*where, "starts_on"), clock.id, _STARTS)
+        self.trigger(clock.stops_on, (*where, "stops_on"), clock.id, _STOPS)
+        self.fields(starting, clock.fields, where, clock.id, _ALERT)
+        for type_name in starting:
+            resolved = path_schemas(type_name).get(clock.due.path)
+            if resolved is None or not holds_a_time(resolved):
+                what = "has no" if resolved is None else "holds no date or date-time at"
+                self.add(
+                    Severity.ERROR,
+                    "unknown-due-path",
+                    f"{type_name} {what} {clock.due.path!r}: the clock never falls due, so it "
+                    "never starts",
+                    (*where, "due"),
+                    clock.id,
+                )
+
+    def trigger(self, trigger: ClockTrigger, where: Location, owner: str, of: _Of) -> list[str]:
+        """Check a clock's ``starts_on`` or ``stops_on``; return its types in the catalogue."""
+        known = self.types(trigger.types, (*where, "types"), owner)
+        self.matches(known, trigger.when, (*where, "when"), owner, of)
+        for type_name in known:
+            if trigger.episode not in schema_paths(type_name):
+                self.add(
+                    Severity.ERROR,
+                    "unknown-episode-path",
+                    f"{type_name} has no {trigger.episode!r}: such a notification names no "
+                    f"episode, so {of.never}",
+                    (*where, "episode"),
+                    owner,
+                )
+        return known
 
     def unreachable(self) -> None:
         served: set[tuple[str, str, str]] = set()
@@ -315,7 +278,7 @@ class _Linter:
                         "type and publisher, by an earlier rule without conditions (or is the "
                         "publisher itself)",
                         ("rules", index),
-                        rule,
+                        rule.id,
                     )
             if rule.when == When():
                 served.update(
@@ -327,19 +290,12 @@ class _Linter:
                 )
 
     def unused_parties(self) -> None:
-        named = {
-            party_id
-            for rule in self.protocol.rules
-            for party_id in (*rule.publishers, *rule.named_recipients)
-        }
-        roles = {
-            recipient.role
-            for rule in self.protocol.rules
-            for recipient in rule.recipients
-            if not isinstance(recipient, str)
-        }
+        told = [recipient for _, _, recipient in self._recipients()]
+        named = {party_id for rule in self.protocol.rules for party_id in rule.publishers}
+        named.update(recipient for recipient in told if isinstance(recipient, str))
+        roles = {recipient.role for recipient in told if not isinstance(recipient, str)}
         for index, party in enumerate(self.protocol.parties):
-            if party.id in named or any(_role_may_resolve_to(role, party) for role in roles):
+            if party.id in named or any(party.may_be(role) for role in roles):
                 continue
             self.add(
                 Severity.WARNING,
@@ -348,6 +304,18 @@ class _Linter:
                 "can resolve to it: it neither publishes nor receives anything",
                 ("parties", index),
             )
+
+    def unused_ladders(self) -> None:
+        used = {rule.escalation for rule in self.protocol.rules}
+        for index, ladder in enumerate(self.protocol.escalations):
+            if ladder.id not in used:
+                self.add(
+                    Severity.WARNING,
+                    "unused-ladder",
+                    f"ladder {ladder.id} is the escalation of no rule: it never escalates anything",
+                    ("escalations", index),
+                    ladder.id,
+                )
 
     def directory(self, agency_ids: Collection[str]) -> None:
         referenced: set[str] = set()
@@ -361,20 +329,21 @@ class _Linter:
                         f"publisher {publisher} is not in the agency directory: it has no "
                         "credential to post with, and the hub refuses to start without it",
                         ("rules", index, "publishers", position),
-                        rule,
+                        rule.id,
                     )
-            for position, recipient in enumerate(rule.recipients):
-                if isinstance(recipient, str):
-                    referenced.add(recipient)
-                    if recipient not in agency_ids:
-                        self.add(
-                            Severity.ERROR,
-                            "no-queue",
-                            f"recipient {recipient} is not in the agency directory: it has no "
-                            "queue, and the hub refuses to start without it",
-                            ("rules", index, "recipients", position),
-                            rule,
-                        )
+        for where, owner, recipient in self._recipients():
+            if not isinstance(recipient, str):
+                continue
+            referenced.add(recipient)
+            if recipient not in agency_ids:
+                self.add(
+                    Severity.ERROR,
+                    "no-queue",
+                    f"recipient {recipient} is not in the agency directory: it has no "
+                    "queue, and the hub refuses to start without it",
+                    where,
+                    owner,
+                )
         for index, party in enumerate(self.protocol.parties):
             if party.id not in agency_ids and party.id not in referenced:
                 self.add(
@@ -385,11 +354,35 @@ class _Linter:
                     ("parties", index),
                 )
 
+    def _recipients(self) -> Iterator[tuple[Location, str, str | RoleRecipient]]:
+        """Every recipient of a rule, a clock's alert or a ladder step (but ``recipient``)."""
+        sections: tuple[tuple[str, tuple[Rule | Clock, ...]], ...] = (
+            ("rules", self.protocol.rules),
+            ("clocks", self.protocol.clocks),
+        )
+        for section, items in sections:
+            for index, item in enumerate(items):
+                for position, recipient in enumerate(item.recipients):
+                    yield (section, index, "recipients", position), item.id, recipient
+        for index, ladder in enumerate(self.protocol.escalations):
+            for position, step in enumerate(ladder.steps):
+                if step.to != RECIPIENT:
+                    yield ("escalations", index, "steps", position, "to"), ladder.id, step.to
 
-def _role_may_resolve_to(role: Role, party: Party) -> bool:
-    if party.kind not in _ROLE_KINDS[role]:
-        return False
-    return bool(party.areas) if party.kind is PartyKind.POLICE else party.la_code is not None
+
+@dataclass(frozen=True, slots=True)
+class _Of:
+    """How a finding names the types a path was looked for in, and what follows."""
+
+    types: str
+    never: str
+    shares_nothing: str = ""
+
+
+_RULE = _Of("the rule's types", "the rule never applies", "it shares nothing")
+_ALERT = _Of("the clock's starts_on types", "", "the alert never shows it")
+_STARTS = _Of("starts_on's types", "the clock never starts")
+_STOPS = _Of("stops_on's types", "the clock never stops")
 
 
 def lint_protocol(

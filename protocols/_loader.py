@@ -106,19 +106,37 @@ def _yaml_location(document: object, location: Sequence[int | str]) -> list[int 
     return kept
 
 
-def _rule_line(root: yaml.Node | None, document: dict[str, object], message: str) -> int | None:
-    """For a whole-protocol error about a rule or party id, the line of that rule or party."""
-    match = re.match(r"rule (?P<id>[a-z0-9-]+):", message)
-    wanted = match["id"] if match else None
-    duplicate = re.search(r"duplicate rule id\(s\): \['(?P<id>[a-z0-9-]+)'", message)
-    if duplicate:
-        wanted = duplicate["id"]
-    rules = document.get("rules")
-    if wanted and isinstance(rules, list):
-        indexes = [i for i, r in enumerate(rules) if isinstance(r, dict) and r.get("id") == wanted]
-        if indexes:
-            return _line_of(root, ["rules", indexes[-1] if duplicate else indexes[0]])
-    if "party ids" in message:
+_SECTIONS = {"rule": "rules", "ladder": "escalations", "clock": "clocks"}
+_NAMED = re.compile(r"(?P<what>rule|ladder|clock) (?P<id>[a-z0-9-]+):")
+_DUPLICATE = re.compile(
+    r"duplicate (?P<what>rule|ladder)(?: or clock)? id\(s\): \['(?P<id>[a-z0-9-]+)'"
+)
+
+
+def _ids_at(document: dict[str, object], section: str, wanted: str) -> list[int]:
+    items = document.get(section)
+    if not isinstance(items, list):
+        return []
+    return [
+        i for i, item in enumerate(items) if isinstance(item, dict) and item.get("id") == wanted
+    ]
+
+
+def _item_line(root: yaml.Node | None, document: dict[str, object], message: str) -> int | None:
+    """For a whole-protocol error about a rule, ladder, clock or party id, the line of that item.
+
+    A duplicated id is reported at its last use (a clock's before a rule's); any other error at
+    the item it names.
+    """
+    duplicate = _DUPLICATE.search(message)
+    named = duplicate or _NAMED.match(message)
+    if named is not None:
+        sections = ["clocks", "rules"] if "or clock" in message else [_SECTIONS[named["what"]]]
+        for section in sections:
+            indexes = _ids_at(document, section, named["id"])
+            if indexes:
+                return _line_of(root, [section, indexes[-1] if duplicate else indexes[0]])
+    if "party id" in message:
         return _line_of(root, ["parties"])
     return None
 
@@ -148,7 +166,7 @@ def parse_protocol(text: bytes, *, origin: str = "<protocol>") -> Protocol:
             location = _yaml_location(document, error["loc"])
             if location is None:
                 continue
-            line = _line_of(root, location) if location else _rule_line(root, document, message)
+            line = _line_of(root, location) if location else _item_line(root, document, message)
             where = f"{origin}:{line}" if line is not None else origin
             reason = f"{where}: {_describe(location)}: {message}"
             if reason not in reasons:

@@ -19,16 +19,38 @@ Rules:
    that cannot be established never satisfies a condition.
 6. The version recorded on every decision is the declared version plus a hash of the file's
    exact bytes, so two different files can never be mistaken for one another.
+7. A rule's ``escalation`` names a ladder of :mod:`protocols._obligations` and needs the rule's
+   ``acknowledge_within``: the ladder counts from that deadline. Clocks are declared beside the
+   rules; a clock starts or stops only on (type, publisher) pairs some rule names, so nothing
+   reaches a clock that the protocol does not let that publisher publish.
+8. Rule and clock ids share one namespace (a receipt's ``rule_id`` names either), and the party
+   ids ``hub`` and ``recipient`` are reserved.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from protocols._deadlines import check_deadline
+from protocols._obligations import Clock, ClockTrigger, Ladder
+from protocols._terms import (
+    ID_PATTERN,
+    Condition,
+    Deadline,
+    FieldPaths,
+    Frozen,
+    LawfulBasis,
+    Recipients,
+    Retention,
+    RiskThreshold,
+    Role,
+    RoleRecipient,
+    When,
+    party_ids,
+)
 from schemas import LA_CODE_PATTERN
 
 __all__ = [
@@ -43,21 +65,10 @@ __all__ = [
     "When",
 ]
 
-_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
-_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
-
-Scalar = str | int | bool
-Condition = Scalar | tuple[Scalar, ...]
-
-
-def _check_path(path: str) -> str:
-    if not _PATH.fullmatch(path):
-        raise ValueError(f"field path {path!r} is not a dotted lower-case path")
-    return path
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_RESERVED_PARTY_IDS = {
+    "hub": "the hub's own keys",
+    "recipient": "a ladder step's 'to: recipient'",
+}
 
 
 class PartyKind(StrEnum):
@@ -71,10 +82,20 @@ class PartyKind(StrEnum):
     LICENSING = "licensing"
 
 
-class Party(_Frozen):
+# The kinds of party each role resolves to (as hub.sharing does, which this package cannot import).
+_ROLE_KINDS: Mapping[Role, frozenset[PartyKind]] = {
+    Role.RESPONSIBLE_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES, PartyKind.ADULT_SERVICES}),
+    Role.HOST_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES}),
+    Role.POLICE_FOR_HOST_AREA: frozenset({PartyKind.POLICE}),
+    Role.POLICE_FOR_RESPONSIBLE_AREA: frozenset({PartyKind.POLICE}),
+    Role.SUBJECTS_EDUCATION: frozenset({PartyKind.EDUCATION}),
+}
+
+
+class Party(Frozen):
     """An agency that is party to the protocol."""
 
-    id: str = Field(pattern=_ID)
+    id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
     kind: PartyKind
     la_code: str | None = Field(default=None, pattern=LA_CODE_PATTERN)
@@ -90,110 +111,125 @@ class Party(_Frozen):
                 raise ValueError(f"area {code!r} is not a three-digit LA code")
         return value
 
-
-class Role(StrEnum):
-    """Recipients resolved from the notification and the routing state."""
-
-    RESPONSIBLE_AUTHORITY = "responsible_authority"
-    HOST_AUTHORITY = "host_authority"
-    POLICE_FOR_HOST_AREA = "police_for_host_area"
-    POLICE_FOR_RESPONSIBLE_AREA = "police_for_responsible_area"
-    SUBJECTS_EDUCATION = "subjects_education"
+    def may_be(self, role: Role) -> bool:
+        """Whether ``role`` can resolve to this party: its kind, with an LA code or police areas."""
+        if self.kind not in _ROLE_KINDS[role]:
+            return False
+        return bool(self.areas) if self.kind is PartyKind.POLICE else self.la_code is not None
 
 
-class RoleRecipient(_Frozen):
-    """``{role: host_authority}`` in the YAML."""
-
-    role: Role
-
-
-class RiskThreshold(StrEnum):
-    """Ordered risk levels for ``risk_at_least`` (police, RMG and concern gradings)."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class When(_Frozen):
-    """Conditions under which a rule applies. Every condition given must hold."""
-
-    child: bool | None = None
-    adult: bool | None = None
-    looked_after: bool | None = None
-    se_marker: bool | None = None
-    cross_border: bool | None = None
-    risk_at_least: RiskThreshold | None = None
-    match: dict[str, Condition] = Field(
-        default_factory=dict, description="Event path -> value, or a list of allowed values."
-    )
-
-    @field_validator("match")
-    @classmethod
-    def _paths(cls, value: dict[str, Condition]) -> dict[str, Condition]:
-        for path in value:
-            _check_path(path)
-        return value
-
-
-class Rule(_Frozen):
+class Rule(Frozen):
     """One sharing rule: these types, from these publishers, to these recipients."""
 
-    id: str = Field(pattern=_ID)
+    id: str = Field(pattern=ID_PATTERN)
     description: str = ""
     types: tuple[str, ...] = Field(min_length=1)
     publishers: tuple[str, ...] = Field(min_length=1)
-    recipients: tuple[str | RoleRecipient, ...] = Field(min_length=1)
+    recipients: Recipients
     when: When = Field(default_factory=When)
-    fields: tuple[str, ...] = Field(min_length=1)
+    fields: FieldPaths
     purpose: str = Field(min_length=1)
-    lawful_basis: tuple[str, ...] = Field(min_length=1)
-    acknowledge_within: str | None = None
-    retention: str = Field(pattern=r"^P(\d+Y)?(\d+M)?(\d+D)?$", description="ISO 8601 period.")
+    lawful_basis: LawfulBasis
+    acknowledge_within: Deadline | None = None
+    escalation: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="The ladder an unacknowledged copy climbs."
+    )
+    retention: Retention
 
-    @field_validator("acknowledge_within")
-    @classmethod
-    def _valid_deadline(cls, value: str | None) -> str | None:
-        return None if value is None else check_deadline(value)
-
-    @field_validator("fields")
-    @classmethod
-    def _valid_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_path(path) for path in value)
+    @model_validator(mode="after")
+    def _escalation_needs_a_deadline(self) -> Rule:
+        if self.escalation is not None and self.acknowledge_within is None:
+            raise ValueError(
+                f"rule {self.id}: escalation {self.escalation} needs acknowledge_within, the "
+                "deadline its first step counts from"
+            )
+        return self
 
     @property
     def named_recipients(self) -> tuple[str, ...]:
         """The recipients named as party ids (not roles)."""
-        return tuple(r for r in self.recipients if isinstance(r, str))
+        return party_ids(self.recipients)
 
 
-class Protocol(_Frozen):
+def _duplicates(ids: list[str]) -> list[str]:
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+class Protocol(Frozen):
     """A partnership's whole protocol."""
 
-    id: str = Field(pattern=_ID)
+    id: str = Field(pattern=ID_PATTERN)
     title: str
     version: str = Field(min_length=1)
     content_hash: str = Field(default="", description="SHA-256 of the file; set by the loader.")
     parties: tuple[Party, ...] = Field(min_length=1)
     rules: tuple[Rule, ...]
+    escalations: tuple[Ladder, ...] = Field(default=(), description="Escalation ladders.")
+    clocks: tuple[Clock, ...] = Field(default=(), description="Statutory clocks.")
 
     @model_validator(mode="after")
     def _references(self) -> Protocol:
         ids = [party.id for party in self.parties]
         if len(set(ids)) != len(ids):
             raise ValueError("party ids must be unique")
-        if "hub" in ids:
-            raise ValueError("party id 'hub' is reserved for the hub's own keys")
-        rule_ids = [rule.id for rule in self.rules]
-        duplicates = sorted({r for r in rule_ids if rule_ids.count(r) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate rule id(s): {duplicates}")
-        known = set(ids)
+        for reserved, why in _RESERVED_PARTY_IDS.items():
+            if reserved in ids:
+                raise ValueError(f"party id {reserved!r} is reserved for {why}")
+        for what, duplicates in (
+            ("rule", _duplicates([rule.id for rule in self.rules])),
+            ("ladder", _duplicates([ladder.id for ladder in self.escalations])),
+            (
+                "rule or clock",
+                _duplicates([*(r.id for r in self.rules), *(c.id for c in self.clocks)]),
+            ),
+        ):
+            if duplicates:
+                raise ValueError(f"duplicate {what} id(s): {duplicates}")
+        problems = [*self._rule_problems(), *self._ladder_problems(), *self._clock_problems()]
+        if problems:
+            raise ValueError(problems[0])
+        return self
+
+    def _rule_problems(self) -> Iterator[str]:
+        known, ladders = set(self.party_ids), {ladder.id for ladder in self.escalations}
         for rule in self.rules:
             unknown = (set(rule.publishers) | set(rule.named_recipients)) - known
             if unknown:
-                raise ValueError(f"rule {rule.id}: not a party to the protocol: {sorted(unknown)}")
-        return self
+                yield f"rule {rule.id}: not a party to the protocol: {sorted(unknown)}"
+            if rule.escalation is not None and rule.escalation not in ladders:
+                yield f"rule {rule.id}: escalation {rule.escalation} is not a ladder in escalations"
+
+    def _ladder_problems(self) -> Iterator[str]:
+        known = set(self.party_ids)
+        for ladder in self.escalations:
+            for number, step in enumerate(ladder.steps, start=1):
+                if step.named_party is not None and step.named_party not in known:
+                    yield (
+                        f"ladder {ladder.id}: step {number}: not a party to the protocol: "
+                        f"{step.named_party!r} (or 'recipient', or a role)"
+                    )
+
+    def _clock_problems(self) -> Iterator[str]:
+        known = set(self.party_ids)
+        for clock in self.clocks:
+            unknown = set(clock.named_recipients) - known
+            for trigger in (clock.starts_on, clock.stops_on):
+                unknown |= set(trigger.publishers) - known
+            if unknown:
+                yield f"clock {clock.id}: not a party to the protocol: {sorted(unknown)}"
+                continue
+            for name, trigger in (("starts_on", clock.starts_on), ("stops_on", clock.stops_on)):
+                for type_name, publisher in self._unpublishable(trigger):
+                    yield (
+                        f"clock {clock.id}: {name}: no rule lets {publisher} publish "
+                        f"{type_name}, so it cannot {name.removesuffix('s_on')} the clock"
+                    )
+
+    def _unpublishable(self, trigger: ClockTrigger) -> Iterator[tuple[str, str]]:
+        for type_name in trigger.types:
+            for publisher in trigger.publishers:
+                if not self.may_publish(publisher, type_name):
+                    yield type_name, publisher
 
     @property
     def version_tag(self) -> str:
@@ -217,3 +253,14 @@ class Protocol(_Frozen):
             if candidate.id == party_id:
                 return candidate.la_code
         return None
+
+    def may_publish(self, publisher: str, type_name: str) -> bool:
+        """Whether some rule names ``publisher`` for ``type_name`` (whatever its conditions)."""
+        return any(type_name in rule.types and publisher in rule.publishers for rule in self.rules)
+
+    def ladder(self, ladder_id: str) -> Ladder:
+        """The escalation ladder with this id (``KeyError`` if none)."""
+        for candidate in self.escalations:
+            if candidate.id == ladder_id:
+                return candidate
+        raise KeyError(ladder_id)

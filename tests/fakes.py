@@ -5,28 +5,42 @@ Integration tests use the real RabbitMQ and database instead (see ``tests/integr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aio_pika.exceptions import ChannelInvalidStateError
+
 from hub import BrokerUnavailable, StoreUnavailable
 from hub.audit import SUBJECT_KEY_BYTES, AuditEntry, subject_token
 from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
-from hub.messages import OutgoingMessage
-from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
+from hub.intake import Intake
+from hub.messages import Acceptance, AcceptedCopy, OutboxCopy, OutgoingMessage
+from hub.ports import (
+    AuditLog,
+    Clock,
+    IntakeStore,
+    Publisher,
+    RoutingStore,
+    SubjectKeys,
+)
+from hub.pseudonyms import Pseudonymiser
 from hub.sharing import ActivePlacement, Decision, PlacementChange, RoutingState
 
 __all__ = [
     "FakeAuditLog",
+    "FakeChannel",
     "FakeIncomingMessage",
+    "FakeIntakeStore",
     "FakePublisher",
     "FakeRoutingStore",
     "FixedClock",
     "RecordingSleep",
     "ScriptedRouter",
+    "fake_intake",
     "provisioned_keys",
 ]
 
@@ -37,16 +51,21 @@ class FakePublisher:
 
     fail: bool = False
     fail_for: set[str] = field(default_factory=set)  # recipients whose deliveries fail
+    unconfirmed: bool = False  # connected, but no publish is confirmed
     ingress: list[OutgoingMessage] = field(default_factory=list)
     deliveries: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
+    @property
+    def connected(self) -> bool:
+        return not self.fail
+
     async def publish_ingress(self, message: OutgoingMessage) -> None:
-        if self.fail:
+        if self.fail or self.unconfirmed:
             raise BrokerUnavailable("fake broker is down")
         self.ingress.append(message)
 
     async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
-        if self.fail or agency_id in self.fail_for:
+        if self.fail or self.unconfirmed or agency_id in self.fail_for:
             raise BrokerUnavailable("fake broker is down")
         self.deliveries.append((agency_id, message))
 
@@ -80,11 +99,16 @@ class FixedClock:
 
 @dataclass
 class FakeRoutingStore:
-    """Routing state in memory; ``commit`` hands the audit rows to ``audit``, like the real one."""
+    """Routing state in memory; ``commit`` hands the audit rows to ``audit``, like the real one.
+
+    ``outbox`` holds the copies not yet sent, by event key and recipient; ``sent`` those sent.
+    """
 
     audit: FakeAuditLog
     processed: set[str] = field(default_factory=set)
-    outbox: dict[str, dict[str, OutgoingMessage]] = field(default_factory=dict)
+    outbox: dict[str, dict[str, OutboxCopy]] = field(default_factory=dict)
+    sent: list[OutboxCopy] = field(default_factory=list)
+    retries: dict[str, datetime] = field(default_factory=dict)  # delivery id -> next attempt
     placements: dict[str, dict[str, ActivePlacement]] = field(default_factory=dict)
 
     async def seen(self, event_key: str) -> bool:
@@ -103,12 +127,13 @@ class FakeRoutingStore:
         subjects: Iterable[str],
         change: PlacementChange | None,
         entries: Iterable[AuditEntry],
-        deliveries: Sequence[tuple[str, OutgoingMessage]],
+        copies: Sequence[OutboxCopy],
         now: datetime,
     ) -> None:
         await self.audit.record(*entries)
         self.processed.add(event_key)
-        self.outbox[event_key] = dict(deliveries)
+        for copy in copies:
+            self.outbox.setdefault(copy.event_key, {})[copy.recipient] = copy
         if change is None:
             return
         for by_episode in self.placements.values():
@@ -117,16 +142,98 @@ class FakeRoutingStore:
             for subject in subjects:
                 self.placements.setdefault(subject, {})[change.started.episode] = change.started
 
-    async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
-        return sorted(self.outbox.get(event_key, {}).items())
+    def _is_due(self, copy: OutboxCopy, now: datetime) -> bool:
+        return copy.release_at is None or copy.release_at <= now
+
+    async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:
+        copies = self.outbox.get(event_key, {}).values()
+        return sorted((c for c in copies if self._is_due(c, now)), key=lambda c: c.recipient)
+
+    async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxCopy]:
+        due = [
+            copy
+            for by_recipient in self.outbox.values()
+            for copy in by_recipient.values()
+            if self._is_due(copy, now) and self.retries.get(copy.delivery_id, now) <= now
+        ]
+        for copy in due[:limit]:
+            self.retries[copy.delivery_id] = now + lease
+        return due[:limit]
+
+    async def retry_later(self, copy: OutboxCopy, at: datetime) -> None:
+        self.retries[copy.delivery_id] = at
 
     async def mark_sent(
-        self, event_key: str, recipient: str, now: datetime, *, entry: AuditEntry
+        self, copy: OutboxCopy, now: datetime, *, entries: Sequence[AuditEntry]
     ) -> bool:
-        if self.outbox.get(event_key, {}).pop(recipient, None) is None:
+        if self.outbox.get(copy.event_key, {}).pop(copy.recipient, None) is None:
             return False
-        await self.audit.record(entry)
+        self.sent.append(copy)
+        await self.audit.record(*entries)
         return True
+
+
+@dataclass
+class FakeIntakeStore:
+    """The intake outbox in memory; ``accept`` hands its audit entry to ``audit``, like the real
+    one, in the same step; ``fail=True`` simulates a database outage."""
+
+    audit: FakeAuditLog
+    fail: bool = False
+    rows: dict[str, AcceptedCopy] = field(default_factory=dict)
+    published: set[str] = field(default_factory=set)
+    retries: dict[str, datetime] = field(default_factory=dict)
+
+    async def accept(self, copy: AcceptedCopy, entry: AuditEntry) -> tuple[Acceptance, bool]:
+        if self.fail:
+            raise StoreUnavailable("fake store is down")
+        existing = self.rows.get(copy.event_key)
+        if existing is None:
+            await self.audit.record(entry)
+            self.rows[copy.event_key] = copy
+            return Acceptance.NEW, False
+        same = existing.content == copy.content
+        outcome = Acceptance.REPEATED if same else Acceptance.CONFLICTING
+        return outcome, copy.event_key in self.published
+
+    async def mark_published(self, event_key: str, now: datetime) -> None:
+        self.published.add(event_key)
+
+    async def unpublished(
+        self, now: datetime, *, limit: int, lease: timedelta
+    ) -> list[AcceptedCopy]:
+        due = [
+            copy
+            for key, copy in self.rows.items()
+            if key not in self.published and self.retries.get(key, now) <= now
+        ][:limit]
+        for copy in due:
+            self.retries[copy.event_key] = now + lease
+        return due
+
+    async def retry_later(self, event_key: str, at: datetime) -> None:
+        self.retries[event_key] = at
+
+
+def fake_intake(
+    publisher: FakePublisher,
+    audit: FakeAuditLog,
+    clock: Clock,
+    *,
+    keys: KeyMaterial,
+    max_body_bytes: int,
+    store: FakeIntakeStore | None = None,
+) -> Intake:
+    """An :class:`~hub.intake.Intake` on fakes: its outbox in memory, a fixed pseudonym key."""
+    return Intake(
+        publisher,
+        audit,
+        clock,
+        store=store or FakeIntakeStore(audit),
+        pseudonyms=Pseudonymiser(b"p" * 32),
+        keys=keys,
+        max_body_bytes=max_body_bytes,
+    )
 
 
 @dataclass
@@ -163,6 +270,13 @@ def provisioned_keys(keys_dir: Path, agencies: Iterable[str]) -> KeyMaterial:
 
 
 @dataclass
+class FakeChannel:
+    """The channel a message came on; ``is_closed`` once the broker has taken the message back."""
+
+    is_closed: bool = False
+
+
+@dataclass
 class FakeIncomingMessage:
     """An ingress message as the consumer sees it, recording how it was settled.
 
@@ -176,6 +290,7 @@ class FakeIncomingMessage:
     correlation_id: str | None = "fake-corr-1"
     headers: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None  # "acked", "requeued" or "dead-lettered"
+    channel: FakeChannel = field(default_factory=FakeChannel)
     type: str | None = None
     content_type: str | None = None
 
@@ -184,6 +299,8 @@ class FakeIncomingMessage:
         return self.outcome is not None
 
     def _settle(self, outcome: str) -> None:
+        if self.channel.is_closed:
+            raise ChannelInvalidStateError
         if self.outcome is not None:
             raise RuntimeError(f"message already {self.outcome}")
         self.outcome = outcome
@@ -213,35 +330,46 @@ class FakeIncomingMessage:
 
 @dataclass
 class RecordingSleep:
-    """An ``asyncio.sleep`` stand-in that returns at once and remembers how long it was asked."""
+    """An ``asyncio.sleep`` stand-in that returns at once and remembers how long it was asked;
+    ``then`` is called once, after the ``after``-th wait (to end a simulated outage)."""
 
     waits: list[float] = field(default_factory=list)
+    after: int | None = None
+    then: Callable[[], object] | None = None
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        if self.then is not None and len(self.waits) == self.after:
+            self.then()
 
 
 @dataclass
 class ScriptedRouter:
-    """Stands in for the Router: returns or raises what it is told, counting the calls."""
+    """Stands in for the Router: returns or raises what it is told, counting the calls. Given
+    a list, it plays the outcomes in turn and then repeats the last."""
 
-    outcome: Decision | BaseException | None
+    outcome: Decision | BaseException | list[Decision | BaseException | None] | None
     protocol_version: str = "test-protocol+000000000000"
     calls: list[tuple[bytes, str | None]] = field(default_factory=list)
 
     async def route(self, body: bytes, correlation_id: str | None) -> Decision | None:
         self.calls.append((body, correlation_id))
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        return self.outcome
+        outcome = self.outcome
+        if isinstance(outcome, list):
+            outcome = outcome[min(len(self.calls), len(outcome)) - 1]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
 
 def _conforms(
+    *,
     publisher: FakePublisher,
     audit: FakeAuditLog,
     store: FakeRoutingStore,
     clock: FixedClock,
     subject_keys: FakeSubjectKeys,
-) -> tuple[Publisher, AuditLog, RoutingStore, Clock, SubjectKeys]:
+    intake_store: FakeIntakeStore,
+) -> tuple[Publisher, AuditLog, RoutingStore, Clock, SubjectKeys, IntakeStore]:
     """Never called: mypy checks here that each fake has the shape of its port."""
-    return publisher, audit, store, clock, subject_keys
+    return publisher, audit, store, clock, subject_keys, intake_store

@@ -7,6 +7,7 @@ from hub.api._failed_auth import MAX_KEYS_PER_MINUTE, FailedAuthentications, tok
 from hub.api._openapi import openapi_document
 from hub.api._openapi_audit import AuditPage, AuditRecord, Disclosures
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
+from hub.api._starting import create_starting_app
 
 __all__ = [
     "CSV_COLUMNS",
@@ -19,6 +20,7 @@ __all__ = [
     "FailedAuthentications",
     "Problem",
     "create_app",
+    "create_starting_app",
     "csv_cell",
     "openapi_document",
     "problem_response",

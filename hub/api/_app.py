@@ -36,6 +36,7 @@ from hub._exceptions import (
     UnsupportedMediaType,
 )
 from hub.agencies import PROTOCOL_ADMIN, Agency
+from hub.api._acknowledgements import add_acknowledgement_routes
 from hub.api._auditor import add_auditor_routes
 from hub.api._context import (
     CORRELATION_ID,
@@ -246,6 +247,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     app.router.add_post("/v1/records", post_records)
     app.router.add_post("/v1/admin/protocol/explain", explain_notification)
     add_auditor_routes(app)
+    add_acknowledgement_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

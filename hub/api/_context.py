@@ -18,6 +18,7 @@ import structlog
 from aiohttp import web
 
 from hub._exceptions import Forbidden, NotAuthenticated
+from hub.acknowledgements import Acknowledgements
 from hub.agencies import Agency, AgencyDirectory
 from hub.api._failed_auth import FailedAuthentications
 from hub.audit import AuditAction, AuditEntry
@@ -51,6 +52,7 @@ class ApiDependencies:
     failed_auth: FailedAuthentications | None = None  # audits refused credentials
     audit: AuditLog | None = None  # records admin calls and refused access
     inspection: Inspection | None = None  # answers auditors
+    acknowledgements: Acknowledgements | None = None  # records agencies' acknowledgements
     clock: Clock = utc_now
 
 

@@ -117,6 +117,9 @@ def openapi_document() -> dict[str, Any]:
                         "202": _json("Accepted: confirmed durable by the broker.", "Accepted"),
                         "401": _problem("No or unknown bearer token."),
                         "403": _problem("The source is not the authenticated agency."),
+                        "409": _problem(
+                            "This source and id were accepted before with other content."
+                        ),
                         "413": _problem("The body is too large."),
                         "415": _problem("Not a JSON media type."),
                         "422": _problem("Validation failed; errors name each field and rule."),
@@ -163,6 +166,9 @@ def openapi_document() -> dict[str, Any]:
                             "Accepted: every notification confirmed durable.", "RecordsAccepted"
                         ),
                         "401": _problem("No or unknown bearer token."),
+                        "409": _problem(
+                            "A record's notification was accepted before with other content."
+                        ),
                         "413": _problem("The body is too large."),
                         "422": _problem(
                             "A record failed; errors name records[i].FIELD and the rule."

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api import create_app
-from hub.bootstrap import Hub, bootstrap
+from hub.api import create_app, create_starting_app
+from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
 from hub.delivery import DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
 from hub.routing import DEAD_LETTER_PREFETCH
@@ -36,13 +36,26 @@ def register(commands: Any) -> None:
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    hub = await bootstrap(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    serves_api = args.role in ("all", "api")
+    load_configuration(settings)  # a configuration error stops the process before it listens
+    waiting = Waiting()
+    # Until the broker and the database answer, the port says so (503) instead of refusing.
+    starting = await _serve(create_starting_app(waiting.states), settings) if serves_api else None
+    try:
+        hub = await _bootstrapped(settings, waiting, stop)
+    finally:
+        if starting is not None:
+            await starting.cleanup()
+    if hub is None:
+        return 0
     try:
         async with contextlib.AsyncExitStack() as stack:
+            for relay in (hub.ingress_relay.run(), hub.outbox_relay.run()):
+                stack.callback(asyncio.create_task(relay).cancel)
             if args.role in ("all", "router"):
                 await stack.enter_async_context(
                     hub.broker.consuming(
@@ -57,8 +70,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 log.info("router.started", protocol_version=hub.protocol.version_tag)
                 checkpoints = asyncio.create_task(hub.checkpointer.run())
                 stack.callback(checkpoints.cancel)
-            if args.role in ("all", "api"):
-                port = await _serve(hub, settings, stack)
+            if serves_api:
+                runner = await _serve(create_app(hub.api_dependencies()), settings)
+                stack.push_async_callback(runner.cleanup)
+                port: int = runner.addresses[0][1]
+                log.info("api.started", host=settings.http_host, port=port)
                 _print_welcome(hub, settings, port)
             await stop.wait()
             log.info("hub.stopping")
@@ -67,15 +83,26 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _serve(hub: Hub, settings: Settings, stack: contextlib.AsyncExitStack) -> int:
-    runner = web.AppRunner(create_app(hub.api_dependencies()), access_log=None)
+async def _bootstrapped(settings: Settings, waiting: Waiting, stop: asyncio.Event) -> Hub | None:
+    """The wired hub once its services answer; None if the process was stopped first."""
+    booting = asyncio.create_task(bootstrap(settings, wait=waiting))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait((booting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not booting.done():
+        booting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await booting
+        return None
+    return booting.result()
+
+
+async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    stack.push_async_callback(runner.cleanup)
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
-    port: int = runner.addresses[0][1]
-    log.info("api.started", host=settings.http_host, port=port)
-    return port
+    return runner
 
 
 def _print_welcome(hub: Hub, settings: Settings, port: int) -> None:

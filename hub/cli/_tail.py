@@ -1,7 +1,8 @@
 """``hub tail --agency AGENCY``: print what arrives on an agency's queue, for demos and debugging.
 
-It consumes (and acknowledges) what it prints, like any subscriber. The output is the
-recipient's view, so it is as sensitive as that agency's own copy: use it on demo data.
+It consumes (and acknowledges) what it prints, like any subscriber; its inbox is in memory, so
+it skips a copy it already printed only within one run. The output is the recipient's view,
+so it is as sensitive as that agency's own copy: use it on demo data.
 Stdout carries only the JSON lines; when ``--timeout`` runs out, stderr says so and how many
 notifications arrived.
 """
@@ -39,8 +40,8 @@ async def tail(args: argparse.Namespace, settings: Settings) -> int:
             except TimeoutError:
                 _say_timed_out(args, received)
                 break
-            except UnreadableDelivery:
-                print("(an unreadable message was dead-lettered)", file=sys.stderr, flush=True)
+            except UnreadableDelivery as exc:
+                print(f"hub tail: {exc.detail}", file=sys.stderr, flush=True)
                 continue
             received += 1
     # With --count, falling short (a timeout) is a failure a script can see.

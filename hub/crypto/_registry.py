@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from hub._exceptions import ConfigurationError, InvalidMessage
+from hub._exceptions import ConfigurationError, InvalidMessage, NoUsableKey
 from hub.crypto._codec import is_header_text, timestamp
 from hub.crypto._keys import (
     KeyDocument,
@@ -150,7 +150,7 @@ class KeyRegistry:
         """The newest usable HPKE key of ``agency``, to seal to it now."""
         record = newest_usable(self.keys(agency), "enc", timestamp(now))
         if record is None:
-            raise ConfigurationError(f"no usable encryption key for agency {agency!r}")
+            raise NoUsableKey(f"no usable encryption key for agency {agency!r}")
         return EncryptionKey(record.kid, record.alg, self._encrypting[record.kid])
 
 

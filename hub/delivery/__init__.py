@@ -19,6 +19,7 @@ from hub.delivery._topology import (
     agency_of_queue,
     agency_queue_name,
     dead_queue_arguments,
+    declare_agency_queue,
     working_queue_arguments,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "agency_of_queue",
     "agency_queue_name",
     "dead_queue_arguments",
+    "declare_agency_queue",
     "republished_headers",
     "server_version",
     "working_queue_arguments",

@@ -26,6 +26,8 @@ from pamqp.commands import Basic
 
 from hub._exceptions import BrokerUnavailable
 from hub.delivery._topology import (
+    ACK_EXCHANGE,
+    ACK_QUEUE,
     DELIVER_EXCHANGE,
     INGRESS_EXCHANGE,
     INGRESS_ROUTING_KEY,
@@ -137,6 +139,10 @@ class Broker:
     async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
         """Publish to one agency's queue; returns once RabbitMQ has confirmed it."""
         await self._publish(DELIVER_EXCHANGE, agency_id, message)
+
+    async def publish_acknowledgement(self, message: OutgoingMessage) -> None:
+        """Publish an agency's business acknowledgement to the hub; returns once confirmed."""
+        await self._publish(ACK_EXCHANGE, ACK_QUEUE, message)
 
     @asynccontextmanager
     async def consuming(

@@ -4,22 +4,35 @@ The order matters:
 
 1. Media type, size, then shape: the body must be a valid canonical notification (422 otherwise).
 2. The ``source`` must be the posting agency's own (403 otherwise): no agency posts as another.
-3. Publish to ingress and wait for RabbitMQ's confirm: only a confirmed message is accepted.
-4. Audit the acceptance; only then does the caller answer 202.
+3. With the broker known to be down, nothing is accepted (503): the caller retries.
+4. The notification, signed as the agency and sealed to the hub, is committed to the intake
+   outbox with its ``notification.accepted`` record, in one transaction. That commit is the
+   acceptance: from it on, nothing is lost (a database that cannot commit is a 503).
+5. The same ``source`` + ``id`` again: with the same content (a keyed hash of the canonical
+   bytes) it gets the same answer and is audited as a duplicate; with other content it is a
+   409, audited as ``notification.conflicted``, and nothing changes.
+6. It is then published to ingress at once; if the broker does not confirm, the intake relay
+   (:mod:`hub.relays`) publishes it later. The router routes each ``source`` + ``id`` once.
 
 Every refusal is audited with the failing fields and rules, never with the values.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from pydantic import ValidationError
 
 from hub._exceptions import (
+    BrokerUnavailable,
     ConfigurationError,
+    Conflict,
     Forbidden,
     InvalidNotification,
     PayloadTooLarge,
     PeerError,
+    ServiceError,
     UnsupportedMediaType,
 )
 from hub.agencies import Agency
@@ -27,8 +40,9 @@ from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.intake._native import adapt, parse_records
 from hub.logs import get_logger
-from hub.messages import SOURCE_CONTENT_TYPE, OutgoingMessage
-from hub.ports import AuditLog, Clock, Publisher
+from hub.messages import SOURCE_CONTENT_TYPE, Acceptance, AcceptedCopy, OutgoingMessage
+from hub.ports import AuditLog, Clock, IntakeStore, Publisher
+from hub.pseudonyms import Pseudonymiser
 from hub.validation import notification_problems
 from schemas import Notification, notification_adapter, parse_notification
 
@@ -48,12 +62,16 @@ class Intake:
         audit: AuditLog,
         clock: Clock,
         *,
+        store: IntakeStore,
+        pseudonyms: Pseudonymiser,
         keys: KeyMaterial,
         max_body_bytes: int,
     ) -> None:
         self._publisher = publisher
         self._audit = audit
         self._clock = clock
+        self._store = store
+        self._pseudonyms = pseudonyms
         self._keys = keys
         self._max_body_bytes = max_body_bytes
 
@@ -80,9 +98,10 @@ class Intake:
     ) -> list[Notification]:
         """Map native records with the agency's adapter, then accept each notification.
 
-        Nothing is published unless every record maps. Each notification is then published and
-        audited in turn; if the broker fails part-way, the caller gets 503 and re-posts, and the
-        notifications already accepted keep their ids (adapters derive them from the records).
+        Nothing is accepted unless every record maps. Each notification is then accepted in
+        turn; if the database fails part-way (503), or one conflicts with an earlier acceptance
+        (409), those before it stay accepted. Adapters derive ids from the records, so the
+        caller's retry of the whole file gets the same answer for them.
         """
         try:
             if len(body) > self._max_body_bytes:
@@ -100,42 +119,88 @@ class Intake:
     async def accept_notification(
         self, agency: Agency, notification: Notification, correlation_id: str
     ) -> None:
-        """Check the source is the agency's own, publish with confirmation, audit acceptance."""
+        """Check the source, commit the acceptance and its record, then publish (rules 2-6)."""
         if notification.source != agency.source:
             forbidden = Forbidden(
                 "source does not match the authenticated agency", correlation_id=correlation_id
             )
             await self.refuse(agency, forbidden, correlation_id)
             raise forbidden
+        if not self._publisher.connected:
+            raise BrokerUnavailable("the message broker is not connected")
+        canonical = notification_adapter.dump_json(notification, exclude_none=True)
         # The time the hub took the post: before it is queued, so before any routing of it.
         taken_at = self._clock()
-        await self._publisher.publish_ingress(
-            OutgoingMessage(
-                body=self._seal(agency, notification),
+        copy = AcceptedCopy(
+            event_key=self._pseudonyms.event(notification.source, notification.id),
+            content=self._pseudonyms.content(canonical),
+            publisher=agency.id,
+            message=OutgoingMessage(
+                body=self._seal(agency, notification.id, canonical),
                 message_id=notification.id,
                 type=notification.type,
                 correlation_id=correlation_id,
                 content_type=SOURCE_CONTENT_TYPE,
                 headers={"sehub-publisher": agency.id},
-            )
+            ),
+            accepted_at=taken_at,
         )
-        await self._audit.record(
-            AuditEntry(
-                action=AuditAction.NOTIFICATION_ACCEPTED,
-                recorded_at=taken_at,
-                correlation_id=correlation_id,
-                notification_id=notification.id,
-                notification_type=notification.type,
-                actor=agency.id,
+        accepted = self._entry(AuditAction.NOTIFICATION_ACCEPTED, agency, notification, taken_at)
+        outcome, published = await self._store.accept(
+            copy, replace(accepted, correlation_id=correlation_id)
+        )
+        if outcome is Acceptance.CONFLICTING:
+            await self._audit.record(
+                replace(
+                    self._entry(AuditAction.NOTIFICATION_CONFLICTED, agency, notification),
+                    correlation_id=correlation_id,
+                    detail={"reason": "the same source and id were accepted with other content"},
+                )
             )
+            raise Conflict(
+                "a notification with this source and id was accepted with other content;"
+                " send a new id for a new notification",
+                correlation_id=correlation_id,
+            )
+        if outcome is Acceptance.REPEATED:
+            await self._audit.record(
+                replace(
+                    self._entry(AuditAction.NOTIFICATION_DUPLICATE, agency, notification),
+                    correlation_id=correlation_id,
+                    detail={"reason": "already accepted: same source, id and content"},
+                )
+            )
+        if not published:
+            await self._publish(copy)
+
+    async def _publish(self, copy: AcceptedCopy) -> None:
+        """Publish an acceptance to ingress now; if that fails, the relay does it (rule 6)."""
+        try:
+            await self._publisher.publish_ingress(copy.message)
+            await self._store.mark_published(copy.event_key, self._clock())
+        except ServiceError as exc:
+            log.warning("intake.publish_deferred", error=type(exc).__name__)
+
+    def _entry(
+        self,
+        action: AuditAction,
+        agency: Agency,
+        notification: Notification,
+        at: datetime | None = None,
+    ) -> AuditEntry:
+        return AuditEntry(
+            action=action,
+            recorded_at=at or self._clock(),
+            notification_id=notification.id,
+            notification_type=notification.type,
+            actor=agency.id,
         )
 
-    def _seal(self, agency: Agency, notification: Notification) -> bytes:
+    def _seal(self, agency: Agency, notification_id: str, canonical: bytes) -> bytes:
         """Sign the exact canonical bytes as the agency and seal them to the hub."""
-        body = notification_adapter.dump_json(notification, exclude_none=True)
         try:
             return self._keys.seal_source(
-                agency.id, body, message_id=notification.id, now=self._clock()
+                agency.id, canonical, message_id=notification_id, now=self._clock()
             )
         except InvalidMessage as exc:
             raise ConfigurationError(

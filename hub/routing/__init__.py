@@ -2,6 +2,7 @@
 audit of dead letters."""
 
 from hub.routing._consumer import (
+    KEY_PATIENCE_SECONDS,
     MAX_BACKOFF_SECONDS,
     TRANSIENT_KEY_REASONS,
     RoutingConsumer,
@@ -17,6 +18,7 @@ from hub.routing._router import Router
 
 __all__ = [
     "DEAD_LETTER_PREFETCH",
+    "KEY_PATIENCE_SECONDS",
     "MAX_BACKOFF_SECONDS",
     "TRANSIENT_KEY_REASONS",
     "DeadLetterAuditor",

@@ -11,9 +11,12 @@ Rules:
    decided publishes only what is still unsent, and is audited as a duplicate.
 3. The decision, its audit rows, the placement change and every sealed copy (the outbox) are
    committed in one transaction before anything is published; the copies are then published
-   and marked sent one by one. A crash or outage at any point loses nothing and repeats at
-   most the copy in flight (same id). Each copy confirmed is marked sent and audited
-   (``delivery.published``) in one transaction, once.
+   one by one (:mod:`hub.relays`). A copy whose publish fails is left to the relay, which every
+   hub process runs, so the ingress message is done once its decision is committed: nothing
+   downstream of the commit can hold it, dead-letter it or lose a copy. A copy confirmed twice
+   (a crash between a publish and its mark-sent) carries the same delivery id both times.
+3a. A recipient whose key cannot be used (retired, expired, not yet distributed) is refused and
+   audited for that recipient only; the others are delivered.
 4. A decision may depend on state an earlier notification changed (a placement starting), so
    one router decides in queue order.
 5. Placement state is remembered only from a publisher the protocol lets share it, and only for
@@ -29,18 +32,20 @@ from dataclasses import replace
 
 from pydantic import ValidationError
 
-from hub._exceptions import InvalidNotification
+from hub._exceptions import InvalidNotification, NoUsableKey, ServiceError
 from hub.audit import AuditAction, AuditEntry
-from hub.crypto import InvalidMessage, KeyMaterial, delivery_header
+from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
 from hub.messages import (
     DELIVERY_CONTENT_TYPE,
     DeliveredNotification,
+    OutboxCopy,
     OutgoingMessage,
     delivery_id,
 )
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
+from hub.relays import OutboxRelay
 from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
 from hub.validation import field_problems
 from protocols import Protocol
@@ -74,6 +79,7 @@ class Router:
         self._pseudonyms = pseudonyms
         self._keys = keys
         self._clock = clock
+        self._relay = OutboxRelay(state, publisher, clock)
         # Messages are consumed concurrently (prefetch), but decided in queue order (rule 4).
         self._in_order = asyncio.Lock()
 
@@ -113,9 +119,7 @@ class Router:
         event_key = self._pseudonyms.event(notification.source, notification.id)
         if await self._state.seen(event_key):
             # Decided and audited before; publish whatever a crash or outage left unsent.
-            await self._publish_pending(
-                event_key, agency_id_from_source(notification.source), retry=True
-            )
+            await self._publish_pending(event_key, retry=True)
             await self._audit.record(self._duplicate_entry(notification, correlation_id))
             return None
         subjects = self._pseudonyms.subjects(notification)
@@ -123,60 +127,56 @@ class Router:
         now = self._clock()
         decision = decide(notification, self._protocol, now, state)
         tokens = await self._subject_keys.tokens(subjects, now)
-        deliveries = [
-            (
-                view.recipient,
-                self._sealed_delivery(
-                    view,
-                    decision,
-                    source_sig,
-                    correlation_id,
-                    delivery_id(event_key, view.recipient),
-                ),
-            )
-            for view in decision.views
-        ]
+        copies: list[OutboxCopy] = []
+        unusable: list[tuple[View, str]] = []
+        for view in decision.views:
+            try:
+                copies.append(self._copy(event_key, view, decision, source_sig, correlation_id))
+            except (InvalidMessage, NoUsableKey) as exc:
+                # One recipient's retired, expired or missing key refuses that recipient only.
+                check = exc.reason if isinstance(exc, InvalidMessage) else "no_usable_key"
+                log.warning("routing.recipient_key_unusable", recipient=view.recipient, check=check)
+                unusable.append((view, check))
+        refused = {view.recipient for view, _ in unusable}
         await self._state.commit(
             event_key,
             subjects=subjects,
             change=self._placement_change(notification, decision),
-            entries=self._audit_entries(decision, correlation_id, source_sig, tokens),
-            deliveries=deliveries,
+            entries=[
+                *self._audit_entries(decision, correlation_id, source_sig, tokens, refused),
+                *self._unusable_entries(decision, correlation_id, unusable, tokens),
+            ],
+            copies=copies,
             now=now,
         )
-        await self._publish_pending(event_key, decision.publisher, retry=False)
+        await self._publish_pending(event_key, retry=False)
         return decision
 
-    async def _publish_pending(self, event_key: str, publisher: str, *, retry: bool) -> None:
-        """Publish each unsent copy; once the broker confirms, mark it sent and audit it."""
-        for recipient, message in await self._state.pending(event_key):
-            await self._publisher.publish_delivery(recipient, message)
-            entry = self._published_entry(recipient, message, publisher, retry=retry)
-            await self._state.mark_sent(event_key, recipient, self._clock(), entry=entry)
+    async def _publish_pending(self, event_key: str, *, retry: bool) -> None:
+        """Publish each copy due (rule 3); one that fails is left to the relay, the rest go on."""
+        for copy in await self._state.pending(event_key, self._clock()):
+            try:
+                await self._relay.publish(copy, retry=retry)
+            except ServiceError as exc:
+                # Published but not marked sent: the relay sends it again, under the same id.
+                log.warning("routing.mark_sent_failed", error=type(exc).__name__)
 
-    def _published_entry(
-        self, recipient: str, message: OutgoingMessage, publisher: str, *, retry: bool
-    ) -> AuditEntry:
-        """``delivery.published``: which sealed copy went to whom, described by its envelope's
-        clear header (the rule and protocol it was decided by, the keys), never its contents."""
-        header = delivery_header(message.body)
-        return AuditEntry(
-            action=AuditAction.DELIVERY_PUBLISHED,
-            recorded_at=self._clock(),
-            correlation_id=message.correlation_id,
-            notification_id=message.message_id,
-            notification_type=message.type,
-            actor=publisher,
-            recipient=recipient,
-            rule_id=header["rule_id"],
-            protocol_version=header["protocol_version"],
-            detail={
-                "message_id": message.message_id,
-                "envelope_sha256": hashlib.sha256(message.body).hexdigest(),
-                "enc_kid": header["enc_kid"],
-                "hub_kid": header["hub_kid"],
-                "retry": retry,
-            },
+    def _copy(
+        self,
+        event_key: str,
+        view: View,
+        decision: Decision,
+        source_sig: bytes,
+        correlation_id: str | None,
+    ) -> OutboxCopy:
+        delivery = delivery_id(event_key, view.recipient)
+        return OutboxCopy(
+            event_key=event_key,
+            recipient=view.recipient,
+            delivery_id=delivery,
+            message=self._sealed_delivery(view, decision, source_sig, correlation_id, delivery),
+            publisher=decision.publisher,
+            acknowledge_by=view.receipt.acknowledge_by,
         )
 
     def _sealed_delivery(
@@ -239,12 +239,43 @@ class Router:
             detail={"reason": "already routed: same source and id"},
         )
 
+    def _unusable_entries(
+        self,
+        decision: Decision,
+        correlation_id: str | None,
+        unusable: Iterable[tuple[View, str]],
+        tokens: Iterable[str],
+    ) -> list[AuditEntry]:
+        """``sharing.refused`` for each recipient the protocol allows but whose key cannot be
+        used: the key check that failed and the key id, never the contents."""
+        about = sorted(tokens)
+        return [
+            AuditEntry(
+                action=AuditAction.SHARING_REFUSED,
+                recorded_at=self._clock(),
+                correlation_id=correlation_id,
+                notification_id=decision.notification_id,
+                notification_type=decision.notification_type,
+                actor=decision.publisher,
+                recipient=view.recipient,
+                rule_id=view.receipt.rule_id,
+                protocol_version=decision.protocol_version,
+                detail={
+                    "reason": "the recipient's encryption key cannot be used",
+                    "check": check,
+                    "subjects": about,
+                },
+            )
+            for view, check in unusable
+        ]
+
     def _audit_entries(
         self,
         decision: Decision,
         correlation_id: str | None,
         source_sig: bytes,
         tokens: Iterable[str],
+        refused: set[str],
     ) -> list[AuditEntry]:
         # The subject by its audit tokens only (hub.audit._subjects), so that an auditor can
         # ask "who was told about this child?" and erasure can make the answer unlinkable.
@@ -274,6 +305,7 @@ class Router:
                 },
             )
             for view in decision.views
+            if view.recipient not in refused
         ]
         entries.extend(
             replace(

@@ -1,17 +1,12 @@
 """The sharing decision and its explanation: pure, table-driven, no I/O.
 
-See the rules atop :mod:`._decide` (deciding) and :mod:`._explain` (rendering a decision).
+See the rules atop :mod:`._decide` (deciding), :mod:`._views` (minimised views and receipts),
+:mod:`._ladders` (escalation steps planned per view), :mod:`._clocks` (statutory clocks started
+and stopped, and their alerts) and :mod:`._explain` (rendering a decision).
 """
 
-from hub.sharing._decide import (
-    ALWAYS_SHARED,
-    Decision,
-    Receipt,
-    Refusal,
-    View,
-    decide,
-    leaf_paths,
-)
+from hub.sharing._clocks import CLOCK_FIRED_TYPE, HUB_SOURCE, ClockStart, ClockStop, EpisodeRef
+from hub.sharing._decide import Decision, decide
 from hub.sharing._explain import (
     DEFAULT_PLACING_LA,
     SIMULATED_EPISODE,
@@ -33,13 +28,20 @@ from hub.sharing._routing_state import (
     RoutingState,
     placement_change,
 )
+from hub.sharing._views import ALWAYS_SHARED, EscalationStep, Receipt, Refusal, View, leaf_paths
 
 __all__ = [
     "ALWAYS_SHARED",
+    "CLOCK_FIRED_TYPE",
     "DEFAULT_PLACING_LA",
+    "HUB_SOURCE",
     "SIMULATED_EPISODE",
     "ActivePlacement",
+    "ClockStart",
+    "ClockStop",
     "Decision",
+    "EpisodeRef",
+    "EscalationStep",
     "ExplainedFacts",
     "ExplainedNotification",
     "ExplainedProtocol",

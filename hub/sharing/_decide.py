@@ -13,80 +13,34 @@ Rules:
    resolved is recorded as refused, with the reason.
 3. A recipient already served by an earlier rule (file order) is not served twice; the later
    rule is recorded as suppressed with the reason.
-4. Each view holds only the allow-listed paths, plus the envelope attributes that identify the
-   event (never ``subject`` unless allowed). Every other leaf path present is withheld, and
-   named in the receipt.
-5. Every view carries a lawful-basis receipt: rule id, protocol version, basis, purpose,
-   withheld paths and the acknowledgement deadline counted from ``now``. The same
-   :class:`Receipt` travels to the recipient inside its delivery.
-6. A decision not to share is as explicit as a decision to share: it is a value in
-   ``Decision.refusals``, and the shell audits it.
-7. A decision carries what it was computed from (the facts, the routing state, ``now``), so an
+4. Each view is minimised to its rule's fields and carries its lawful-basis receipt, with the
+   acknowledgement deadline counted from ``now`` (:mod:`._views`).
+5. A view whose rule names an escalation ladder carries the ladder's steps, planned from that
+   deadline (:mod:`._ladders`).
+6. The notification may start or stop statutory clocks (:mod:`._clocks`); a start carries its
+   alerts, built as views are.
+7. A decision not to share is as explicit as a decision to share: it is a value in
+   ``Decision.refusals`` (a rule's, a ladder step's or a clock's), and the shell audits it.
+8. A decision carries what it was computed from (the facts, the routing state, ``now``), so an
    explanation is the decision rendered (:mod:`._explain`), never a second computation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from hub.sharing._facts import RISK_ORDER, Facts, facts_for
+from hub.sharing._clocks import ClockStart, ClockStop, plan_clocks
+from hub.sharing._conditions import unmet_condition
+from hub.sharing._facts import Facts, facts_for
+from hub.sharing._ladders import with_escalations
 from hub.sharing._roles import resolve_recipient
 from hub.sharing._routing_state import RoutingState
-from protocols import Condition, Protocol, Rule, acknowledge_by
+from hub.sharing._views import Refusal, View, view_of
+from protocols import Protocol
 from schemas import Notification, agency_id_from_source
 
-__all__ = ["ALWAYS_SHARED", "Decision", "Receipt", "Refusal", "View", "decide", "leaf_paths"]
-
-ALWAYS_SHARED = frozenset(
-    {
-        "specversion",
-        "id",
-        "source",
-        "type",
-        "time",
-        "datacontenttype",
-        "dataschema",
-        "correlationid",
-        "episodeid",
-    }
-)
-
-
-class Receipt(BaseModel):
-    """Why a recipient was told: the lawful-basis receipt that travels with every view."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rule_id: str
-    protocol_version: str
-    lawful_basis: tuple[str, ...]
-    purpose: str
-    withheld: tuple[str, ...]
-    acknowledge_by: AwareDatetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    """What one recipient is given: the minimised event, the leaf paths in it, and its receipt."""
-
-    recipient: str
-    event: Mapping[str, Any]
-    shared: tuple[str, ...]
-    receipt: Receipt
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A recipient not told (or, with ``recipient`` None, nobody told), and why."""
-
-    recipient: str | None
-    rule_id: str | None
-    reason: str
+__all__ = ["Decision", "decide"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +58,8 @@ class Decision:
     views: tuple[View, ...]
     refusals: tuple[Refusal, ...]
     authorised: bool  # some rule let this publisher share this type, conditions met
+    clocks_started: tuple[ClockStart, ...]
+    clocks_stopped: tuple[ClockStop, ...]
 
 
 def decide(
@@ -124,7 +80,7 @@ def decide(
             continue
         if publisher not in rule.publishers:
             continue
-        unmet = _unmet_condition(event, facts, rule)
+        unmet = unmet_condition(event, facts, rule.when)
         if unmet is not None:
             refusals.append(Refusal(None, rule.id, f"condition not met: {unmet}"))
             continue
@@ -139,9 +95,15 @@ def decide(
                 earlier = views[recipient].receipt.rule_id
                 refusals.append(Refusal(recipient, rule.id, f"already served by rule {earlier}"))
             else:
-                views[recipient] = _view(recipient, event, rule, protocol, now)
+                view = view_of(recipient, event, rule, protocol, deadline_from=now)
+                views[recipient], unplanned = with_escalations(
+                    view, rule, protocol, facts, publisher
+                )
+                refusals.extend(unplanned)
     if not matched_any:
         refusals.append(Refusal(None, None, f"no rule allows {notification.type} from {publisher}"))
+    started, stopped, not_planned = plan_clocks(event, protocol, facts, publisher, now)
+    refusals.extend(not_planned)
     return Decision(
         notification_id=notification.id,
         notification_type=notification.type,
@@ -154,94 +116,6 @@ def decide(
         views=tuple(views.values()),
         refusals=tuple(refusals),
         authorised=matched_any,
+        clocks_started=started,
+        clocks_stopped=stopped,
     )
-
-
-_ABSENT = object()
-
-
-def _value_at(event: Mapping[str, Any], path: str) -> Any:
-    node: Any = event
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return _ABSENT
-        node = node[part]
-    return node
-
-
-def _matches(value: Any, expected: Condition) -> bool:
-    allowed = expected if isinstance(expected, tuple) else (expected,)
-    # bool is an int in Python; compare types too, so `true` never matches `1`.
-    return any(type(value) is type(option) and value == option for option in allowed)
-
-
-def _unmet_condition(event: Mapping[str, Any], facts: Facts, rule: Rule) -> str | None:
-    """The first condition of ``rule`` that does not hold, or None if all hold."""
-    when = rule.when
-    for name in ("child", "adult", "looked_after", "se_marker", "cross_border"):
-        wanted = getattr(when, name)
-        if wanted is not None and getattr(facts, name) is not wanted:
-            return name
-    if when.risk_at_least is not None and (
-        facts.risk is None or facts.risk < RISK_ORDER[when.risk_at_least.value]
-    ):
-        return f"risk_at_least {when.risk_at_least.value}"
-    for path, expected in when.match.items():
-        if not _matches(_value_at(event, path), expected):
-            return path
-    return None
-
-
-def _view(
-    recipient: str, event: Mapping[str, Any], rule: Rule, protocol: Protocol, now: datetime
-) -> View:
-    allowed = tuple(path.split(".") for path in rule.fields)
-    kept, withheld = _minimise(event, allowed, prefix=())
-    receipt = Receipt(
-        rule_id=rule.id,
-        protocol_version=protocol.version_tag,
-        lawful_basis=rule.lawful_basis,
-        purpose=rule.purpose,
-        withheld=tuple(sorted(withheld)),
-        acknowledge_by=(
-            None
-            if rule.acknowledge_within is None
-            else acknowledge_by(rule.acknowledge_within, now)
-        ),
-    )
-    return View(
-        recipient=recipient, event=kept, shared=tuple(sorted(leaf_paths(kept))), receipt=receipt
-    )
-
-
-def _minimise(
-    node: Mapping[str, Any], allowed: tuple[list[str], ...], prefix: tuple[str, ...]
-) -> tuple[dict[str, Any], list[str]]:
-    kept: dict[str, Any] = {}
-    withheld: list[str] = []
-    for key, value in node.items():
-        path = (*prefix, key)
-        if (not prefix and key in ALWAYS_SHARED) or list(path) in allowed:
-            kept[key] = value
-        elif isinstance(value, Mapping) and _is_ancestor(path, allowed):
-            inner, inner_withheld = _minimise(value, allowed, path)
-            if inner:
-                kept[key] = inner
-            withheld.extend(inner_withheld)
-        else:
-            withheld.extend(leaf_paths(value, path))
-    return kept, withheld
-
-
-def _is_ancestor(path: tuple[str, ...], allowed: tuple[list[str], ...]) -> bool:
-    return any(len(rule) > len(path) and rule[: len(path)] == list(path) for rule in allowed)
-
-
-def leaf_paths(value: Any, path: tuple[str, ...] = ()) -> list[str]:
-    """The dotted paths of every leaf under ``value`` (an empty object is a leaf)."""
-    if isinstance(value, Mapping) and value:
-        leaves: list[str] = []
-        for key, inner in value.items():
-            leaves.extend(leaf_paths(inner, (*path, key)))
-        return leaves
-    return [".".join(path)]

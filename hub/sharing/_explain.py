@@ -1,19 +1,23 @@
 """Explain a sharing decision to the people who sign the protocol off.
 
 :func:`explain` renders a :class:`~hub.sharing.Decision` that :func:`~hub.sharing.decide` made:
-the facts it judged on, for each recipient the rule, lawful basis, purpose, deadline and
-retention, and which data items (leaf paths) are shared and which withheld; and every recipient
-or rule that was not used, with the reason. The same document is printed by ``hub protocol
-explain`` and returned by ``POST /v1/admin/protocol/explain``.
+the facts it judged on, for each recipient the rule, lawful basis, purpose, deadline, escalation
+steps and retention, and which data items (leaf paths) are shared and which withheld; the
+statutory clocks started (with their due time and each alert, explained as a recipient is) and
+stopped; and every recipient, rule, step or clock that was not used, with the reason. The same
+document is printed by ``hub protocol explain`` and returned by
+``POST /v1/admin/protocol/explain``.
 
 Rules:
 
 1. The explanation is the decision rendered. Nothing is computed here that the decision did not
-   compute: facts, recipients, shared and withheld paths and deadlines are read off it. The
-   protocol is consulted only for the words around them (rule descriptions, retention, names).
+   compute: facts, recipients, shared and withheld paths, deadlines, escalation steps and clock
+   due times are read off it. The protocol is consulted only for the words around them (rule
+   and clock descriptions, retention, names, the path an episode is named by).
 2. Pure: no I/O, nothing published, nothing stored.
 3. The document names paths, never values: it is safe to paste into a review, whatever the
-   notification held. Only the notification's id, type, publisher and time are echoed.
+   notification held. Only the notification's id, type, publisher and time are echoed, and the
+   times the decision computed (deadlines, escalation and clock due times); never an episode id.
 4. An out-of-area placement can be simulated (:func:`simulated_placement`), so a reviewer can see
    cross-border routing for any notification.
 """
@@ -25,15 +29,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.sharing._clocks import ClockStart, ClockStop
 from hub.sharing._decide import Decision, decide
 from hub.sharing._facts import RISK_ORDER, Facts, facts_for
 from hub.sharing._routing_state import ActivePlacement, RoutingState
-from protocols import Protocol, Rule
+from hub.sharing._views import EscalationStep, View
+from protocols import Clock, Protocol, Rule
 from schemas import Notification, agency_id_from_source
 
 __all__ = [
     "DEFAULT_PLACING_LA",
     "SIMULATED_EPISODE",
+    "ExplainedClockStart",
+    "ExplainedClockStop",
+    "ExplainedEscalation",
     "ExplainedFacts",
     "ExplainedNotification",
     "ExplainedProtocol",
@@ -95,20 +104,56 @@ class ExplainedFacts(_Document):
     host_la: str | None
 
 
+class ExplainedEscalation(_Document):
+    """One step of a ladder planned for a recipient's copy, if it is not acknowledged in time."""
+
+    step: int
+    agency: str = Field(description="Who is told at this step.")
+    agency_name: str
+    addressed_to: str = Field(description="The team or role inside that agency.")
+    due_at: datetime = Field(description="Released then, unless the copy is acknowledged.")
+    notify_sender: bool = Field(description="Whether the publisher is told this step was reached.")
+
+
 class ExplainedRecipient(_Document):
-    """One agency told, why, and what it sees."""
+    """One agency told (or, in a clock's alerts, to be alerted), why, and what it sees."""
 
     agency: str
     agency_name: str
-    rule: str
+    rule: str = Field(description="The rule; for a clock's alert, the clock.")
     rule_description: str
     lawful_basis: list[str]
     purpose: str
     acknowledge_within: str | None
-    acknowledge_by: datetime | None = Field(description="Counted from evaluated_at.")
+    acknowledge_by: datetime | None = Field(
+        description="Counted from evaluated_at; for an alert, from its release."
+    )
     retention: str
     fields_shared: list[str] = Field(description="Leaf paths present in the recipient's view.")
     fields_withheld: list[str] = Field(description="Leaf paths present but not shared.")
+    escalation: str | None = Field(description="The ladder an unacknowledged copy climbs.")
+    escalations: list[ExplainedEscalation]
+
+
+class _ExplainedClock(_Document):
+    """Which clock, and whose episode (the episode id itself is never echoed)."""
+
+    clock: str
+    clock_description: str
+    episode_of: str = Field(description="The publisher whose episode it is.")
+    episode_path: str = Field(description="Where the notification names the episode.")
+
+
+class ExplainedClockStart(_ExplainedClock):
+    """A statutory clock this notification starts: when it falls due, and whom it alerts."""
+
+    due_at: datetime
+    fires_at_once: bool = Field(description="Already due at evaluated_at: alerts go at once.")
+    alerts: list[ExplainedRecipient]
+
+
+class ExplainedClockStop(_ExplainedClock):
+    """A statutory clock this notification stops for its episode: no alert will go."""
 
 
 class ExplainedRefusal(_Document):
@@ -128,6 +173,8 @@ class Explanation(_Document):
     active_placements: list[SimulatedPlacement]
     facts: ExplainedFacts
     recipients: list[ExplainedRecipient]
+    clocks_started: list[ExplainedClockStart]
+    clocks_stopped: list[ExplainedClockStop]
     not_shared: list[ExplainedRefusal]
 
 
@@ -183,34 +230,73 @@ def _facts(facts: Facts) -> ExplainedFacts:
     )
 
 
-def _recipients(decision: Decision, protocol: Protocol) -> list[ExplainedRecipient]:
-    rules: dict[str, Rule] = {rule.id: rule for rule in protocol.rules}
-    names = {party.id: party.name for party in protocol.parties}
-    explained = []
-    for view in decision.views:
-        rule = rules[view.receipt.rule_id]
-        explained.append(
-            ExplainedRecipient(
-                agency=view.recipient,
-                agency_name=names.get(view.recipient, view.recipient),
-                rule=rule.id,
-                rule_description=rule.description,
-                lawful_basis=list(view.receipt.lawful_basis),
-                purpose=view.receipt.purpose,
-                acknowledge_within=rule.acknowledge_within,
-                acknowledge_by=view.receipt.acknowledge_by,
-                retention=rule.retention,
-                fields_shared=list(view.shared),
-                fields_withheld=list(view.receipt.withheld),
-            )
+class _Words:
+    """What the protocol says around a decision: names, and the rules' and clocks' words."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.names = {party.id: party.name for party in protocol.parties}
+        self.terms: dict[str, Rule | Clock] = {rule.id: rule for rule in protocol.rules}
+        self.terms.update((clock.id, clock) for clock in protocol.clocks)
+        self.clocks = {clock.id: clock for clock in protocol.clocks}
+
+    def name(self, agency: str) -> str:
+        return self.names.get(agency, agency)
+
+    def recipient(self, view: View) -> ExplainedRecipient:
+        terms = self.terms[view.receipt.rule_id]
+        return ExplainedRecipient(
+            agency=view.recipient,
+            agency_name=self.name(view.recipient),
+            rule=terms.id,
+            rule_description=terms.description,
+            lawful_basis=list(view.receipt.lawful_basis),
+            purpose=view.receipt.purpose,
+            acknowledge_within=terms.acknowledge_within,
+            acknowledge_by=view.receipt.acknowledge_by,
+            retention=terms.retention,
+            fields_shared=list(view.shared),
+            fields_withheld=list(view.receipt.withheld),
+            escalation=terms.escalation if isinstance(terms, Rule) else None,
+            escalations=[self.escalation(step) for step in view.escalations],
         )
-    return explained
+
+    def escalation(self, step: EscalationStep) -> ExplainedEscalation:
+        return ExplainedEscalation(
+            step=step.step,
+            agency=step.recipient,
+            agency_name=self.name(step.recipient),
+            addressed_to=step.addressed_to,
+            due_at=step.due_at,
+            notify_sender=step.notify_sender,
+        )
+
+    def _clock(self, clock_id: str, publisher: str, *, starting: bool) -> dict[str, str]:
+        clock = self.clocks[clock_id]
+        trigger = clock.starts_on if starting else clock.stops_on
+        return {
+            "clock": clock.id,
+            "clock_description": clock.description,
+            "episode_of": publisher,
+            "episode_path": trigger.episode,
+        }
+
+    def started(self, start: ClockStart, publisher: str) -> ExplainedClockStart:
+        return ExplainedClockStart(
+            **self._clock(start.clock_id, publisher, starting=True),
+            due_at=start.due_at,
+            fires_at_once=start.fires_at_once,
+            alerts=[self.recipient(alert) for alert in start.alerts],
+        )
+
+    def stopped(self, stop: ClockStop, publisher: str) -> ExplainedClockStop:
+        return ExplainedClockStop(**self._clock(stop.clock_id, publisher, starting=False))
 
 
 def explain(decision: Decision, protocol: Protocol) -> dict[str, Any]:
     """``decision`` (made by ``decide`` with ``protocol``) rendered as JSON-ready data."""
     if decision.protocol_version != protocol.version_tag:
         raise ValueError("explain the decision with the protocol that made it")
+    words = _Words(protocol)
     explanation = Explanation(
         protocol=ExplainedProtocol(
             id=protocol.id, version=protocol.version, version_tag=protocol.version_tag
@@ -227,7 +313,9 @@ def explain(decision: Decision, protocol: Protocol) -> dict[str, Any]:
             for p in decision.state.placements
         ],
         facts=_facts(decision.facts),
-        recipients=_recipients(decision, protocol),
+        recipients=[words.recipient(view) for view in decision.views],
+        clocks_started=[words.started(s, decision.publisher) for s in decision.clocks_started],
+        clocks_stopped=[words.stopped(s, decision.publisher) for s in decision.clocks_stopped],
         not_shared=[
             ExplainedRefusal(agency=r.recipient, rule=r.rule_id, reason=r.reason)
             for r in decision.refusals

@@ -4,15 +4,19 @@ Both write through the tables of :mod:`hub.db`, and share one engine so that a r
 its audit rows and its outbox are committed in one transaction.
 """
 
+from hub.stores._acknowledgement_store import SqlAcknowledgementStore
 from hub.stores._audit_log import SqlAuditLog
 from hub.stores._audit_queries import SqlAuditReader
 from hub.stores._audit_rows import audit_rows, subject_index
+from hub.stores._intake_store import SqlIntakeStore
 from hub.stores._routing_store import SqlRoutingStore
 from hub.stores._subject_keys import SqlSubjectKeys
 
 __all__ = [
+    "SqlAcknowledgementStore",
     "SqlAuditLog",
     "SqlAuditReader",
+    "SqlIntakeStore",
     "SqlRoutingStore",
     "SqlSubjectKeys",
     "audit_rows",

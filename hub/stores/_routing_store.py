@@ -3,28 +3,34 @@
 One call to :meth:`SqlRoutingStore.commit` is one transaction: the notification is marked
 processed, the subject's placement state changes, the audit rows are written and every sealed
 delivery is put in the outbox, or none of it is. Publishing happens after the commit, from the
-outbox, each delivery marked sent once RabbitMQ confirms it, in the same transaction as its
-``delivery.published`` audit record. A crash before the commit means the
-message is routed again; after it, the redelivered message only publishes what is still unsent.
+outbox, each copy marked sent once RabbitMQ confirms it, in the same transaction as its
+``delivery.published`` audit record: by the router at once, or by a relay (:meth:`due`) for
+what the router could not publish, and for held copies once they are released. A crash before
+the commit means the message is routed again; after it, the outbox is drained by the relay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.db import outbox, processed_notifications, subject_placements
-from hub.messages import OutgoingMessage, delivery_id
+from hub.messages import OutboxCopy
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
 from hub.stores._audit_rows import append_audit, committing
+from hub.stores._message_rows import aware_or_none, message_from_row, message_properties
 
-__all__ = ["SqlRoutingStore"]
+__all__ = ["RELAY_GRACE", "SqlRoutingStore"]
+
+# How long a copy due at once is left to the router that committed it before a relay takes it.
+RELAY_GRACE: Final = timedelta(seconds=5)
 
 
 class SqlRoutingStore:
@@ -71,10 +77,14 @@ class SqlRoutingStore:
         subjects: Iterable[str],
         change: PlacementChange | None,
         entries: Iterable[AuditEntry],
-        deliveries: Sequence[tuple[str, OutgoingMessage]],
+        copies: Sequence[OutboxCopy],
         now: datetime,
     ) -> None:
-        """Mark processed, apply the state change, audit and fill the outbox, atomically."""
+        """Mark processed, apply the state change, audit and fill the outbox, atomically.
+
+        A copy due at once is left to its router for :data:`RELAY_GRACE` before the relay may
+        take it, so that the two rarely publish the same copy.
+        """
         entries = tuple(entries)
         ordered = sorted(subjects)
 
@@ -85,10 +95,8 @@ class SqlRoutingStore:
             )
             if change is not None:
                 await _apply(connection, ordered, change, now)
-            if deliveries:
-                await connection.execute(
-                    insert(outbox), [_outbox_row(event_key, r, m, now) for r, m in deliveries]
-                )
+            if copies:
+                await connection.execute(insert(outbox), [_outbox_row(c, now) for c in copies])
             # Last, so the chain's lock (PostgreSQL) is held only for the append.
             await append_audit(connection, entries)
 
@@ -101,32 +109,75 @@ class SqlRoutingStore:
             self._engine, work, failure="could not commit the routing state", settled=settled
         )
 
-    async def pending(self, event_key: str) -> list[tuple[str, OutgoingMessage]]:
-        """The event's deliveries not yet confirmed by the broker, by recipient."""
+    async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:
+        """The event's copies due and not yet confirmed by the broker, by recipient."""
         query = (
             select(outbox)
-            .where(outbox.c.event_key == event_key, outbox.c.sent_at.is_(None))
+            .where(outbox.c.event_key == event_key, *_due(now, claimed=False))
             .order_by(outbox.c.recipient)
         )
+        return await self._copies(query)
+
+    async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxCopy]:
+        """Claim up to ``limit`` copies due to be published, for ``lease``, oldest first.
+
+        A claim is a conditional update, so of several relays (processes) only one takes a
+        copy; a relay that dies holding it lets the lease run out, and another takes it.
+        """
+        due_at = func.coalesce(outbox.c.release_at, outbox.c.created_at)
+        query = select(outbox).where(*_due(now, claimed=True)).order_by(due_at).limit(limit)
+        claimed: list[OutboxCopy] = []
+        try:
+            async with self._engine.begin() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+                for row in rows:
+                    taken = await connection.execute(
+                        update(outbox)
+                        .where(
+                            outbox.c.event_key == row["event_key"],
+                            outbox.c.recipient == row["recipient"],
+                            *_due(now, claimed=True),
+                        )
+                        .values(next_attempt_at=(now + lease).astimezone(UTC))
+                    )
+                    if taken.rowcount == 1:
+                        claimed.append(_copy(row))
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the outbox") from exc
+        return claimed
+
+    async def retry_later(self, copy: OutboxCopy, at: datetime) -> None:
+        """Count a failed publish of ``copy`` and leave it until ``at``."""
+        statement = (
+            update(outbox)
+            .where(*_key(copy), outbox.c.sent_at.is_(None))
+            .values(attempts=outbox.c.attempts + 1, next_attempt_at=at.astimezone(UTC))
+        )
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(statement)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not update the outbox") from exc
+
+    async def _copies(self, query: Select[Any]) -> list[OutboxCopy]:
         try:
             async with self._engine.connect() as connection:
                 rows = (await connection.execute(query)).mappings().all()
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the outbox") from exc
-        return [(row["recipient"], _message(row["body"], row["properties"])) for row in rows]
+        return [_copy(row) for row in rows]
 
     async def mark_sent(
-        self, event_key: str, recipient: str, now: datetime, *, entry: AuditEntry
+        self, copy: OutboxCopy, now: datetime, *, entries: Sequence[AuditEntry]
     ) -> bool:
-        """Record that the broker confirmed this delivery, and audit it, in one transaction.
+        """Record that the broker confirmed ``copy``, and append ``entries``, in one transaction.
 
         Only a copy still unsent is marked, so a copy two routers published is audited once;
         returns whether this call marked it.
         """
-        unsent = (outbox.c.event_key == event_key, outbox.c.recipient == recipient)
         statement = (
             update(outbox)
-            .where(*unsent, outbox.c.sent_at.is_(None))
+            .where(*_key(copy), outbox.c.sent_at.is_(None))
             .values(sent_at=now.astimezone(UTC))
         )
         marked = False
@@ -135,12 +186,12 @@ class SqlRoutingStore:
             nonlocal marked
             marked = (await connection.execute(statement)).rowcount == 1
             if marked:
-                await append_audit(connection, (entry,))
+                await append_audit(connection, entries)
 
         async def settled() -> bool:
             # Another router marked (and audited) this copy meanwhile: nothing is left to do.
             nonlocal marked
-            query = select(outbox.c.sent_at).where(*unsent)
+            query = select(outbox.c.sent_at).where(*_key(copy))
             try:
                 async with self._engine.connect() as connection:
                     done = (await connection.scalar(query)) is not None
@@ -152,6 +203,23 @@ class SqlRoutingStore:
 
         await committing(self._engine, work, failure="could not update the outbox", settled=settled)
         return marked
+
+
+def _key(copy: OutboxCopy) -> tuple[ColumnElement[bool], ...]:
+    return (outbox.c.event_key == copy.event_key, outbox.c.recipient == copy.recipient)
+
+
+def _due(now: datetime, *, claimed: bool) -> tuple[ColumnElement[bool], ...]:
+    """Unsent, not cancelled, released; with ``claimed``, also not leased to another relay."""
+    at = now.astimezone(UTC)
+    conditions = [
+        outbox.c.sent_at.is_(None),
+        outbox.c.cancelled_at.is_(None),
+        or_(outbox.c.release_at.is_(None), outbox.c.release_at <= at),
+    ]
+    if claimed:
+        conditions.append(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= at))
+    return tuple(conditions)
 
 
 async def _apply(
@@ -178,35 +246,45 @@ async def _apply(
         )
 
 
-def _outbox_row(
-    event_key: str, recipient: str, message: OutgoingMessage, now: datetime
-) -> dict[str, object]:
+def _outbox_row(copy: OutboxCopy, now: datetime) -> dict[str, object]:
+    held = copy.release_at is not None
     return {
-        "event_key": event_key,
-        "recipient": recipient,
-        "delivery_id": delivery_id(event_key, recipient),
-        "body": message.body,
-        "properties": {
-            "message_id": message.message_id,
-            "type": message.type,
-            "correlation_id": message.correlation_id,
-            "content_type": message.content_type,
-            "headers": message.headers,
-        },
+        "event_key": copy.event_key,
+        "recipient": copy.recipient,
+        "delivery_id": copy.delivery_id,
+        "kind": copy.kind,
+        "body": copy.message.body,
+        "properties": message_properties(
+            copy.message,
+            publisher=copy.publisher,
+            on_release=[[action, dict(detail)] for action, detail in copy.on_release],
+        ),
         "created_at": now.astimezone(UTC),
         "sent_at": None,
+        "release_at": None if copy.release_at is None else copy.release_at.astimezone(UTC),
+        "held_for": copy.held_for,
+        "acknowledge_by": None
+        if copy.acknowledge_by is None
+        else copy.acknowledge_by.astimezone(UTC),
+        "attempts": 0,
+        "next_attempt_at": None if held else (now + RELAY_GRACE).astimezone(UTC),
     }
 
 
-def _message(body: bytes, properties: dict[str, object]) -> OutgoingMessage:
-    headers = properties.get("headers")
-    return OutgoingMessage(
-        body=bytes(body),
-        message_id=str(properties["message_id"]),
-        type=str(properties["type"]),
-        correlation_id=None
-        if properties["correlation_id"] is None
-        else str(properties["correlation_id"]),
-        content_type=str(properties["content_type"]),
-        headers={str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
+def _copy(row: RowMapping) -> OutboxCopy:
+    properties = row["properties"]
+    return OutboxCopy(
+        event_key=row["event_key"],
+        recipient=row["recipient"],
+        delivery_id=row["delivery_id"],
+        message=message_from_row(row["body"], properties),
+        publisher=str(properties.get("publisher", "")),
+        kind=row["kind"],
+        release_at=aware_or_none(row["release_at"]),
+        held_for=row["held_for"],
+        acknowledge_by=aware_or_none(row["acknowledge_by"]),
+        on_release=tuple(
+            (str(action), dict(detail)) for action, detail in properties.get("on_release") or ()
+        ),
+        attempts=row["attempts"],
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -148,6 +150,21 @@ class HubProcess:
             "Content-Type": "application/cloudevents+json",
         }
 
+    async def post(
+        self, event: dict[str, Any], *, as_agency: str = "northumberland-childrens"
+    ) -> tuple[int, dict[str, Any]]:
+        """POST ``event`` as ``as_agency``: the status, and the JSON answer."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{self.base_url}/v1/notifications",
+                data=json.dumps(event),
+                headers=self.headers(as_agency),
+                timeout=aiohttp.ClientTimeout(total=30),
+            ) as response,
+        ):
+            return response.status, await response.json(content_type=None)
+
 
 async def wait_until(
     probe: Callable[[], Awaitable[bool]],
@@ -190,17 +207,27 @@ async def hub_api_only(clean_broker: None, tmp_path: Path) -> AsyncIterator[HubP
 
 
 @asynccontextmanager
-async def running_hub(tmp_path: Path, *, role: str) -> AsyncIterator[HubProcess]:
-    """Start ``hub run --role ROLE`` with fresh demo configuration and keys; stop it after."""
+async def running_hub(
+    tmp_path: Path,
+    *,
+    role: str,
+    database_url: str | None = None,
+    amqp_url: str = AMQP_URL,
+    wait_ready: bool = True,
+) -> AsyncIterator[HubProcess]:
+    """Start ``hub run --role ROLE`` with fresh demo configuration and keys; stop it after.
+
+    By default on a fresh SQLite file, and only once ``/readyz`` says ready.
+    """
     agencies_path = tmp_path / "agencies.yaml"
     keys_dir = tmp_path / "keys"
     tokens = write_demo(agencies_path, tmp_path / "tokens.env", keys_dir=keys_dir)
     assert set(AgencyDirectory.load(agencies_path)) >= set(DEMO_AGENCY_IDS)
     port = free_port()
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
+    database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
     env = {
         **os.environ,
-        "HUB_AMQP_URL": AMQP_URL,
+        "HUB_AMQP_URL": amqp_url,
         "HUB_DATABASE_URL": database_url,
         "HUB_HTTP_PORT": str(port),
         "HUB_AGENCIES_PATH": str(agencies_path),
@@ -226,7 +253,8 @@ async def running_hub(tmp_path: Path, *, role: str) -> AsyncIterator[HubProcess]
         return await readyz_status(hub.base_url) == 200
 
     try:
-        await wait_until(ready, timeout=30, what="the hub to become ready")
+        if wait_ready:
+            await wait_until(ready, timeout=30, what="the hub to become ready")
         yield hub
     finally:
         _stop(process)

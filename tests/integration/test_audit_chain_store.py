@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.audit import AuditAction, AuditEntry, link
 from hub.db import alembic_config, audit_records, create_engine_for
-from hub.messages import OutgoingMessage
+from hub.messages import OutboxCopy, OutgoingMessage, delivery_id
 from hub.sharing import ActivePlacement, PlacementChange
 from hub.stores import SqlAuditLog, SqlRoutingStore
 from tests.integration.conftest import POSTGRES_URL, REPO, dialect_of, drop_all_tables
@@ -75,7 +75,7 @@ async def store(fresh_database_url: str) -> AsyncIterator[Store]:
         subjects=["subject-key"],
         change=PlacementChange(episode="ep-key", started=placement),
         entries=[_entry(RECORDS - 2), _entry(RECORDS - 1)],
-        deliveries=[("northumbria-police", OutgoingMessage(b"sealed", "n-x", "t", None))],
+        copies=[_copy("event-key-1", "n-x")],
         now=T0,
     )
     await routing_engine.dispose()
@@ -348,3 +348,14 @@ async def test_the_verify_command_names_the_first_bad_record(store: Store) -> No
     assert f"intact: {RECORDS} records" in intact.stdout
     assert broken.returncode == 1
     assert "broken at seq 6 (record id" in broken.stderr
+
+
+def _copy(event_key: str, message_id: str) -> OutboxCopy:
+    """A copy for the police whose body stands in for a sealed envelope."""
+    return OutboxCopy(
+        event_key=event_key,
+        recipient="northumbria-police",
+        delivery_id=delivery_id(event_key, "northumbria-police"),
+        message=OutgoingMessage(b"sealed", message_id, "t", None),
+        publisher="northumberland-childrens",
+    )

@@ -23,12 +23,11 @@ from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, AuditPage, AuditRecord, Disclosures, create_app
 from hub.audit import AuditAction
 from hub.inspection import Inspection
-from hub.intake import Intake
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from hub.stores import SqlAuditLog, SqlAuditReader, SqlRoutingStore, SqlSubjectKeys
 from protocols import load_protocol
-from tests.fakes import FakePublisher, FixedClock, provisioned_keys
+from tests.fakes import FakePublisher, FixedClock, fake_intake, provisioned_keys
 from tests.fixtures import example_event
 from tests.integration.conftest import REPO
 
@@ -139,7 +138,7 @@ async def audited(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[Audi
         await router.route(keys.seal_source(CHILDRENS, body, message_id=event["id"], now=NOW), None)
     clock.now = NOW + timedelta(hours=1)
     deps = ApiDependencies(
-        intake=Intake(FakePublisher(), audit, clock, keys=keys, max_body_bytes=65536),
+        intake=fake_intake(FakePublisher(), audit, clock, keys=keys, max_body_bytes=65536),
         agencies=_directory(),
         readiness={},
         max_body_bytes=65536,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
-import aiohttp
 import pytest
 
 from tests.fixtures import example_event
@@ -17,16 +15,8 @@ CHILDRENS = "northumberland-childrens"
 async def _post(hub: HubProcess, event_id: str) -> int:
     event = example_event()
     event["id"] = event_id
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{hub.base_url}/v1/notifications",
-            data=json.dumps(event),
-            headers=hub.headers(CHILDRENS),
-            timeout=aiohttp.ClientTimeout(total=30),
-        ) as response,
-    ):
-        return response.status
+    status, _ = await hub.post(event)
+    return status
 
 
 @pytest.mark.timeout(300)  # stops and restarts the real broker, about 30 s

@@ -13,7 +13,7 @@ from hub import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry, RecordedBefore
 from hub.checkpoints import prune_log
 from hub.db import create_engine_for, grant_roles
-from hub.messages import OutgoingMessage
+from hub.messages import OutboxCopy, OutgoingMessage, delivery_id
 from hub.stores import SqlAuditLog, SqlRoutingStore
 from tests.fakes import FixedClock, provisioned_keys
 from tests.integration.conftest import POSTGRES_URL, drop_all_tables
@@ -64,13 +64,13 @@ async def test_the_hubs_role_appends_and_routes(granted: None) -> None:
             subjects=["s"],
             change=None,
             entries=[AuditEntry(AuditAction.NOTIFICATION_SHARED, T0, notification_id="b")],
-            deliveries=[("northumbria-police", OutgoingMessage(b"sealed", "b", "t", None))],
+            copies=[_copy("event-1", "b")],
             now=T0,
         )
         published = AuditEntry(
             AuditAction.DELIVERY_PUBLISHED, T0, notification_id="b", recipient="northumbria-police"
         )
-        marked = await store.mark_sent("event-1", "northumbria-police", T0, entry=published)
+        marked = await store.mark_sent(_copy("event-1", "b"), T0, entries=[published])
         verifier = await log.verify()
     finally:
         await log.close()
@@ -151,3 +151,14 @@ async def test_the_hubs_role_cannot_prune(granted: None, tmp_path: Path) -> None
         await log.close()
 
     assert (count, anchors) == (1, [])
+
+
+def _copy(event_key: str, message_id: str) -> OutboxCopy:
+    """A copy for the police whose body stands in for a sealed envelope."""
+    return OutboxCopy(
+        event_key=event_key,
+        recipient="northumbria-police",
+        delivery_id=delivery_id(event_key, "northumbria-police"),
+        message=OutgoingMessage(b"sealed", message_id, "t", None),
+        publisher="northumberland-childrens",
+    )

@@ -14,6 +14,7 @@ import pytest
 from hub.audit import AuditAction, AuditEntry
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker, agency_queue_name
+from hub.messages import OutboxCopy, OutgoingMessage, delivery_id
 from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from hub.stores import SqlAuditLog, SqlRoutingStore, SqlSubjectKeys
@@ -116,7 +117,15 @@ async def test_a_copy_marked_sent_already_is_not_audited_again(
     before = await audit.count()
     event_key = Pseudonymiser(b"p" * 32).event(source_for_agency(CHILDRENS), "published-canary")
 
-    again = await store.mark_sent(event_key, first.recipient or "", NOW, entry=first)
+    recipient = first.recipient or ""
+    copy = OutboxCopy(
+        event_key=event_key,
+        recipient=recipient,
+        delivery_id=delivery_id(event_key, recipient),
+        message=OutgoingMessage(b"", "published-canary", "t", None),
+        publisher=CHILDRENS,
+    )
+    again = await store.mark_sent(copy, NOW, entries=[first])
 
     assert again is False
     assert await audit.count() == before

@@ -1,13 +1,14 @@
-"""The routing consumer's policy on the real RabbitMQ: its count of attempts is the broker's.
+"""The routing consumer's policy on the real RabbitMQ: outages never count against the limit.
 
 A quorum queue of its own, with a delivery limit of 3, stands in for ingress; the router is
-scripted to fail. The consumer must read RabbitMQ's ``x-delivery-count`` as the unit tests
-assume, requeue until the last attempt, then audit and dead-letter.
+scripted to fail. An outage of ours is retried in place, past the limit, and the message is
+acknowledged once it routes; a peer's bad envelope is dead-lettered on its first delivery.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import aio_pika
@@ -17,7 +18,7 @@ from hub import StoreUnavailable
 from hub.audit import AuditAction
 from hub.crypto import InvalidMessage
 from hub.delivery import Broker
-from hub.routing import RoutingConsumer, backoff_seconds
+from hub.routing import RoutingConsumer
 from tests.fakes import FakeAuditLog, FixedClock, RecordingSleep, ScriptedRouter
 from tests.integration.conftest import AMQP_URL, wait_until
 
@@ -63,15 +64,19 @@ async def channel() -> AsyncIterator[aio_pika.abc.AbstractChannel]:
             await _reset(channel)
 
 
-async def _consume_until_dead_lettered(
-    channel: aio_pika.abc.AbstractChannel, router: ScriptedRouter, audit: FakeAuditLog
+async def _consume_until(
+    channel: aio_pika.abc.AbstractChannel,
+    router: ScriptedRouter,
+    audit: FakeAuditLog,
+    *,
+    settled: Callable[[], Awaitable[bool]] | None = None,
 ) -> RecordingSleep:
+    """Publish one message and consume it until ``settled`` (default: it is dead-lettered)."""
     sleep = RecordingSleep()
     consumer = RoutingConsumer(
         router,  # type: ignore[arg-type]  # a scripted stand-in with the Router's shape
         audit=audit,
         clock=FixedClock(NOW),
-        delivery_limit=LIMIT,
         sleep=sleep,
     )
     await channel.default_exchange.publish(
@@ -87,27 +92,34 @@ async def _consume_until_dead_lettered(
                 queue = await channel.declare_queue(DEAD_QUEUE, passive=True)
                 return bool(queue.declaration_result.message_count)
 
-            await wait_until(dead_lettered, timeout=30, what="the message to be dead-lettered")
+            await wait_until(settled or dead_lettered, timeout=30, what="the message to be settled")
     finally:
         await broker.close()
     return sleep
 
 
-async def test_an_outage_is_retried_until_the_brokers_limit_then_dead_lettered(
+async def test_an_outage_is_retried_in_place_past_the_brokers_limit_and_then_routed(
     channel: aio_pika.abc.AbstractChannel,
 ) -> None:
-    """A failure of ours is tried LIMIT times, as RabbitMQ counts them, then audited and dead."""
-    router = ScriptedRouter(StoreUnavailable("the database is down"))
+    """Three times the delivery limit of failures, then success: one delivery, routed and
+    acknowledged; nothing dead-lettered, nothing audited as a failure."""
+    outage = [StoreUnavailable("the database is down")] * (3 * LIMIT)
+    router = ScriptedRouter([*outage, None])
     audit = FakeAuditLog()
 
-    sleep = await _consume_until_dead_lettered(channel, router, audit)
+    async def acknowledged() -> bool:
+        queue = await channel.declare_queue(QUEUE, passive=True)
+        return len(router.calls) == len(outage) + 1 and not queue.declaration_result.message_count
 
-    assert len(router.calls) == LIMIT
-    assert sleep.waits == [backoff_seconds(0), backoff_seconds(1)]
-    (failure,) = [e for e in audit.entries if e.action is AuditAction.ROUTING_FAILED]
-    assert failure.detail["reason"] == f"gave up after {LIMIT} attempts"
-    assert failure.notification_id == "consumer-1"
-    assert (await channel.declare_queue(QUEUE, passive=True)).declaration_result.message_count == 0
+    sleep = await _consume_until(channel, router, audit, settled=acknowledged)
+
+    assert len(sleep.waits) == len(outage)
+    assert audit.entries == []
+    # The consumer has closed: an unacknowledged message would be back in the queue by now.
+    await asyncio.sleep(0.5)
+    for name in (QUEUE, DEAD_QUEUE):
+        queue = await channel.declare_queue(name, passive=True)
+        assert queue.declaration_result.message_count == 0, name
 
 
 async def test_a_peers_bad_envelope_is_dead_lettered_on_its_first_delivery(
@@ -117,7 +129,7 @@ async def test_a_peers_bad_envelope_is_dead_lettered_on_its_first_delivery(
     router = ScriptedRouter(InvalidMessage("bad_signature", kid="kid-1"))
     audit = FakeAuditLog()
 
-    sleep = await _consume_until_dead_lettered(channel, router, audit)
+    sleep = await _consume_until(channel, router, audit)
 
     assert len(router.calls) == 1
     assert sleep.waits == []

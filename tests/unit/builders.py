@@ -286,6 +286,54 @@ def make_rule(**overrides: Any) -> dict[str, Any]:
     return rule
 
 
+RETURN_INTERVIEW = "uk.sehub.return_interview.recorded.v1"
+
+
+def make_ladder(**overrides: Any) -> dict[str, Any]:
+    """A valid escalation ladder as a dict: the duty team after 30m, a manager 1h later."""
+    ladder: dict[str, Any] = {
+        "id": "ladder-a",
+        "description": "Synthetic ladder.",
+        "steps": [
+            {"after": "30m", "to": "recipient", "addressed_to": "duty-team"},
+            {
+                "after": "1h",
+                "to": "recipient",
+                "addressed_to": "named-manager",
+                "notify_sender": True,
+            },
+        ],
+    }
+    ladder.update(overrides)
+    return ladder
+
+
+def make_clock(**overrides: Any) -> dict[str, Any]:
+    """A valid return-interview clock as a dict (children's services start and stop it)."""
+    clock: dict[str, Any] = {
+        "id": "clock-a",
+        "description": "Synthetic clock.",
+        "starts_on": {
+            "types": [ENDED],
+            "publishers": [CHILDRENS],
+            "when": {"match": {"data.end_reason": ["found", "returned"]}},
+        },
+        "due": {"field": "data.return_interview_due"},
+        "stops_on": {
+            "types": [RETURN_INTERVIEW],
+            "publishers": [CHILDRENS],
+            "episode": "data.episode_ref",
+        },
+        "recipients": [{"role": "responsible_authority"}, POLICE],
+        "fields": ["data.person.upn", "data.ended_on", "data.return_interview_due"],
+        "purpose": "Synthetic clock purpose.",
+        "lawful_basis": ["Synthetic Act 2000 s2"],
+        "retention": "P1Y",
+    }
+    clock.update(overrides)
+    return clock
+
+
 def make_protocol_dict(*rules: Mapping[str, Any], **overrides: Any) -> dict[str, Any]:
     """A valid protocol document as a dict (defaults to one rule from ``make_rule``)."""
     document: dict[str, Any] = {

@@ -17,9 +17,8 @@ from hub import BrokerUnavailable
 from hub.agencies import Agency, AgencyDirectory, hash_token
 from hub.api import ApiDependencies, create_app
 from hub.crypto import KeyMaterial
-from hub.intake import Intake
 from protocols import load_protocol
-from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, provisioned_keys
+from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, fake_intake, provisioned_keys
 
 CHILDRENS_TOKEN = "test-token-childrens"
 POLICE_TOKEN = "test-token-police"
@@ -103,7 +102,7 @@ def deps(
             ),
         )
     )
-    intake = Intake(
+    intake = fake_intake(
         publisher,
         audit,
         FixedClock(datetime(2026, 11, 29, tzinfo=UTC)),

@@ -80,6 +80,13 @@ CHILDRENS_TOLD_ONCE = Refusal(CHILDRENS, TO_CHILDRENS, f"already served by rule 
 NOT_TURNED_18 = Refusal(
     None, "still-missing-at-18-to-adult-services", "condition not met: data.end_reason"
 )
+# The return-interview clock started by children's services' ended report alerts the police for
+# the host area too, and there is no placement: that alert cannot be planned.
+NO_HOST_POLICE_TO_ALERT = Refusal(
+    None,
+    "return-interview-overdue",
+    "role police_for_host_area: police for the host area: not known",
+)
 # The police's ended report names no responsible LA, and the police have none of their own.
 RESPONSIBLE_NOT_KNOWN = Refusal(
     None, TO_CHILDRENS, "role responsible_authority: responsible authority: not known"
@@ -201,7 +208,7 @@ def _ended_from_childrens() -> Case:
             POLICE: (TO_POLICE, event["data"], ("subject",)),
             EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
         },
-        (*NOT_CROSS_BORDER, NOT_TURNED_18),
+        (*NOT_CROSS_BORDER, NOT_TURNED_18, NO_HOST_POLICE_TO_ALERT),
     )
 
 

@@ -180,6 +180,19 @@ NOT_TURNED_18 = (
     "still-missing-at-18-to-adult-services",
     "condition not met: data.end_reason",
 )
+# Children's services' ended report starts the return-interview clock; with no placement, there
+# is no host area whose police it could alert.
+NO_HOST_POLICE_TO_ALERT = (
+    None,
+    "return-interview-overdue",
+    "role police_for_host_area: police for the host area: not known",
+)
+# No return interview is due for a child who turned 18 still missing: no clock starts.
+NO_RETURN_INTERVIEW_DUE = (
+    None,
+    "return-interview-overdue",
+    "clock not started: condition not met: data.end_reason",
+)
 PLACEMENT_PERSON = {
     "local_id": "CHILD-000123",
     "nhs_number": "9434765919",
@@ -404,7 +417,7 @@ GOLDEN = [
                 ),
             ),
         },
-        (NOT_CROSS_BORDER, NOT_TURNED_18),
+        (NOT_CROSS_BORDER, NOT_TURNED_18, NO_HOST_POLICE_TO_ALERT),
     ),
     # Closed because she turned 18 still missing: adult social care is told, with only its fields.
     Golden(
@@ -450,7 +463,7 @@ GOLDEN = [
                 ),
             ),
         },
-        (NOT_CROSS_BORDER,),
+        (NOT_CROSS_BORDER, NO_RETURN_INTERVIEW_DUE),
     ),
     Golden(
         "missing-started-placed-in-newcastle",

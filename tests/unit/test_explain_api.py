@@ -17,9 +17,8 @@ from hub.api import ApiDependencies, create_app, openapi_document
 from hub.audit import AuditAction
 from hub.cli import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.crypto import KeyMaterial
-from hub.intake import Intake
 from hub.sharing import Explanation
-from tests.fakes import FakeAuditLog, FakePublisher, FixedClock
+from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, fake_intake
 from tests.fixtures import CANARIES, canary_event, example_event
 from tests.unit.conftest import ADMIN_TOKEN, POLICE_TOKEN, PROBLEM, SHIPPED_PROTOCOL
 
@@ -48,7 +47,7 @@ async def test_admin_gets_the_explanation(client: TestClient) -> None:
         POLICE: "missing-child-to-police",
         EDUCATION: "missing-pupil-to-education",
     }
-    assert document["protocol"]["version_tag"].startswith("2026.11.2+")
+    assert document["protocol"]["version_tag"].startswith("2026.12.1+")
 
 
 async def test_placed_in_simulates_an_out_of_area_placement(client: TestClient) -> None:
@@ -162,7 +161,7 @@ async def test_without_a_configured_protocol_it_is_500(keys: KeyMaterial) -> Non
     )
     audit = FakeAuditLog()
     deps = ApiDependencies(
-        intake=Intake(
+        intake=fake_intake(
             FakePublisher(),
             audit,
             FixedClock(datetime(2026, 11, 29, tzinfo=UTC)),

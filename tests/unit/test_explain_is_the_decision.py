@@ -7,6 +7,7 @@ decision computed separately by :func:`hub.sharing.decide` on the same inputs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from hub.routing import Router
 from hub.sharing import (
     Decision,
     RoutingState,
+    View,
     decide,
     explain,
     simulate,
@@ -40,6 +42,7 @@ from tests.fakes import (
     provisioned_keys,
 )
 from tests.unit.builders import (
+    POLICE,
     PROTOCOL_PATH,
     documented_example,
     documented_examples,
@@ -64,6 +67,32 @@ def _state(placed_in: str | None, event: dict[str, Any]) -> RoutingState:
     return simulated_placement(parse_notification(event), placed_in, _SHIPPED)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _view(view: View) -> dict[str, Any]:
+    """What an explanation must say of one view (a recipient's copy, or a clock's alert)."""
+    return {
+        "agency": view.recipient,
+        "rule": view.receipt.rule_id,
+        "lawful_basis": list(view.receipt.lawful_basis),
+        "fields_shared": list(view.shared),
+        "fields_withheld": list(view.receipt.withheld),
+        "acknowledge_by": _iso(view.receipt.acknowledge_by),
+        "escalations": [
+            {
+                "step": step.step,
+                "agency": step.recipient,
+                "addressed_to": step.addressed_to,
+                "due_at": _iso(step.due_at),
+                "notify_sender": step.notify_sender,
+            }
+            for step in view.escalations
+        ],
+    }
+
+
 def _expected(decision: Decision) -> dict[str, Any]:
     """What an explanation must say, read straight off the decision."""
     facts = decision.facts
@@ -78,21 +107,17 @@ def _expected(decision: Decision) -> dict[str, Any]:
             "responsible_la": facts.responsible_la,
             "host_la": facts.host_la,
         },
-        "recipients": [
+        "recipients": [_view(view) for view in decision.views],
+        "clocks_started": [
             {
-                "agency": view.recipient,
-                "rule": view.receipt.rule_id,
-                "lawful_basis": list(view.receipt.lawful_basis),
-                "fields_shared": list(view.shared),
-                "fields_withheld": list(view.receipt.withheld),
-                "acknowledge_by": (
-                    None
-                    if view.receipt.acknowledge_by is None
-                    else view.receipt.acknowledge_by.isoformat().replace("+00:00", "Z")
-                ),
+                "clock": start.clock_id,
+                "due_at": _iso(start.due_at),
+                "fires_at_once": start.fires_at_once,
+                "alerts": [_view(alert) for alert in start.alerts],
             }
-            for view in decision.views
+            for start in decision.clocks_started
         ],
+        "clocks_stopped": [stop.clock_id for stop in decision.clocks_stopped],
         "not_shared": [
             {"agency": r.recipient, "rule": r.rule_id, "reason": r.reason}
             for r in decision.refusals
@@ -100,12 +125,39 @@ def _expected(decision: Decision) -> dict[str, Any]:
     }
 
 
+_VIEW_KEYS = (
+    "agency",
+    "rule",
+    "lawful_basis",
+    "fields_shared",
+    "fields_withheld",
+    "acknowledge_by",
+    "escalations",
+)
+_STEP_KEYS = ("step", "agency", "addressed_to", "due_at", "notify_sender")
+
+
+def _said_of_view(explained: dict[str, Any]) -> dict[str, Any]:
+    said = {key: explained[key] for key in _VIEW_KEYS}
+    said["escalations"] = [{key: s[key] for key in _STEP_KEYS} for s in explained["escalations"]]
+    return said
+
+
 def _said(document: dict[str, Any]) -> dict[str, Any]:
     """The parts of an explanation document that restate the decision."""
-    keys = ("agency", "rule", "lawful_basis", "fields_shared", "fields_withheld", "acknowledge_by")
     return {
         "facts": document["facts"],
-        "recipients": [{key: r[key] for key in keys} for r in document["recipients"]],
+        "recipients": [_said_of_view(r) for r in document["recipients"]],
+        "clocks_started": [
+            {
+                "clock": start["clock"],
+                "due_at": start["due_at"],
+                "fires_at_once": start["fires_at_once"],
+                "alerts": [_said_of_view(alert) for alert in start["alerts"]],
+            }
+            for start in document["clocks_started"]
+        ],
+        "clocks_stopped": [stop["clock"] for stop in document["clocks_stopped"]],
         "not_shared": document["not_shared"],
     }
 
@@ -257,3 +309,64 @@ async def test_the_router_delivers_and_audits_what_is_explained(
         if e.action is AuditAction.SHARING_REFUSED
     ]
     assert refused == document["not_shared"]
+
+
+def test_a_started_clock_is_explained_with_its_alerts_and_no_episode_id(shipped: Protocol) -> None:
+    """The documented ended episode's clock: due time, alerts as recipients, never the episode."""
+    event = documented_example("missing_episode.ended")
+    notification = parse_notification(event)
+
+    document = explain(decide(notification, shipped, notification.time), shipped)
+
+    (started,) = document["clocks_started"]
+    assert started["clock"] == "return-interview-overdue"
+    assert (started["episode_of"], started["episode_path"]) == (
+        "northumberland-childrens",
+        "episodeid",
+    )
+    assert (started["due_at"], started["fires_at_once"]) == ("2026-12-02T07:30:00Z", False)
+    assert [a["agency"] for a in started["alerts"]] == ["northumberland-childrens", POLICE]
+    assert {a["rule"] for a in started["alerts"]} == {"return-interview-overdue"}
+    assert all(
+        a["retention"] == "P6Y" and a["acknowledge_within"] == "1d" for a in started["alerts"]
+    )
+    assert event["episodeid"] not in json.dumps(document)
+
+
+def test_a_stopped_clock_is_explained_by_whose_episode_it_was(shipped: Protocol) -> None:
+    """The documented return interview stops the clock of children's services' episode."""
+    notification = parse_notification(documented_example("return_interview.recorded"))
+
+    document = explain(decide(notification, shipped, notification.time), shipped)
+
+    assert document["clocks_stopped"] == [
+        {
+            "clock": "return-interview-overdue",
+            "clock_description": shipped.clocks[0].description,
+            "episode_of": "northumberland-childrens",
+            "episode_path": "data.episode_ref",
+        }
+    ]
+    assert document["clocks_started"] == []
+
+
+def test_explain_renders_the_plan_it_is_given_and_computes_none(shipped: Protocol) -> None:
+    """Change a decision's step and clock times by hand: the explanation shows exactly those."""
+    notification = parse_notification(documented_example("missing_episode.ended"))
+    decision = decide(notification, shipped, notification.time)
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    view = decision.views[0]
+    (start,) = decision.clocks_started
+    altered = replace(
+        decision,
+        views=(replace(view, escalations=(replace(view.escalations[0], due_at=moment),)),),
+        clocks_started=(replace(start, due_at=moment, fires_at_once=True),),
+    )
+
+    document = explain(altered, shipped)
+
+    assert [s["due_at"] for s in document["recipients"][0]["escalations"]] == [
+        "2030-01-01T00:00:00Z"
+    ]
+    assert document["clocks_started"][0]["due_at"] == "2030-01-01T00:00:00Z"
+    assert document["clocks_started"][0]["fires_at_once"] is True

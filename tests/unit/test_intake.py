@@ -18,7 +18,7 @@ from hub.agencies import Agency
 from hub.audit import AuditAction
 from hub.crypto import SOURCE_VERSION, KeyMaterial
 from hub.intake import Intake
-from tests.fakes import FakeAuditLog, FakePublisher, FixedClock
+from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, fake_intake
 from tests.fixtures import CANARIES, canary_event, example_event
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -39,7 +39,7 @@ def audit() -> FakeAuditLog:
 
 @pytest.fixture
 def intake(publisher: FakePublisher, audit: FakeAuditLog, keys: KeyMaterial) -> Intake:
-    return Intake(publisher, audit, FixedClock(NOW), keys=keys, max_body_bytes=4096)
+    return fake_intake(publisher, audit, FixedClock(NOW), keys=keys, max_body_bytes=4096)
 
 
 async def test_valid_notification_is_published_then_audited(
@@ -144,7 +144,7 @@ async def test_acceptance_is_dated_when_the_post_was_taken_before_it_was_queued(
 ) -> None:
     """The accepted record's time precedes the queueing, so it sorts before any routing of it."""
     ticks = iter(NOW + timedelta(seconds=n) for n in range(100))
-    taking = Intake(publisher, audit, lambda: next(ticks), keys=keys, max_body_bytes=4096)
+    taking = fake_intake(publisher, audit, lambda: next(ticks), keys=keys, max_body_bytes=4096)
 
     await taking.accept(CHILDRENS, json.dumps(example_event()).encode(), "c", content_type=JSON)
 

@@ -33,9 +33,9 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
     digest = hashlib.sha256(PROTOCOL_PATH.read_bytes()).hexdigest()
 
     assert protocol.id == "northumberland-se"
-    assert protocol.version == "2026.11.2"
-    assert protocol.version_tag == f"2026.11.2+{digest[:12]}"
-    assert re.fullmatch(r"2026\.11\.2\+[0-9a-f]{12}", protocol.version_tag)
+    assert protocol.version == "2026.12.1"
+    assert protocol.version_tag == f"2026.12.1+{digest[:12]}"
+    assert re.fullmatch(r"2026\.12\.1\+[0-9a-f]{12}", protocol.version_tag)
     assert protocol.content_hash == digest
     assert [rule.id for rule in protocol.rules] == [
         "missing-child-to-police",

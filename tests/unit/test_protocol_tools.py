@@ -142,6 +142,8 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
         "active_placements",
         "facts",
         "recipients",
+        "clocks_started",
+        "clocks_stopped",
         "not_shared",
     }
     assert document["protocol"]["version_tag"] == shipped.version_tag
@@ -206,6 +208,27 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
             "data.responsible_la",
             "data.risk_level",
             "data.started_at",
+        ],
+        # Unacknowledged, the copy goes to education's duty team half an hour after the
+        # deadline, then to its named manager an hour later, and the sender hears of it.
+        "escalation": "missing-child-unacknowledged",
+        "escalations": [
+            {
+                "step": 1,
+                "agency": EDUCATION,
+                "agency_name": "Northumberland County Council education and skills",
+                "addressed_to": "duty-team",
+                "due_at": "2026-11-30T09:00:00Z",
+                "notify_sender": False,
+            },
+            {
+                "step": 2,
+                "agency": EDUCATION,
+                "agency_name": "Northumberland County Council education and skills",
+                "addressed_to": "named-manager",
+                "due_at": "2026-11-30T10:00:00Z",
+                "notify_sender": True,
+            },
         ],
     }
     assert document["not_shared"] == [
@@ -605,7 +628,7 @@ def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path)
     """Widening education's view and lowering health's threshold show for each route."""
     text = SHIPPED.read_text(encoding="utf-8")
     modified = (
-        text.replace('version: "2026.11.2"', 'version: "2026.12.0"')
+        text.replace('version: "2026.12.1"', 'version: "2026.12.2"')
         .replace(
             "fields: [data.person.upn, data.missing_type, data.started_on, data.ended_on]",
             "fields: [data.person.upn, data.person.date_of_birth, data.missing_type, "
@@ -620,7 +643,7 @@ def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path)
     path.write_text(modified, encoding="utf-8")
     diff = diff_protocols(shipped, load_protocol(path))
 
-    assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.11.2", "2026.12.0")
+    assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.12.1", "2026.12.2")
     assert diff["rules"]["changed"] == ["missing-pupil-to-education", "se-risk-to-health"]
     education = [r for r in diff["routes"] if r["recipient"] == EDUCATION]
     assert len(education) == 4  # two types, two publishers
@@ -644,7 +667,7 @@ def test_cli_diff_prints_json_and_exits_0(
 ) -> None:
     """``hub protocol diff`` prints the diff as JSON; an invalid file exits 2."""
     new = tmp_path / "new.yaml"
-    new.write_text(SHIPPED.read_text(encoding="utf-8").replace('"2026.11.2"', '"2026.11.3"'))
+    new.write_text(SHIPPED.read_text(encoding="utf-8").replace('"2026.12.1"', '"2026.12.2"'))
     assert main(["protocol", "diff", str(SHIPPED), str(new)]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert diff["version_changed"] is True

@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub import BrokerUnavailable
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.pseudonyms import Pseudonymiser
+from hub.relays import OutboxRelay, retry_seconds
 from hub.routing import Router
 from protocols import load_protocol
 from schemas import agency_id_from_source, parse_notification
@@ -176,22 +176,35 @@ async def test_a_placement_for_another_councils_child_changes_no_state(hub: Harn
     assert "newcastle-childrens" not in missing
 
 
-async def test_a_partial_publish_is_finished_on_redelivery_without_repeats(hub: Harness) -> None:
-    """If one recipient's publish fails, the retry sends only what was unsent; audit once."""
+async def test_one_recipient_whose_publish_fails_holds_back_no_other(hub: Harness) -> None:
+    """A failed publish to the first recipient leaves the next delivered at once; the relay sends
+    the failed copy later, and each recipient is shared and published exactly once."""
     event = _example("missing_episode.started", id="partial-1")
-    hub.publisher.fail_for = {"northumbria-police"}  # education (sorted first) is sent
-    with pytest.raises(BrokerUnavailable):
-        await hub.route(event)
+    hub.publisher.fail_for = {"northumberland-education"}  # sorted first
+    assert await hub.route(event) == {"northumbria-police"}
     hub.publisher.fail_for = set()
-    await hub.route(event)
+    relay = OutboxRelay(hub.store, hub.publisher, FixedClock(NOW + timedelta(minutes=5)))
+    assert await relay.drain_once() == 1
+    assert await relay.drain_once() == 0
     sent = [agency for agency, _ in hub.publisher.deliveries]
     assert sorted(sent) == ["northumberland-education", "northumbria-police"]
-    shared = [
-        e.recipient
-        for e in hub.audit.entries
-        if e.notification_id == "partial-1" and e.action is AuditAction.NOTIFICATION_SHARED
-    ]
-    assert sorted(shared) == ["northumberland-education", "northumbria-police"]
+    for action in (AuditAction.NOTIFICATION_SHARED, AuditAction.DELIVERY_PUBLISHED):
+        recipients = [
+            e.recipient
+            for e in hub.audit.entries
+            if e.notification_id == "partial-1" and e.action is action
+        ]
+        assert sorted(recipients) == ["northumberland-education", "northumbria-police"]
+
+
+async def test_a_failed_copy_waits_for_its_back_off_before_the_relay_retries(hub: Harness) -> None:
+    """The relay leaves a copy whose publish failed until its back-off has passed."""
+    hub.publisher.fail_for = {"northumberland-education"}
+    await hub.route(_example("missing_episode.started", id="backoff-1"))
+    hub.publisher.fail_for = set()
+    assert await OutboxRelay(hub.store, hub.publisher, FixedClock(NOW)).drain_once() == 0
+    later = FixedClock(NOW + timedelta(seconds=retry_seconds(1) + 1))
+    assert await OutboxRelay(hub.store, hub.publisher, later).drain_once() == 1
 
 
 async def test_audit_rows_name_the_subject_by_audit_tokens_only(hub: Harness) -> None:
@@ -259,18 +272,39 @@ async def test_each_delivered_copy_is_audited_as_published_and_no_refused_one(
 
 
 async def test_a_copy_the_broker_did_not_take_is_not_audited_as_published(hub: Harness) -> None:
-    """A failed publish writes no published record; the redelivery that sends it writes one."""
+    """A failed publish writes no published record; the relay's later publish writes one."""
     event = _example("missing_episode.started", id="published-2")
-    hub.publisher.fail_for = {"northumbria-police"}  # education (sorted first) is sent
-    with pytest.raises(BrokerUnavailable):
-        await hub.route(event)
+    hub.publisher.fail_for = {"northumbria-police"}
+    await hub.route(event)
     assert [entry.recipient for entry in _published(hub, "published-2")] == [
         "northumberland-education"
     ]
     hub.publisher.fail_for = set()
-    await hub.route(event)
+    await OutboxRelay(hub.store, hub.publisher, FixedClock(NOW + timedelta(minutes=5))).drain_once()
     published = _published(hub, "published-2")
     assert [(entry.recipient, entry.detail["retry"]) for entry in published] == [
         ("northumberland-education", False),
         ("northumbria-police", True),
     ]
+
+
+async def test_a_recipient_whose_key_cannot_be_used_is_refused_and_the_others_delivered(
+    tmp_path: Path,
+) -> None:
+    """With no usable key for education, education alone is refused (audited with the key
+    check), the police still get their copy, and nothing is shared with education."""
+    parties = [party for party in PROTOCOL.party_ids if party != "northumberland-education"]
+    hub = Harness(provisioned_keys(tmp_path / "keys", parties))
+    assert await hub.route(_example("missing_episode.started", id="nokey-1")) == {
+        "northumbria-police"
+    }
+    about = [e for e in hub.audit.entries if e.notification_id == "nokey-1"]
+    refused = [
+        e for e in about if e.action is AuditAction.SHARING_REFUSED and e.rule_id is not None
+    ]
+    keyless = [e for e in refused if e.recipient == "northumberland-education"]
+    assert len(keyless) == 1
+    assert keyless[0].detail["reason"] == "the recipient's encryption key cannot be used"
+    assert keyless[0].detail["check"] == "no_usable_key"
+    shared = {e.recipient for e in about if e.action is AuditAction.NOTIFICATION_SHARED}
+    assert shared == {"northumbria-police"}

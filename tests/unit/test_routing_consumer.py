@@ -1,4 +1,4 @@
-"""The routing consumer's acknowledgement policy: ack, requeue with back-off, or dead-letter.
+"""The routing consumer's acknowledgement policy: ack, hold and retry in place, or dead-letter.
 
 The router is scripted to succeed or to raise; the message is a fake that records how it was
 settled. ``tests/integration/test_routing_consumer_broker.py`` runs the same policy on RabbitMQ.
@@ -16,12 +16,18 @@ from hub import BrokerUnavailable, FieldProblem, InvalidNotification, StoreUnava
 from hub.audit import AuditAction
 from hub.crypto import InvalidMessage, Reason
 from hub.delivery import DELIVERY_LIMIT
-from hub.routing import MAX_BACKOFF_SECONDS, RoutingConsumer, backoff_seconds
+from hub.routing import (
+    KEY_PATIENCE_SECONDS,
+    MAX_BACKOFF_SECONDS,
+    RoutingConsumer,
+    backoff_seconds,
+)
 from hub.sharing import Decision, decide
 from protocols import load_protocol
 from schemas import parse_notification
 from tests.fakes import (
     FakeAuditLog,
+    FakeChannel,
     FakeIncomingMessage,
     FixedClock,
     RecordingSleep,
@@ -30,7 +36,6 @@ from tests.fakes import (
 from tests.unit.builders import PROTOCOL_PATH, documented_example
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-LAST_ATTEMPT = DELIVERY_LIMIT - 1  # x-delivery-count on the last delivery the limit allows
 TRANSIENT: tuple[Reason, ...] = ("unknown_kid", "unknown_agency", "key_not_yet_valid")
 PEERS_FAULT: tuple[Reason, ...] = ("bad_signature", "decrypt_failed", "malformed", "expired_key")
 
@@ -51,7 +56,10 @@ class Consuming:
         return [e.detail for e in self.audit.entries if e.action is AuditAction.ROUTING_FAILED]
 
 
-def _consuming(outcome: Decision | BaseException | None, *, audit_down: bool = False) -> Consuming:
+Outcome = Decision | BaseException | None
+
+
+def _consuming(outcome: Outcome | list[Outcome], *, audit_down: bool = False) -> Consuming:
     router = ScriptedRouter(outcome)
     audit = FakeAuditLog(fail=audit_down)
     sleep = RecordingSleep()
@@ -93,67 +101,64 @@ async def test_a_duplicate_is_acknowledged() -> None:
 
 
 @pytest.mark.parametrize("reason", TRANSIENT)
-async def test_a_passing_key_state_is_requeued_after_a_back_off(reason: Reason) -> None:
-    """A kid not yet distributed or a key not yet valid is retried later, not dead-lettered."""
-    consuming = _consuming(InvalidMessage(reason, kid="kid-1"))
-    message = _message(attempts=0)
+async def test_a_passing_key_state_is_retried_in_place_until_the_key_comes(reason: Reason) -> None:
+    """A kid not yet distributed or a key not yet valid is routed again after a back-off, and
+    acknowledged once it verifies: never requeued, never dead-lettered."""
+    consuming = _consuming([InvalidMessage(reason, kid="kid-1"), _decision()])
+    message = _message()
 
     await consuming.consumer.on_message(message)
 
-    assert message.outcome == "requeued"
+    assert message.outcome == "acked"
+    assert len(consuming.router.calls) == 2
     assert consuming.sleep.waits == [backoff_seconds(0)]
     assert consuming.failures() == []
 
 
 @pytest.mark.parametrize("error", [BrokerUnavailable("down"), StoreUnavailable("down")])
-async def test_a_failure_of_ours_is_requeued_after_a_back_off(error: Exception) -> None:
-    """A broker or database outage requeues the message after an exponential back-off."""
-    consuming = _consuming(error)
-    message = _message(attempts=3)
+async def test_an_outage_of_ours_is_retried_in_place_for_as_long_as_it_lasts(
+    error: Exception,
+) -> None:
+    """Forty failed attempts, twice the delivery limit, then success: the message is held and
+    routed again each time, and acknowledged at the end; the broker's count plays no part."""
+    consuming = _consuming([*[error] * 40, _decision()])
+    message = _message(attempts=DELIVERY_LIMIT - 1)
 
     await consuming.consumer.on_message(message)
 
-    assert message.outcome == "requeued"
-    assert consuming.sleep.waits == [4.0]
+    assert message.outcome == "acked"
+    assert len(consuming.router.calls) == 41
+    assert consuming.sleep.waits == [backoff_seconds(n) for n in range(40)]
+    assert consuming.failures() == []
 
 
-@pytest.mark.parametrize("attempts", [0, 1, LAST_ATTEMPT - 1])
-async def test_every_attempt_before_the_last_is_requeued(attempts: int) -> None:
-    """Up to the last attempt the delivery limit allows, a transient failure is retried."""
-    consuming = _consuming(InvalidMessage("unknown_kid"))
-    message = _message(attempts=attempts)
-
-    await consuming.consumer.on_message(message)
-
-    assert message.outcome == "requeued"
-
-
-@pytest.mark.parametrize(
-    "error", [InvalidMessage("key_not_yet_valid"), StoreUnavailable("still down")]
-)
-async def test_the_last_attempt_is_audited_and_dead_lettered(error: Exception) -> None:
-    """On the last attempt the limit allows, the failure is audited and the message dead-letters."""
-    consuming = _consuming(error)
-    message = _message(attempts=LAST_ATTEMPT)
+async def test_a_key_that_never_comes_is_audited_and_dead_lettered_after_the_patience() -> None:
+    """A kid still unknown after the patience has run out is audited and dead-lettered."""
+    consuming = _consuming(InvalidMessage("unknown_kid", kid="kid-2"))
+    message = _message()
 
     await consuming.consumer.on_message(message)
 
     assert message.outcome == "dead-lettered"
-    assert consuming.sleep.waits == []
+    assert sum(consuming.sleep.waits) >= KEY_PATIENCE_SECONDS
+    assert sum(consuming.sleep.waits[:-1]) < KEY_PATIENCE_SECONDS
     (failure,) = consuming.failures()
-    assert failure["reason"] == f"gave up after {DELIVERY_LIMIT} attempts"
+    assert failure["check"] == "unknown_kid"
     assert failure["ids_verified"] is False
     assert consuming.audit.entries[0].notification_id == "fake-message-1"
 
 
-async def test_giving_up_dead_letters_even_when_the_audit_log_is_down() -> None:
-    """A database outage that outlasts the limit still dead-letters instead of looping."""
-    consuming = _consuming(StoreUnavailable("down"), audit_down=True)
-    message = _message(attempts=LAST_ATTEMPT)
+async def test_a_message_whose_channel_closed_is_let_go_unsettled() -> None:
+    """If the broker drops the channel during an outage, the consumer stops holding the message
+    and leaves it to the broker to deliver again (settling it would fail)."""
+    consuming = _consuming(StoreUnavailable("down"))
+    message = _message()
+    message.channel = FakeChannel(is_closed=True)
 
     await consuming.consumer.on_message(message)
 
-    assert message.outcome == "dead-lettered"
+    assert message.outcome is None
+    assert len(consuming.router.calls) == 1
 
 
 @pytest.mark.parametrize("reason", PEERS_FAULT)
@@ -202,32 +207,24 @@ async def test_an_unexpected_error_is_audited_by_type_and_dead_lettered() -> Non
     ]
 
 
-async def test_a_refusal_the_audit_log_cannot_record_is_retried() -> None:
-    """With the audit log down, a peer's bad envelope is requeued, not dropped unrecorded."""
+async def test_a_refusal_the_audit_log_cannot_record_is_held_until_it_is_recorded() -> None:
+    """With the audit log down, a peer's bad envelope is held, not dropped unrecorded; once the
+    log answers, the refusal is audited and the message dead-lettered."""
     consuming = _consuming(InvalidMessage("bad_signature"), audit_down=True)
-    message = _message(attempts=0)
+    consuming.sleep.after = 3
+    consuming.sleep.then = lambda: setattr(consuming.audit, "fail", False)
+    message = _message()
 
     await consuming.consumer.on_message(message)
 
-    assert message.outcome == "requeued"
-    assert consuming.sleep.waits == [backoff_seconds(0)]
-
-
-@pytest.mark.parametrize("headers", [{}, {"x-delivery-count": True}, {"x-delivery-count": "19"}])
-async def test_a_missing_or_malformed_count_is_a_first_attempt(headers: dict[str, Any]) -> None:
-    """Without a usable ``x-delivery-count`` the message counts as on its first attempt."""
-    consuming = _consuming(StoreUnavailable("down"))
-    message = FakeIncomingMessage(headers=headers)
-
-    await consuming.consumer.on_message(message)
-
-    assert message.outcome == "requeued"
-    assert consuming.sleep.waits == [backoff_seconds(0)]
+    assert message.outcome == "dead-lettered"
+    assert consuming.sleep.waits == [backoff_seconds(n) for n in range(3)]
+    assert [failure["check"] for failure in consuming.failures()] == ["bad_signature"]
 
 
 def test_the_back_off_doubles_up_to_its_cap() -> None:
     """The wait doubles from half a second and never exceeds the cap."""
-    waits = [backoff_seconds(attempts) for attempts in range(LAST_ATTEMPT)]
+    waits = [backoff_seconds(attempts) for attempts in range(DELIVERY_LIMIT)]
 
     assert waits[:4] == [0.5, 1.0, 2.0, 4.0]
     assert max(waits) == MAX_BACKOFF_SECONDS

@@ -1,0 +1,212 @@
+"""The relays: they publish what the hub has committed to its outboxes, whatever became of the
+request or message that committed it.
+
+Two outboxes, one discipline. The intake outbox holds each accepted notification until ingress
+has it (:class:`IngressRelay`); the delivery outbox holds each recipient's sealed copy until its
+queue has it (:class:`OutboxRelay`). The request or router that committed a row publishes it at
+once; a relay, which every hub process runs, is what makes that a guarantee.
+
+Rules:
+
+1. A relay claims due rows for a lease, oldest first; of several relays only one holds a row,
+   and a relay that dies lets its lease run out, so another takes the row.
+2. Each row is published on its own: one recipient whose publish fails never holds back
+   another. A failed row is counted and left for a back-off that grows with its attempts,
+   capped at :data:`MAX_RETRY_SECONDS`; it is retried for as long as it takes, never dropped.
+3. A confirmed delivery is marked sent and audited (``delivery.published``, after what the
+   release of a held copy means: a missed deadline, an escalation, a fired clock) in one
+   transaction, once. A confirmed ingress row is marked published.
+4. A database or broker outage pauses a relay, which tries again after a back-off; nothing it
+   claimed is lost, since an unpublished row stays in its outbox.
+5. A row published but not yet marked (a crash, an outage between the two) is published again
+   under the same ids; the router and the subscribers de-duplicate by them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from hub._exceptions import ServiceError
+from hub.audit import AuditAction, AuditEntry
+from hub.crypto import delivery_header
+from hub.logs import get_logger
+from hub.messages import OutboxCopy
+from hub.ports import Clock, IntakeStore, Publisher, RoutingStore
+
+__all__ = [
+    "LEASE",
+    "MAX_RETRY_SECONDS",
+    "IngressRelay",
+    "OutboxRelay",
+    "release_entries",
+    "retry_seconds",
+]
+
+log = get_logger(__name__)
+
+MAX_RETRY_SECONDS: Final = 60.0
+LEASE: Final = timedelta(seconds=30)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def retry_seconds(attempts: int) -> float:
+    """How long a row whose publish failed ``attempts`` times waits before the next try."""
+    return min(MAX_RETRY_SECONDS, 0.5 * 2.0 ** min(attempts, 16))
+
+
+def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[AuditEntry]:
+    """What publishing ``copy`` is audited as (rule 3): ``delivery.published``, described by
+    its envelope's clear header (the rule and protocol, the keys), never its contents; after
+    what the release of a held copy means (its ``on_release``)."""
+    message = copy.message
+    header = delivery_header(message.body)
+    base = AuditEntry(
+        action=AuditAction.DELIVERY_PUBLISHED,
+        recorded_at=now,
+        correlation_id=message.correlation_id,
+        notification_id=message.message_id,
+        notification_type=message.type,
+        actor=copy.publisher or None,
+        recipient=copy.recipient,
+        rule_id=header["rule_id"],
+        protocol_version=header["protocol_version"],
+    )
+    released = [
+        replace(
+            base, action=AuditAction(action), detail={"delivery_id": copy.delivery_id, **detail}
+        )
+        for action, detail in copy.on_release
+    ]
+    published = replace(
+        base,
+        detail={
+            "message_id": message.message_id,
+            "delivery_id": copy.delivery_id,
+            "kind": copy.kind,
+            "envelope_sha256": hashlib.sha256(message.body).hexdigest(),
+            "enc_kid": header["enc_kid"],
+            "hub_kid": header["hub_kid"],
+            "retry": retry,
+        },
+    )
+    return [*released, published]
+
+
+class _Relay:
+    """What both relays share: their publisher, clock and pace, and the loop that drains."""
+
+    name = "relay"
+
+    def __init__(
+        self,
+        publisher: Publisher,
+        clock: Clock,
+        *,
+        batch: int = 100,
+        interval: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._publisher = publisher
+        self._clock = clock
+        self._batch = batch
+        self._interval = interval
+        self._sleep = sleep
+
+    async def drain_once(self) -> int:
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        """Drain for ever, pausing when there is nothing more and after an outage (rule 4);
+        cancel the task to stop it."""
+        failures = 0
+        while True:
+            try:
+                published = await self.drain_once()
+            except ServiceError as exc:
+                failures += 1
+                log.warning(
+                    "relay.paused", relay=self.name, error=type(exc).__name__, failures=failures
+                )
+                await self._sleep(retry_seconds(failures))
+                continue
+            failures = 0
+            if published < self._batch:
+                await self._sleep(self._interval)
+
+
+class OutboxRelay(_Relay):
+    """Drains the delivery outbox: every due copy, independently, until it is confirmed."""
+
+    name = "outbox"
+
+    def __init__(
+        self, state: RoutingStore, publisher: Publisher, clock: Clock, **pace: Any
+    ) -> None:
+        super().__init__(publisher, clock, **pace)
+        self._state = state
+
+    async def publish(self, copy: OutboxCopy, *, retry: bool) -> bool:
+        """Publish one copy; once confirmed, mark it sent and audit it (rule 3).
+
+        A broker that does not confirm leaves the copy for later (rule 2) and returns False.
+        """
+        try:
+            await self._publisher.publish_delivery(copy.recipient, copy.message)
+        except ServiceError as exc:
+            log.warning(
+                "outbox.publish_failed",
+                delivery_id=copy.delivery_id,
+                recipient=copy.recipient,
+                error=type(exc).__name__,
+            )
+            later = self._clock() + timedelta(seconds=retry_seconds(copy.attempts + 1))
+            await self._state.retry_later(copy, later)
+            return False
+        entries = release_entries(copy, retry=retry, now=self._clock())
+        await self._state.mark_sent(copy, self._clock(), entries=entries)
+        return True
+
+    async def drain_once(self) -> int:
+        """Claim what is due and publish each copy on its own; how many were published."""
+        copies = await self._state.due(self._clock(), limit=self._batch, lease=LEASE)
+        published = 0
+        for copy in copies:
+            if await self.publish(copy, retry=copy.release_at is None):
+                published += 1
+        if published:
+            log.info("outbox.relayed", published=published, claimed=len(copies))
+        return published
+
+
+class IngressRelay(_Relay):
+    """Drains the intake outbox: every accepted notification ingress has not confirmed."""
+
+    name = "ingress"
+
+    def __init__(self, store: IntakeStore, publisher: Publisher, clock: Clock, **pace: Any) -> None:
+        super().__init__(publisher, clock, **pace)
+        self._store = store
+
+    async def drain_once(self) -> int:
+        """Claim unpublished acceptances and publish each on its own; how many were published."""
+        rows = await self._store.unpublished(self._clock(), limit=self._batch, lease=LEASE)
+        published = 0
+        for row in rows:
+            try:
+                await self._publisher.publish_ingress(row.message)
+            except ServiceError as exc:
+                log.warning("ingress.publish_failed", error=type(exc).__name__)
+                later = self._clock() + timedelta(seconds=retry_seconds(row.attempts + 1))
+                await self._store.retry_later(row.event_key, later)
+                continue
+            await self._store.mark_published(row.event_key, self._clock())
+            published += 1
+        if published:
+            log.info("ingress.relayed", published=published, claimed=len(rows))
+        return published

@@ -1,0 +1,146 @@
+"""Business acknowledgements on SQL: recorded, and the ladder they stop cancelled, with their
+audit record, in one transaction.
+
+Rules:
+
+1. Only the recipient of a delivery may acknowledge it; for anyone else, and for an id that is
+   not a delivery, the answer is the same (:attr:`AckOutcome.UNKNOWN`), so that the ids of other
+   agencies' deliveries cannot be probed.
+2. One row per (delivery, action). The same action again by the same user with the same note is
+   the same acknowledgement (:attr:`AckOutcome.REPEATED`), audited once; by anyone else, or with
+   another note, it is :attr:`AckOutcome.CONFLICTING` and changes nothing.
+3. An acknowledgement of a delivery, or of an escalation of it, cancels every held copy still
+   waiting on that delivery (the rest of its ladder): one escalation fewer per step not taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hub.audit import AuditEntry
+from hub.db import acknowledgements, outbox
+from hub.messages import AcknowledgedDelivery, Acknowledgement, AckOutcome
+from hub.stores._audit_rows import append_audit, committing
+from hub.stores._message_rows import message_from_row
+
+__all__ = ["SqlAcknowledgementStore"]
+
+
+class SqlAcknowledgementStore:
+    """The acknowledgement port on SQL, in the audit log's database and transactions."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def acknowledge(
+        self,
+        ack: Acknowledgement,
+        *,
+        agency: str,
+        channel: str,
+        now: datetime,
+        audit: Callable[[AcknowledgedDelivery], AuditEntry],
+    ) -> tuple[AckOutcome, AcknowledgedDelivery | None]:
+        """Record ``ack`` by ``agency``, cancel the ladder and append ``audit(...)`` atomically."""
+        outcome = AckOutcome.UNKNOWN
+        acknowledged: AcknowledgedDelivery | None = None
+
+        async def work(connection: AsyncConnection) -> None:
+            nonlocal outcome, acknowledged
+            delivery = await _delivery(connection, ack.delivery_id, agency)
+            if delivery is None:
+                outcome = AckOutcome.UNKNOWN
+                return
+            earlier = (
+                await connection.execute(
+                    select(acknowledgements.c.by, acknowledgements.c.note_ref).where(
+                        acknowledgements.c.delivery_id == ack.delivery_id,
+                        acknowledgements.c.action == ack.action.value,
+                    )
+                )
+            ).first()
+            if earlier is not None:
+                same = (earlier.by, earlier.note_ref) == (ack.by, ack.note_ref)
+                outcome = AckOutcome.REPEATED if same else AckOutcome.CONFLICTING
+                acknowledged = delivery
+                return
+            await connection.execute(
+                insert(acknowledgements),
+                [
+                    {
+                        "delivery_id": ack.delivery_id,
+                        "action": ack.action.value,
+                        "agency": agency,
+                        "by": ack.by,
+                        "note_ref": ack.note_ref,
+                        "channel": channel,
+                        "acknowledged_at": now.astimezone(UTC),
+                    }
+                ],
+            )
+            stopped = await _cancel_ladder(connection, delivery, now)
+            acknowledged = AcknowledgedDelivery(
+                delivery_id=delivery.delivery_id,
+                recipient=delivery.recipient,
+                publisher=delivery.publisher,
+                notification_id=delivery.notification_id,
+                notification_type=delivery.notification_type,
+                correlation_id=delivery.correlation_id,
+                kind=delivery.kind,
+                held_for=delivery.held_for,
+                stopped=stopped,
+            )
+            await append_audit(connection, (audit(acknowledged),))
+            outcome = AckOutcome.NEW
+
+        await committing(self._engine, work, failure="could not record the acknowledgement")
+        return outcome, acknowledged
+
+
+async def _delivery(
+    connection: AsyncConnection, delivery_id: str, agency: str
+) -> AcknowledgedDelivery | None:
+    """The delivery ``delivery_id`` if ``agency`` is its recipient (rule 1)."""
+    row = (
+        (await connection.execute(select(outbox).where(outbox.c.delivery_id == delivery_id)))
+        .mappings()
+        .first()
+    )
+    if row is None or row["recipient"] != agency:
+        return None
+    message = message_from_row(row["body"], row["properties"])
+    return AcknowledgedDelivery(
+        delivery_id=delivery_id,
+        recipient=agency,
+        publisher=str(row["properties"].get("publisher", "")),
+        notification_id=message.message_id,
+        notification_type=message.type,
+        correlation_id=message.correlation_id,
+        kind=row["kind"],
+        held_for=row["held_for"],
+        stopped=0,
+    )
+
+
+async def _cancel_ladder(
+    connection: AsyncConnection, delivery: AcknowledgedDelivery, now: datetime
+) -> int:
+    """Cancel the held copies waiting on this delivery, or on the one it escalates (rule 3)."""
+    waited_on = [delivery.delivery_id]
+    if delivery.held_for is not None and delivery.kind == "escalation":
+        waited_on.append(delivery.held_for)
+    result = await connection.execute(
+        update(outbox)
+        .where(
+            outbox.c.held_for.in_(waited_on),
+            outbox.c.kind == "escalation",
+            outbox.c.sent_at.is_(None),
+            outbox.c.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now.astimezone(UTC))
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,43 @@
+"""An outgoing message as an outbox row keeps it: the body, and its AMQP properties as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from hub.messages import OutgoingMessage
+from hub.stores._audit_rows import aware_utc
+
+__all__ = ["aware_or_none", "message_from_row", "message_properties"]
+
+
+def message_properties(message: OutgoingMessage, **extra: Any) -> dict[str, Any]:
+    """The JSON ``properties`` column of ``message``, with ``extra`` members of the store's."""
+    return {
+        "message_id": message.message_id,
+        "type": message.type,
+        "correlation_id": message.correlation_id,
+        "content_type": message.content_type,
+        "headers": message.headers,
+        **extra,
+    }
+
+
+def message_from_row(body: bytes, properties: Mapping[str, Any]) -> OutgoingMessage:
+    """The message a row keeps, exactly as it was committed."""
+    headers = properties.get("headers")
+    correlation_id = properties["correlation_id"]
+    return OutgoingMessage(
+        body=bytes(body),
+        message_id=str(properties["message_id"]),
+        type=str(properties["type"]),
+        correlation_id=None if correlation_id is None else str(correlation_id),
+        content_type=str(properties["content_type"]),
+        headers={str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
+    )
+
+
+def aware_or_none(moment: datetime | None) -> datetime | None:
+    """A nullable time read back from the database, aware."""
+    return None if moment is None else aware_utc(moment)
