@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from hub._exceptions import ConfigurationError, ServiceError
+from hub.acknowledgements import AcknowledgementConsumer, Acknowledgements
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, FailedAuthentications
 from hub.audit import AuditAction, AuditEntry
@@ -26,6 +27,7 @@ from hub.relays import IngressRelay, OutboxRelay
 from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
 from hub.stores import (
+    SqlAcknowledgementStore,
     SqlAuditLog,
     SqlAuditReader,
     SqlIntakeStore,
@@ -56,6 +58,8 @@ class Hub:
     inspection: Inspection
     ingress_relay: IngressRelay
     outbox_relay: OutboxRelay
+    acknowledgements: Acknowledgements
+    acknowledgement_consumer: AcknowledgementConsumer
     clock: Clock
 
     def api_dependencies(self) -> ApiDependencies:
@@ -68,6 +72,7 @@ class Hub:
             failed_auth=FailedAuthentications(self.audit, self.clock),
             audit=self.audit,
             inspection=self.inspection,
+            acknowledgements=self.acknowledgements,
             clock=self.clock,
         )
 
@@ -221,6 +226,7 @@ async def bootstrap(
         keys=keys,
         clock=clock,
     )
+    acknowledgements = Acknowledgements(SqlAcknowledgementStore(engine), audit, clock, keys=keys)
     return Hub(
         settings=settings,
         agencies=agencies,
@@ -250,4 +256,8 @@ async def bootstrap(
         ),
         ingress_relay=IngressRelay(intake_store, broker, clock),
         outbox_relay=OutboxRelay(state, broker, clock),
+        acknowledgements=acknowledgements,
+        acknowledgement_consumer=AcknowledgementConsumer(
+            acknowledgements, audit=audit, clock=clock
+        ),
     )

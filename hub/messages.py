@@ -32,8 +32,10 @@ __all__ = [
     "AcknowledgedDelivery",
     "Acknowledgement",
     "DeliveredNotification",
+    "DeliveryId",
     "OutboxCopy",
     "OutgoingMessage",
+    "Reference",
     "delivery_id",
 ]
 
@@ -174,6 +176,12 @@ class Acknowledgement(BaseModel):
     action: AckAction
     by: Reference
     note_ref: Reference | None = None
+
+    @property
+    def message_id(self) -> str:
+        """The message id a reply message carrying this must have: it names the delivery and
+        the action, so a signed acknowledgement cannot be relabelled as another."""
+        return f"ack-{self.delivery_id}-{self.action.value}"
 
 
 class AckOutcome(StrEnum):

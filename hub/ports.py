@@ -104,6 +104,7 @@ class RoutingStore(Protocol):
         entries: Iterable[AuditEntry],
         copies: Sequence[OutboxCopy],
         now: datetime,
+        cancel_held: Sequence[str] = (),
     ) -> None: ...
 
     async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:

@@ -129,9 +129,14 @@ class FakeRoutingStore:
         entries: Iterable[AuditEntry],
         copies: Sequence[OutboxCopy],
         now: datetime,
+        cancel_held: Sequence[str] = (),
     ) -> None:
         await self.audit.record(*entries)
         self.processed.add(event_key)
+        for by_recipient in self.outbox.values():
+            for recipient, held in list(by_recipient.items()):
+                if held.kind == "alert" and held.held_for in cancel_held:
+                    del by_recipient[recipient]
         for copy in copies:
             self.outbox.setdefault(copy.event_key, {})[copy.recipient] = copy
         if change is None:

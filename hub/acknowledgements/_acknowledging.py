@@ -27,14 +27,9 @@ from hub.logs import get_logger
 from hub.messages import AcknowledgedDelivery, Acknowledgement, AckOutcome
 from hub.ports import AcknowledgementStore, AuditLog, Clock
 
-__all__ = ["Acknowledgements", "acknowledgement_message_id"]
+__all__ = ["Acknowledgements"]
 
 log = get_logger(__name__)
-
-
-def acknowledgement_message_id(ack: Acknowledgement) -> str:
-    """The message id a reply message carrying ``ack`` must have (rule 1)."""
-    return f"ack-{ack.delivery_id}-{ack.action.value}"
 
 
 class Acknowledgements:
@@ -110,7 +105,7 @@ class Acknowledgements:
             ack = Acknowledgement.model_validate_json(source.notification)
         except ValidationError as exc:
             raise InvalidMessage("malformed") from exc
-        if source.message_id != acknowledgement_message_id(ack):
+        if source.message_id != ack.message_id:
             # The signature covers the acknowledgement, not the envelope: a relabelled one fails.
             raise InvalidMessage("bad_signature")
         return await self.acknowledge(source.agency, ack, channel="amqp")

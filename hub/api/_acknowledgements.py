@@ -12,16 +12,43 @@ from __future__ import annotations
 import json
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub._exceptions import ConfigurationError, InvalidInput, UnsupportedMediaType
 from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_agency
-from hub.messages import Acknowledgement
+from hub.messages import AckAction, Acknowledgement, Reference
 from hub.validation import field_problems
 
-__all__ = ["acknowledge_delivery", "add_acknowledgement_routes"]
+__all__ = [
+    "Acknowledged",
+    "AcknowledgementBody",
+    "acknowledge_delivery",
+    "add_acknowledgement_routes",
+]
 
 _MEDIA = frozenset({"application/json"})
+
+
+class AcknowledgementBody(BaseModel):
+    """What the agency says it did with the delivery, and who at the agency did it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: AckAction
+    by: Reference
+    note_ref: Reference | None = None
+
+
+class Acknowledged(BaseModel):
+    """The acknowledgement is recorded (or was already, alike)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delivery_id: str
+    action: AckAction
+    status: str
+    escalations_stopped: int
+    correlation_id: str
 
 
 async def acknowledge_delivery(request: web.Request) -> web.Response:
@@ -37,15 +64,14 @@ async def acknowledge_delivery(request: web.Request) -> web.Response:
     delivery = await deps.acknowledgements.acknowledge(
         agency.id, ack, channel="http", correlation_id=correlation_id
     )
-    return web.json_response(
-        {
-            "delivery_id": delivery.delivery_id,
-            "action": ack.action.value,
-            "status": "acknowledged",
-            "escalations_stopped": delivery.stopped,
-            "correlation_id": correlation_id,
-        }
+    answer = Acknowledged(
+        delivery_id=delivery.delivery_id,
+        action=ack.action,
+        status="acknowledged",
+        escalations_stopped=delivery.stopped,
+        correlation_id=correlation_id,
     )
+    return web.json_response(answer.model_dump(mode="json"))
 
 
 def _parse(delivery_id: str, body: bytes, correlation_id: str) -> Acknowledgement:
@@ -56,7 +82,8 @@ def _parse(delivery_id: str, body: bytes, correlation_id: str) -> Acknowledgemen
     if not isinstance(document, dict):
         raise InvalidInput("the body is not a JSON object", (), correlation_id=correlation_id)
     try:
-        return Acknowledgement.model_validate({**document, "delivery_id": delivery_id})
+        said = AcknowledgementBody.model_validate(document)
+        return Acknowledgement(delivery_id=delivery_id, **said.model_dump())
     except ValidationError as exc:
         problems = field_problems(exc)
         raise InvalidInput(

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
+from hub.api._acknowledgements import Acknowledged, AcknowledgementBody
 from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
 from hub.sharing import Explanation
@@ -80,7 +81,16 @@ def openapi_document() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [
             (model, "validation")
-            for model in (Problem, Accepted, RecordsAccepted, Health, Explanation, *AUDIT_MODELS)
+            for model in (
+                Problem,
+                Accepted,
+                RecordsAccepted,
+                Health,
+                Explanation,
+                AcknowledgementBody,
+                Acknowledged,
+                *AUDIT_MODELS,
+            )
         ],
         ref_template=_REF,
     )
@@ -214,6 +224,41 @@ def openapi_document() -> dict[str, Any]:
                         "415": _problem("Not a JSON media type."),
                         "422": _problem("Validation failed; errors name each field and rule."),
                         "500": _problem("No protocol is configured."),
+                    },
+                }
+            },
+            "/v1/deliveries/{delivery_id}/acknowledgements": {
+                "post": {
+                    "operationId": "acknowledgeDelivery",
+                    "summary": "Acknowledge one of your agency's deliveries (received, actioned, "
+                    "declined); stops its escalation ladder.",
+                    "security": [{"agencyToken": []}],
+                    "parameters": [
+                        {
+                            "name": "delivery_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                            "description": "The delivery's id, as in the delivered document.",
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": _REF.format(model="AcknowledgementBody")}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Recorded, or recorded before alike.", "Acknowledged"),
+                        "401": _problem("No or unknown bearer token."),
+                        "403": _problem("An auditor's credential."),
+                        "404": _problem("No such delivery for your agency."),
+                        "409": _problem("Acknowledged with this action by someone else."),
+                        "415": _problem("Not application/json."),
+                        "422": _problem("Validation failed; errors name each field and rule."),
+                        "503": _problem("The database is unavailable; retry later."),
                     },
                 }
             },

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from hub.api import create_app, create_starting_app
 from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
-from hub.delivery import DEAD_AUDIT_QUEUE, INGRESS_QUEUE
+from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
 from hub.routing import DEAD_LETTER_PREFETCH
 from hub.settings import Settings
@@ -60,6 +60,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
+                    )
+                )
+                await stack.enter_async_context(
+                    hub.broker.consuming(
+                        ACK_QUEUE, hub.acknowledgement_consumer.on_message, prefetch=10
                     )
                 )
                 await stack.enter_async_context(

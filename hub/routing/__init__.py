@@ -8,6 +8,7 @@ from hub.routing._consumer import (
     RoutingConsumer,
     backoff_seconds,
 )
+from hub.routing._copies import ESCALATION_TYPE
 from hub.routing._dead_letters import (
     DEAD_LETTER_PREFETCH,
     DeadLetterAuditor,
@@ -18,6 +19,7 @@ from hub.routing._router import Router
 
 __all__ = [
     "DEAD_LETTER_PREFETCH",
+    "ESCALATION_TYPE",
     "KEY_PATIENCE_SECONDS",
     "MAX_BACKOFF_SECONDS",
     "TRANSIENT_KEY_REASONS",

@@ -32,20 +32,14 @@ from dataclasses import replace
 
 from pydantic import ValidationError
 
-from hub._exceptions import InvalidNotification, NoUsableKey, ServiceError
+from hub._exceptions import InvalidNotification, ServiceError
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
-from hub.messages import (
-    DELIVERY_CONTENT_TYPE,
-    DeliveredNotification,
-    OutboxCopy,
-    OutgoingMessage,
-    delivery_id,
-)
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
 from hub.relays import OutboxRelay
+from hub.routing._copies import Copies, Sealed, Unusable
 from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
 from hub.validation import field_problems
 from protocols import Protocol
@@ -80,6 +74,7 @@ class Router:
         self._keys = keys
         self._clock = clock
         self._relay = OutboxRelay(state, publisher, clock)
+        self._copies = Copies(keys, pseudonyms, clock)
         # Messages are consumed concurrently (prefetch), but decided in queue order (rule 4).
         self._in_order = asyncio.Lock()
 
@@ -127,26 +122,26 @@ class Router:
         now = self._clock()
         decision = decide(notification, self._protocol, now, state)
         tokens = await self._subject_keys.tokens(subjects, now)
-        copies: list[OutboxCopy] = []
-        unusable: list[tuple[View, str]] = []
-        for view in decision.views:
-            try:
-                copies.append(self._copy(event_key, view, decision, source_sig, correlation_id))
-            except (InvalidMessage, NoUsableKey) as exc:
-                # One recipient's retired, expired or missing key refuses that recipient only.
-                check = exc.reason if isinstance(exc, InvalidMessage) else "no_usable_key"
-                log.warning("routing.recipient_key_unusable", recipient=view.recipient, check=check)
-                unusable.append((view, check))
-        refused = {view.recipient for view, _ in unusable}
+        sealed = self._copies.of_decision(event_key, decision, source_sig, correlation_id)
+        for unusable in sealed.unusable:
+            log.warning(
+                "routing.recipient_key_unusable",
+                recipient=unusable.recipient,
+                kind=unusable.kind,
+                check=unusable.check,
+            )
+        refused = {u.recipient for u in sealed.unusable if u.kind == "notification"}
         await self._state.commit(
             event_key,
             subjects=subjects,
             change=self._placement_change(notification, decision),
             entries=[
                 *self._audit_entries(decision, correlation_id, source_sig, tokens, refused),
-                *self._unusable_entries(decision, correlation_id, unusable, tokens),
+                *self._unusable_entries(decision, correlation_id, sealed.unusable, tokens),
+                *self._clock_entries(decision, correlation_id, sealed, tokens),
             ],
-            copies=copies,
+            copies=sealed.copies,
+            cancel_held=sealed.cancel_clocks,
             now=now,
         )
         await self._publish_pending(event_key, retry=False)
@@ -160,54 +155,6 @@ class Router:
             except ServiceError as exc:
                 # Published but not marked sent: the relay sends it again, under the same id.
                 log.warning("routing.mark_sent_failed", error=type(exc).__name__)
-
-    def _copy(
-        self,
-        event_key: str,
-        view: View,
-        decision: Decision,
-        source_sig: bytes,
-        correlation_id: str | None,
-    ) -> OutboxCopy:
-        delivery = delivery_id(event_key, view.recipient)
-        return OutboxCopy(
-            event_key=event_key,
-            recipient=view.recipient,
-            delivery_id=delivery,
-            message=self._sealed_delivery(view, decision, source_sig, correlation_id, delivery),
-            publisher=decision.publisher,
-            acknowledge_by=view.receipt.acknowledge_by,
-        )
-
-    def _sealed_delivery(
-        self,
-        view: View,
-        decision: Decision,
-        source_sig: bytes,
-        correlation_id: str | None,
-        delivery: str,
-    ) -> OutgoingMessage:
-        envelope = self._keys.seal_delivery(
-            view.recipient,
-            DeliveredNotification.of(view, delivery).model_dump_json().encode(),
-            message_id=decision.notification_id,
-            rule_id=view.receipt.rule_id,
-            protocol_version=view.receipt.protocol_version,
-            source_sig=source_sig,
-            now=self._clock(),
-        )
-        return OutgoingMessage(
-            body=envelope,
-            message_id=decision.notification_id,
-            type=decision.notification_type,
-            correlation_id=correlation_id,
-            content_type=DELIVERY_CONTENT_TYPE,
-            headers={
-                "sehub-recipient": view.recipient,
-                "sehub-rule": view.receipt.rule_id,
-                "sehub-delivery-id": delivery,
-            },
-        )
 
     def _placement_change(
         self, notification: Notification, decision: Decision
@@ -243,11 +190,11 @@ class Router:
         self,
         decision: Decision,
         correlation_id: str | None,
-        unusable: Iterable[tuple[View, str]],
+        unusable: Iterable[Unusable],
         tokens: Iterable[str],
     ) -> list[AuditEntry]:
-        """``sharing.refused`` for each recipient the protocol allows but whose key cannot be
-        used: the key check that failed and the key id, never the contents."""
+        """``sharing.refused`` for each copy the protocol allows but whose recipient's key
+        cannot be used: which copy, the key check that failed, never the contents."""
         about = sorted(tokens)
         return [
             AuditEntry(
@@ -257,17 +204,62 @@ class Router:
                 notification_id=decision.notification_id,
                 notification_type=decision.notification_type,
                 actor=decision.publisher,
-                recipient=view.recipient,
-                rule_id=view.receipt.rule_id,
+                recipient=copy.recipient,
+                rule_id=copy.rule_id,
                 protocol_version=decision.protocol_version,
                 detail={
                     "reason": "the recipient's encryption key cannot be used",
-                    "check": check,
+                    "check": copy.check,
+                    "copy": copy.kind,
                     "subjects": about,
                 },
             )
-            for view, check in unusable
+            for copy in unusable
         ]
+
+    def _clock_entries(
+        self,
+        decision: Decision,
+        correlation_id: str | None,
+        sealed: Sealed,
+        tokens: Iterable[str],
+    ) -> list[AuditEntry]:
+        """``clock.started`` (when it is due, who its alerts are for) and ``clock.stopped``."""
+        about = sorted(tokens)
+        base = AuditEntry(
+            action=AuditAction.CLOCK_STARTED,
+            recorded_at=self._clock(),
+            correlation_id=correlation_id,
+            notification_id=decision.notification_id,
+            notification_type=decision.notification_type,
+            actor=decision.publisher,
+            protocol_version=decision.protocol_version,
+        )
+        entries = [
+            replace(
+                base,
+                rule_id=start.clock_id,
+                detail={
+                    "clock_id": start.clock_id,
+                    "due_at": start.due_at.isoformat(),
+                    "fires_at_once": start.fires_at_once,
+                    "recipients": sorted(alert.recipient for alert in start.alerts),
+                    "delivery_ids": sorted(deliveries),
+                    "subjects": about,
+                },
+            )
+            for start, deliveries in sealed.started
+        ]
+        entries.extend(
+            replace(
+                base,
+                action=AuditAction.CLOCK_STOPPED,
+                rule_id=stop.clock_id,
+                detail={"clock_id": stop.clock_id, "subjects": about},
+            )
+            for stop in decision.clocks_stopped
+        )
+        return entries
 
     def _audit_entries(
         self,

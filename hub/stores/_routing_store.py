@@ -79,11 +79,13 @@ class SqlRoutingStore:
         entries: Iterable[AuditEntry],
         copies: Sequence[OutboxCopy],
         now: datetime,
+        cancel_held: Sequence[str] = (),
     ) -> None:
         """Mark processed, apply the state change, audit and fill the outbox, atomically.
 
         A copy due at once is left to its router for :data:`RELAY_GRACE` before the relay may
-        take it, so that the two rarely publish the same copy.
+        take it, so that the two rarely publish the same copy. The alerts still waiting on a
+        clock in ``cancel_held`` are cancelled first (the clock stopped, or started again).
         """
         entries = tuple(entries)
         ordered = sorted(subjects)
@@ -95,6 +97,17 @@ class SqlRoutingStore:
             )
             if change is not None:
                 await _apply(connection, ordered, change, now)
+            if cancel_held:
+                await connection.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.held_for.in_(sorted(set(cancel_held))),
+                        outbox.c.kind == "alert",
+                        outbox.c.sent_at.is_(None),
+                        outbox.c.cancelled_at.is_(None),
+                    )
+                    .values(cancelled_at=now.astimezone(UTC))
+                )
             if copies:
                 await connection.execute(insert(outbox), [_outbox_row(c, now) for c in copies])
             # Last, so the chain's lock (PostgreSQL) is held only for the append.

@@ -337,7 +337,7 @@ class Subscriber:
         acknowledgement = Acknowledgement(
             delivery_id=delivery.delivery_id, action=AckAction(action), by=by, note_ref=note_ref
         )
-        message_id = f"ack-{acknowledgement.delivery_id}-{acknowledgement.action.value}"
+        message_id = acknowledgement.message_id
         envelope = self._keys.seal_source(
             self.agency_id,
             acknowledgement.model_dump_json().encode(),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import aiohttp
 import pytest
 
 from hub.delivery import agency_queue_name, declare_agency_queue
@@ -121,3 +122,39 @@ async def test_a_hub_started_while_the_broker_is_down_waits_for_it(
         async with hub.subscriber(POLICE) as police, police.receive(timeout=30) as delivery:
             assert delivery.notification_id == "early-2"
         assert "hub.waiting" in hub.logs()
+
+
+async def _acknowledge(
+    hub: HubProcess, delivery: str, body: object, *, as_agency: str = POLICE
+) -> tuple[int, dict[str, Any]]:
+    headers = {**hub.headers(as_agency), "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{hub.base_url}/v1/deliveries/{delivery}/acknowledgements",
+            data=json.dumps(body),
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=30),
+        ) as response,
+    ):
+        return response.status, await response.json(content_type=None)
+
+
+async def test_an_agency_acknowledges_its_delivery_over_http(hub_process: HubProcess) -> None:
+    """The police acknowledge their copy by its delivery id (200, the ladder's three waiting
+    copies stopped; again, the same answer); education gets 404 for it; a bad action is a 422
+    naming the field, not the value."""
+    assert (await _post(hub_process, _event("acked-1")))[0] == 202
+    async with hub_process.subscriber(POLICE) as police, police.receive(timeout=30) as delivery:
+        copy = delivery.delivery_id
+    body = {"action": "received", "by": "pc.1234"}
+
+    status, answer = await _acknowledge(hub_process, copy, body)
+    assert (status, answer["status"], answer["escalations_stopped"]) == (200, "acknowledged", 3)
+    again, repeated = await _acknowledge(hub_process, copy, body)
+    assert (again, repeated["escalations_stopped"]) == (200, 0)
+    assert (await _acknowledge(hub_process, copy, body, as_agency=EDUCATION))[0] == 404
+    status, problem = await _acknowledge(hub_process, copy, {"action": "shrugged", "by": "x"})
+    assert status == 422
+    assert [error["field"] for error in problem["errors"]] == ["action"]
+    assert "shrugged" not in json.dumps(problem)
