@@ -11,9 +11,9 @@ Rules:
    recipient if it died in an agency's queue, how often an operator requeued it): never its
    body. Its ids come from the message's properties, so ``ids_verified`` is false.
 2. The message is acknowledged only after the record is committed. If the audit log does not
-   answer, or writing fails in any way, the record is retried by time, with a capped back-off,
-   for as long as it takes: the copy is never dropped, never requeued behind others and never
-   dead-lettered (its queue dead-letters nowhere).
+   answer, or writing fails in any way, the record is retried by time, with the routing
+   consumer's back-off (doubling, capped), for as long as it takes: the copy is never dropped,
+   never requeued behind others and never dead-lettered (its queue dead-letters nowhere).
 3. At least once: a router killed between the commit and the acknowledgement records that dead
    letter again when another router (or the same, restarted) takes it up.
 4. An operator's requeue (``hub dlq requeue``) is recorded as ``dead_letter.requeued`` with the
@@ -23,7 +23,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -35,15 +34,13 @@ from hub.audit import AuditAction, AuditEntry
 from hub.delivery import DeadLetter
 from hub.logs import get_logger
 from hub.ports import AuditLog, Clock
+from hub.routing._consumer import Sleep, backoff_seconds
 
 __all__ = ["DEAD_LETTER_PREFETCH", "DeadLetterAuditor", "dead_lettered_entry", "requeued_entry"]
 
 log = get_logger(__name__)
 
 DEAD_LETTER_PREFETCH = 10
-MAX_AUDIT_BACKOFF_SECONDS = 30.0
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def _about(letter: DeadLetter, action: AuditAction, now: datetime, **detail: Any) -> AuditEntry:
@@ -98,10 +95,6 @@ def requeued_entry(
     )
 
 
-def _backoff(attempts: int) -> float:
-    return min(MAX_AUDIT_BACKOFF_SECONDS, 0.5 * 2.0**attempts)
-
-
 class DeadLetterAuditor:
     """Consumes ``sehub.dead.audit``: records each dead letter, then acknowledges it."""
 
@@ -127,7 +120,7 @@ class DeadLetterAuditor:
                 log.warning(
                     "dead_letter.audit_retrying", error=type(exc).__name__, attempts=attempts
                 )
-                await self._sleep(_backoff(attempts))
+                await self._sleep(backoff_seconds(attempts))
                 attempts += 1
         log.info(
             "message.dead_lettered", queue=letter.queue, reason=letter.reason, count=letter.count
