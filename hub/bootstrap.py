@@ -13,7 +13,7 @@ from hub._exceptions import ConfigurationError, ServiceError
 from hub.acknowledgements import AcknowledgementConsumer, Acknowledgements
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, FailedAuthentications
-from hub.audit import AuditAction, AuditEntry
+from hub.audit import AuditAction, AuditEntry, ByRule, Period
 from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.db import create_engine_for, migrate
@@ -24,6 +24,7 @@ from hub.logs import get_logger
 from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
 from hub.relays import IngressRelay, OutboxRelay
+from hub.replay import Replay
 from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
 from hub.stores import (
@@ -60,6 +61,7 @@ class Hub:
     outbox_relay: OutboxRelay
     acknowledgements: Acknowledgements
     acknowledgement_consumer: AcknowledgementConsumer
+    replay: Replay
     clock: Clock
 
     def api_dependencies(self) -> ApiDependencies:
@@ -73,6 +75,7 @@ class Hub:
             audit=self.audit,
             inspection=self.inspection,
             acknowledgements=self.acknowledgements,
+            replay=self.replay,
             clock=self.clock,
         )
 
@@ -226,6 +229,7 @@ async def bootstrap(
         keys=keys,
         clock=clock,
     )
+    retention = ByRule({rule: Period.parse(kept) for rule, kept in protocol.retentions.items()})
     acknowledgements = Acknowledgements(SqlAcknowledgementStore(engine), audit, clock, keys=keys)
     return Hub(
         settings=settings,
@@ -259,5 +263,12 @@ async def bootstrap(
         acknowledgements=acknowledgements,
         acknowledgement_consumer=AcknowledgementConsumer(
             acknowledgements, audit=audit, clock=clock
+        ),
+        replay=Replay(
+            state,
+            broker,
+            audit,
+            clock,
+            retention=retention,
         ),
     )

@@ -22,8 +22,10 @@ from hub.sharing import Receipt, View
 
 __all__ = [
     "ACKNOWLEDGEMENT_CONTENT_TYPE",
+    "DEADLINE",
     "DELIVERY_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
+    "REPLAY_HEADER",
     "SOURCE_CONTENT_TYPE",
     "Acceptance",
     "AcceptedCopy",
@@ -43,6 +45,11 @@ NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
 SOURCE_CONTENT_TYPE = "application/vnd.sehub.source-envelope+json"
 DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery-envelope+json"
 ACKNOWLEDGEMENT_CONTENT_TYPE = "application/vnd.sehub.acknowledgement-envelope+json"
+# The kind of a deadline marker in the outbox: held until a copy's deadline, never published;
+# its release is the record that the deadline was missed (hub.routing._copies).
+DEADLINE = "deadline"
+# Set ("true") on a copy the hub sends again because its recipient asked (hub.replay).
+REPLAY_HEADER = "sehub-replay"
 
 DeliveryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # A user or system id in the receiving agency's own directory, or a reference to its own note:

@@ -119,6 +119,18 @@ class RoutingStore(Protocol):
         """Count a failed publish and leave the copy until ``at``."""
         ...
 
+    async def sent_to(
+        self,
+        recipient: str,
+        *,
+        since: datetime | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[tuple[OutboxCopy, datetime]]:
+        """``recipient``'s copies published at least once, with when each was made, oldest
+        first: made at or after ``since``, or after the (made, delivery id) position ``after``."""
+        ...
+
     async def mark_sent(
         self, copy: OutboxCopy, now: datetime, *, entries: Sequence[AuditEntry]
     ) -> bool:

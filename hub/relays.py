@@ -35,7 +35,7 @@ from hub._exceptions import ServiceError
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import delivery_header
 from hub.logs import get_logger
-from hub.messages import OutboxCopy
+from hub.messages import DEADLINE, OutboxCopy
 from hub.ports import Clock, IntakeStore, Publisher, RoutingStore
 
 __all__ = [
@@ -58,6 +58,25 @@ Sleep = Callable[[float], Awaitable[None]]
 def retry_seconds(attempts: int) -> float:
     """How long a row whose publish failed ``attempts`` times waits before the next try."""
     return min(MAX_RETRY_SECONDS, 0.5 * 2.0 ** min(attempts, 16))
+
+
+def _missed(copy: OutboxCopy, now: datetime) -> list[AuditEntry]:
+    """A deadline marker's release: ``deadline.missed``, for the copy it was held for."""
+    message = copy.message
+    return [
+        AuditEntry(
+            action=AuditAction(action),
+            recorded_at=now,
+            correlation_id=message.correlation_id,
+            notification_id=message.message_id,
+            notification_type=message.type,
+            actor=copy.publisher or None,
+            recipient=copy.recipient,
+            rule_id=message.headers.get("sehub-rule"),
+            detail=dict(detail),
+        )
+        for action, detail in copy.on_release
+    ]
 
 
 def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[AuditEntry]:
@@ -155,7 +174,11 @@ class OutboxRelay(_Relay):
         """Publish one copy; once confirmed, mark it sent and audit it (rule 3).
 
         A broker that does not confirm leaves the copy for later (rule 2) and returns False.
+        A deadline marker is not published: its release is only its audit record.
         """
+        if copy.kind == DEADLINE:
+            await self._state.mark_sent(copy, self._clock(), entries=_missed(copy, self._clock()))
+            return True
         try:
             await self._publisher.publish_delivery(copy.recipient, copy.message)
         except ServiceError as exc:

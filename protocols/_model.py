@@ -247,6 +247,13 @@ class Protocol(Frozen):
                 return candidate
         raise KeyError(party_id)
 
+    @property
+    def retentions(self) -> dict[str, str]:
+        """How long what each rule, or clock, shares is kept (ISO 8601 periods), by its id."""
+        kept = {rule.id: rule.retention for rule in self.rules}
+        kept.update((clock.id, clock.retention) for clock in self.clocks)
+        return kept
+
     def la_of(self, party_id: str) -> str | None:
         """The LA code of a council party; None for a party with none, or not in the protocol."""
         for candidate in self.parties:

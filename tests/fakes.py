@@ -109,6 +109,7 @@ class FakeRoutingStore:
     outbox: dict[str, dict[str, OutboxCopy]] = field(default_factory=dict)
     sent: list[OutboxCopy] = field(default_factory=list)
     retries: dict[str, datetime] = field(default_factory=dict)  # delivery id -> next attempt
+    made: dict[str, datetime] = field(default_factory=dict)  # delivery id -> committed at
     placements: dict[str, dict[str, ActivePlacement]] = field(default_factory=dict)
 
     async def seen(self, event_key: str) -> bool:
@@ -139,6 +140,7 @@ class FakeRoutingStore:
                     del by_recipient[recipient]
         for copy in copies:
             self.outbox.setdefault(copy.event_key, {})[copy.recipient] = copy
+            self.made[copy.delivery_id] = now
         if change is None:
             return
         for by_episode in self.placements.values():
@@ -167,6 +169,17 @@ class FakeRoutingStore:
 
     async def retry_later(self, copy: OutboxCopy, at: datetime) -> None:
         self.retries[copy.delivery_id] = at
+
+    async def sent_to(
+        self,
+        recipient: str,
+        *,
+        since: datetime | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[tuple[OutboxCopy, datetime]]:
+        mine = [c for c in self.sent if c.recipient == recipient]
+        return [(copy, self.made.get(copy.delivery_id, FAKE_EPOCH)) for copy in mine][:limit]
 
     async def mark_sent(
         self, copy: OutboxCopy, now: datetime, *, entries: Sequence[AuditEntry]
@@ -262,6 +275,7 @@ class FakeSubjectKeys:
 
 
 TEST_KEYS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
+FAKE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def provisioned_keys(keys_dir: Path, agencies: Iterable[str]) -> KeyMaterial:

@@ -48,6 +48,7 @@ from hub.api._context import (
 from hub.api._failed_auth import FailedAuthentications
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
+from hub.api._replay import add_replay_routes
 from hub.audit import AuditAction
 from hub.intake import ACCEPTED_CONTENT_TYPES
 from hub.logs import get_logger
@@ -248,6 +249,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     app.router.add_post("/v1/admin/protocol/explain", explain_notification)
     add_auditor_routes(app)
     add_acknowledgement_routes(app)
+    add_replay_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

@@ -25,6 +25,7 @@ from hub.audit import AuditAction, AuditEntry
 from hub.inspection import Inspection
 from hub.intake import Intake
 from hub.ports import AuditLog, Clock, utc_now
+from hub.replay import Replay
 from protocols import Protocol
 
 __all__ = [
@@ -53,6 +54,7 @@ class ApiDependencies:
     audit: AuditLog | None = None  # records admin calls and refused access
     inspection: Inspection | None = None  # answers auditors
     acknowledgements: Acknowledgements | None = None  # records agencies' acknowledgements
+    replay: Replay | None = None  # sends an agency's copies again
     clock: Clock = utc_now
 
 

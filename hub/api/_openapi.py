@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 from hub.api._acknowledgements import Acknowledged, AcknowledgementBody
 from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
+from hub.api._replay import ReplayAnswer, ReplayRequest
 from hub.sharing import Explanation
 from schemas import CATALOGUE, PLACEMENT_LA_PATTERN, notification_adapter
 
@@ -89,6 +90,8 @@ def openapi_document() -> dict[str, Any]:
                 Explanation,
                 AcknowledgementBody,
                 Acknowledged,
+                ReplayRequest,
+                ReplayAnswer,
                 *AUDIT_MODELS,
             )
         ],
@@ -259,6 +262,30 @@ def openapi_document() -> dict[str, Any]:
                         "415": _problem("Not application/json."),
                         "422": _problem("Validation failed; errors name each field and rule."),
                         "503": _problem("The database is unavailable; retry later."),
+                    },
+                }
+            },
+            "/v1/deliveries/replay": {
+                "post": {
+                    "operationId": "replayDeliveries",
+                    "summary": "Send your agency's copies again, marked replayed, a page at a "
+                    "time (since a time, then after the cursor given).",
+                    "security": [{"agencyToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": _REF.format(model="ReplayRequest")}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("This page was sent again.", "ReplayAnswer"),
+                        "401": _problem("No or unknown bearer token."),
+                        "403": _problem("An auditor's credential."),
+                        "415": _problem("Not application/json."),
+                        "422": _problem("Neither or both of since and after, or a bad cursor."),
+                        "503": _problem("Broker or database unavailable; retry later."),
                     },
                 }
             },

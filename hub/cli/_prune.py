@@ -77,7 +77,7 @@ def _by_protocol(settings: Settings) -> _Chosen | str:
     """Retention by the protocol's rules, and the protocol's version; or why not."""
     try:
         protocol = load_protocol(settings.protocol_path)
-        retentions = {rule.id: Period.parse(rule.retention) for rule in protocol.rules}
+        retentions = {rule: Period.parse(text) for rule, text in protocol.retentions.items()}
     except (ProtocolError, ValueError) as exc:
         return f"cannot read the protocol's retention: {exc}"
     return ByRule(retentions), protocol.version_tag

@@ -17,7 +17,10 @@ Rules:
 5. Each held copy has an event key and a delivery id of its own, derived from the
    notification's, so it is stored, published, de-duplicated and acknowledged like any copy.
 6. What a held copy's release means is audited with its publication (``on_release``): a step's
-   ``deadline.missed`` and ``delivery.escalated``, an alert's ``clock.fired``.
+   ``delivery.escalated``, an alert's ``clock.fired``.
+7. Every copy with a deadline has a deadline marker, held for it until the deadline: nothing
+   to publish, only ``deadline.missed`` on release, so that a missed deadline is on record at
+   the moment it is missed, with a ladder or without; an acknowledgement cancels it too.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from hub._exceptions import NoUsableKey
 from hub.audit import AuditAction
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.messages import (
+    DEADLINE,
     DELIVERY_CONTENT_TYPE,
     DeliveredNotification,
     OutboxCopy,
@@ -104,6 +108,8 @@ class Copies:
             if copy is None:
                 continue
             sealed.copies.append(copy)
+            if view.receipt.acknowledge_by is not None:
+                sealed.copies.append(_deadline(context, view, delivery))
             for step in view.escalations:
                 sealed.copies.extend(self._escalations(sealed, context, view, delivery, step))
         for stop in decision.clocks_stopped:
@@ -168,11 +174,9 @@ class Copies:
                 }
             )
             held = View(recipient=recipient, event=document, shared=(), receipt=receipt)
-            released: list[tuple[str, Mapping[str, Any]]] = [
+            released = [
                 (AuditAction.DELIVERY_ESCALATED.value, {**about, "addressed_to": addressed})
             ]
-            if addressed != "sender":
-                released.insert(0, (AuditAction.DEADLINE_MISSED.value, about))
             copy = self._seal(
                 sealed,
                 context,
@@ -262,6 +266,42 @@ class Copies:
             acknowledge_by=view.receipt.acknowledge_by,
             on_release=tuple(on_release),
         )
+
+
+def _deadline(context: _Context, view: View, delivery: str) -> OutboxCopy:
+    """The marker of a copy's deadline (rule 7): nothing is published; its release, unless an
+    acknowledgement cancelled it, is the audit record that the deadline was missed."""
+    deadline = view.receipt.acknowledge_by
+    assert deadline is not None  # noqa: S101  # the caller checked
+    return OutboxCopy(
+        event_key=_derived_key("deadline", context.event_key, view.recipient),
+        recipient=view.recipient,
+        delivery_id=delivery_id(context.event_key, view.recipient, "deadline"),
+        message=OutgoingMessage(
+            body=b"",
+            message_id=context.decision.notification_id,
+            type=context.decision.notification_type,
+            correlation_id=context.correlation_id,
+            headers={"sehub-rule": view.receipt.rule_id},
+        ),
+        publisher=context.decision.publisher,
+        kind=DEADLINE,
+        release_at=deadline,
+        held_for=delivery,
+        acknowledge_by=deadline,
+        on_release=(
+            (
+                AuditAction.DEADLINE_MISSED.value,
+                {
+                    "unacknowledged_delivery_id": delivery,
+                    "deadline": deadline.isoformat(),
+                    "rule_id": view.receipt.rule_id,
+                    "protocol_version": view.receipt.protocol_version,
+                    "ladder": view.escalations[0].ladder if view.escalations else None,
+                },
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

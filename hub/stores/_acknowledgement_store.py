@@ -10,7 +10,8 @@ Rules:
    the same acknowledgement (:attr:`AckOutcome.REPEATED`), audited once; by anyone else, or with
    another note, it is :attr:`AckOutcome.CONFLICTING` and changes nothing.
 3. An acknowledgement of a delivery, or of an escalation of it, cancels every held copy still
-   waiting on that delivery (the rest of its ladder): one escalation fewer per step not taken.
+   waiting on that delivery: the rest of its ladder, and its deadline marker, so that neither
+   an escalation nor a ``deadline.missed`` follows. ``stopped`` counts the escalations only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.audit import AuditEntry
 from hub.db import acknowledgements, outbox
-from hub.messages import AcknowledgedDelivery, Acknowledgement, AckOutcome
+from hub.messages import DEADLINE, AcknowledgedDelivery, Acknowledgement, AckOutcome
 from hub.stores._audit_rows import append_audit, committing
 from hub.stores._message_rows import message_from_row
 
@@ -129,18 +130,23 @@ async def _delivery(
 async def _cancel_ladder(
     connection: AsyncConnection, delivery: AcknowledgedDelivery, now: datetime
 ) -> int:
-    """Cancel the held copies waiting on this delivery, or on the one it escalates (rule 3)."""
+    """Cancel what waits on this delivery, or on the one it escalates (rule 3); how many
+    escalations that was."""
     waited_on = [delivery.delivery_id]
     if delivery.held_for is not None and delivery.kind == "escalation":
         waited_on.append(delivery.held_for)
-    result = await connection.execute(
-        update(outbox)
-        .where(
-            outbox.c.held_for.in_(waited_on),
-            outbox.c.kind == "escalation",
-            outbox.c.sent_at.is_(None),
-            outbox.c.cancelled_at.is_(None),
+    stopped = 0
+    for kind in ("escalation", DEADLINE):
+        result = await connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.held_for.in_(waited_on),
+                outbox.c.kind == kind,
+                outbox.c.sent_at.is_(None),
+                outbox.c.cancelled_at.is_(None),
+            )
+            .values(cancelled_at=now.astimezone(UTC))
         )
-        .values(cancelled_at=now.astimezone(UTC))
-    )
-    return int(result.rowcount or 0)
+        if kind == "escalation":
+            stopped = int(result.rowcount or 0)
+    return stopped

@@ -15,16 +15,29 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    RowMapping,
+    Select,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.db import outbox, processed_notifications, subject_placements
-from hub.messages import OutboxCopy
+from hub.messages import DEADLINE, OutboxCopy
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
-from hub.stores._audit_rows import append_audit, committing
+from hub.stores._audit_rows import append_audit, aware_utc, committing
 from hub.stores._message_rows import aware_or_none, message_from_row, message_properties
 
 __all__ = ["RELAY_GRACE", "SqlRoutingStore"]
@@ -171,6 +184,42 @@ class SqlRoutingStore:
                 await connection.execute(statement)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not update the outbox") from exc
+
+    async def sent_to(
+        self,
+        recipient: str,
+        *,
+        since: datetime | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[tuple[OutboxCopy, datetime]]:
+        """``recipient``'s copies published at least once, oldest first (for a replay)."""
+        conditions: list[ColumnElement[bool]] = [
+            outbox.c.recipient == recipient,
+            outbox.c.sent_at.is_not(None),
+            outbox.c.cancelled_at.is_(None),
+            outbox.c.kind != DEADLINE,
+        ]
+        if since is not None:
+            conditions.append(outbox.c.created_at >= since.astimezone(UTC))
+        if after is not None:
+            made, delivery = after
+            conditions.append(
+                tuple_(outbox.c.created_at, outbox.c.delivery_id)
+                > tuple_(literal(made.astimezone(UTC), DateTime(timezone=True)), literal(delivery))
+            )
+        query = (
+            select(outbox)
+            .where(*conditions)
+            .order_by(outbox.c.created_at, outbox.c.delivery_id)
+            .limit(limit)
+        )
+        try:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the outbox") from exc
+        return [(_copy(row), aware_utc(row["created_at"])) for row in rows]
 
     async def _copies(self, query: Select[Any]) -> list[OutboxCopy]:
         try:

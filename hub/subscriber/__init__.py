@@ -22,12 +22,14 @@ the block cleanly records the delivery in the inbox and acknowledges it; an exce
 and the next ``receive`` hands it again. A delivery already in the inbox is skipped unless the
 hub replayed it. ``_subscriber`` states the rules and the crash windows; docs/integration.md
 is the integrator's guide. An agency that consumes with its own AMQP client can still open each
-message with :func:`open_message` (and read the replay mark with :func:`is_replay`).
+message with :func:`open_message` (and read the replay mark with :func:`is_replay`). After an
+outage that lost data, :func:`request_replay` asks the hub to send the agency's copies again.
 """
 
 from hub._exceptions import UnreadableDelivery
 from hub.subscriber._delivery import REPLAY_HEADER, Delivery, is_replay, open_message
 from hub.subscriber._inbox import Inbox, MemoryInbox, SqliteInbox
+from hub.subscriber._replay import request_replay
 from hub.subscriber._retry import KEY_STATES, KeyRetry, KeyWait
 from hub.subscriber._subscriber import Subscriber
 
@@ -44,4 +46,5 @@ __all__ = [
     "UnreadableDelivery",
     "is_replay",
     "open_message",
+    "request_replay",
 ]

@@ -18,17 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Final
 
 from pydantic import ValidationError
 
 from hub._exceptions import UnreadableDelivery
 from hub.crypto import KeyMaterial
-from hub.messages import DeliveredNotification
+from hub.messages import REPLAY_HEADER, DeliveredNotification
 
 __all__ = ["REPLAY_HEADER", "Delivery", "is_replay", "open_message"]
-
-REPLAY_HEADER: Final = "sehub-replay"
 
 
 class Delivery(DeliveredNotification):

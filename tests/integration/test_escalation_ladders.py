@@ -56,14 +56,23 @@ async def _route_missing(rig: Rig, event_id: str) -> View:
 
 
 async def test_a_missed_deadline_climbs_the_ladder_step_by_step(rig: Rig) -> None:
-    """Nothing before step 1 is due; then the police duty team gets the copy again; at step 2
-    their named manager does, and the sender hears of it; each audited once."""
+    """Nothing before the deadline; at it, the miss is recorded and nothing sent; at step 1 the
+    police duty team gets the copy again; at step 2 their named manager does, and the sender
+    hears of it; each audited once."""
     police = await _route_missing(rig, "ladder-1")
     first, second = police.escalations
+    deadline = police.receipt.acknowledge_by
+    assert deadline is not None
     assert [m.event["id"] for m in await rig.taken(POLICE)] == ["ladder-1"]
 
-    rig.at(first.due_at - SECOND)
+    rig.at(deadline - SECOND)
     assert await rig.relay.drain_once() == 0
+    rig.at(deadline + SECOND)
+    assert await rig.relay.drain_once() == 1  # the deadline marker: nothing is sent
+    assert await rig.taken(POLICE) == []
+    (missed,) = await rig.actions(AuditAction.DEADLINE_MISSED)
+    assert (missed.recipient, missed.detail["deadline"]) == (POLICE, deadline.isoformat())
+    assert missed.detail["unacknowledged_delivery_id"] == _delivery("ladder-1", POLICE)
     rig.at(first.due_at + SECOND)
     assert await rig.relay.drain_once() == 1
     (duty,) = await rig.taken(POLICE)
@@ -81,8 +90,7 @@ async def test_a_missed_deadline_climbs_the_ladder_step_by_step(rig: Rig) -> Non
     assert notice.event["data"]["addressed_to"] == "sender"
     assert "notification" not in notice.event["data"]  # ids only, never the contents
 
-    missed = await rig.actions(AuditAction.DEADLINE_MISSED)
-    assert [(e.recipient, e.detail["step"]) for e in missed] == [(POLICE, 1), (POLICE, 2)]
+    assert len(await rig.actions(AuditAction.DEADLINE_MISSED)) == 1
     escalated = await rig.actions(AuditAction.DELIVERY_ESCALATED)
     assert sorted((e.recipient, e.detail["step"]) for e in escalated) == [
         (CHILDRENS, 2),
@@ -94,7 +102,7 @@ async def test_a_missed_deadline_climbs_the_ladder_step_by_step(rig: Rig) -> Non
 
 async def test_several_relays_escalate_each_step_once(rig: Rig) -> None:
     """Three relays on their own engines drain at once after every step is due: each
-    escalation is published once, never once per process."""
+    escalation (and the deadline's record) is released once, never once per process."""
     police = await _route_missing(rig, "ladder-2")
     rig.at(police.escalations[-1].due_at + SECOND)
     engines = [create_engine_for(rig.database_url) for _ in range(3)]
@@ -104,7 +112,8 @@ async def test_several_relays_escalate_each_step_once(rig: Rig) -> None:
     finally:
         for engine in engines:
             await engine.dispose()
-    assert sum(published) == 3
+    assert sum(published) == 3 + 1  # two steps, the sender's notice, the deadline marker
+    assert len(await rig.actions(AuditAction.DEADLINE_MISSED)) == 1
     assert len(await rig.taken(POLICE)) == 1 + 2
     assert len(await rig.taken(CHILDRENS)) == 1
 
@@ -133,7 +142,7 @@ async def test_an_acknowledgement_of_a_step_stops_the_rest_of_the_ladder(rig: Ri
     """The duty team acknowledging step 1's copy cancels step 2 and the sender's notice."""
     police = await _route_missing(rig, "ladder-4")
     rig.at(police.escalations[0].due_at + SECOND)
-    assert await rig.relay.drain_once() == 1
+    assert await rig.relay.drain_once() == 2  # the deadline marker, and step 1
     await rig.taken(POLICE)
     (duty,) = await rig.actions(AuditAction.DELIVERY_ESCALATED)
     ack = Acknowledgement(
@@ -207,3 +216,18 @@ async def test_a_signed_reply_message_acknowledges_and_a_forged_one_is_refused(r
     async with connection:
         dead = await (await connection.channel()).declare_queue(DEAD_QUEUE, passive=True)
         assert dead.declaration_result.message_count == 1
+
+
+async def test_a_deadline_without_a_ladder_is_still_recorded_as_missed(rig: Rig) -> None:
+    """A placement to the police has a one-day deadline and no ladder: when it passes unread,
+    deadline.missed is recorded once, naming no ladder, and nothing is sent."""
+    decision = await rig.route(documented_example("placement.started", id="no-ladder-1"))
+    police = _view(decision, POLICE)
+    assert police.escalations == ()
+    assert police.receipt.acknowledge_by is not None
+    await rig.taken(POLICE)
+    rig.at(police.receipt.acknowledge_by + SECOND)
+    await rig.relay.drain_once()
+    missed = [e for e in await rig.actions(AuditAction.DEADLINE_MISSED) if e.recipient == POLICE]
+    assert [(e.notification_id, e.detail["ladder"]) for e in missed] == [("no-ladder-1", None)]
+    assert await rig.taken(POLICE) == []

@@ -1,0 +1,131 @@
+"""Replay: an agency asks for its deliveries again, since a time or after a cursor.
+
+After a subscriber outage that lost data, or to rebuild a system, a recipient asks the hub to
+send again what it was sent. Rules:
+
+1. Only the agency's own copies, only those the broker confirmed once (published), never a
+   held copy still waiting or one cancelled, oldest first; a page at a time
+   (:data:`MAX_PAGE`), with a cursor for the next.
+2. Within retention only: a copy is replayed only while its rule's (or clock's) retention from
+   the protocol lasts; an older one is as if it were not there.
+3. The copies are the very sealed envelopes first published, with the same delivery ids, sent
+   again to the agency's own queue marked ``sehub-replay: true``: the subscriber library hands a
+   replayed copy even if it already handled it. A copy sealed to a key the agency has since
+   destroyed cannot be opened again; the hub keeps no readable copy to seal anew.
+4. Each page is audited (``delivery.replayed``) with the agency, the window, the number of
+   copies and their delivery ids, once RabbitMQ has confirmed them; never contents.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+
+from hub._exceptions import FieldProblem, InvalidInput
+from hub.audit import AuditAction, AuditEntry, RetentionPolicy
+from hub.logs import get_logger
+from hub.messages import REPLAY_HEADER, OutboxCopy
+from hub.ports import AuditLog, Clock, Publisher, RoutingStore
+
+__all__ = ["MAX_PAGE", "Replay", "Replayed", "parse_cursor"]
+
+log = get_logger(__name__)
+
+MAX_PAGE: Final = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """One page of a replay: how many copies were sent again, and the cursor for the next."""
+
+    replayed: int
+    delivery_ids: tuple[str, ...]
+    next: str | None
+
+
+def _cursor(copy: OutboxCopy, created_at: datetime) -> str:
+    document = json.dumps([created_at.isoformat(), copy.delivery_id]).encode()
+    return base64.urlsafe_b64encode(document).decode().rstrip("=")
+
+
+_BAD_CURSOR: Final = FieldProblem("after", "invalid_cursor", "not a cursor the hub gave")
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, str]:
+    """A cursor back into its position; :class:`InvalidInput` naming ``after`` if it is not one."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, delivery = json.loads(base64.urlsafe_b64decode(padded))
+        at = datetime.fromisoformat(moment)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("the cursor is not valid", (_BAD_CURSOR,)) from exc
+    if at.tzinfo is None or not isinstance(delivery, str):
+        raise InvalidInput("the cursor is not valid", (_BAD_CURSOR,))
+    return at, delivery
+
+
+class Replay:
+    """Sends an agency's copies again (rules 1-4)."""
+
+    def __init__(
+        self,
+        state: RoutingStore,
+        publisher: Publisher,
+        audit: AuditLog,
+        clock: Clock,
+        *,
+        retention: RetentionPolicy,
+    ) -> None:
+        self._state = state
+        self._publisher = publisher
+        self._audit = audit
+        self._clock = clock
+        self._retention = retention
+
+    async def replay(
+        self,
+        agency: str,
+        *,
+        since: datetime | None = None,
+        after: str | None = None,
+        limit: int = MAX_PAGE,
+        correlation_id: str | None = None,
+    ) -> Replayed:
+        """Send one page of ``agency``'s copies again: those created at or after ``since``, or
+        after the position ``after`` names; the cursor says where the next page starts."""
+        position = None if after is None else parse_cursor(after)
+        now = self._clock()
+        page = await self._state.sent_to(
+            agency, since=since, after=position, limit=min(limit, MAX_PAGE)
+        )
+        kept = [
+            (copy, created)
+            for copy, created in page
+            if not self._retention.past(created, copy.message.headers.get("sehub-rule"), now)
+        ]
+        for copy, _ in kept:
+            message = replace(copy.message, headers={**copy.message.headers, REPLAY_HEADER: "true"})
+            await self._publisher.publish_delivery(agency, message)
+        ids = tuple(copy.delivery_id for copy, _ in kept)
+        next_cursor = _cursor(*page[-1]) if len(page) == min(limit, MAX_PAGE) else None
+        await self._audit.record(
+            AuditEntry(
+                action=AuditAction.DELIVERY_REPLAYED,
+                recorded_at=now,
+                correlation_id=correlation_id,
+                actor=agency,
+                recipient=agency,
+                detail={
+                    "since": None if since is None else since.isoformat(),
+                    "after": after,
+                    "replayed": len(ids),
+                    "delivery_ids": list(ids),
+                    "past_retention": len(page) - len(kept),
+                },
+            )
+        )
+        log.info("delivery.replayed", agency=agency, replayed=len(ids))
+        return Replayed(replayed=len(ids), delivery_ids=ids, next=next_cursor)
