@@ -26,6 +26,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from hub._exceptions import InvalidQuery
 from hub.audit import (
     ABOUT_A_SUBJECT,
+    FOLLOW_UPS,
     AuditAction,
     AuditEntry,
     AuditQuery,
@@ -247,7 +248,7 @@ class Inspection:
         await self._asked(auditor, "disclosures", request, tokens, correlation_id)
         about = AuditQuery(
             subjects=tokens,
-            actions=ABOUT_A_SUBJECT,
+            actions=ABOUT_A_SUBJECT | FOLLOW_UPS,
             since=request.since,
             until=request.until,
         )

@@ -126,6 +126,16 @@ class OutboxCopy:
     # metadata only (a ladder's step and team, a clock's id), never contents.
     on_release: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     attempts: int = 0  # failed publishes so far
+    # The notification (id, type) a held copy is about, when its own message is another (an
+    # escalation's, an alert's); and the subject's audit tokens, for the records of what
+    # becomes of the copy (acknowledged, missed, escalated, fired).
+    about: tuple[str, str] | None = None
+    subjects: tuple[str, ...] = ()
+
+    @property
+    def notification(self) -> tuple[str, str]:
+        """The (id, type) of the notification this copy is about."""
+        return self.about or (self.message.message_id, self.message.type)
 
 
 class DeliveredNotification(BaseModel):
@@ -214,3 +224,4 @@ class AcknowledgedDelivery:
     kind: str
     held_for: str | None
     stopped: int
+    subjects: tuple[str, ...] = ()

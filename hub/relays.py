@@ -63,17 +63,18 @@ def retry_seconds(attempts: int) -> float:
 def _missed(copy: OutboxCopy, now: datetime) -> list[AuditEntry]:
     """A deadline marker's release: ``deadline.missed``, for the copy it was held for."""
     message = copy.message
+    notification_id, notification_type = copy.notification
     return [
         AuditEntry(
             action=AuditAction(action),
             recorded_at=now,
             correlation_id=message.correlation_id,
-            notification_id=message.message_id,
-            notification_type=message.type,
+            notification_id=notification_id,
+            notification_type=notification_type,
             actor=copy.publisher or None,
             recipient=copy.recipient,
             rule_id=message.headers.get("sehub-rule"),
-            detail=dict(detail),
+            detail={**detail, "subjects": list(copy.subjects)},
         )
         for action, detail in copy.on_release
     ]
@@ -85,12 +86,13 @@ def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[Aud
     what the release of a held copy means (its ``on_release``)."""
     message = copy.message
     header = delivery_header(message.body)
+    notification_id, notification_type = copy.notification
     base = AuditEntry(
         action=AuditAction.DELIVERY_PUBLISHED,
         recorded_at=now,
         correlation_id=message.correlation_id,
-        notification_id=message.message_id,
-        notification_type=message.type,
+        notification_id=notification_id,
+        notification_type=notification_type,
         actor=copy.publisher or None,
         recipient=copy.recipient,
         rule_id=header["rule_id"],
@@ -98,7 +100,9 @@ def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[Aud
     )
     released = [
         replace(
-            base, action=AuditAction(action), detail={"delivery_id": copy.delivery_id, **detail}
+            base,
+            action=AuditAction(action),
+            detail={"delivery_id": copy.delivery_id, **detail, "subjects": list(copy.subjects)},
         )
         for action, detail in copy.on_release
     ]

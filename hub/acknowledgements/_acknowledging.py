@@ -71,6 +71,7 @@ class Acknowledgements:
                     "channel": channel,
                     "kind": delivery.kind,
                     "escalations_stopped": delivery.stopped,
+                    "subjects": list(delivery.subjects),
                 },
             )
 

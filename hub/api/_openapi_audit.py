@@ -43,8 +43,28 @@ class AuditPage(_Answer):
     next_cursor: str | None
 
 
+class CopyAcknowledged(_Answer):
+    """Who at the recipient acknowledged the copy (or an escalation of it), and how."""
+
+    action: str | None
+    by: str | None
+    agency: str | None
+    of: str
+    acknowledged_at: str
+
+
+class CopyEscalated(_Answer):
+    """One step of the copy's ladder, released because nobody acknowledged in time."""
+
+    step: int | None
+    recipient: str | None
+    addressed_to: str | None
+    escalated_at: str
+
+
 class Told(_Answer):
-    """One recipient told: under which rule and basis, which fields, what was withheld."""
+    """One recipient told: under which rule and basis, which fields, what was withheld, and
+    what became of its copy."""
 
     recipient: str | None
     rule_id: str | None
@@ -55,6 +75,19 @@ class Told(_Answer):
     acknowledge_by: str | None
     decided_at: str
     published_at: str | None
+    delivery_id: str | None
+    acknowledged: list[CopyAcknowledged]
+    deadline_missed_at: str | None
+    escalations: list[CopyEscalated]
+    records: list[int]
+
+
+class Alerted(_Answer):
+    """A statutory clock's alert the notification set off, and when it went."""
+
+    clock_id: str | None
+    recipient: str | None
+    fired_at: str
     records: list[int]
 
 
@@ -79,6 +112,7 @@ class NotificationDisclosureModel(_Answer):
     decided_at: str
     told: list[Told]
     refused: list[Refused]
+    alerts: list[Alerted]
 
 
 class SubjectAsked(_Answer):

@@ -23,7 +23,7 @@ from hub.audit._checkpoint import (
     checkpoint_signing_input,
     prune_signing_input,
 )
-from hub.audit._disclosure import ABOUT_A_SUBJECT, NotificationDisclosure, disclosures
+from hub.audit._disclosure import ABOUT_A_SUBJECT, FOLLOW_UPS, NotificationDisclosure, disclosures
 from hub.audit._entry import AuditAction, AuditEntry
 from hub.audit._query import (
     RECORD_FIELDS,
@@ -40,6 +40,7 @@ __all__ = [
     "ABOUT_A_SUBJECT",
     "CHAINED_FIELDS",
     "CHECKPOINT_VERSION",
+    "FOLLOW_UPS",
     "GENESIS",
     "PRUNE_VERSION",
     "RECORD_FIELDS",

@@ -12,6 +12,10 @@ Rules:
    names the subject (:mod:`._subjects`); the other records of that notification are matched by
    its publisher and id.
 2. Notifications are listed in the order they were decided; recipients by name.
+3. What became of each copy (:data:`FOLLOW_UPS`) is matched by its delivery id: who
+   acknowledged it (the action, the agency's user reference, when), whether its deadline was
+   missed, each escalation step and the team addressed; and each statutory-clock alert the
+   notification set off, with its recipient and when it went.
 """
 
 from __future__ import annotations
@@ -24,9 +28,17 @@ from hub.audit._chain import utc_text
 from hub.audit._entry import AuditAction
 from hub.audit._query import ListedRecord
 
-__all__ = ["ABOUT_A_SUBJECT", "NotificationDisclosure", "disclosures"]
+__all__ = ["ABOUT_A_SUBJECT", "FOLLOW_UPS", "NotificationDisclosure", "disclosures"]
 
 ABOUT_A_SUBJECT = frozenset({AuditAction.NOTIFICATION_SHARED, AuditAction.SHARING_REFUSED})
+FOLLOW_UPS = frozenset(
+    {
+        AuditAction.DELIVERY_ACKNOWLEDGED,
+        AuditAction.DEADLINE_MISSED,
+        AuditAction.DELIVERY_ESCALATED,
+        AuditAction.CLOCK_FIRED,
+    }
+)
 
 
 @dataclass(slots=True)
@@ -41,6 +53,7 @@ class NotificationDisclosure:
     accepted_at: str | None = None
     told: dict[str, dict[str, Any]] = field(default_factory=dict)
     refused: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +65,7 @@ class NotificationDisclosure:
             "decided_at": self.decided_at,
             "told": [self.told[recipient] for recipient in sorted(self.told)],
             "refused": [self.refused[recipient] for recipient in sorted(self.refused)],
+            "alerts": self.alerts,
         }
 
 
@@ -67,6 +81,10 @@ def _told(record: ListedRecord) -> dict[str, Any]:
         "acknowledge_by": detail.get("acknowledge_by"),
         "decided_at": utc_text(entry.recorded_at),
         "published_at": None,
+        "delivery_id": detail.get("delivery_id"),
+        "acknowledged": [],
+        "deadline_missed_at": None,
+        "escalations": [],
         "records": [record.seq],
     }
 
@@ -103,7 +121,9 @@ def disclosures(
                 "decided_at": utc_text(entry.recorded_at),
                 "records": [record.seq],
             }
-    for record in sorted(related, key=lambda r: r.position):
+    every = {record.seq: record for record in (*about, *related)}
+    ordered = sorted(every.values(), key=lambda r: r.position)
+    for record in ordered:
         entry = record.entry
         found = views.get((entry.actor, entry.notification_id or ""))
         if found is None:
@@ -115,4 +135,58 @@ def disclosures(
             if told["published_at"] is None:
                 told["published_at"] = utc_text(entry.recorded_at)
                 told["records"].append(record.seq)
+        elif entry.action is AuditAction.CLOCK_FIRED:
+            found.alerts.append(
+                {
+                    "clock_id": entry.detail.get("clock_id"),
+                    "recipient": entry.recipient,
+                    "fired_at": utc_text(entry.recorded_at),
+                    "records": [record.seq],
+                }
+            )
+    _follow_ups(views.values(), ordered)
     return list(views.values())
+
+
+def _follow_ups(views: Iterable[NotificationDisclosure], records: list[ListedRecord]) -> None:
+    """Attach acknowledgements, missed deadlines and escalations to their copies (rule 3)."""
+    copies = {
+        told["delivery_id"]: told
+        for view in views
+        for told in view.told.values()
+        if told["delivery_id"] is not None
+    }
+    escalated: dict[str, str] = {}  # an escalation's delivery id -> the copy it escalates
+    for record in records:
+        entry, detail = record.entry, record.entry.detail
+        missed = copies.get(detail.get("unacknowledged_delivery_id", ""))
+        attached: dict[str, Any] | None = None
+        if entry.action is AuditAction.DELIVERY_ESCALATED and missed is not None:
+            escalated[detail.get("delivery_id", "")] = missed["delivery_id"]
+            missed["escalations"].append(
+                {
+                    "step": detail.get("step"),
+                    "recipient": entry.recipient,
+                    "addressed_to": detail.get("addressed_to"),
+                    "escalated_at": utc_text(entry.recorded_at),
+                }
+            )
+            attached = missed
+        elif entry.action is AuditAction.DEADLINE_MISSED and missed is not None:
+            missed["deadline_missed_at"] = utc_text(entry.recorded_at)
+            attached = missed
+        elif entry.action is AuditAction.DELIVERY_ACKNOWLEDGED:
+            delivery = detail.get("delivery_id", "")
+            attached = copies.get(escalated.get(delivery, delivery))
+            if attached is not None:
+                attached["acknowledged"].append(
+                    {
+                        "action": detail.get("action"),
+                        "by": detail.get("by"),
+                        "agency": entry.actor,
+                        "of": "escalation" if delivery in escalated else "copy",
+                        "acknowledged_at": utc_text(entry.recorded_at),
+                    }
+                )
+        if attached is not None:
+            attached["records"].append(record.seq)

@@ -26,7 +26,7 @@ Rules:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -98,10 +98,17 @@ class Copies:
         )
 
     def of_decision(
-        self, event_key: str, decision: Decision, source_sig: bytes, correlation_id: str | None
+        self,
+        event_key: str,
+        decision: Decision,
+        source_sig: bytes,
+        correlation_id: str | None,
+        subjects: Iterable[str] = (),
     ) -> Sealed:
+        """Every copy of ``decision``; ``subjects`` (audit tokens) go with each, for the records
+        of what becomes of it."""
         sealed = Sealed()
-        context = _Context(event_key, decision, source_sig, correlation_id)
+        context = _Context(event_key, decision, source_sig, correlation_id, tuple(sorted(subjects)))
         for view in decision.views:
             delivery = delivery_id(event_key, view.recipient)
             copy = self._seal(sealed, context, view, delivery, kind="notification")
@@ -187,6 +194,7 @@ class Copies:
                 release=step,
                 held_for=delivery,
                 on_release=released,
+                about=True,
             )
             if copy is not None:
                 made.append(copy)
@@ -211,6 +219,7 @@ class Copies:
                     {"clock_id": start.clock_id, "due_at": start.due_at.isoformat()},
                 )
             ],
+            about=True,
         )
 
     def _seal(
@@ -225,6 +234,7 @@ class Copies:
         release: EscalationStep | ClockStart | None = None,
         held_for: str | None = None,
         on_release: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        about: bool = False,
     ) -> OutboxCopy | None:
         """``view`` sealed to its recipient as ``delivery``; None, noted, if its key is unusable."""
         message_id = str(view.event["id"])
@@ -265,6 +275,8 @@ class Copies:
             held_for=held_for,
             acknowledge_by=view.receipt.acknowledge_by,
             on_release=tuple(on_release),
+            about=context.about if about else None,
+            subjects=context.subjects,
         )
 
 
@@ -301,6 +313,7 @@ def _deadline(context: _Context, view: View, delivery: str) -> OutboxCopy:
                 },
             ),
         ),
+        subjects=context.subjects,
     )
 
 
@@ -310,6 +323,11 @@ class _Context:
     decision: Decision
     source_sig: bytes
     correlation_id: str | None
+    subjects: tuple[str, ...]
+
+    @property
+    def about(self) -> tuple[str, str]:
+        return self.decision.notification_id, self.decision.notification_type
 
 
 def _iso(moment: Any) -> str | None:

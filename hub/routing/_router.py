@@ -36,6 +36,7 @@ from hub._exceptions import InvalidNotification, ServiceError
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
+from hub.messages import delivery_id
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
 from hub.relays import OutboxRelay
@@ -122,7 +123,9 @@ class Router:
         now = self._clock()
         decision = decide(notification, self._protocol, now, state)
         tokens = await self._subject_keys.tokens(subjects, now)
-        sealed = self._copies.of_decision(event_key, decision, source_sig, correlation_id)
+        sealed = self._copies.of_decision(
+            event_key, decision, source_sig, correlation_id, subjects=tokens
+        )
         for unusable in sealed.unusable:
             log.warning(
                 "routing.recipient_key_unusable",
@@ -136,7 +139,14 @@ class Router:
             subjects=subjects,
             change=self._placement_change(notification, decision),
             entries=[
-                *self._audit_entries(decision, correlation_id, source_sig, tokens, refused),
+                *self._audit_entries(
+                    event_key,
+                    decision,
+                    correlation_id,
+                    source_sig=source_sig,
+                    tokens=tokens,
+                    refused=refused,
+                ),
                 *self._unusable_entries(decision, correlation_id, sealed.unusable, tokens),
                 *self._clock_entries(decision, correlation_id, sealed, tokens),
             ],
@@ -263,8 +273,10 @@ class Router:
 
     def _audit_entries(
         self,
+        event_key: str,
         decision: Decision,
         correlation_id: str | None,
+        *,
         source_sig: bytes,
         tokens: Iterable[str],
         refused: set[str],
@@ -287,6 +299,7 @@ class Router:
                 recipient=view.recipient,
                 rule_id=view.receipt.rule_id,
                 detail={
+                    "delivery_id": delivery_id(event_key, view.recipient),
                     "lawful_basis": list(view.receipt.lawful_basis),
                     "purpose": view.receipt.purpose,
                     "shared": list(view.shared),

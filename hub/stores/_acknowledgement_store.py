@@ -26,7 +26,7 @@ from hub.audit import AuditEntry
 from hub.db import acknowledgements, outbox
 from hub.messages import DEADLINE, AcknowledgedDelivery, Acknowledgement, AckOutcome
 from hub.stores._audit_rows import append_audit, committing
-from hub.stores._message_rows import message_from_row
+from hub.stores._routing_store import outbox_copy
 
 __all__ = ["SqlAcknowledgementStore"]
 
@@ -94,6 +94,7 @@ class SqlAcknowledgementStore:
                 kind=delivery.kind,
                 held_for=delivery.held_for,
                 stopped=stopped,
+                subjects=delivery.subjects,
             )
             await append_audit(connection, (audit(acknowledged),))
             outcome = AckOutcome.NEW
@@ -113,17 +114,19 @@ async def _delivery(
     )
     if row is None or row["recipient"] != agency:
         return None
-    message = message_from_row(row["body"], row["properties"])
+    copy = outbox_copy(row)
+    notification_id, notification_type = copy.notification
     return AcknowledgedDelivery(
         delivery_id=delivery_id,
         recipient=agency,
-        publisher=str(row["properties"].get("publisher", "")),
-        notification_id=message.message_id,
-        notification_type=message.type,
-        correlation_id=message.correlation_id,
-        kind=row["kind"],
-        held_for=row["held_for"],
+        publisher=copy.publisher,
+        notification_id=notification_id,
+        notification_type=notification_type,
+        correlation_id=copy.message.correlation_id,
+        kind=copy.kind,
+        held_for=copy.held_for,
         stopped=0,
+        subjects=copy.subjects,
     )
 
 

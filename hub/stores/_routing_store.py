@@ -40,7 +40,7 @@ from hub.sharing import ActivePlacement, PlacementChange, RoutingState
 from hub.stores._audit_rows import append_audit, aware_utc, committing
 from hub.stores._message_rows import aware_or_none, message_from_row, message_properties
 
-__all__ = ["RELAY_GRACE", "SqlRoutingStore"]
+__all__ = ["RELAY_GRACE", "SqlRoutingStore", "outbox_copy"]
 
 # How long a copy due at once is left to the router that committed it before a relay takes it.
 RELAY_GRACE: Final = timedelta(seconds=5)
@@ -167,7 +167,7 @@ class SqlRoutingStore:
                         .values(next_attempt_at=(now + lease).astimezone(UTC))
                     )
                     if taken.rowcount == 1:
-                        claimed.append(_copy(row))
+                        claimed.append(outbox_copy(row))
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the outbox") from exc
         return claimed
@@ -219,7 +219,7 @@ class SqlRoutingStore:
                 rows = (await connection.execute(query)).mappings().all()
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the outbox") from exc
-        return [(_copy(row), aware_utc(row["created_at"])) for row in rows]
+        return [(outbox_copy(row), aware_utc(row["created_at"])) for row in rows]
 
     async def _copies(self, query: Select[Any]) -> list[OutboxCopy]:
         try:
@@ -227,7 +227,7 @@ class SqlRoutingStore:
                 rows = (await connection.execute(query)).mappings().all()
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the outbox") from exc
-        return [_copy(row) for row in rows]
+        return [outbox_copy(row) for row in rows]
 
     async def mark_sent(
         self, copy: OutboxCopy, now: datetime, *, entries: Sequence[AuditEntry]
@@ -320,6 +320,8 @@ def _outbox_row(copy: OutboxCopy, now: datetime) -> dict[str, object]:
             copy.message,
             publisher=copy.publisher,
             on_release=[[action, dict(detail)] for action, detail in copy.on_release],
+            about=None if copy.about is None else list(copy.about),
+            subjects=list(copy.subjects),
         ),
         "created_at": now.astimezone(UTC),
         "sent_at": None,
@@ -333,7 +335,8 @@ def _outbox_row(copy: OutboxCopy, now: datetime) -> dict[str, object]:
     }
 
 
-def _copy(row: RowMapping) -> OutboxCopy:
+def outbox_copy(row: RowMapping) -> OutboxCopy:
+    """The copy an outbox row keeps."""
     properties = row["properties"]
     return OutboxCopy(
         event_key=row["event_key"],
@@ -349,4 +352,12 @@ def _copy(row: RowMapping) -> OutboxCopy:
             (str(action), dict(detail)) for action, detail in properties.get("on_release") or ()
         ),
         attempts=row["attempts"],
+        about=_about(properties.get("about")),
+        subjects=tuple(str(token) for token in properties.get("subjects") or ()),
     )
+
+
+def _about(value: object) -> tuple[str, str] | None:
+    if isinstance(value, list) and len(value) == 2:  # (id, type)
+        return str(value[0]), str(value[1])
+    return None

@@ -82,9 +82,14 @@ class Rig:
 
 
 @asynccontextmanager
-async def obligations_rig(database_url: str, keys_dir: Path, now: datetime) -> AsyncIterator[Rig]:
+async def obligations_rig(
+    database_url: str, keys_dir: Path, now: datetime, *, without_keys: tuple[str, ...] = ()
+) -> AsyncIterator[Rig]:
+    """The rig at ``now``; the parties in ``without_keys`` have no keys at all."""
     clock = FixedClock(now)
-    keys = provisioned_keys(keys_dir, PROTOCOL.party_ids)
+    keys = provisioned_keys(
+        keys_dir, [party for party in PROTOCOL.party_ids if party not in without_keys]
+    )
     audit = SqlAuditLog(create_engine_for(database_url))
     await audit.migrate()
     broker = Broker(AMQP_URL)

@@ -151,6 +151,73 @@ def test_the_disclosure_view_renders_the_records_only() -> None:
     ]
 
 
+def test_the_disclosure_view_says_what_became_of_each_copy() -> None:
+    """The copy's missed deadline, its escalation, the acknowledgement of that escalation by
+    the police, and the clock alert the notification set off, each from its own record."""
+    common = {"notification_id": "n-2", "actor": "northumberland-childrens"}
+    copy, step = "a" * 32, "b" * 32
+    about = [
+        _listed(
+            1,
+            AuditAction.NOTIFICATION_SHARED,
+            recipient="northumbria-police",
+            detail={"delivery_id": copy, "shared": [], "withheld": []},
+            **common,
+        ),
+        _listed(
+            2,
+            AuditAction.DEADLINE_MISSED,
+            recipient="northumbria-police",
+            detail={"unacknowledged_delivery_id": copy},
+            **common,
+        ),
+        _listed(
+            3,
+            AuditAction.DELIVERY_ESCALATED,
+            recipient="northumbria-police",
+            detail={
+                "delivery_id": step,
+                "unacknowledged_delivery_id": copy,
+                "step": 1,
+                "addressed_to": "duty-team",
+            },
+            **common,
+        ),
+        _listed(
+            4,
+            AuditAction.DELIVERY_ACKNOWLEDGED,
+            recipient="northumbria-police",
+            notification_id="n-2",
+            actor="northumbria-police",
+            detail={"delivery_id": step, "action": "actioned", "by": "duty.sergeant.2"},
+        ),
+        _listed(
+            5,
+            AuditAction.CLOCK_FIRED,
+            recipient="northumbria-police",
+            detail={"clock_id": "return-interview-overdue"},
+            **common,
+        ),
+    ]
+    [view] = [v.to_json() for v in disclosures(about, [])]
+    [told] = view["told"]
+    assert told["deadline_missed_at"] == "2026-12-01T09:00:02.000000Z"
+    assert [(e["step"], e["addressed_to"]) for e in told["escalations"]] == [(1, "duty-team")]
+    assert told["acknowledged"] == [
+        {
+            "action": "actioned",
+            "by": "duty.sergeant.2",
+            "agency": "northumbria-police",
+            "of": "escalation",
+            "acknowledged_at": "2026-12-01T09:00:04.000000Z",
+        }
+    ]
+    assert told["records"] == [1, 2, 3, 4]
+    assert [(a["clock_id"], a["recipient"]) for a in view["alerts"]] == [
+        ("return-interview-overdue", "northumbria-police")
+    ]
+
+
 class _UnreadReader:
     """A reader that fails the test if it is ever read."""
 
