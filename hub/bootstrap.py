@@ -25,7 +25,7 @@ from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
 from hub.relays import IngressRelay, OutboxRelay
 from hub.replay import Replay
-from hub.routing import Router, RoutingConsumer
+from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
 from hub.stores import (
     SqlAcknowledgementStore,
@@ -54,6 +54,7 @@ class Hub:
     intake: Intake
     router: Router
     consumer: RoutingConsumer
+    dead_letters: DeadLetterAuditor
     checkpointer: Checkpointer
     inspection: Inspection
     ingress_relay: IngressRelay
@@ -247,6 +248,7 @@ async def bootstrap(
         ),
         router=router,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
+        dead_letters=DeadLetterAuditor(audit, clock),
         clock=clock,
         inspection=Inspection(SqlAuditReader(engine), audit, subject_keys, pseudonyms, clock),
         checkpointer=Checkpointer(

@@ -313,6 +313,8 @@ class FakeIncomingMessage:
     headers: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None  # "acked", "requeued" or "dead-lettered"
     channel: FakeChannel = field(default_factory=FakeChannel)
+    type: str | None = None
+    content_type: str | None = None
 
     @property
     def processed(self) -> bool:

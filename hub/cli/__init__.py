@@ -15,6 +15,7 @@ from hub.cli import (
     _adapt,
     _audit,
     _demo,
+    _dlq,
     _keys,
     _maintenance,
     _protocol,
@@ -32,7 +33,8 @@ __all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit, _subject):
+    modules = (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit, _subject, _dlq)
+    for module in modules:
         module.register(commands)
     return parser
 

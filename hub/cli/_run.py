@@ -12,8 +12,9 @@ from aiohttp import web
 
 from hub.api import create_app, create_starting_app
 from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
-from hub.delivery import ACK_QUEUE, INGRESS_QUEUE
+from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
+from hub.routing import DEAD_LETTER_PREFETCH
 from hub.settings import Settings
 
 __all__ = ["register"]
@@ -64,6 +65,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         ACK_QUEUE, hub.acknowledgement_consumer.on_message, prefetch=10
+                    )
+                )
+                await stack.enter_async_context(
+                    hub.broker.consuming(
+                        DEAD_AUDIT_QUEUE, hub.dead_letters.on_message, prefetch=DEAD_LETTER_PREFETCH
                     )
                 )
                 log.info("router.started", protocol_version=hub.protocol.version_tag)

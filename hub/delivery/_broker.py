@@ -1,14 +1,17 @@
 """The hub's edge to RabbitMQ: one robust connection, confirmed publishes, scoped consumption.
 
-Every aio-pika / aiormq error is mapped here to :class:`~hub.BrokerUnavailable`. A publish
-returns only after RabbitMQ has confirmed that it routed the message to a durable queue; an
-unroutable (returned) or refused message is an error, never a silent drop.
+Every aio-pika / aiormq error is mapped here to :class:`~hub.BrokerUnavailable`, except a
+topology that exists with other arguments than this hub declares (RabbitMQ's
+PRECONDITION_FAILED): that is a :class:`~hub.ConfigurationError` naming the queue or exchange
+(:mod:`._topology`, rule 5), because retrying cannot help. A publish returns only after
+RabbitMQ has confirmed that it routed the message to a durable queue; an unroutable (returned)
+or refused message is an error, never a silent drop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 
 import aio_pika
@@ -33,7 +36,7 @@ from hub.delivery._topology import (
 )
 from hub.messages import OutgoingMessage
 
-__all__ = ["Broker", "MessageHandler"]
+__all__ = ["Broker", "MessageHandler", "server_version"]
 
 MessageHandler = Callable[[AbstractIncomingMessage], Awaitable[None]]
 
@@ -69,6 +72,14 @@ class Broker:
         connection = self._connection
         return connection is not None and not connection.is_closed and connection.connected.is_set()
 
+    @property
+    def server_version(self) -> str:
+        """The RabbitMQ version the broker announced when the connection was opened."""
+        transport = None if self._connection is None else self._connection.transport
+        if transport is None:
+            raise BrokerUnavailable("the message broker is not connected")
+        return server_version(transport.connection.server_properties)
+
     def _require_channel(self) -> AbstractChannel:
         if self._channel is None or not self.connected:
             raise BrokerUnavailable("the message broker is not connected")
@@ -79,7 +90,7 @@ class Broker:
         channel = self._require_channel()
         try:
             async with asyncio.timeout(self._publish_timeout):
-                await declare_ingress(channel)
+                await declare_ingress(channel, broker_version=self.server_version)
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable("could not declare the ingress topology") from exc
 
@@ -88,7 +99,7 @@ class Broker:
         channel = self._require_channel()
         try:
             async with asyncio.timeout(self._publish_timeout * 4):
-                await declare_topology(channel, agency_ids)
+                await declare_topology(channel, agency_ids, broker_version=self.server_version)
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable("could not declare the broker topology") from exc
 
@@ -168,6 +179,14 @@ class Broker:
                 await connection.close()
         except _BROKER_ERRORS:
             pass  # shutting down anyway; the broker drops the half-open connection
+
+
+def server_version(server_properties: Mapping[str, object]) -> str:
+    """The ``version`` a broker announces in its connection properties (``""`` if none)."""
+    version = server_properties.get("version")
+    if isinstance(version, bytes):
+        return version.decode("ascii", errors="replace")
+    return version if isinstance(version, str) else ""
 
 
 def _to_amqp(message: OutgoingMessage) -> aio_pika.Message:

@@ -29,11 +29,12 @@ from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from sqlalchemy import text
 
 from hub.agencies import AgencyDirectory
-from hub.cli import write_demo
+from hub.cli import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.db import create_engine_for, metadata
 from hub.delivery import (
     ACK_EXCHANGE,
     ACK_QUEUE,
+    DEAD_AUDIT_QUEUE,
     DEAD_EXCHANGE,
     DEAD_QUEUE,
     DELIVER_EXCHANGE,
@@ -70,13 +71,15 @@ async def reset_broker() -> None:
         channel = await connection.channel()
         names = [
             INGRESS_QUEUE,
-            DEAD_QUEUE,
             ACK_QUEUE,
-            *(agency_queue_name(a) for a in DEMO_AGENCY_IDS),
+            DEAD_QUEUE,
+            DEAD_AUDIT_QUEUE,
+            # Every agency of the demo directory has a queue, the administrator and auditor too.
+            *(agency_queue_name(a) for a in (*DEMO_AGENCY_IDS, ADMIN_AGENCY_ID, AUDITOR_ID)),
         ]
         for name in names:
             await channel.queue_delete(name)
-        for exchange in (INGRESS_EXCHANGE, DELIVER_EXCHANGE, DEAD_EXCHANGE, ACK_EXCHANGE):
+        for exchange in (INGRESS_EXCHANGE, ACK_EXCHANGE, DELIVER_EXCHANGE, DEAD_EXCHANGE):
             await channel.exchange_delete(exchange)
 
 
