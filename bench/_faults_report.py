@@ -15,7 +15,9 @@ Definitions:
 4. ``published_twice``: delivery ids the hub published more than once (tap). A duplicate the
    hub did not publish twice was redelivered to the subscriber (an ack lost in an outage).
 5. Every duplicate and every loss is listed (up to :data:`EVIDENCE_LIMIT`) with its times and
-   the chaos event just before it (its *window*), and counted by the kind of that event.
+   its *window*: the chaos event during which its first copy arrived (for a loss: it was
+   accepted), and counted by the kind of that event. A copy published just before a kill has
+   a negative ``seconds_after_it_began``.
 """
 
 from __future__ import annotations
