@@ -34,7 +34,7 @@ import aiohttp
 
 from bench._faults_services import REPO
 
-__all__ = ["HubFleet", "HubSlot", "hub_env"]
+__all__ = ["HubFleet", "HubSlot", "hub_command", "hub_env"]
 
 ATTEMPT_TIMEOUT_SECONDS: Final = 60.0
 RESTART_DEADLINE_SECONDS: Final = 240.0
@@ -46,6 +46,20 @@ def hub_env(settings: dict[str, str]) -> dict[str, str]:
     """The caller's environment without its ``HUB_*`` variables, plus ``settings`` (rule 1)."""
     inherited = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
     return {**inherited, **settings}
+
+
+async def hub_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m hub ARGS...`` from the checkout (in a worker thread), output captured."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "hub", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 @dataclass(slots=True)

@@ -16,11 +16,9 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import platform
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -32,6 +30,7 @@ import aio_pika
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from sqlalchemy import func, select, text
 
+from bench._faults_hub import hub_command
 from bench._faults_recipients import tap_queue_name
 from bench._faults_services import REPO
 from hub.db import audit_records, create_engine_for, metadata, outbox
@@ -228,16 +227,7 @@ async def audit_trail(
 
 async def audit_verify(env: dict[str, str]) -> tuple[int, str]:
     """``hub audit verify`` against the run's database: its exit code and last output line."""
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "hub", "audit", "verify"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = await hub_command(env, "audit", "verify")
     lines = (done.stdout + done.stderr).strip().splitlines()
     return done.returncode, lines[-1] if lines else ""
 

@@ -17,8 +17,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench._faults_chaos import BROKER, DATABASE, HUB, Chaos, plan_chaos
-from bench._faults_hub import HubFleet, hub_env
+from bench._faults_hub import HubFleet, hub_command, hub_env
 from bench._faults_inspect import (
     audit_trail,
     audit_verify,
@@ -287,14 +285,9 @@ async def _demo(directory: Path, services: Services) -> tuple[dict[str, str], di
     )
     # Fresh: demo init keeps existing keys, and their keys.generated would then be missing.
     shutil.rmtree(directory, ignore_errors=True)
-    await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "hub", "demo", "init"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    done = await hub_command(env, "demo", "init")
+    if done.returncode != 0:
+        raise ServiceError(f"hub demo init failed: {done.stderr.strip()[-400:]}")
     # Before any process starts: each would otherwise create a key of its own.
     load_or_create_key(directory / "keys" / "pseudonym.key")
     variables = dict(
