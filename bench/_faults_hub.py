@@ -118,13 +118,21 @@ class HubFleet:
         """Start every slot and wait until all are ready."""
         await asyncio.gather(*(self._start_until_ready(slot) for slot in self.slots))
 
-    async def kill(self, name: str) -> int:
-        """``kill -9`` the process in slot ``name`` and reap it; returns its pid."""
+    async def kill(self, name: str) -> int | None:
+        """``kill -9`` the process in slot ``name`` and reap it; returns its pid (None if it had
+        already exited by itself, which is then counted as unexpected)."""
         slot = self.slot(name)
         slot.busy = True
         process = slot.process
         if process is None or process.poll() is not None:
-            raise RuntimeError(f"{name} is not running")
+            self.unexpected_exits.append(
+                {
+                    "slot": name,
+                    "at_s": round(self.elapsed(), 2),
+                    "rc": process and process.returncode,
+                }
+            )
+            return None
         process.send_signal(signal.SIGKILL)
         await asyncio.to_thread(process.wait)
         return process.pid

@@ -34,7 +34,7 @@ __all__ = ["EVIDENCE_LIMIT", "delivery_figures"]
 
 EVIDENCE_LIMIT: Final = 50
 WINDOW_SECONDS: Final = 120.0
-LEAD_SECONDS: Final = 5.0
+LEAD_SECONDS: Final = 1.0  # a publish lands just before the kill that cuts off its mark-sent
 
 
 def _window(events: Sequence[ChaosEvent], at: float) -> dict[str, Any] | None:

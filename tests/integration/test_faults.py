@@ -77,7 +77,7 @@ def test_a_pair_never_handed_over_is_lost_and_one_handed_twice_is_duplicated() -
         ("d-2e", "n-2", EDUCATION, 2.0),
     )
     crash = ChaosEvent("hub_kill", 0.5, target="router-1", began_s=2.5, recovered_s=4.0)
-    accepted = {"n-1": 0.5, "n-2": 1.5, "n-3": 200.0}
+    accepted = {"n-1": 0.5, "n-2": 1.9, "n-3": 200.0}
 
     figures = delivery_figures(planned, accepted, handler, tap, [crash])
 
