@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: help venv run test lint typecheck unit integration services services-stop \
-        rabbitmq rabbitmq-stop postgres postgres-stop demo bench-audit clean
+        rabbitmq rabbitmq-stop postgres postgres-stop demo bench-audit faults clean
 
 help:
 	@echo "make run            start RabbitMQ and run the hub with the demo configuration"
@@ -14,6 +14,7 @@ help:
 	@echo "make services       start RabbitMQ and PostgreSQL (idempotent)"
 	@echo "make services-stop  stop them"
 	@echo "make bench-audit    benchmark the audit log (PostgreSQL and SQLite; SIZES=10000,100000)"
+	@echo "make faults         kill -9 the broker and the hub while posting; count losses (docs/faults.md)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -70,6 +71,13 @@ BENCH_POSTGRES_URL ?= postgresql+asyncpg://hub:hub@127.0.0.1:$${HUB_PG_PORT:-554
 SIZES ?= 10000,100000,1000000
 bench-audit: venv postgres
 	$(BIN)/python -m bench.audit --sizes $(SIZES) --postgres-url "$(BENCH_POSTGRES_URL)"
+
+# Not a test either: kill -9 runs against its own RabbitMQ and PostgreSQL (var/faults/services, on
+# $HUB_AMQP_PORT and $HUB_PG_PORT, which must be free), writing bench/results/faults.json.
+# Every count can be set by FAULTS_<FLAG> (FAULTS_NOTIFICATIONS=2000 make faults) or FAULTS_ARGS.
+FAULTS_ARGS ?=
+faults: venv
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
