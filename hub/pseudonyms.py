@@ -26,18 +26,37 @@ __all__ = ["KEY_BYTES", "Pseudonymiser", "load_or_create_key"]
 KEY_BYTES = 32
 
 
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) < KEY_BYTES:
+        raise ValueError(f"{path} holds fewer than {KEY_BYTES} bytes")
+    return key
+
+
 def load_or_create_key(path: Path) -> tuple[bytes, bool]:
-    """The key at ``path`` (created with mode 0600 if missing); and whether it was created."""
+    """The key at ``path`` (created with mode 0600 if missing); and whether it was created.
+
+    Several processes starting at once on a fresh machine agree on one key: each writes its
+    own to a private file and links it into place, which only the first can do; the others
+    read the first's. Nobody ever reads a half-written key.
+    """
     if path.exists():
-        key = path.read_bytes()
-        if len(key) < KEY_BYTES:
-            raise ValueError(f"{path} holds fewer than {KEY_BYTES} bytes")
-        return key, False
+        return _read_key(path), False
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return _read_key(path), False
+    finally:
+        draft.unlink(missing_ok=True)
     return key, True
 
 
