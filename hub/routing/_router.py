@@ -201,6 +201,20 @@ class Router:
             detail={"reason": "already routed: same source and id"},
         )
 
+    def _decided(
+        self, action: AuditAction, decision: Decision, correlation_id: str | None
+    ) -> AuditEntry:
+        """A record about ``decision``: its notification, publisher and protocol, now."""
+        return AuditEntry(
+            action=action,
+            recorded_at=self._clock(),
+            correlation_id=correlation_id,
+            notification_id=decision.notification_id,
+            notification_type=decision.notification_type,
+            actor=decision.publisher,
+            protocol_version=decision.protocol_version,
+        )
+
     def _unusable_entries(
         self,
         decision: Decision,
@@ -211,17 +225,12 @@ class Router:
         """``sharing.refused`` for each copy the protocol allows but whose recipient's key
         cannot be used: which copy, the key check that failed, never the contents."""
         about = sorted(tokens)
+        base = self._decided(AuditAction.SHARING_REFUSED, decision, correlation_id)
         return [
-            AuditEntry(
-                action=AuditAction.SHARING_REFUSED,
-                recorded_at=self._clock(),
-                correlation_id=correlation_id,
-                notification_id=decision.notification_id,
-                notification_type=decision.notification_type,
-                actor=decision.publisher,
+            replace(
+                base,
                 recipient=copy.recipient,
                 rule_id=copy.rule_id,
-                protocol_version=decision.protocol_version,
                 detail={
                     "reason": "the recipient's encryption key cannot be used",
                     "check": copy.check,
@@ -241,15 +250,7 @@ class Router:
     ) -> list[AuditEntry]:
         """``clock.started`` (when it is due, who its alerts are for) and ``clock.stopped``."""
         about = sorted(tokens)
-        base = AuditEntry(
-            action=AuditAction.CLOCK_STARTED,
-            recorded_at=self._clock(),
-            correlation_id=correlation_id,
-            notification_id=decision.notification_id,
-            notification_type=decision.notification_type,
-            actor=decision.publisher,
-            protocol_version=decision.protocol_version,
-        )
+        base = self._decided(AuditAction.CLOCK_STARTED, decision, correlation_id)
         entries = [
             replace(
                 base,
@@ -289,15 +290,7 @@ class Router:
         # The subject by its audit tokens only (hub.audit._subjects), so that an auditor can
         # ask "who was told about this child?" and erasure can make the answer unlinkable.
         about = sorted(tokens)
-        base = AuditEntry(
-            action=AuditAction.NOTIFICATION_SHARED,
-            recorded_at=self._clock(),
-            correlation_id=correlation_id,
-            notification_id=decision.notification_id,
-            notification_type=decision.notification_type,
-            actor=decision.publisher,
-            protocol_version=decision.protocol_version,
-        )
+        base = self._decided(AuditAction.NOTIFICATION_SHARED, decision, correlation_id)
         entries = [
             replace(
                 base,
