@@ -4,9 +4,10 @@ its queue.
 Rules:
 
 1. One subscriber per expected recipient agency, through the subscriber library's public API
-   only (``Subscriber(url, agency, keys_dir=...)``, ``async with subscriber.receive(timeout=...)
-   as delivery``). The handler counts every copy it is handed, by ``delivery_id`` and by
-   (notification id, recipient): raw, and distinct.
+   only (``Subscriber(url, agency, keys_dir=..., inbox=SqliteInbox(...))``, ``async with
+   subscriber.receive(timeout=...) as delivery``), with a SQLite inbox per agency kept across
+   reopenings, as an agency keeps its own. The handler counts every copy it is handed, by
+   ``delivery_id`` and by (notification id, recipient): raw, and distinct.
 2. The library is not trusted to survive anything: a timeout is retried on the same
    subscription; any other error (the broker going away, the subscription closing, an ack that
    fails) is counted by type, and the subscriber is opened afresh after a short pause.
@@ -34,7 +35,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from hub import UnreadableDelivery
 from hub.delivery import DELIVER_EXCHANGE
-from hub.subscriber import Subscriber
+from hub.subscriber import SqliteInbox, Subscriber
 
 __all__ = ["Recipients", "Tally", "subscribed_agencies", "tap_queue_name"]
 
@@ -79,6 +80,7 @@ class Recipients:
 
     amqp_url: str
     keys_dir: Path
+    inbox_dir: Path
     subscribed: tuple[str, ...]
     tapped: tuple[str, ...]
     elapsed: Callable[[], float]
@@ -111,7 +113,12 @@ class Recipients:
     async def _subscribe(self, agency: str, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                async with Subscriber(self.amqp_url, agency, keys_dir=self.keys_dir) as subscriber:
+                async with Subscriber(
+                    self.amqp_url,
+                    agency,
+                    keys_dir=self.keys_dir,
+                    inbox=SqliteInbox(self.inbox_dir / f"{agency}.sqlite"),
+                ) as subscriber:
                     await self._receive_until_broken(subscriber, stop)
             except Exception as exc:  # noqa: BLE001  # rule 2: count it, open afresh
                 self.errors[f"subscriber: {type(exc).__name__}"] += 1

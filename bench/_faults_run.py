@@ -136,6 +136,7 @@ class FaultRun:
         self.recipients = Recipients(
             services.amqp_url,
             config.workdir / "demo" / "keys",
+            config.workdir / "inboxes",
             subscribed_agencies(n.recipients for n in self.planned),
             parties,
             self.elapsed,
