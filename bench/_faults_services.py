@@ -5,7 +5,10 @@ Rules:
 
 1. Two modes. *Own* services (``state_dir`` given, what ``make faults`` uses): a RabbitMQ node
    and a PostgreSQL cluster of the run's own, kept under ``state_dir`` with a node name of their
-   own, started at the beginning and stopped at the end. *Running* services (``state_dir``
+   own, started at the beginning and stopped at the end. Each run's node starts empty: the
+   previous run's RabbitMQ data, scarred by its kill -9s, is removed first (a queue deleted and
+   declared again on it straight away can fail with INTERNAL_ERROR on RabbitMQ 3.10, which is
+   the broker's trouble, not what a run measures). *Running* services (``state_dir``
    None, what the test suite uses): the checkout's usual services on the given ports, started
    if they are not running and left running at the end.
 2. A broker crash is ``kill -9`` of the node's ``beam.smp``, by the pid that
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -96,6 +100,10 @@ class Services:
         """Start (or find running) both services."""
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
+            await self.script("rabbitmq", "stop")  # idempotent: a crashed run may have left it
+            await asyncio.to_thread(
+                shutil.rmtree, self.state_dir / "rabbitmq" / "mnesia", ignore_errors=True
+            )
         await self.script("postgres", "start")
         await self.script("rabbitmq", "start")
 
