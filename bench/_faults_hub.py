@@ -94,6 +94,10 @@ class HubFleet:
     slots: list[HubSlot] = field(init=False)
     start_failures: list[dict[str, Any]] = field(default_factory=list)
     unexpected_exits: list[dict[str, Any]] = field(default_factory=list)
+    # Every process ever started, so that none outlives the run (one that did held messages
+    # and signed checkpoints with another run's keys), and no start once stopping began.
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stopping: bool = False
 
     def __post_init__(self) -> None:
         if len(self.http_ports) < self.apis:
@@ -115,8 +119,10 @@ class HubFleet:
         return next(slot for slot in self.slots if slot.name == name)
 
     async def start_all(self) -> None:
-        """Start every slot and wait until all are ready."""
-        await asyncio.gather(*(self._start_until_ready(slot) for slot in self.slots))
+        """Start every slot and wait until all are ready; if one cannot, the others stop too."""
+        async with asyncio.TaskGroup() as group:
+            for slot in self.slots:
+                group.create_task(self._start_until_ready(slot))
 
     async def kill(self, name: str) -> int | None:
         """``kill -9`` the process in slot ``name`` and reap it; returns its pid (None if it had
@@ -162,13 +168,15 @@ class HubFleet:
                 await asyncio.wait_for(stop.wait(), 0.5)
 
     async def stop_all(self) -> None:
-        """SIGTERM every process, SIGKILL what is left after the grace period (rule 5)."""
+        """SIGTERM every process ever started, SIGKILL what is left after the grace period
+        (rule 5); nothing starts after this."""
+        self.stopping = True
         for slot in self.slots:
             slot.busy = True
         await asyncio.to_thread(self._stop_all_blocking)
 
     def _stop_all_blocking(self) -> None:
-        running = [s.process for s in self.slots if s.process and s.process.poll() is None]
+        running = [process for process in self.started if process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
@@ -196,6 +204,8 @@ class HubFleet:
 
     async def _attempt(self, slot: HubSlot) -> int | None:
         """One start (rule 2, 3): None when ready, else the exit code (-1: not ready in time)."""
+        if self.stopping:
+            raise RuntimeError("the run is stopping: no process starts now")
         slot.log_offset = slot.log_path.stat().st_size if slot.log_path.exists() else 0
         env = dict(self.env)
         if slot.port is not None:
@@ -210,13 +220,18 @@ class HubFleet:
             )
         slot.starts += 1
         process = slot.process
+        self.started.append(process)
         deadline = time.monotonic() + ATTEMPT_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                return process.returncode
-            if await self._ready(slot):
-                return None
-            await asyncio.sleep(0.2)
+        try:
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    return process.returncode
+                if await self._ready(slot):
+                    return None
+                await asyncio.sleep(0.2)
+        except BaseException:
+            process.kill()  # cancelled while starting: it must not outlive the run
+            raise
         process.kill()
         await asyncio.to_thread(process.wait)
         return -1
