@@ -13,7 +13,6 @@ Rules:
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Final
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,11 +23,9 @@ from hub.audit import AuditEntry
 from hub.db import intake_outbox
 from hub.messages import Acceptance, AcceptedCopy
 from hub.stores._audit_rows import append_audit, aware_utc, committing
-from hub.stores._message_rows import message_from_row, message_properties
+from hub.stores._message_rows import RELAY_GRACE, message_from_row, message_properties
 
-__all__ = ["RELAY_GRACE", "SqlIntakeStore"]
-
-RELAY_GRACE: Final = timedelta(seconds=5)
+__all__ = ["SqlIntakeStore"]
 
 
 class SqlIntakeStore:

@@ -1,15 +1,20 @@
-"""An outgoing message as an outbox row keeps it: the body, and its AMQP properties as JSON."""
+"""An outgoing message as an outbox row keeps it (the body, and its AMQP properties as JSON),
+and how long a relay leaves a fresh row to whoever committed it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from hub.messages import OutgoingMessage
 from hub.stores._audit_rows import aware_utc
 
-__all__ = ["aware_or_none", "message_from_row", "message_properties"]
+__all__ = ["RELAY_GRACE", "aware_or_none", "message_from_row", "message_properties"]
+
+# How long a row due at once is left to the request or router that committed it (which
+# publishes it straight away) before a relay may take it: the two rarely publish it both.
+RELAY_GRACE: Final = timedelta(seconds=5)
 
 
 def message_properties(message: OutgoingMessage, **extra: Any) -> dict[str, Any]:

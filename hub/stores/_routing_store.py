@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,12 +38,14 @@ from hub.db import outbox, processed_notifications, subject_placements
 from hub.messages import DEADLINE, OutboxCopy
 from hub.sharing import ActivePlacement, PlacementChange, RoutingState
 from hub.stores._audit_rows import append_audit, aware_utc, committing
-from hub.stores._message_rows import aware_or_none, message_from_row, message_properties
+from hub.stores._message_rows import (
+    RELAY_GRACE,
+    aware_or_none,
+    message_from_row,
+    message_properties,
+)
 
-__all__ = ["RELAY_GRACE", "SqlRoutingStore", "outbox_copy"]
-
-# How long a copy due at once is left to the router that committed it before a relay takes it.
-RELAY_GRACE: Final = timedelta(seconds=5)
+__all__ = ["SqlRoutingStore", "outbox_copy"]
 
 
 class SqlRoutingStore:
