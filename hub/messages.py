@@ -53,8 +53,8 @@ REPLAY_HEADER = "sehub-replay"
 
 DeliveryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # A user or system id in the receiving agency's own directory, or a reference to its own note:
-# an opaque reference, never a name or free text.
-Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:/-]{0,63}$")]
+# an opaque reference, never a name, an e-mail address or free text (hence no "@" or spaces).
+Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")]
 
 
 def delivery_id(event_key: str, recipient: str, step: str = "") -> str:

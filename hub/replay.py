@@ -13,13 +13,15 @@ send again what it was sent. Rules:
    replayed copy even if it already handled it. A copy sealed to a key the agency has since
    destroyed cannot be opened again; the hub keeps no readable copy to seal anew.
 4. Each page is audited (``delivery.replayed``) with the agency, the window, the number of
-   copies and their delivery ids, once RabbitMQ has confirmed them; never contents.
+   copies and their delivery ids, before any is sent again; never contents. A page that fails
+   part-way is a 503, and its retry is audited again.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -52,6 +54,7 @@ def _cursor(copy: OutboxCopy, created_at: datetime) -> str:
 
 
 _BAD_CURSOR: Final = FieldProblem("after", "invalid_cursor", "not a cursor the hub gave")
+_DELIVERY_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
 def parse_cursor(cursor: str) -> tuple[datetime, str]:
@@ -62,7 +65,7 @@ def parse_cursor(cursor: str) -> tuple[datetime, str]:
         at = datetime.fromisoformat(moment)
     except (ValueError, TypeError) as exc:
         raise InvalidInput("the cursor is not valid", (_BAD_CURSOR,)) from exc
-    if at.tzinfo is None or not isinstance(delivery, str):
+    if at.tzinfo is None or not isinstance(delivery, str) or not _DELIVERY_ID.match(delivery):
         raise InvalidInput("the cursor is not valid", (_BAD_CURSOR,))
     return at, delivery
 
@@ -106,11 +109,10 @@ class Replay:
             for copy, created in page
             if not self._retention.past(created, copy.message.headers.get("sehub-rule"), now)
         ]
-        for copy, _ in kept:
-            message = replace(copy.message, headers={**copy.message.headers, REPLAY_HEADER: "true"})
-            await self._publisher.publish_delivery(agency, message)
         ids = tuple(copy.delivery_id for copy, _ in kept)
         next_cursor = _cursor(*page[-1]) if len(page) == min(limit, MAX_PAGE) else None
+        # Audited before anything is sent again (rule 4): a page that fails part-way is on
+        # record in full, and its retry is recorded again.
         await self._audit.record(
             AuditEntry(
                 action=AuditAction.DELIVERY_REPLAYED,
@@ -120,12 +122,17 @@ class Replay:
                 recipient=agency,
                 detail={
                     "since": None if since is None else since.isoformat(),
-                    "after": after,
+                    "after": None
+                    if position is None
+                    else {"created_at": position[0].isoformat(), "delivery_id": position[1]},
                     "replayed": len(ids),
                     "delivery_ids": list(ids),
                     "past_retention": len(page) - len(kept),
                 },
             )
         )
+        for copy, _ in kept:
+            message = replace(copy.message, headers={**copy.message.headers, REPLAY_HEADER: "true"})
+            await self._publisher.publish_delivery(agency, message)
         log.info("delivery.replayed", agency=agency, replayed=len(ids))
         return Replayed(replayed=len(ids), delivery_ids=ids, next=next_cursor)

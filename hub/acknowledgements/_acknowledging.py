@@ -79,9 +79,14 @@ class Acknowledgements:
             ack, agency=agency, channel=channel, now=now, audit=acknowledged
         )
         if outcome is AckOutcome.UNKNOWN or delivery is None:
-            await self._refused(agency, ack, channel, correlation_id)
+            await self._refused(
+                agency, ack, channel, correlation_id, "acknowledged a delivery not its own, or none"
+            )
             raise NotFound("no such delivery for this agency", correlation_id=correlation_id)
         if outcome is AckOutcome.CONFLICTING:
+            await self._refused(
+                agency, ack, channel, correlation_id, "already acknowledged so by another user"
+            )
             raise Conflict(
                 "this delivery was acknowledged with this action by another user or note",
                 correlation_id=correlation_id,
@@ -112,7 +117,12 @@ class Acknowledgements:
         return await self.acknowledge(source.agency, ack, channel="amqp")
 
     async def _refused(
-        self, agency: str, ack: Acknowledgement, channel: str, correlation_id: str | None
+        self,
+        agency: str,
+        ack: Acknowledgement,
+        channel: str,
+        correlation_id: str | None,
+        reason: str,
     ) -> None:
         await self._audit.record(
             AuditEntry(
@@ -121,7 +131,7 @@ class Acknowledgements:
                 correlation_id=correlation_id,
                 actor=agency,
                 detail={
-                    "reason": "acknowledged a delivery that is not its own, or none",
+                    "reason": reason,
                     "delivery_id": ack.delivery_id,
                     "channel": channel,
                 },

@@ -12,6 +12,11 @@ Rules:
 3. An acknowledgement of a delivery, or of an escalation of it, cancels every held copy still
    waiting on that delivery: the rest of its ladder, and its deadline marker, so that neither
    an escalation nor a ``deadline.missed`` follows. ``stopped`` counts the escalations only.
+4. Only the agency that was told can stop its ladder: acknowledging a step sent to another
+   agency, or the sender's notice, records that acknowledgement and stops what waits on that
+   step alone, never the steps of the copy it is about.
+5. A held copy a relay has claimed is released: it is on its way, and an acknowledgement
+   committed after the claim no longer stops it (nor counts it as stopped).
 """
 
 from __future__ import annotations
@@ -137,7 +142,11 @@ async def _cancel_ladder(
     escalations that was."""
     waited_on = [delivery.delivery_id]
     if delivery.held_for is not None and delivery.kind == "escalation":
-        waited_on.append(delivery.held_for)
+        escalated = await connection.scalar(
+            select(outbox.c.recipient).where(outbox.c.delivery_id == delivery.held_for)
+        )
+        if escalated == delivery.recipient:  # rule 4: only the agency that was told stops it
+            waited_on.append(delivery.held_for)
     stopped = 0
     for kind in ("escalation", DEADLINE):
         result = await connection.execute(
@@ -147,6 +156,8 @@ async def _cancel_ladder(
                 outbox.c.kind == kind,
                 outbox.c.sent_at.is_(None),
                 outbox.c.cancelled_at.is_(None),
+                # Claimed by a relay: released, on its way; too late to stop (rule 5).
+                outbox.c.next_attempt_at.is_(None),
             )
             .values(cancelled_at=now.astimezone(UTC))
         )

@@ -8,6 +8,8 @@ Rules:
    is told apart by its keyed content hash: the same (a retry) or another (a conflict).
 3. A row is left to the request that committed it for :data:`RELAY_GRACE` before a relay may
    take it; a claim is a conditional update, so of several relays only one holds a row.
+4. Once ingress has it, the row keeps only its key, its content hash and when: the sealed
+   notification (which the hub could open) is dropped, so the hub keeps no copy it can read.
 """
 
 from __future__ import annotations
@@ -84,9 +86,11 @@ class SqlIntakeStore:
         return None if found is None else (found.content_sha256, found.published_at is not None)
 
     async def mark_published(self, event_key: str, now: datetime) -> None:
-        """Record that ingress confirmed the notification."""
+        """Record that ingress confirmed the notification, and drop its sealed body (rule 4)."""
         await self._update(
-            event_key, {"published_at": now.astimezone(UTC)}, failure="could not mark it published"
+            event_key,
+            {"published_at": now.astimezone(UTC), "body": b""},
+            failure="could not mark it published",
         )
 
     async def retry_later(self, event_key: str, at: datetime) -> None:

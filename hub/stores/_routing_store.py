@@ -121,6 +121,7 @@ class SqlRoutingStore:
                         outbox.c.kind == "alert",
                         outbox.c.sent_at.is_(None),
                         outbox.c.cancelled_at.is_(None),
+                        outbox.c.next_attempt_at.is_(None),  # not yet claimed by a relay
                     )
                     .values(cancelled_at=now.astimezone(UTC))
                 )

@@ -83,9 +83,15 @@ class Rig:
 
 @asynccontextmanager
 async def obligations_rig(
-    database_url: str, keys_dir: Path, now: datetime, *, without_keys: tuple[str, ...] = ()
+    database_url: str,
+    keys_dir: Path,
+    now: datetime,
+    *,
+    without_keys: tuple[str, ...] = (),
+    protocol: Protocol = PROTOCOL,
 ) -> AsyncIterator[Rig]:
-    """The rig at ``now``; the parties in ``without_keys`` have no keys at all."""
+    """The rig at ``now`` deciding by ``protocol``; the parties in ``without_keys`` have no
+    keys at all."""
     clock = FixedClock(now)
     keys = provisioned_keys(
         keys_dir, [party for party in PROTOCOL.party_ids if party not in without_keys]
@@ -98,7 +104,7 @@ async def obligations_rig(
     state = SqlRoutingStore(audit.engine)
     pseudonyms = Pseudonymiser(PSEUDONYM_KEY)
     router = Router(
-        PROTOCOL,
+        protocol,
         publisher=broker,
         audit=audit,
         state=state,

@@ -23,9 +23,10 @@ from hub.routing import ESCALATION_TYPE
 from hub.sharing import Decision, View
 from hub.stores import SqlRoutingStore
 from hub.subscriber import Subscriber
+from protocols import load_protocol
 from schemas import source_for_agency
 from tests.integration.conftest import AMQP_URL, wait_until
-from tests.integration.obligations_rig import PSEUDONYM_KEY, Rig, obligations_rig
+from tests.integration.obligations_rig import PSEUDONYM_KEY, ROOT, Rig, obligations_rig
 from tests.unit.builders import CHILDRENS, EDUCATION, POLICE, documented_example
 
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -175,6 +176,11 @@ async def test_only_the_recipient_may_acknowledge_and_a_repeat_is_the_same_answe
         await rig.acknowledgements.acknowledge(
             POLICE, ack.model_copy(update={"by": "pc.9999"}), channel="http"
         )
+    conflicted = (await rig.actions(AuditAction.ACCESS_REFUSED))[-1]
+    assert (conflicted.actor, conflicted.detail["reason"]) == (
+        POLICE,
+        "already acknowledged so by another user",
+    )
 
 
 async def test_a_signed_reply_message_acknowledges_and_a_forged_one_is_refused(rig: Rig) -> None:
@@ -231,3 +237,59 @@ async def test_a_deadline_without_a_ladder_is_still_recorded_as_missed(rig: Rig)
     missed = [e for e in await rig.actions(AuditAction.DEADLINE_MISSED) if e.recipient == POLICE]
     assert [(e.notification_id, e.detail["ladder"]) for e in missed] == [("no-ladder-1", None)]
     assert await rig.taken(POLICE) == []
+
+
+async def test_the_sender_acknowledging_its_notice_does_not_stop_the_copys_ladder(
+    clean_broker: None, fresh_database_url: str, tmp_path: Path
+) -> None:
+    """With a notice to the sender at step 1, the sender acknowledging that notice stops
+    nothing of the police copy's ladder: step 2 still goes to the police."""
+    text = (ROOT / "protocols" / "northumberland.yaml").read_text(encoding="utf-8")
+    first_step = "addressed_to: duty-team\n        notify_sender: false"
+    assert first_step in text
+    noisy = tmp_path / "protocol.yaml"
+    noisy.write_text(
+        text.replace(first_step, "addressed_to: duty-team\n        notify_sender: true"),
+        encoding="utf-8",
+    )
+    async with obligations_rig(
+        fresh_database_url, tmp_path / "keys", MONDAY, protocol=load_protocol(noisy)
+    ) as rig:
+        police = await _route_missing(rig, "notice-1")
+        first, second = police.escalations
+        rig.at(first.due_at + SECOND)
+        await rig.relay.drain_once()
+        (notice,) = [
+            e for e in await rig.actions(AuditAction.DELIVERY_ESCALATED) if e.recipient == CHILDRENS
+        ]
+        ack = Acknowledgement(
+            delivery_id=notice.detail["delivery_id"], action=AckAction.RECEIVED, by="sw.12"
+        )
+        assert (await rig.acknowledgements.acknowledge(CHILDRENS, ack, channel="http")).stopped == 0
+        await rig.taken(POLICE)
+        rig.at(second.due_at + SECOND)
+        await rig.relay.drain_once()
+        (manager,) = await rig.taken(POLICE)
+        assert manager.event["data"]["addressed_to"] == "named-manager"
+
+
+async def test_a_step_a_relay_has_claimed_goes_although_an_acknowledgement_follows(
+    rig: Rig,
+) -> None:
+    """The relay claims step 1, then the police acknowledge: step 1 is on its way and is not
+    counted as stopped; step 2 and the sender's notice are. The claimed step is then published
+    and audited as escalated, as the acknowledgement's count said it would be."""
+    police = await _route_missing(rig, "claimed-1")
+    rig.at(police.escalations[0].due_at + SECOND)
+    claimed = await rig.state.due(rig.clock(), limit=10, lease=timedelta(seconds=30))
+    (step,) = [copy for copy in claimed if copy.kind == "escalation"]
+    ack = Acknowledgement(
+        delivery_id=_delivery("claimed-1", POLICE), action=AckAction.RECEIVED, by="pc.77"
+    )
+    assert (await rig.acknowledgements.acknowledge(POLICE, ack, channel="http")).stopped == 2
+    assert await rig.relay.publish(step, retry=False)
+    assert [e.detail["step"] for e in await rig.actions(AuditAction.DELIVERY_ESCALATED)] == [1]
+    rig.at(police.escalations[-1].due_at + SECOND)
+    await rig.relay.drain_once()  # the deadline marker, claimed too: the deadline had passed
+    assert [e.detail["step"] for e in await rig.actions(AuditAction.DELIVERY_ESCALATED)] == [1]
+    assert len(await rig.actions(AuditAction.DEADLINE_MISSED)) == 1

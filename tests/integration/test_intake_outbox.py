@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit import AuditAction, AuditEntry
-from hub.db import create_engine_for
+from hub.db import create_engine_for, intake_outbox
 from hub.messages import Acceptance, AcceptedCopy, OutgoingMessage
 from hub.stores import SqlAuditLog, SqlIntakeStore
 
@@ -110,3 +111,21 @@ async def test_relays_claim_unpublished_rows_apart_and_again_after_the_lease(
     again = await store.unpublished(later + timedelta(seconds=31), limit=20, lease=timedelta(0))
     assert sorted(row.event_key for row in again) == sorted(f"r{n}" for n in range(1, 10))
     assert again[0].message.body == b"sealed-to-the-hub"
+
+
+async def test_once_ingress_has_it_the_row_keeps_no_sealed_notification(log: SqlAuditLog) -> None:
+    """After mark-published the row holds its key and content hash only: the body the hub could
+    open is gone, and a retried post is still told apart from a changed one."""
+    store = SqlIntakeStore(log.engine)
+    await store.accept(_copy("kept-1"), _accepted("kept-1"))
+    await store.mark_published("kept-1", NOW)
+    async with log.engine.connect() as connection:
+        body = await connection.scalar(
+            select(intake_outbox.c.body).where(intake_outbox.c.event_key == "kept-1")
+        )
+    assert bytes(body) == b""
+    assert await store.accept(_copy("kept-1"), _accepted("kept-1")) == (Acceptance.REPEATED, True)
+    assert await store.accept(_copy("kept-1", "c2"), _accepted("kept-1")) == (
+        Acceptance.CONFLICTING,
+        True,
+    )

@@ -6,10 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from hub import NotFound, StoreUnavailable
 from hub.acknowledgements import AcknowledgementConsumer
 from hub.audit import AuditAction
 from hub.crypto import InvalidMessage
+from hub.messages import AckAction, Acknowledgement
 from tests.fakes import FakeAuditLog, FakeIncomingMessage, FixedClock, RecordingSleep
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -79,3 +83,13 @@ async def test_a_database_outage_holds_the_reply_and_retries_it_in_place() -> No
     assert message.outcome == "acked"
     assert scripted.calls == 4
     assert len(sleep.waits) == 3
+
+
+def test_an_acknowledgement_names_people_by_opaque_reference_only() -> None:
+    """An e-mail address or a name with spaces is not a reference: refused before anything."""
+    for by in ("jane.smith@council.gov.uk", "Jane Smith", ""):
+        with pytest.raises(ValidationError):
+            Acknowledgement(delivery_id="a" * 32, action=AckAction.RECEIVED, by=by)
+    assert (
+        Acknowledgement(delivery_id="a" * 32, action=AckAction.RECEIVED, by="sw.12").by == "sw.12"
+    )
