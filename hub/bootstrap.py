@@ -185,13 +185,18 @@ async def _until_up(
 
 
 async def bootstrap(
-    settings: Settings, *, clock: Clock = utc_now, wait: Waiting | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    wait: Waiting | None = None,
+    configuration: tuple[AgencyDirectory, Protocol] | None = None,
 ) -> Hub:
     """Connect to the database and the broker, migrate, declare the topology, and wire.
 
-    With ``wait``, a database or broker that is down is waited for instead of failing.
+    With ``wait``, a database or broker that is down is waited for instead of failing; with
+    ``configuration``, the directory and protocol already loaded are used.
     """
-    agencies, protocol = load_configuration(settings)
+    agencies, protocol = configuration or load_configuration(settings)
     # One engine for every store, so a decision and its audit rows commit in one transaction.
     engine = create_engine_for(settings.database_url)
     audit = SqlAuditLog(engine)

@@ -60,20 +60,31 @@ def retry_seconds(attempts: int) -> float:
     return min(MAX_RETRY_SECONDS, 0.5 * 2.0 ** min(attempts, 16))
 
 
+def _about(
+    copy: OutboxCopy, now: datetime, rule_id: str | None, protocol_version: str | None = None
+) -> AuditEntry:
+    """A record about ``copy``: its notification, publisher and recipient, now."""
+    notification_id, notification_type = copy.notification
+    return AuditEntry(
+        action=AuditAction.DELIVERY_PUBLISHED,
+        recorded_at=now,
+        correlation_id=copy.message.correlation_id,
+        notification_id=notification_id,
+        notification_type=notification_type,
+        actor=copy.publisher or None,
+        recipient=copy.recipient,
+        rule_id=rule_id,
+        protocol_version=protocol_version,
+    )
+
+
 def _missed(copy: OutboxCopy, now: datetime) -> list[AuditEntry]:
     """A deadline marker's release: ``deadline.missed``, for the copy it was held for."""
-    message = copy.message
-    notification_id, notification_type = copy.notification
+    base = _about(copy, now, copy.message.headers.get("sehub-rule"))
     return [
-        AuditEntry(
+        replace(
+            base,
             action=AuditAction(action),
-            recorded_at=now,
-            correlation_id=message.correlation_id,
-            notification_id=notification_id,
-            notification_type=notification_type,
-            actor=copy.publisher or None,
-            recipient=copy.recipient,
-            rule_id=message.headers.get("sehub-rule"),
             detail={**detail, "subjects": list(copy.subjects)},
         )
         for action, detail in copy.on_release
@@ -86,18 +97,7 @@ def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[Aud
     what the release of a held copy means (its ``on_release``)."""
     message = copy.message
     header = delivery_header(message.body)
-    notification_id, notification_type = copy.notification
-    base = AuditEntry(
-        action=AuditAction.DELIVERY_PUBLISHED,
-        recorded_at=now,
-        correlation_id=message.correlation_id,
-        notification_id=notification_id,
-        notification_type=notification_type,
-        actor=copy.publisher or None,
-        recipient=copy.recipient,
-        rule_id=header["rule_id"],
-        protocol_version=header["protocol_version"],
-    )
+    base = _about(copy, now, header["rule_id"], header["protocol_version"])
     released = [
         replace(
             base,

@@ -9,13 +9,11 @@ field, never its value. See :mod:`hub.acknowledgements` for what is recorded and
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from hub._exceptions import ConfigurationError, InvalidInput, UnsupportedMediaType
-from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_agency
+from hub._exceptions import ConfigurationError, InvalidInput
+from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_agency, json_body
 from hub.messages import AckAction, Acknowledgement, Reference
 from hub.validation import field_problems
 
@@ -25,8 +23,6 @@ __all__ = [
     "acknowledge_delivery",
     "add_acknowledgement_routes",
 ]
-
-_MEDIA = frozenset({"application/json"})
 
 
 class AcknowledgementBody(BaseModel):
@@ -58,9 +54,8 @@ async def acknowledge_delivery(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     if deps.acknowledgements is None:
         raise ConfigurationError("acknowledgements are not configured")
-    if request.content_type not in _MEDIA:
-        raise UnsupportedMediaType("send the acknowledgement as application/json")
-    ack = _parse(request.match_info["delivery_id"], await request.read(), correlation_id)
+    said = await json_body(request, AcknowledgementBody)
+    ack = _of(request.match_info["delivery_id"], said, correlation_id)
     delivery = await deps.acknowledgements.acknowledge(
         agency.id, ack, channel="http", correlation_id=correlation_id
     )
@@ -74,15 +69,10 @@ async def acknowledge_delivery(request: web.Request) -> web.Response:
     return web.json_response(answer.model_dump(mode="json"))
 
 
-def _parse(delivery_id: str, body: bytes, correlation_id: str) -> Acknowledgement:
+def _of(delivery_id: str, said: AcknowledgementBody, correlation_id: str) -> Acknowledgement:
+    """The acknowledgement of the delivery the path names; 422 naming ``delivery_id`` if that
+    is not a delivery id."""
     try:
-        document = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise InvalidInput("the body is not JSON", (), correlation_id=correlation_id) from exc
-    if not isinstance(document, dict):
-        raise InvalidInput("the body is not a JSON object", (), correlation_id=correlation_id)
-    try:
-        said = AcknowledgementBody.model_validate(document)
         return Acknowledgement(delivery_id=delivery_id, **said.model_dump())
     except ValidationError as exc:
         problems = field_problems(exc)

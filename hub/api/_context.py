@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 from aiohttp import web
+from pydantic import BaseModel, ValidationError
 
-from hub._exceptions import Forbidden, NotAuthenticated
+from hub._exceptions import Forbidden, InvalidInput, NotAuthenticated, UnsupportedMediaType
 from hub.acknowledgements import Acknowledgements
 from hub.agencies import Agency, AgencyDirectory
 from hub.api._failed_auth import FailedAuthentications
@@ -26,6 +28,7 @@ from hub.inspection import Inspection
 from hub.intake import Intake
 from hub.ports import AuditLog, Clock, utc_now
 from hub.replay import Replay
+from hub.validation import field_problems
 from protocols import Protocol
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "as_agency",
     "as_auditor",
     "authenticated",
+    "json_body",
 ]
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -107,6 +111,25 @@ async def audit_call(
 async def _refused(request: web.Request, party: Agency, reason: str) -> Forbidden:
     await audit_call(request, AuditAction.ACCESS_REFUSED, party, reason=reason)
     return Forbidden(reason)
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def json_body(request: web.Request, model: type[Body]) -> Body:
+    """The request's JSON body as ``model``: 415 unless ``application/json``, 422 naming each
+    failing field (never its value)."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        return model.model_validate_json(await request.read() or b"{}")
+    except ValidationError as exc:
+        problems = field_problems(exc)
+        raise InvalidInput(
+            f"{len(problems)} field(s) failed validation",
+            problems,
+            correlation_id=request[CORRELATION_ID],
+        ) from exc
 
 
 async def as_agency(request: web.Request) -> Agency:

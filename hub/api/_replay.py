@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Self
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from hub._exceptions import ConfigurationError, InvalidInput, UnsupportedMediaType
-from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_agency
+from hub._exceptions import ConfigurationError, InvalidInput
+from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_agency, json_body
 from hub.replay import MAX_PAGE
-from hub.validation import field_problems
 
 __all__ = ["ReplayAnswer", "ReplayRequest", "add_replay_routes", "replay_deliveries"]
 
@@ -55,15 +54,7 @@ async def replay_deliveries(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     if deps.replay is None:
         raise ConfigurationError("replay is not configured")
-    if request.content_type != "application/json":
-        raise UnsupportedMediaType("send the request as application/json")
-    try:
-        asked = ReplayRequest.model_validate_json(await request.read() or b"{}")
-    except ValidationError as exc:
-        problems = field_problems(exc)
-        raise InvalidInput(
-            f"{len(problems)} field(s) failed validation", problems, correlation_id=correlation_id
-        ) from exc
+    asked = await json_body(request, ReplayRequest)
     try:
         page = await deps.replay.replay(
             agency.id,

@@ -10,12 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.agencies import AgencyDirectory
 from hub.api import create_app, create_starting_app
 from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
 from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
 from hub.routing import DEAD_LETTER_PREFETCH
 from hub.settings import Settings
+from protocols import Protocol
 
 __all__ = ["register"]
 
@@ -41,12 +43,13 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     serves_api = args.role in ("all", "api")
-    load_configuration(settings)  # a configuration error stops the process before it listens
+    # A configuration error stops the process before it listens.
+    configuration = load_configuration(settings)
     waiting = Waiting()
     # Until the broker and the database answer, the port says so (503) instead of refusing.
     starting = await _serve(create_starting_app(waiting.states), settings) if serves_api else None
     try:
-        hub = await _bootstrapped(settings, waiting, stop)
+        hub = await _bootstrapped(settings, waiting, stop, configuration)
     finally:
         if starting is not None:
             await starting.cleanup()
@@ -88,9 +91,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _bootstrapped(settings: Settings, waiting: Waiting, stop: asyncio.Event) -> Hub | None:
+async def _bootstrapped(
+    settings: Settings,
+    waiting: Waiting,
+    stop: asyncio.Event,
+    configuration: tuple[AgencyDirectory, Protocol],
+) -> Hub | None:
     """The wired hub once its services answer; None if the process was stopped first."""
-    booting = asyncio.create_task(bootstrap(settings, wait=waiting))
+    booting = asyncio.create_task(bootstrap(settings, wait=waiting, configuration=configuration))
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait((booting, stopping), return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()

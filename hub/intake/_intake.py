@@ -20,7 +20,6 @@ Every refusal is audited with the failing fields and rules, never with the value
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -145,15 +144,21 @@ class Intake:
             ),
             accepted_at=taken_at,
         )
-        accepted = self._entry(AuditAction.NOTIFICATION_ACCEPTED, agency, notification, taken_at)
-        outcome, published = await self._store.accept(
-            copy, replace(accepted, correlation_id=correlation_id)
+        about = AuditEntry(
+            action=AuditAction.NOTIFICATION_ACCEPTED,
+            recorded_at=taken_at,
+            correlation_id=correlation_id,
+            notification_id=notification.id,
+            notification_type=notification.type,
+            actor=agency.id,
         )
+        outcome, published = await self._store.accept(copy, about)
         if outcome is Acceptance.CONFLICTING:
             await self._audit.record(
                 replace(
-                    self._entry(AuditAction.NOTIFICATION_CONFLICTED, agency, notification),
-                    correlation_id=correlation_id,
+                    about,
+                    action=AuditAction.NOTIFICATION_CONFLICTED,
+                    recorded_at=self._clock(),
                     detail={"reason": "the same source and id were accepted with other content"},
                 )
             )
@@ -165,8 +170,9 @@ class Intake:
         if outcome is Acceptance.REPEATED:
             await self._audit.record(
                 replace(
-                    self._entry(AuditAction.NOTIFICATION_DUPLICATE, agency, notification),
-                    correlation_id=correlation_id,
+                    about,
+                    action=AuditAction.NOTIFICATION_DUPLICATE,
+                    recorded_at=self._clock(),
                     detail={"reason": "already accepted: same source, id and content"},
                 )
             )
@@ -180,21 +186,6 @@ class Intake:
             await self._store.mark_published(copy.event_key, self._clock())
         except ServiceError as exc:
             log.warning("intake.publish_deferred", error=type(exc).__name__)
-
-    def _entry(
-        self,
-        action: AuditAction,
-        agency: Agency,
-        notification: Notification,
-        at: datetime | None = None,
-    ) -> AuditEntry:
-        return AuditEntry(
-            action=action,
-            recorded_at=at or self._clock(),
-            notification_id=notification.id,
-            notification_type=notification.type,
-            actor=agency.id,
-        )
 
     def _seal(self, agency: Agency, notification_id: str, canonical: bytes) -> bytes:
         """Sign the exact canonical bytes as the agency and seal them to the hub."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from hub._exceptions import NoUsableKey
@@ -115,8 +116,9 @@ class Copies:
             if copy is None:
                 continue
             sealed.copies.append(copy)
-            if view.receipt.acknowledge_by is not None:
-                sealed.copies.append(_deadline(context, view, delivery))
+            deadline = view.receipt.acknowledge_by
+            if deadline is not None:
+                sealed.copies.append(_deadline(context, view, delivery, deadline))
             for step in view.escalations:
                 sealed.copies.extend(self._escalations(sealed, context, view, delivery, step))
         for stop in decision.clocks_stopped:
@@ -280,11 +282,9 @@ class Copies:
         )
 
 
-def _deadline(context: _Context, view: View, delivery: str) -> OutboxCopy:
+def _deadline(context: _Context, view: View, delivery: str, deadline: datetime) -> OutboxCopy:
     """The marker of a copy's deadline (rule 7): nothing is published; its release, unless an
     acknowledgement cancelled it, is the audit record that the deadline was missed."""
-    deadline = view.receipt.acknowledge_by
-    assert deadline is not None  # noqa: S101  # the caller checked
     return OutboxCopy(
         event_key=_derived_key("deadline", context.event_key, view.recipient),
         recipient=view.recipient,
@@ -330,5 +330,5 @@ class _Context:
         return self.decision.notification_id, self.decision.notification_type
 
 
-def _iso(moment: Any) -> str | None:
+def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
