@@ -21,7 +21,7 @@ from hub.messages import (
     OutboxCopy,
     OutgoingMessage,
 )
-from hub.sharing import PlacementChange, RoutingState
+from hub.sharing import EpisodeChange, PlacementChange, RiskTold, RoutingState
 
 __all__ = [
     "AcknowledgementStore",
@@ -105,6 +105,8 @@ class RoutingStore(Protocol):
         copies: Sequence[OutboxCopy],
         now: datetime,
         cancel_held: Sequence[str] = (),
+        episode: EpisodeChange | None = None,
+        told: Sequence[RiskTold] = (),
     ) -> bool: ...
 
     async def pending(self, event_key: str, now: datetime) -> list[OutboxCopy]:

@@ -97,12 +97,34 @@ class Pseudonymiser:
         """The pseudonym of a pupil by UPN (validated, compact: 13 characters)."""
         return self._mac("upn", upn)
 
-    def subjects(self, notification: Notification) -> frozenset[str]:
-        """Every pseudonym the subject of ``notification`` is known by."""
+    def la_child(self, la_code: str, child_id: str) -> str:
+        """The pseudonym of a child by the id their council (``la_code``) knows them by."""
+        return self._mac("la-child", la_code, child_id)
+
+    def hub_episode(self, source_episode: str) -> str:
+        """The hub's reference for a missing episode first reported as ``source_episode`` (a
+        pseudonym): what recipients see, the same for every report of that episode."""
+        return "ep-" + self._mac("hub-episode", source_episode)[:32]
+
+    def subjects(
+        self, notification: Notification, *, council_la: str | None = None
+    ) -> frozenset[str]:
+        """Every pseudonym the subject of ``notification`` is known by.
+
+        ``council_la`` is the LA of a children's services publisher, whose own id for the child
+        is the child's council id; another agency links to it by ``la_child_id`` (with the
+        responsible council, else the one where the child lives).
+        """
         person = notification.data.person
         keys = {self.local(notification.source, person.local_id)}
         if person.nhs_number:
             keys.add(self.nhs(person.nhs_number))
         if person.upn:
             keys.add(self.upn(person.upn))
+        if council_la is not None:
+            keys.add(self.la_child(council_la, person.local_id))
+        la_child_id = getattr(person, "la_child_id", None)
+        council = getattr(person, "responsible_la", None) or getattr(person, "resident_la", None)
+        if la_child_id and council:
+            keys.add(self.la_child(council, la_child_id))
         return frozenset(keys)

@@ -14,7 +14,12 @@ from protocols._diff import diff_protocols
 from protocols._lint import Finding, Severity, lint_protocol, schema_leaf_paths, schema_paths
 from protocols._loader import ProtocolError, load_protocol, parse_protocol
 from protocols._model import (
+    AREA_PATTERN,
+    COUNCIL_ROLES,
+    COUNCIL_SERVICES,
+    Authority,
     Condition,
+    KindRef,
     Party,
     PartyKind,
     Protocol,
@@ -27,12 +32,17 @@ from protocols._model import (
 from protocols._obligations import RECIPIENT, Clock, ClockDue, ClockTrigger, Ladder, LadderStep
 
 __all__ = [
+    "AREA_PATTERN",
+    "COUNCIL_ROLES",
+    "COUNCIL_SERVICES",
     "RECIPIENT",
+    "Authority",
     "Clock",
     "ClockDue",
     "ClockTrigger",
     "Condition",
     "Finding",
+    "KindRef",
     "Ladder",
     "LadderStep",
     "Party",

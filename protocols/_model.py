@@ -7,23 +7,29 @@ told, which fields each recipient gets, why, and on which lawful basis. It is lo
 Rules:
 
 1. Unknown keys in the YAML are errors; a typo never silently widens or narrows sharing.
-2. Parties are the agencies that signed; a council party has its LA code and a police force or
-   health body the LA areas it covers, so roles can be resolved without any other lookup.
-3. A recipient is a party id, or a role resolved from the notification and routing state:
-   ``responsible_authority``, ``host_authority`` (of an active out-of-area placement),
-   ``police_for_host_area``, ``police_for_responsible_area`` and ``subjects_education``.
+2. Parties are the agencies that signed; a council's service has its LA code, a police force or
+   health body the areas it covers, a school its URN and LA, and a registered provider the
+   councils that registered it, so roles resolve without any other lookup.
+3. A recipient is a party id, or a role resolved from the notification and routing state
+   (:class:`~protocols.Role`: the resident, responsible and host authorities, the police and
+   health body for the area the person is in, the school the pupil attends). A publisher is a
+   party id or ``{kind: ...}``, expanded here to every party of that kind, so a rule is
+   written once per kind of party, never copied per council.
 4. ``fields`` is an allow-list of dotted paths into the CloudEvent (``data.person.nhs_number``).
    A path allows its whole subtree. Anything not listed is withheld.
 5. ``when`` narrows a rule: facts (``child``, ``adult``, ``looked_after``, ``se_marker``,
    ``cross_border``, ``risk_at_least``) and exact matches on event paths (``match``). A fact
    that cannot be established never satisfies a condition.
-6. The version recorded on every decision is the declared version plus a hash of the file's
+6. ``identify_by`` lists identifiers a recipient can match a view by; a view holding none of
+   them is refused, not sent. ``withdraw`` marks a rule whose recipients are told again when
+   the person's risk falls below the level they were told, or the person leaves the RMG.
+7. The version recorded on every decision is the declared version plus a hash of the file's
    exact bytes, so two different files can never be mistaken for one another.
-7. A rule's ``escalation`` names a ladder of :mod:`protocols._obligations` and needs the rule's
+8. A rule's ``escalation`` names a ladder of :mod:`protocols._obligations` and needs the rule's
    ``acknowledge_within``: the ladder counts from that deadline. Clocks are declared beside the
    rules; a clock starts or stops only on (type, publisher) pairs some rule names, so nothing
    reaches a clock that the protocol does not let that publisher publish.
-8. Rule and clock ids share one namespace (a receipt's ``rule_id`` names either), and the party
+9. Rule and clock ids share one namespace (a receipt's ``rule_id`` names either), and the party
    ids ``hub`` and ``recipient`` are reserved.
 """
 
@@ -31,18 +37,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from protocols._obligations import Clock, ClockTrigger, Ladder
 from protocols._terms import (
+    COUNCIL_ROLES,
+    COUNCIL_SERVICES,
     ID_PATTERN,
+    Authority,
     Condition,
     Deadline,
+    FieldPath,
     FieldPaths,
     Frozen,
+    KindRef,
     LawfulBasis,
+    PartyKind,
     Recipients,
     Retention,
     RiskThreshold,
@@ -51,10 +63,16 @@ from protocols._terms import (
     When,
     party_ids,
 )
-from schemas import LA_CODE_PATTERN
+
+AREA_PATTERN = r"^([0-9]{3}|[ENSW][0-9]{8})$"
 
 __all__ = [
+    "AREA_PATTERN",
+    "COUNCIL_ROLES",
+    "COUNCIL_SERVICES",
+    "Authority",
     "Condition",
+    "KindRef",
     "Party",
     "PartyKind",
     "Protocol",
@@ -71,25 +89,14 @@ _RESERVED_PARTY_IDS = {
 }
 
 
-class PartyKind(StrEnum):
-    """What sort of agency a party is."""
-
-    POLICE = "police"
-    CHILDREN_SERVICES = "children_services"
-    ADULT_SERVICES = "adult_services"
-    EDUCATION = "education"
-    HEALTH = "health"
-    LICENSING = "licensing"
-
-
 # The kinds of party each role resolves to (as hub.sharing does, which this package cannot import).
-_ROLE_KINDS: Mapping[Role, frozenset[PartyKind]] = {
-    Role.RESPONSIBLE_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES, PartyKind.ADULT_SERVICES}),
-    Role.HOST_AUTHORITY: frozenset({PartyKind.CHILDREN_SERVICES}),
-    Role.POLICE_FOR_HOST_AREA: frozenset({PartyKind.POLICE}),
-    Role.POLICE_FOR_RESPONSIBLE_AREA: frozenset({PartyKind.POLICE}),
-    Role.SUBJECTS_EDUCATION: frozenset({PartyKind.EDUCATION}),
+_AREA_KINDS: Mapping[Role, PartyKind] = {
+    Role.POLICE_FOR_AREA: PartyKind.POLICE,
+    Role.POLICE_FOR_HOST_AREA: PartyKind.POLICE,
+    Role.POLICE_FOR_RESPONSIBLE_AREA: PartyKind.POLICE,
+    Role.HEALTH_FOR_AREA: PartyKind.HEALTH,
 }
+_AREA_PARTIES = frozenset({PartyKind.POLICE, PartyKind.HEALTH})
 
 
 class Party(Frozen):
@@ -98,24 +105,55 @@ class Party(Frozen):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
     kind: PartyKind
-    la_code: str | None = Field(default=None, pattern=LA_CODE_PATTERN)
+    la_code: str | None = Field(
+        default=None,
+        pattern=AREA_PATTERN,
+        description="A council's (or a school's) LA: DfE code, or GSS code outside England.",
+    )
     areas: tuple[str, ...] = Field(
         default=(), description="LA codes a police force or health body covers."
     )
+    urn: str | None = Field(default=None, pattern=r"^[0-9]{6}$", description="A school's URN.")
+    registered_by: tuple[str, ...] = Field(
+        default=(),
+        description="A provider's: the LAs that registered it to notify their placements.",
+    )
 
-    @field_validator("areas")
+    @field_validator("areas", "registered_by")
     @classmethod
     def _la_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
-            if not re.match(LA_CODE_PATTERN, code):
-                raise ValueError(f"area {code!r} is not a three-digit LA code")
+            if not re.match(AREA_PATTERN, code):
+                raise ValueError(f"{code!r} is not an LA code (DfE three digits, or GSS)")
         return value
 
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> Party:
+        kind = self.kind
+        wanted = {
+            "la_code": kind in COUNCIL_SERVICES or kind is PartyKind.SCHOOL,
+            "areas": kind in _AREA_PARTIES,
+            "urn": kind is PartyKind.SCHOOL,
+            "registered_by": kind is PartyKind.PROVIDER,
+        }
+        for name, needed in wanted.items():
+            given = bool(getattr(self, name))
+            if given != needed:
+                verb = "needs" if needed else "has no"
+                raise ValueError(f"party {self.id}: a {kind.value} party {verb} {name}")
+        return self
+
     def may_be(self, role: Role) -> bool:
-        """Whether ``role`` can resolve to this party: its kind, with an LA code or police areas."""
-        if self.kind not in _ROLE_KINDS[role]:
-            return False
-        return bool(self.areas) if self.kind is PartyKind.POLICE else self.la_code is not None
+        """Whether ``role`` can resolve to this party, by its kind."""
+        if role in COUNCIL_ROLES:
+            return self.kind in COUNCIL_SERVICES
+        if role is Role.SCHOOL:
+            return self.kind in (PartyKind.SCHOOL, PartyKind.EDUCATION)
+        return self.kind is _AREA_KINDS[role]
+
+    def covers(self, area: str) -> bool:
+        """Whether the person's area is this party's: its council, or one of its areas."""
+        return area == self.la_code or area in self.areas
 
 
 class Rule(Frozen):
@@ -128,6 +166,13 @@ class Rule(Frozen):
     recipients: Recipients
     when: When = Field(default_factory=When)
     fields: FieldPaths
+    identify_by: tuple[FieldPath, ...] = Field(
+        default=(), description="Identifiers the recipient can match; a view needs one of them."
+    )
+    withdraw: bool = Field(
+        default=False,
+        description="Tell a recipient again when the risk falls below what it was told.",
+    )
     purpose: str = Field(min_length=1)
     lawful_basis: LawfulBasis
     acknowledge_within: Deadline | None = None
@@ -151,6 +196,33 @@ class Rule(Frozen):
         return party_ids(self.recipients)
 
 
+def _expanded(item: Any, by_kind: Mapping[str, list[str]]) -> Any:
+    """``item`` (a rule, or a clock's trigger) with ``{kind: ...}`` publishers expanded."""
+    if not isinstance(item, dict) or not isinstance(item.get("publishers"), list):
+        return item
+    publishers: list[Any] = []
+    for publisher in item["publishers"]:
+        kind = publisher.get("kind") if isinstance(publisher, dict) else None
+        if isinstance(kind, str) and len(publisher) == 1 and kind in by_kind:
+            publishers.extend(p for p in by_kind[kind] if p not in publishers)
+        elif publisher not in publishers:
+            publishers.append(publisher)
+    return {**item, "publishers": publishers}
+
+
+def _expanded_clock(clock: Any, by_kind: Mapping[str, list[str]]) -> Any:
+    if not isinstance(clock, dict):
+        return clock
+    return {
+        **clock,
+        **{
+            trigger: _expanded(clock[trigger], by_kind)
+            for trigger in ("starts_on", "stops_on")
+            if trigger in clock
+        },
+    }
+
+
 def _duplicates(ids: list[str]) -> list[str]:
     return sorted({i for i in ids if ids.count(i) > 1})
 
@@ -166,6 +238,21 @@ class Protocol(Frozen):
     rules: tuple[Rule, ...]
     escalations: tuple[Ladder, ...] = Field(default=(), description="Escalation ladders.")
     clocks: tuple[Clock, ...] = Field(default=(), description="Statutory clocks.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_kinds(cls, data: Any) -> Any:
+        """Publishers given as ``{kind: ...}`` become every party of that kind (rule 3)."""
+        if not isinstance(data, dict) or not isinstance(data.get("parties"), list):
+            return data
+        by_kind: dict[str, list[str]] = {}
+        for party in data["parties"]:
+            if isinstance(party, dict):
+                by_kind.setdefault(str(party.get("kind")), []).append(str(party.get("id")))
+        data = dict(data)
+        data["rules"] = [_expanded(rule, by_kind) for rule in data.get("rules") or ()]
+        data["clocks"] = [_expanded_clock(clock, by_kind) for clock in data.get("clocks") or ()]
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Protocol:
@@ -253,6 +340,10 @@ class Protocol(Frozen):
         kept = {rule.id: rule.retention for rule in self.rules}
         kept.update((clock.id, clock.retention) for clock in self.clocks)
         return kept
+
+    def parties_of(self, kind: PartyKind) -> tuple[Party, ...]:
+        """The parties of ``kind``, in file order."""
+        return tuple(party for party in self.parties if party.kind is kind)
 
     def la_of(self, party_id: str) -> str | None:
         """The LA code of a council party; None for a party with none, or not in the protocol."""

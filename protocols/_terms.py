@@ -8,8 +8,13 @@ Rules:
 
 1. Every model forbids unknown keys and is frozen.
 2. A field path is a dotted lower-case path into the CloudEvent (``data.person.upn``).
-3. A recipient is a party id or ``{role: ...}``; roles are resolved per notification by
-   :mod:`hub.sharing`.
+3. A recipient is a party id or ``{role: ...}`` (optionally with the ``service`` of the council
+   meant: ``{role: responsible_authority, service: adult_services}``); roles are resolved per
+   notification by :mod:`hub.sharing`. A publisher is a party id or ``{kind: ...}``: every
+   party of that kind (:class:`~protocols.Protocol` expands it when the file is loaded).
+5. ``publisher_is`` asks that the publisher hold one of the named authorities for the person
+   (its council is where they live, is responsible for them or hosts their placement), so a
+   council publishes about its own people only.
 4. A deadline is a duration or ``next school day HH:MM`` (:mod:`protocols._deadlines`); a
    retention an ISO 8601 period.
 """
@@ -20,19 +25,24 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from protocols._deadlines import check_deadline, parse_duration
 
 __all__ = [
+    "COUNCIL_ROLES",
+    "COUNCIL_SERVICES",
     "ID_PATTERN",
+    "Authority",
     "Condition",
     "Deadline",
     "Duration",
     "FieldPath",
     "FieldPaths",
     "Frozen",
+    "KindRef",
     "LawfulBasis",
+    "PartyKind",
     "Recipients",
     "Retention",
     "RiskThreshold",
@@ -82,20 +92,88 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PartyKind(StrEnum):
+    """What sort of agency a party is."""
+
+    POLICE = "police"
+    CHILDREN_SERVICES = "children_services"
+    ADULT_SERVICES = "adult_services"
+    EDUCATION = "education"
+    HEALTH = "health"
+    LICENSING = "licensing"
+    SCHOOL = "school"
+    PROVIDER = "provider"
+
+
+COUNCIL_SERVICES = frozenset(
+    {
+        PartyKind.CHILDREN_SERVICES,
+        PartyKind.ADULT_SERVICES,
+        PartyKind.EDUCATION,
+        PartyKind.LICENSING,
+    }
+)
+
+
 class Role(StrEnum):
     """Recipients resolved from the notification and the routing state."""
 
+    RESIDENT_AUTHORITY = "resident_authority"
     RESPONSIBLE_AUTHORITY = "responsible_authority"
     HOST_AUTHORITY = "host_authority"
+    POLICE_FOR_AREA = "police_for_area"
     POLICE_FOR_HOST_AREA = "police_for_host_area"
     POLICE_FOR_RESPONSIBLE_AREA = "police_for_responsible_area"
-    SUBJECTS_EDUCATION = "subjects_education"
+    HEALTH_FOR_AREA = "health_for_area"
+    SCHOOL = "school"
+
+
+class Authority(StrEnum):
+    """The councils a person has: where they live, who is responsible, who hosts a placement."""
+
+    RESIDENT_AUTHORITY = "resident_authority"
+    RESPONSIBLE_AUTHORITY = "responsible_authority"
+    HOST_AUTHORITY = "host_authority"
+
+
+COUNCIL_ROLES = frozenset(
+    {Role.RESIDENT_AUTHORITY, Role.RESPONSIBLE_AUTHORITY, Role.HOST_AUTHORITY}
+)
 
 
 class RoleRecipient(Frozen):
-    """``{role: host_authority}`` in the YAML."""
+    """``{role: host_authority}`` in the YAML; a council role may name the service meant."""
 
     role: Role
+    service: PartyKind | None = Field(
+        default=None,
+        description=(
+            "For a council role: which of the council's services (default: children's services "
+            "for a child, adult social care for an adult)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _service_of_a_council(self) -> RoleRecipient:
+        if self.service is not None and (
+            self.role not in COUNCIL_ROLES or self.service not in COUNCIL_SERVICES
+        ):
+            raise ValueError(
+                f"service is for a council role ({', '.join(sorted(COUNCIL_ROLES))}), and is one "
+                f"of {', '.join(sorted(COUNCIL_SERVICES))}"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """How the recipient is written: ``responsible_authority`` or ``...:adult_services``."""
+        return self.role.value if self.service is None else f"{self.role.value}:{self.service}"
+
+
+class KindRef(Frozen):
+    """``{kind: children_services}`` among a rule's publishers: every party of that kind."""
+
+    kind: PartyKind
 
 
 Recipients = Annotated[tuple[str | RoleRecipient, ...], Field(min_length=1)]
@@ -123,6 +201,16 @@ class When(Frozen):
     se_marker: bool | None = None
     cross_border: bool | None = None
     risk_at_least: RiskThreshold | None = None
+    publisher_is: tuple[Authority, ...] = Field(
+        default=(), description="The publisher holds one of these authorities for the person."
+    )
+    claim_conflicts: bool | None = Field(
+        default=None,
+        description=(
+            "A placement from a council (or provider) that is not the responsible authority the "
+            "hub knows for the child."
+        ),
+    )
     match: dict[str, Condition] = Field(
         default_factory=dict, description="Event path -> value, or a list of allowed values."
     )

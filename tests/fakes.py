@@ -28,7 +28,15 @@ from hub.ports import (
     SubjectKeys,
 )
 from hub.pseudonyms import Pseudonymiser
-from hub.sharing import ActivePlacement, Decision, PlacementChange, RoutingState
+from hub.sharing import (
+    ActivePlacement,
+    Decision,
+    EpisodeChange,
+    MissingEpisode,
+    PlacementChange,
+    RiskTold,
+    RoutingState,
+)
 
 __all__ = [
     "FakeAuditLog",
@@ -111,15 +119,25 @@ class FakeRoutingStore:
     retries: dict[str, datetime] = field(default_factory=dict)  # delivery id -> next attempt
     made: dict[str, datetime] = field(default_factory=dict)  # delivery id -> committed at
     placements: dict[str, dict[str, ActivePlacement]] = field(default_factory=dict)
+    episodes: dict[str, dict[str, MissingEpisode]] = field(default_factory=dict)
+    told: dict[str, dict[str, RiskTold]] = field(default_factory=dict)
 
     async def seen(self, event_key: str) -> bool:
         return event_key in self.processed
 
     async def load(self, subjects: Iterable[str]) -> RoutingState:
         found: dict[str, ActivePlacement] = {}
+        episodes: dict[str, MissingEpisode] = {}
+        told: dict[str, RiskTold] = {}
         for subject in subjects:
             found.update(self.placements.get(subject, {}))
-        return RoutingState(placements=tuple(found.values()))
+            episodes.update(self.episodes.get(subject, {}))
+            told.update(self.told.get(subject, {}))
+        return RoutingState(
+            placements=tuple(found.values()),
+            episodes=tuple(sorted(episodes.values(), key=lambda e: e.started_on)),
+            told=tuple(told.values()),
+        )
 
     async def commit(
         self,
@@ -131,9 +149,20 @@ class FakeRoutingStore:
         copies: Sequence[OutboxCopy],
         now: datetime,
         cancel_held: Sequence[str] = (),
+        episode: EpisodeChange | None = None,
+        told: Sequence[RiskTold] = (),
     ) -> bool:
         if event_key in self.processed:
             return False
+        if episode is not None:
+            for by_reference in self.episodes.values():
+                if episode.episode.reference in by_reference:
+                    by_reference[episode.episode.reference] = episode.episode
+        for subject in subjects:
+            if episode is not None:
+                self.episodes.setdefault(subject, {})[episode.episode.reference] = episode.episode
+            for what in told:
+                self.told.setdefault(subject, {})[what.recipient] = what
         await self.audit.record(*entries)
         self.processed.add(event_key)
         for by_recipient in self.outbox.values():

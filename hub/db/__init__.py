@@ -21,8 +21,10 @@ from hub.db._tables import (
     metadata,
     outbox,
     processed_notifications,
+    subject_episodes,
     subject_keys,
     subject_placements,
+    subject_risk_told,
 )
 
 __all__ = [
@@ -44,7 +46,9 @@ __all__ = [
     "migrate",
     "outbox",
     "processed_notifications",
+    "subject_episodes",
     "subject_keys",
     "subject_placements",
+    "subject_risk_told",
     "upgrade_to_head",
 ]

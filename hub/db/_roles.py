@@ -35,6 +35,8 @@ KEY_TABLES: Final = ("subject_keys",)
 STATE_TABLES: Final = (
     "processed_notifications",
     "subject_placements",
+    "subject_episodes",
+    "subject_risk_told",
     "outbox",
     "intake_outbox",
     "acknowledgements",

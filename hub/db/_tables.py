@@ -9,7 +9,9 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -31,8 +33,10 @@ __all__ = [
     "metadata",
     "outbox",
     "processed_notifications",
+    "subject_episodes",
     "subject_keys",
     "subject_placements",
+    "subject_risk_told",
 ]
 
 metadata = MetaData()
@@ -123,10 +127,35 @@ subject_placements = Table(
     metadata,
     Column("subject_key", String(64), primary_key=True),
     Column("episode_key", String(64), primary_key=True),
-    Column("placing_la", String(3), nullable=False),
-    Column("host_la", String(3), nullable=False),
+    Column("placing_la", String(9), nullable=False),
+    Column("host_la", String(9), nullable=True),  # null: a confidential placement
     Column("started_at", DateTime(timezone=True), nullable=False),
     Index("ix_subject_placements_episode_key", "episode_key"),
+)
+
+# One missing episode, as reported by each source, under the hub's one reference for it.
+subject_episodes = Table(
+    "subject_episodes",
+    metadata,
+    Column("subject_key", String(64), primary_key=True),
+    Column("source_key", String(64), primary_key=True),
+    Column("reference", String(64), nullable=False),
+    Column("started_on", Date(), nullable=False),
+    Column("ended_on", Date(), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_subject_episodes_reference", "reference"),
+)
+
+# The risk level each recipient of a withdrawing rule was last told about a subject.
+subject_risk_told = Table(
+    "subject_risk_told",
+    metadata,
+    Column("subject_key", String(64), primary_key=True),
+    Column("recipient", String(64), primary_key=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("level", Integer(), nullable=True),
+    Column("on_rmg", Boolean(), nullable=False),
+    Column("told_at", DateTime(timezone=True), nullable=False),
 )
 
 # Sealed delivery envelopes decided and audited, waiting to be (or already) published. The body

@@ -21,7 +21,12 @@ Rules:
 4. A decision may depend on state an earlier notification changed (a placement starting), so
    one router decides in queue order.
 5. Placement state is remembered only from a publisher the protocol lets share it, and only for
-   a placement that publisher is responsible for; subjects and episodes are pseudonyms.
+   a placement that publisher is responsible for (the decision says which); subjects and
+   episodes are pseudonyms.
+6. A missing report or return interview is correlated with the subject's known episodes before
+   it is decided (:func:`hub.sharing.correlate_episode`): the hub's reference for the episode is
+   keyed, and travels on every view. What each withdrawing rule's recipient was told is kept
+   with the decision.
 """
 
 from __future__ import annotations
@@ -42,10 +47,25 @@ from hub.ports import AuditLog, Clock, Publisher, RoutingStore, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
 from hub.relays import OutboxRelay
 from hub.routing._copies import Copies, Sealed, Unusable
-from hub.sharing import ActivePlacement, Decision, PlacementChange, View, decide, placement_change
+from hub.sharing import (
+    ActivePlacement,
+    Decision,
+    EpisodeChange,
+    PlacementChange,
+    RoutingState,
+    View,
+    correlate_episode,
+    decide,
+)
 from hub.validation import field_problems
-from protocols import Protocol
-from schemas import Notification, agency_id_from_source, parse_notification, source_for_agency
+from protocols import PartyKind, Protocol
+from schemas import (
+    Notification,
+    ReturnInterviewRecorded,
+    agency_id_from_source,
+    parse_notification,
+    source_for_agency,
+)
 
 __all__ = ["Router"]
 
@@ -119,10 +139,19 @@ class Router:
             # publishing it here as well would race the router that is publishing it now.
             await self._audit.record(self._duplicate_entry(notification, correlation_id))
             return None
-        subjects = self._pseudonyms.subjects(notification)
+        subjects = self._pseudonyms.subjects(
+            notification, council_la=self._council_la(notification)
+        )
         state = await self._state.load(subjects)
         now = self._clock()
-        decision = decide(notification, self._protocol, now, state)
+        episode = self._episode(notification, state)
+        decision = decide(
+            notification,
+            self._protocol,
+            now,
+            state,
+            episode=None if episode is None else episode.episode.reference,
+        )
         tokens = await self._subject_keys.tokens(subjects, now)
         sealed = self._copies.of_decision(
             event_key, decision, source_sig, correlation_id, subjects=tokens
@@ -139,6 +168,8 @@ class Router:
             event_key,
             subjects=subjects,
             change=self._placement_change(notification, decision),
+            episode=episode if decision.authorised else None,
+            told=decision.told,
             entries=[
                 *self._audit_entries(
                     event_key,
@@ -171,16 +202,34 @@ class Router:
                 # Published but not marked sent: the relay sends it again, under the same id.
                 log.warning("routing.mark_sent_failed", error=type(exc).__name__)
 
+    def _council_la(self, notification: Notification) -> str | None:
+        """The LA of a children's services publisher, whose own ids are its child ids."""
+        publisher = agency_id_from_source(notification.source)
+        try:
+            party = self._protocol.party(publisher)
+        except KeyError:
+            return None
+        return party.la_code if party.kind is PartyKind.CHILDREN_SERVICES else None
+
+    def _episode(self, notification: Notification, state: RoutingState) -> EpisodeChange | None:
+        """The missing episode the notification belongs to (rule 6), if it is about one."""
+        if isinstance(notification, ReturnInterviewRecorded):
+            own = notification.data.episode_ref
+        else:
+            own = notification.episodeid or notification.id
+        source_episode = self._pseudonyms.episode(notification.source, own)
+        return correlate_episode(
+            notification, state, source_episode, self._pseudonyms.hub_episode(source_episode)
+        )
+
     def _placement_change(
         self, notification: Notification, decision: Decision
     ) -> PlacementChange | None:
         """The placement change to remember (rule 5), keyed by the episode's pseudonym."""
-        change = placement_change(notification)
-        if change is None or not decision.authorised:
+        change = decision.placement
+        if change is None:
             return None
         started = change.started
-        if started is not None and started.placing_la != self._protocol.la_of(decision.publisher):
-            return None
         episode = self._pseudonyms.episode(notification.source, change.episode)
         if started is None:
             return PlacementChange(episode=episode, started=None)
@@ -305,6 +354,7 @@ class Router:
                     "acknowledge_by": _iso(view),
                     "source_sig_sha256": hashlib.sha256(source_sig).hexdigest(),
                     "subjects": about,
+                    **({"withdrawal": True} if view.receipt.withdrawal else {}),
                 },
             )
             for view in decision.views

@@ -2,7 +2,8 @@
 
 See the rules atop :mod:`._decide` (deciding), :mod:`._views` (minimised views and receipts),
 :mod:`._ladders` (escalation steps planned per view), :mod:`._clocks` (statutory clocks started
-and stopped, and their alerts) and :mod:`._explain` (rendering a decision).
+and stopped, and their alerts), :mod:`._routing_state` (what is remembered between
+notifications), :mod:`._withdrawals` (a lowered risk told to all who heard of more) and :mod:`._explain` (rendering a decision).
 """
 
 from hub.sharing._clocks import CLOCK_FIRED_TYPE, HUB_SOURCE, ClockStart, ClockStop, EpisodeRef
@@ -24,9 +25,12 @@ from hub.sharing._explain import (
 from hub.sharing._facts import Facts, facts_for
 from hub.sharing._routing_state import (
     ActivePlacement,
+    EpisodeChange,
+    MissingEpisode,
     PlacementChange,
+    RiskTold,
     RoutingState,
-    placement_change,
+    correlate_episode,
 )
 from hub.sharing._views import ALWAYS_SHARED, EscalationStep, Receipt, Refusal, View, leaf_paths
 
@@ -40,6 +44,7 @@ __all__ = [
     "ClockStart",
     "ClockStop",
     "Decision",
+    "EpisodeChange",
     "EpisodeRef",
     "EscalationStep",
     "ExplainedFacts",
@@ -49,17 +54,19 @@ __all__ = [
     "ExplainedRefusal",
     "Explanation",
     "Facts",
+    "MissingEpisode",
     "PlacementChange",
     "Receipt",
     "Refusal",
+    "RiskTold",
     "RoutingState",
     "SimulatedPlacement",
     "View",
+    "correlate_episode",
     "decide",
     "explain",
     "facts_for",
     "leaf_paths",
-    "placement_change",
     "simulate",
     "simulated_placement",
 ]

@@ -4,6 +4,7 @@ Rules:
 
 1. Every condition given must hold; the first that does not is named, so a refusal says why.
 2. A fact that is not known (None) never meets a condition.
+2a. ``publisher_is`` holds when the publisher holds any one of the authorities it names.
 3. ``match`` compares values and their types: ``true`` never matches ``1`` or ``"true"``; a list
    means any of its values; a path the event does not hold never matches.
 """
@@ -39,7 +40,7 @@ def _matches(value: Any, expected: Condition) -> bool:
 
 def unmet_condition(event: Mapping[str, Any], facts: Facts, when: When) -> str | None:
     """The first condition of ``when`` that does not hold, or None if all hold."""
-    for name in ("child", "adult", "looked_after", "se_marker", "cross_border"):
+    for name in ("child", "adult", "looked_after", "se_marker", "cross_border", "claim_conflicts"):
         wanted = getattr(when, name)
         if wanted is not None and getattr(facts, name) is not wanted:
             return name
@@ -47,6 +48,8 @@ def unmet_condition(event: Mapping[str, Any], facts: Facts, when: When) -> str |
         facts.risk is None or facts.risk < RISK_ORDER[when.risk_at_least.value]
     ):
         return f"risk_at_least {when.risk_at_least.value}"
+    if when.publisher_is and not facts.publisher_is.intersection(when.publisher_is):
+        return "publisher_is " + " or ".join(authority.value for authority in when.publisher_is)
     for path, expected in when.match.items():
         if not _matches(value_at(event, path), expected):
             return path

@@ -21,7 +21,14 @@ Rules:
    alerts, built as views are.
 7. A decision not to share is as explicit as a decision to share: it is a value in
    ``Decision.refusals`` (a rule's, a ladder step's or a clock's), and the shell audits it.
-8. A decision carries what it was computed from (the facts, the routing state, ``now``), so an
+8. A view whose rule names ``identify_by`` must hold one of those identifiers, or the recipient
+   could not match it to anyone: it is refused, with the reason, and not sent.
+9. The hub's episode reference (``hubepisode``), worked out by the router from the routing
+   state, travels on every view, so reports of one episode from several agencies arrive as one.
+10. A lowered risk is withdrawn from everyone told of more (:mod:`._withdrawals`).
+11. A placement from its responsible authority changes the child's placement state; from anyone
+   else it changes nothing (``placement``), and the protocol may alert the responsible council.
+12. A decision carries what it was computed from (the facts, the routing state, ``now``), so an
    explanation is the decision rendered (:mod:`._explain`), never a second computation.
 """
 
@@ -35,10 +42,11 @@ from hub.sharing._conditions import unmet_condition
 from hub.sharing._facts import Facts, facts_for
 from hub.sharing._ladders import with_escalations
 from hub.sharing._roles import resolve_recipient
-from hub.sharing._routing_state import RoutingState
+from hub.sharing._routing_state import ActivePlacement, PlacementChange, RiskTold, RoutingState
 from hub.sharing._views import Refusal, View, view_of
-from protocols import Protocol
-from schemas import Notification, agency_id_from_source
+from hub.sharing._withdrawals import told_after, withdrawals
+from protocols import Authority, Protocol, Rule
+from schemas import Notification, PlacementEnded, PlacementStarted, agency_id_from_source
 
 __all__ = ["Decision", "decide"]
 
@@ -60,6 +68,31 @@ class Decision:
     authorised: bool  # some rule let this publisher share this type, conditions met
     clocks_started: tuple[ClockStart, ...]
     clocks_stopped: tuple[ClockStop, ...]
+    placement: PlacementChange | None = None  # episode: the publisher's own episode id
+    told: tuple[RiskTold, ...] = ()
+    episode: str | None = None
+
+
+def _identified(view: View, rule: Rule) -> bool:
+    return not rule.identify_by or any(
+        shared == path or shared.startswith(path + ".")
+        for shared in view.shared
+        for path in rule.identify_by
+    )
+
+
+def _placement(notification: Notification, facts: Facts) -> PlacementChange | None:
+    """Rule 11: the change a placement notification makes, if its publisher may make it."""
+    if Authority.RESPONSIBLE_AUTHORITY not in facts.publisher_is:
+        return None
+    episode = notification.episodeid or notification.id
+    if isinstance(notification, PlacementEnded):
+        return PlacementChange(episode=episode, started=None)
+    if isinstance(notification, PlacementStarted):
+        data = notification.data
+        host = None if data.confidential else (data.host_la or data.placing_la)
+        return PlacementChange(episode, ActivePlacement(episode, data.placing_la, host))
+    return None
 
 
 def decide(
@@ -67,18 +100,24 @@ def decide(
     protocol: Protocol,
     now: datetime,
     state: RoutingState = RoutingState(),  # noqa: B008  # immutable, shared empty state
+    *,
+    episode: str | None = None,
 ) -> Decision:
-    """Apply ``protocol`` to ``notification`` at time ``now``, given the subject's ``state``."""
+    """Apply ``protocol`` to ``notification`` at time ``now``, given the subject's ``state``.
+
+    ``episode`` is the hub's reference for the missing episode the notification is about.
+    """
     publisher = agency_id_from_source(notification.source)
     event = notification.model_dump(mode="json", exclude_none=True)
-    facts = facts_for(notification, event, state, publisher_la=protocol.la_of(publisher))
+    if episode is not None:
+        event["hubepisode"] = episode
+    party = next((p for p in protocol.parties if p.id == publisher), None)
+    facts = facts_for(notification, event, state, publisher=party)
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False
     for rule in protocol.rules:
-        if notification.type not in rule.types:
-            continue
-        if publisher not in rule.publishers:
+        if notification.type not in rule.types or publisher not in rule.publishers:
             continue
         unmet = unmet_condition(event, facts, rule.when)
         if unmet is not None:
@@ -96,11 +135,13 @@ def decide(
                 refusals.append(Refusal(recipient, rule.id, f"already served by rule {earlier}"))
             else:
                 view = view_of(recipient, event, rule, protocol, deadline_from=now)
-                views[recipient], unplanned = with_escalations(
-                    view, rule, protocol, facts, publisher
-                )
-                refusals.extend(unplanned)
-    if not matched_any:
+                _serve(views, refusals, view, rule, protocol, facts, publisher)
+    if matched_any:
+        rules = {rule.id: rule for rule in protocol.rules}
+        for withdrawal in withdrawals(event, protocol, facts, state, views, publisher, now):
+            rule = rules[withdrawal.receipt.rule_id]
+            _serve(views, refusals, withdrawal, rule, protocol, facts, publisher)
+    else:
         refusals.append(Refusal(None, None, f"no rule allows {notification.type} from {publisher}"))
     started, stopped, not_planned = plan_clocks(event, protocol, facts, publisher, now)
     refusals.extend(not_planned)
@@ -118,4 +159,26 @@ def decide(
         authorised=matched_any,
         clocks_started=started,
         clocks_stopped=stopped,
+        placement=_placement(notification, facts) if matched_any else None,
+        told=told_after(tuple(views.values()), protocol, facts),
+        episode=episode,
     )
+
+
+def _serve(  # noqa: PLR0917  # the decision's accumulators and the view's terms
+    views: dict[str, View],
+    refusals: list[Refusal],
+    view: View,
+    rule: Rule,
+    protocol: Protocol,
+    facts: Facts,
+    publisher: str,
+) -> None:
+    """Serve ``view`` under ``rule`` with its escalations, or refuse it (rule 8)."""
+    if not _identified(view, rule):
+        needs = ", ".join(rule.identify_by)
+        reason = f"no identifier the recipient can match (needs one of: {needs})"
+        refusals.append(Refusal(view.recipient, rule.id, reason))
+        return
+    views[view.recipient], unplanned = with_escalations(view, rule, protocol, facts, publisher)
+    refusals.extend(unplanned)

@@ -84,11 +84,11 @@ class ExplainedNotification(_Document):
 
 
 class SimulatedPlacement(_Document):
-    """An active out-of-area placement the decision assumed for the subject."""
+    """An active placement the decision assumed for the subject (host null: confidential)."""
 
     episode: str
     placing_la: str
-    host_la: str
+    host_la: str | None
 
 
 class ExplainedFacts(_Document):
@@ -102,6 +102,14 @@ class ExplainedFacts(_Document):
     risk: str | None
     responsible_la: str | None
     host_la: str | None
+    resident_la: str | None = Field(description="Where the person lives.")
+    area_la: str | None = Field(description="Where the person is: the host LA, else resident.")
+    school_known: bool = Field(description="Whether the pupil's school URN is known.")
+    on_rmg: bool | None
+    publisher_is: list[str] = Field(description="The authorities the publisher holds.")
+    claim_conflicts: bool | None = Field(
+        description="A placement from a publisher that is not the responsible authority."
+    )
 
 
 class ExplainedEscalation(_Document):
@@ -133,6 +141,9 @@ class ExplainedRecipient(_Document):
     fields_withheld: list[str] = Field(description="Leaf paths present but not shared.")
     escalation: str | None = Field(description="The ladder an unacknowledged copy climbs.")
     escalations: list[ExplainedEscalation]
+    withdrawal: bool = Field(
+        default=False, description="Told again because the risk it was told of has fallen."
+    )
 
 
 class _ExplainedClock(_Document):
@@ -185,19 +196,16 @@ def simulated_placement(
     *,
     default_placing_la: str = DEFAULT_PLACING_LA,
 ) -> RoutingState:
-    """Routing state with the subject placed out of area in ``placed_in``, as the router keeps it.
+    """Routing state with the subject placed in ``placed_in``, as the router keeps it.
 
     The placing LA is the responsible LA the decision would judge on without a placement (the
-    notification's, else the publishing council's: facts rule 4); for a publisher that is no
-    council and a notification that names none, ``default_placing_la``. A placement inside the
-    placing LA is not out of area, and the router keeps no state for it: nor does this.
+    notification's: facts rule 4), else the publishing council's, else ``default_placing_la``.
     """
     event = notification.model_dump(mode="json", exclude_none=True)
-    publisher_la = protocol.la_of(agency_id_from_source(notification.source))
-    facts = facts_for(notification, event, RoutingState(), publisher_la=publisher_la)
-    placing_la = facts.responsible_la or default_placing_la
-    if placed_in == placing_la:
-        return RoutingState()
+    publisher = agency_id_from_source(notification.source)
+    party = next((p for p in protocol.parties if p.id == publisher), None)
+    facts = facts_for(notification, event, RoutingState(), publisher=party)
+    placing_la = facts.responsible_la or protocol.la_of(publisher) or default_placing_la
     return RoutingState(placements=(ActivePlacement(SIMULATED_EPISODE, placing_la, placed_in),))
 
 
@@ -227,6 +235,12 @@ def _facts(facts: Facts) -> ExplainedFacts:
         risk=None if facts.risk is None else _RISK_NAMES.get(facts.risk),
         responsible_la=facts.responsible_la,
         host_la=facts.host_la,
+        resident_la=facts.resident_la,
+        area_la=facts.area_la,
+        school_known=facts.school_urn is not None,
+        on_rmg=facts.on_rmg,
+        publisher_is=sorted(authority.value for authority in facts.publisher_is),
+        claim_conflicts=facts.claim_conflicts,
     )
 
 
@@ -258,6 +272,7 @@ class _Words:
             fields_withheld=list(view.receipt.withheld),
             escalation=terms.escalation if isinstance(terms, Rule) else None,
             escalations=[self.escalation(step) for step in view.escalations],
+            withdrawal=view.receipt.withdrawal,
         )
 
     def escalation(self, step: EscalationStep) -> ExplainedEscalation:

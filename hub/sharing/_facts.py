@@ -10,10 +10,18 @@ Rules:
    interviews and education concerns are about children by definition.
 3. Risk levels are ordered no_apparent_risk < low < medium < high, across the police's APP
    levels, RMG levels and concern gradings.
-4. The responsible LA is the one the notification names, else the placing LA of an active
-   placement, else the publishing council's own LA.
+4. Where the person lives (``resident_la``) and the school they attend are what the
+   notification's person says. The responsible LA is the placing LA of the child's active
+   placement (the hub's record of what the responsible council notified), else the one the
+   person or the placement names; never the publisher's own LA by default.
 5. The host LA comes from the notification itself (an out-of-area placement starting or ending)
-   or from the subject's active out-of-area placement in the routing state.
+   or from the subject's active out-of-area placement in the routing state. The person is in
+   the host LA while placed there, else where they live (``area_la``).
+6. The publisher's authorities: a council service holds the resident, responsible or host
+   authority whose LA is its own; a registered provider holds the responsible authority of the
+   councils that registered it. A placement from a publisher that is not the responsible
+   authority is a conflicting claim.
+7. On the RMG: added or reviewed is on it; removed or not referred is not.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.sharing._routing_state import RoutingState
+from protocols import COUNCIL_SERVICES, Authority, Party, PartyKind
 from schemas import Notification
 
 __all__ = ["RISK_ORDER", "Facts", "facts_for"]
@@ -49,10 +58,20 @@ class Facts:
     risk: int | None
     responsible_la: str | None
     host_la: str | None
+    resident_la: str | None = None
+    school_urn: str | None = None
+    on_rmg: bool | None = None
+    publisher_is: frozenset[Authority] = frozenset()
+    claim_conflicts: bool | None = None
 
     @property
     def adult(self) -> bool | None:
         return None if self.child is None else not self.child
+
+    @property
+    def area_la(self) -> str | None:
+        """The LA the person is in: the host LA while placed there, else where they live."""
+        return self.host_la or self.resident_la
 
 
 def _age_on(born: date, on: date) -> int:
@@ -101,19 +120,44 @@ def _risk(data: Mapping[str, Any]) -> int | None:
     return None
 
 
+_RMG = {"added": True, "reviewed": True, "removed": False, "not_referred": False}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _publisher_is(
+    publisher: Party | None, resident: str | None, responsible: str | None, host: str | None
+) -> frozenset[Authority]:
+    if publisher is None:
+        return frozenset()
+    if publisher.kind is PartyKind.PROVIDER:
+        acts_for = responsible is not None and responsible in publisher.registered_by
+        return frozenset({Authority.RESPONSIBLE_AUTHORITY} if acts_for else ())
+    if publisher.kind not in COUNCIL_SERVICES or publisher.la_code is None:
+        return frozenset()
+    held = {
+        Authority.RESIDENT_AUTHORITY: resident,
+        Authority.RESPONSIBLE_AUTHORITY: responsible,
+        Authority.HOST_AUTHORITY: host,
+    }
+    return frozenset(authority for authority, la in held.items() if la == publisher.la_code)
+
+
 def facts_for(
     notification: Notification,
     event: Mapping[str, Any],
     state: RoutingState,
     *,
-    publisher_la: str | None,
+    publisher: Party | None,
 ) -> Facts:
     """The facts about ``notification`` (``event`` is its JSON form) given ``state``.
 
-    ``publisher_la`` is the publishing council's LA code: a council publishes about people it
-    is responsible for unless the notification names another responsible authority.
+    ``publisher`` is the publishing party as the protocol declares it (None: not a party).
     """
     data: Mapping[str, Any] = event.get("data", {})
+    person: Mapping[str, Any] = data.get("person", {})
     event_host = data.get("host_la") if data.get("out_of_area") is True else None
     # A placement event says where it is; an older placement in the state is not its host.
     is_placement = notification.type.startswith("uk.sehub.placement.")
@@ -121,14 +165,24 @@ def facts_for(
     looked_after = data.get("looked_after")
     if not isinstance(looked_after, bool):
         looked_after = True if is_placement or state.placements else None
+    resident_la = _text(person.get("resident_la"))
+    responsible_la = (
+        state.responsible_la or _text(person.get("responsible_la")) or _text(data.get("placing_la"))
+    )
+    publisher_is = _publisher_is(publisher, resident_la, responsible_la, host_la)
     return Facts(
         child=_child(notification, data),
         looked_after=looked_after,
         se_marker=_se_marker(data),
         cross_border=host_la is not None,
         risk=_risk(data),
-        responsible_la=(
-            data.get("responsible_la") or data.get("placing_la") or state.placing_la or publisher_la
-        ),
+        responsible_la=responsible_la,
         host_la=host_la,
+        resident_la=resident_la,
+        school_urn=_text(person.get("school_urn")),
+        on_rmg=_RMG.get(str(data.get("rmg_status"))),
+        publisher_is=publisher_is,
+        claim_conflicts=(
+            Authority.RESPONSIBLE_AUTHORITY not in publisher_is if is_placement else None
+        ),
     )

@@ -1,28 +1,89 @@
 """Routing state: what the hub remembers about a subject between notifications.
 
-Today that is the subject's active out-of-area placements: while one lasts, its host authority
-(and the police force for that area) can be recipients of later notifications about the child,
-as the protocol says. The state is plain data; the router loads it for the notification's
-subject (keyed by pseudonyms, never by raw identifiers) and stores the changes
-:func:`placement_change` returns.
+The state is plain data. The router loads it for the notification's subject (keyed by
+pseudonyms, never by raw identifiers), and stores the changes the functions here return.
+
+Rules:
+
+1. **Placements.** A child's active placements, as the responsible council (or a provider it
+   registered) notified them. While one lasts, its placing LA is the child's responsible
+   authority, and if it lies out of area its host LA is the host authority. Only the
+   responsible authority changes a child's placement state: a claim by anyone else changes
+   nothing (the decision alerts the responsible council instead). A confidential placement is
+   remembered without a host.
+2. **Missing episodes.** Reports of one missing episode from different agencies share one hub
+   episode reference: a report joins the episode its own publisher's episode is already part
+   of, else an episode of the same subject whose dates overlap its own (a day's slack either
+   side, since councils record dates and the police times), else it starts a new one under the
+   reference the router derived for it (keyed, never reversible).
+3. **What each recipient was told of the risk.** For a rule that ``withdraw``\\s, the level
+   (and whether the person was on the RMG) each recipient was last told, so that when the risk
+   falls or the person leaves the RMG everyone told of more hears of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
 
-from schemas import Notification, PlacementEnded, PlacementStarted
+from schemas import Notification
 
-__all__ = ["ActivePlacement", "PlacementChange", "RoutingState", "placement_change"]
+__all__ = [
+    "ActivePlacement",
+    "EpisodeChange",
+    "MissingEpisode",
+    "PlacementChange",
+    "RiskTold",
+    "RoutingState",
+    "correlate_episode",
+    "episode_dates",
+]
+
+EPISODE_SLACK = timedelta(days=1)
+_MISSING = "uk.sehub.missing_episode."
+_RETURN_INTERVIEW = "uk.sehub.return_interview.recorded.v1"
 
 
 @dataclass(frozen=True, slots=True)
 class ActivePlacement:
-    """An out-of-area placement that has started and not ended."""
+    """A placement that has started and not ended (``host_la`` None: confidential)."""
 
     episode: str
     placing_la: str
-    host_la: str
+    host_la: str | None
+
+    @property
+    def out_of_area(self) -> bool:
+        return self.host_la is not None and self.host_la != self.placing_la
+
+
+@dataclass(frozen=True, slots=True)
+class MissingEpisode:
+    """One missing episode as the hub knows it, from however many agencies' reports."""
+
+    reference: str
+    sources: frozenset[str]  # the pseudonyms of each publisher's own episode id
+    started_on: date
+    ended_on: date | None
+
+    def overlaps(self, started_on: date, ended_on: date | None) -> bool:
+        """Whether an episode from ``started_on`` to ``ended_on`` (None: open) overlaps this."""
+        mine_end = self.ended_on or date.max
+        theirs_end = ended_on or date.max
+        return started_on <= _plus(mine_end, EPISODE_SLACK) and self.started_on <= _plus(
+            theirs_end, EPISODE_SLACK
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RiskTold:
+    """The risk level a recipient was last told under a withdrawing rule."""
+
+    recipient: str
+    rule_id: str
+    level: int | None  # :data:`hub.sharing.RISK_ORDER`; None: a level not known
+    on_rmg: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +91,18 @@ class RoutingState:
     """What the hub knows about the subject of one notification."""
 
     placements: tuple[ActivePlacement, ...] = ()
+    episodes: tuple[MissingEpisode, ...] = ()
+    told: tuple[RiskTold, ...] = ()
 
     @property
     def host_la(self) -> str | None:
         """The host LA of the most recent active out-of-area placement, if any."""
-        return self.placements[-1].host_la if self.placements else None
+        away = [p for p in self.placements if p.out_of_area]
+        return away[-1].host_la if away else None
 
     @property
-    def placing_la(self) -> str | None:
+    def responsible_la(self) -> str | None:
+        """The placing LA of the most recent active placement: the responsible authority."""
         return self.placements[-1].placing_la if self.placements else None
 
 
@@ -49,19 +114,62 @@ class PlacementChange:
     started: ActivePlacement | None  # None: the placement with this episode has ended
 
 
-def _episode(notification: Notification) -> str:
-    return notification.episodeid or notification.id
+@dataclass(frozen=True, slots=True)
+class EpisodeChange:
+    """The missing episode a report belongs to, as it is to be remembered after the report."""
+
+    episode: MissingEpisode
+    new: bool
 
 
-def placement_change(notification: Notification) -> PlacementChange | None:
-    """The state change ``notification`` causes, if any (pure)."""
-    if isinstance(notification, PlacementEnded):
-        return PlacementChange(episode=_episode(notification), started=None)
-    if isinstance(notification, PlacementStarted):
-        data = notification.data
-        # A confidential placement has no known host; an in-area one needs no extra recipient.
-        if data.confidential or not data.out_of_area or data.host_la is None:
-            return None
-        placement = ActivePlacement(_episode(notification), data.placing_la, data.host_la)
-        return PlacementChange(episode=placement.episode, started=placement)
-    return None
+def _plus(day: date, delta: timedelta) -> date:
+    return day if day == date.max else day + delta
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+
+
+def episode_dates(notification: Notification) -> tuple[date, date | None] | None:
+    """A missing report's first and last day (None for any other notification)."""
+    if not notification.type.startswith(_MISSING):
+        return None
+    data = notification.model_dump(mode="json")["data"]
+    started = _day(data.get("started_on"))
+    if started is None:
+        return None
+    return started, _day(data.get("ended_on"))
+
+
+def correlate_episode(
+    notification: Notification, state: RoutingState, source_episode: str, fresh_reference: str
+) -> EpisodeChange | None:
+    """The hub episode ``notification`` belongs to (rule 2), and how to remember it.
+
+    ``source_episode`` is the pseudonym of the publisher's own episode id (for a return
+    interview, of the episode it follows); ``fresh_reference`` the reference a new episode takes.
+    A return interview joins only an episode already known, and changes nothing in it.
+    """
+    known = [e for e in state.episodes if source_episode in e.sources]
+    if notification.type == _RETURN_INTERVIEW:
+        return EpisodeChange(known[-1], new=False) if known else None
+    dates = episode_dates(notification)
+    if dates is None:
+        return None
+    started_on, ended_on = dates
+    if not known:
+        known = [e for e in state.episodes if e.overlaps(started_on, ended_on)]
+    if not known:
+        episode = MissingEpisode(fresh_reference, frozenset({source_episode}), started_on, ended_on)
+        return EpisodeChange(episode, new=True)
+    episode = known[-1]
+    ends = [day for day in (episode.ended_on, ended_on) if day is not None]
+    return EpisodeChange(
+        replace(
+            episode,
+            sources=episode.sources | {source_episode},
+            started_on=min(episode.started_on, started_on),
+            ended_on=max(ends) if ends else None,
+        ),
+        new=False,
+    )

@@ -47,6 +47,7 @@ ALWAYS_SHARED = frozenset(
         "dataschema",
         "correlationid",
         "episodeid",
+        "hubepisode",
     }
 )
 
@@ -62,6 +63,7 @@ class Receipt(BaseModel):
     purpose: str
     withheld: tuple[str, ...]
     acknowledge_by: AwareDatetime | None
+    withdrawal: bool = False  # the risk this recipient was told of has fallen
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,9 +34,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
-from hub.db import outbox, processed_notifications, subject_placements
+from hub.db import (
+    outbox,
+    processed_notifications,
+    subject_episodes,
+    subject_placements,
+    subject_risk_told,
+)
 from hub.messages import DEADLINE, OutboxCopy
-from hub.sharing import ActivePlacement, PlacementChange, RoutingState
+from hub.sharing import (
+    ActivePlacement,
+    EpisodeChange,
+    MissingEpisode,
+    PlacementChange,
+    RiskTold,
+    RoutingState,
+)
 from hub.stores._audit_rows import append_audit, aware_utc, committing
 from hub.stores._message_rows import (
     RELAY_GRACE,
@@ -66,24 +79,45 @@ class SqlRoutingStore:
             raise StoreUnavailable("could not read the routing state") from exc
 
     async def load(self, subjects: Iterable[str]) -> RoutingState:
-        """The active out-of-area placements of a subject known by any of ``subjects``."""
+        """What the hub knows of a subject known by any of ``subjects``: active placements,
+        missing episodes and what each withdrawing rule's recipient was last told."""
         keys = sorted(subjects)
-        query = (
+        queries = (
             select(subject_placements)
             .where(subject_placements.c.subject_key.in_(keys))
-            .order_by(subject_placements.c.started_at, subject_placements.c.episode_key)
+            .order_by(subject_placements.c.started_at, subject_placements.c.episode_key),
+            select(subject_episodes)
+            .where(subject_episodes.c.subject_key.in_(keys))
+            .order_by(subject_episodes.c.started_on, subject_episodes.c.reference),
+            select(subject_risk_told)
+            .where(subject_risk_told.c.subject_key.in_(keys))
+            .order_by(subject_risk_told.c.told_at),
         )
         try:
             async with self._engine.connect() as connection:
-                rows = (await connection.execute(query)).mappings().all()
+                placed, episodes, told = [
+                    (await connection.execute(query)).mappings().all() for query in queries
+                ]
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the routing state") from exc
-        placements: dict[str, ActivePlacement] = {}
-        for row in rows:
-            placements[row["episode_key"]] = ActivePlacement(
+        placements = {
+            row["episode_key"]: ActivePlacement(
                 row["episode_key"], row["placing_la"], row["host_la"]
             )
-        return RoutingState(placements=tuple(placements.values()))
+            for row in placed
+        }
+        # The latest told under any of the subject's keys wins.
+        latest = {
+            row["recipient"]: RiskTold(
+                row["recipient"], row["rule_id"], row["level"], bool(row["on_rmg"])
+            )
+            for row in told
+        }
+        return RoutingState(
+            placements=tuple(placements.values()),
+            episodes=_episodes(episodes),
+            told=tuple(latest.values()),
+        )
 
     async def commit(
         self,
@@ -95,6 +129,8 @@ class SqlRoutingStore:
         copies: Sequence[OutboxCopy],
         now: datetime,
         cancel_held: Sequence[str] = (),
+        episode: EpisodeChange | None = None,
+        told: Sequence[RiskTold] = (),
     ) -> bool:
         """Mark processed, apply the state change, audit and fill the outbox, atomically; False
         if another router committed this event first (then nothing of this call is written).
@@ -113,6 +149,10 @@ class SqlRoutingStore:
             )
             if change is not None:
                 await _apply(connection, ordered, change, now)
+            if episode is not None:
+                await _remember_episode(connection, ordered, episode.episode, now)
+            if told:
+                await _remember_told(connection, ordered, told, now)
             if cancel_held:
                 await connection.execute(
                     update(outbox)
@@ -315,6 +355,72 @@ async def _apply(
                 for subject in subjects
             ],
         )
+
+
+def _episodes(rows: Sequence[RowMapping]) -> tuple[MissingEpisode, ...]:
+    by_reference: dict[str, MissingEpisode] = {}
+    for row in rows:
+        known = by_reference.get(row["reference"])
+        sources = frozenset({row["source_key"]}) | (known.sources if known else frozenset())
+        by_reference[row["reference"]] = MissingEpisode(
+            row["reference"], sources, row["started_on"], row["ended_on"]
+        )
+    return tuple(by_reference.values())
+
+
+async def _remember_episode(
+    connection: AsyncConnection, subjects: list[str], episode: MissingEpisode, now: datetime
+) -> None:
+    """Every (subject key, source) of the episode, with its dates as they now stand."""
+    at = now.astimezone(UTC)
+    dates = {"started_on": episode.started_on, "ended_on": episode.ended_on, "updated_at": at}
+    await connection.execute(
+        update(subject_episodes)
+        .where(subject_episodes.c.reference == episode.reference)
+        .values(**dates)
+    )
+    existing = {
+        (row.subject_key, row.source_key)
+        for row in await connection.execute(
+            select(subject_episodes.c.subject_key, subject_episodes.c.source_key).where(
+                subject_episodes.c.subject_key.in_(subjects)
+            )
+        )
+    }
+    rows = [
+        {"subject_key": subject, "source_key": source, "reference": episode.reference, **dates}
+        for subject in subjects
+        for source in sorted(episode.sources)
+        if (subject, source) not in existing
+    ]
+    if rows:
+        await connection.execute(insert(subject_episodes), rows)
+
+
+async def _remember_told(
+    connection: AsyncConnection, subjects: list[str], told: Sequence[RiskTold], now: datetime
+) -> None:
+    await connection.execute(
+        delete(subject_risk_told).where(
+            subject_risk_told.c.subject_key.in_(subjects),
+            subject_risk_told.c.recipient.in_(sorted({t.recipient for t in told})),
+        )
+    )
+    await connection.execute(
+        insert(subject_risk_told),
+        [
+            {
+                "subject_key": subject,
+                "recipient": t.recipient,
+                "rule_id": t.rule_id,
+                "level": t.level,
+                "on_rmg": t.on_rmg,
+                "told_at": now.astimezone(UTC),
+            }
+            for subject in subjects
+            for t in told
+        ],
+    )
 
 
 def _outbox_row(copy: OutboxCopy, now: datetime) -> dict[str, object]:

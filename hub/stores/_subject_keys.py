@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import SUBJECT_KEY_BYTES, subject_token
-from hub.db import subject_keys, subject_placements
+from hub.db import subject_episodes, subject_keys, subject_placements, subject_risk_told
 
 __all__ = ["SqlSubjectKeys"]
 
@@ -90,9 +90,10 @@ class SqlSubjectKeys:
                 result = await connection.execute(
                     delete(subject_keys).where(subject_keys.c.pseudonym.in_(doomed))
                 )
-                await connection.execute(
-                    delete(subject_placements).where(subject_placements.c.subject_key.in_(doomed))
-                )
+                for table in (subject_placements, subject_episodes, subject_risk_told):
+                    await connection.execute(
+                        delete(table).where(table.c.subject_key.in_(doomed))
+                    )
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not erase the subject keys") from exc
         return int(result.rowcount or 0)
