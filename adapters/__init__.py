@@ -20,6 +20,7 @@ from schemas import field_names_of as _field_names_of
 
 __all__ = [
     "ADAPTER_KINDS",
+    "PRODUCES",
     "AdapterContext",
     "MappingFailed",
     "RecordAdapter",
@@ -31,6 +32,24 @@ __all__ = [
 ]
 
 ADAPTER_KINDS = ("police", "children_services", "adult_services", "education")
+
+_MISSING = ("uk.sehub.missing_episode.started.v1", "uk.sehub.missing_episode.ended.v1")
+# The notification types each adapter maps native records to: what `hub protocol lint` checks
+# every party of that kind may publish.
+PRODUCES: dict[str, frozenset[str]] = {
+    "police": frozenset({*_MISSING, "uk.sehub.concern.raised.v1"}),
+    "children_services": frozenset(
+        {
+            *_MISSING,
+            "uk.sehub.placement.started.v1",
+            "uk.sehub.placement.ended.v1",
+            "uk.sehub.return_interview.recorded.v1",
+            "uk.sehub.se_risk.assessed.v1",
+        }
+    ),
+    "adult_services": frozenset({"uk.sehub.concern.raised.v1", "uk.sehub.se_risk.assessed.v1"}),
+    "education": frozenset({"uk.sehub.education.concern_raised.v1"}),
+}
 
 
 def adapter_for(kind: str) -> RecordAdapter:

@@ -26,6 +26,8 @@ own types:
   directory): parties the directory does not know. The hub refuses to start without them.
 * ``unused-party`` (warning): a party no rule, clock or ladder names and no role recipient could
   resolve to.
+* the completeness checks of :mod:`protocols._completeness` (``kind-cannot-publish``,
+  ``identifier-not-shared``, ``lawful-basis-incomplete``, ``withdraw-without-threshold``).
 * ``unused-ladder`` (warning): a ladder no rule names as its ``escalation``.
 * ``no-deadline`` (warning): a rule without ``acknowledge_within``: receipts carry no deadline.
 
@@ -37,13 +39,14 @@ Pure: it reads the schemas package and nothing of the hub, the broker or the dat
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import yaml
 
+from protocols._completeness import completeness_gaps
 from protocols._loader import _describe, _line_of
 from protocols._model import Condition, Protocol, RoleRecipient, Rule, When
 from protocols._obligations import RECIPIENT, Clock, ClockTrigger
@@ -97,9 +100,14 @@ class Finding:
 
 class _Linter:
     def __init__(
-        self, protocol: Protocol, source: bytes | None, agency_ids: Collection[str] | None
+        self,
+        protocol: Protocol,
+        source: bytes | None,
+        agency_ids: Collection[str] | None,
+        produced: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.protocol = protocol
+        self.produced = produced
         self.root = yaml.compose(source) if source is not None else None
         self.agency_ids = agency_ids
         self.findings: list[Finding] = []
@@ -144,6 +152,9 @@ class _Linter:
         self.unused_ladders()
         if self.agency_ids is not None:
             self.directory(self.agency_ids)
+        for gap in completeness_gaps(self.protocol, self.produced):
+            severity = Severity.ERROR if gap.error else Severity.WARNING
+            self.add(severity, gap.code, gap.message, gap.location, gap.owner)
         return tuple(
             sorted(self.findings, key=lambda f: (f.line or 0, f.location, f.code, f.message))
         )
@@ -390,10 +401,13 @@ def lint_protocol(
     *,
     source: bytes | None = None,
     agency_ids: Collection[str] | None = None,
+    produced: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[Finding, ...]:
     """Every finding about ``protocol``, in file order.
 
     ``source`` is the YAML the protocol was loaded from (for line numbers); ``agency_ids`` the
-    ids in the agency directory, to check every party has a queue and a credential.
+    ids in the agency directory, to check every party has a queue and a credential;
+    ``produced`` the notification types each party kind's adapter makes, to check every party
+    can publish them (:mod:`protocols._completeness`).
     """
-    return _Linter(protocol, source, agency_ids).run()
+    return _Linter(protocol, source, agency_ids, produced).run()

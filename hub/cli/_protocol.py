@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from adapters import PRODUCES
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.settings import Settings
@@ -155,7 +156,7 @@ async def lint_file(args: argparse.Namespace, settings: Settings) -> int:
         except ConfigurationError as exc:
             print(f"hub protocol lint: {exc.detail}", file=sys.stderr)
             return USAGE_ERROR
-    findings = lint_protocol(protocol, source=text, agency_ids=agency_ids)
+    findings = lint_protocol(protocol, source=text, agency_ids=agency_ids, produced=PRODUCES)
     if args.format == "jsonl":
         for finding in findings:
             print(json.dumps(finding.as_dict()))

@@ -106,6 +106,12 @@ def _expected(decision: Decision) -> dict[str, Any]:
             "risk": None if facts.risk is None else _RISK_NAMES[facts.risk],
             "responsible_la": facts.responsible_la,
             "host_la": facts.host_la,
+            "resident_la": facts.resident_la,
+            "area_la": facts.area_la,
+            "school_known": facts.school_urn is not None,
+            "on_rmg": facts.on_rmg,
+            "publisher_is": sorted(authority.value for authority in facts.publisher_is),
+            "claim_conflicts": facts.claim_conflicts,
         },
         "recipients": [_view(view) for view in decision.views],
         "clocks_started": [
