@@ -10,7 +10,7 @@ Rules:
    interviews and education concerns are about children by definition.
 3. Risk levels are ordered no_apparent_risk < low < medium < high, across the police's APP
    levels, RMG levels and concern gradings.
-4. The responsible LA is the one the notification names, else the placing LA of an active
+4. The responsible LA is the one the notification's person names, else the placing LA of an active
    placement, else the publishing council's own LA.
 5. The host LA comes from the notification itself (an out-of-area placement starting or ending)
    or from the subject's active out-of-area placement in the routing state.
@@ -128,7 +128,10 @@ def facts_for(
         cross_border=host_la is not None,
         risk=_risk(data),
         responsible_la=(
-            data.get("responsible_la") or data.get("placing_la") or state.placing_la or publisher_la
+            data.get("person", {}).get("responsible_la")
+            or data.get("placing_la")
+            or state.placing_la
+            or publisher_la
         ),
         host_la=host_la,
     )
