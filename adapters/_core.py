@@ -41,6 +41,7 @@ __all__ = [
     "map_records",
     "model_for",
     "problems_from",
+    "unknown_residence",
 ]
 
 
@@ -102,6 +103,14 @@ def derive_id(prefix: str, *parts: object) -> str:
     """A stable, opaque id from a record's natural key: ``prefix-<32 hex>``."""
     digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
     return f"{prefix}-{digest[:32]}"
+
+
+def unknown_residence(field: str) -> RecordProblem:
+    """The problem of a record that does not say where its person lives, mapped by an adapter
+    with no LA code of its own to fall back on."""
+    return RecordProblem(
+        field, "missing", "say where the person lives, or give the adapter its LA code"
+    )
 
 
 def problems_from(error: ValidationError, *, prefix: str = "") -> list[RecordProblem]:

@@ -1,7 +1,9 @@
 """Value types for native records: the forms agency extracts really use.
 
 SSDA903 CSV dates are ``dd/mm/yyyy``; CIN census XML dates are ISO; booleans arrive as Y/N, 1/0,
-true/false; an empty CSV cell means absent. Each type here accepts those forms and nothing else.
+true/false; an empty CSV cell means absent (a required field left empty is ``missing``). Each
+type here accepts those forms and nothing else. Area codes are the canonical ones
+(:data:`schemas.AreaCode`): an English GSS code becomes its DfE LA code.
 """
 
 from __future__ import annotations
@@ -10,8 +12,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
-__all__ = ["NativeDate", "OptionalNativeDate", "OptionalText", "OptionalYesNo", "YesNo"]
+from schemas import AreaCode
+
+__all__ = [
+    "NativeAreaCode",
+    "NativeDate",
+    "OptionalAreaCode",
+    "OptionalNativeDate",
+    "OptionalText",
+    "OptionalYesNo",
+    "YesNo",
+]
 
 _TRUE = frozenset({"y", "yes", "1", "true"})
 _FALSE = frozenset({"n", "no", "0", "false"})
@@ -20,6 +33,12 @@ _FALSE = frozenset({"n", "no", "0", "false"})
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return None
+    return value
+
+
+def _blank_is_missing(value: Any) -> Any:
+    if _blank_to_none(value) is None:
+        raise PydanticCustomError("missing", "Field required")
     return value
 
 
@@ -55,3 +74,5 @@ OptionalNativeDate = Annotated[date | None, BeforeValidator(_uk_date)]
 YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 OptionalYesNo = Annotated[bool | None, BeforeValidator(_yes_no)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+NativeAreaCode = Annotated[AreaCode, BeforeValidator(_blank_is_missing)]
+OptionalAreaCode = Annotated[AreaCode | None, BeforeValidator(_blank_to_none)]

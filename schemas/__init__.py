@@ -3,6 +3,15 @@
 Pure data, no I/O. Import from here, not from the private modules.
 """
 
+from schemas._areas import (
+    AREA_CODE_PATTERN,
+    ENGLISH_GSS_CODES,
+    LA_CODE_PATTERN,
+    NON_ENGLISH_LOCATIONS,
+    AreaCode,
+    LaCode,
+    normalise_area,
+)
 from schemas._base import PERSONAL, CanonicalModel, personal, personal_field_names
 from schemas._catalogue import (
     CATALOGUE,
@@ -11,15 +20,7 @@ from schemas._catalogue import (
     notification_adapter,
     parse_notification,
 )
-from schemas._codes import (
-    LA_CODE_PATTERN,
-    NON_ENGLISH_LOCATIONS,
-    PLACEMENT_LA_PATTERN,
-    ExploitationMarkers,
-    LaCode,
-    PlacementLa,
-    RiskLevel,
-)
+from schemas._codes import ExploitationMarkers, RiskLevel
 from schemas._concern import ConcernGrading, ConcernRaised, ConcernRaisedData, ConcernSubject
 from schemas._education import (
     FULL_TIME_HOURS,
@@ -77,8 +78,10 @@ from schemas._risk import (
 
 __all__ = [
     "AGENCY_SOURCE_PREFIX",
+    "AREA_CODE_PATTERN",
     "CATALOGUE",
     "CHECKLIST_LEVELS",
+    "ENGLISH_GSS_CODES",
     "FULL_TIME_HOURS",
     "ID_PATTERN",
     "JSON_SCHEMA_DIR",
@@ -86,10 +89,10 @@ __all__ = [
     "NON_ENGLISH_LOCATIONS",
     "PERSONAL",
     "PERSONAL_FIELD_NAMES",
-    "PLACEMENT_LA_PATTERN",
     "PLACEMENT_TYPES",
     "RETURN_INTERVIEW_DUE_AFTER",
     "UNKNOWN_FIELD",
+    "AreaCode",
     "CanonicalModel",
     "ConcernGrading",
     "ConcernRaised",
@@ -114,7 +117,6 @@ __all__ = [
     "PersonRef",
     "PlacementEnded",
     "PlacementEndedData",
-    "PlacementLa",
     "PlacementStarted",
     "PlacementStartedData",
     "PoliceRiskLevel",
@@ -135,6 +137,7 @@ __all__ = [
     "is_out_of_area",
     "json_schema_documents",
     "level_for_checklist_score",
+    "normalise_area",
     "notification_adapter",
     "parse_notification",
     "personal",

@@ -1,44 +1,15 @@
-"""Shared code lists: local authority codes, risk levels and the cross-agency exploitation markers.
+"""Shared code lists: risk levels and the cross-agency exploitation markers.
 
-LA codes are the three-digit DfE ("old") codes used in SSDA903 and the CIN census, e.g. 929 for
-Northumberland. SSDA903's derived ``PL_LA`` also uses SCO, WAL, NIR (Scotland, Wales, Northern
-Ireland), NUK (outside the UK) and CON (confidential placement).
+Area and LA codes are in :mod:`schemas._areas`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import Field
 
 from schemas._base import CanonicalModel
 
-__all__ = [
-    "LA_CODE_PATTERN",
-    "NON_ENGLISH_LOCATIONS",
-    "PLACEMENT_LA_PATTERN",
-    "ExploitationMarkers",
-    "LaCode",
-    "PlacementLa",
-    "RiskLevel",
-]
-
-
-_OUTSIDE_ENGLAND = ("SCO", "WAL", "NIR", "NUK")
-NON_ENGLISH_LOCATIONS = frozenset(_OUTSIDE_ENGLAND)
-_LA_CODE = "[0-9]{3}"
-LA_CODE_PATTERN = f"^{_LA_CODE}$"
-PLACEMENT_LA_PATTERN = f"^({_LA_CODE}|{'|'.join(_OUTSIDE_ENGLAND)})$"
-
-LaCode = Annotated[str, Field(pattern=LA_CODE_PATTERN, description="Three-digit DfE LA code.")]
-PlacementLa = Annotated[
-    str,
-    Field(
-        pattern=PLACEMENT_LA_PATTERN,
-        description="LA code of the placement, or SCO/WAL/NIR/NUK outside England.",
-    ),
-]
+__all__ = ["ExploitationMarkers", "RiskLevel"]
 
 
 class RiskLevel(StrEnum):

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from schemas._areas import LaCode
 from schemas._base import CanonicalModel
-from schemas._codes import LaCode
 from schemas._envelope import Envelope
 from schemas._person import PersonRef
 

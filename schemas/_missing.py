@@ -8,6 +8,8 @@ only the date is known, the 72 hours run from the start of that day in England.
 An SSDA903 missing episode stays open until the child's 18th birthday; an episode that closes
 because the child turned 18 while still missing ends with ``end_reason = turned_18_still_missing``
 (903 ``REC`` E8) and no return interview falls due.
+
+The council responsible for a looked-after child is the person's ``responsible_la``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, Field, model_validator
 
 from schemas._base import CanonicalModel, personal
-from schemas._codes import LaCode
 from schemas._envelope import Envelope
 from schemas._person import PersonRef
 
@@ -82,9 +83,6 @@ class MissingEpisodeStartedData(CanonicalModel):
         default=None, description="Time of day, where the source records it (police do)."
     )
     risk_level: PoliceRiskLevel | None = None
-    responsible_la: LaCode | None = Field(
-        default=None, description="The LA responsible for a looked-after child."
-    )
     police_reference: str | None = Field(default=None, max_length=64)
     last_seen_location: str | None = personal(default=None, max_length=200)
 
@@ -99,7 +97,6 @@ class MissingEpisodeEndedData(CanonicalModel):
     ended_on: date = Field(description="SSDA903 MIS_END: date found or returned.")
     ended_at: AwareDatetime | None = None
     end_reason: MissingEndReason = MissingEndReason.RETURNED
-    responsible_la: LaCode | None = None
     police_reference: str | None = Field(default=None, max_length=64)
     return_interview_due: AwareDatetime | None = Field(
         default=None,

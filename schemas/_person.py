@@ -1,7 +1,18 @@
-"""Who a notification is about: the agency-local id plus whichever national identifiers exist.
+"""Who a notification is about: the agency-local id, the national identifiers that exist, and
+where the person lives and who is responsible for them.
 
-Check digits are validated with python-stdnum (NHS number modulus 11, UPN check letter); we
-never compute them by hand. Error messages name the rule and never echo the value.
+Rules:
+
+1. Check digits are validated with python-stdnum (NHS number modulus 11, UPN check letter); we
+   never compute them by hand. Error messages name the rule and never echo the value.
+2. Every person has a ``resident_la``: the council area where they live now (an area code,
+   :mod:`schemas._areas`; a country code when only the country is known). The hub routes by it.
+3. ``responsible_la`` is set for a looked-after child or a care leaver: the council that looks
+   after them, wherever they live.
+4. ``la_child_id`` is the council's own id for the child (CIN ``LAchildID``, SSDA903 ``CHILD``)
+   as another agency (the police) records it, so the council can match its child; the council's
+   own notifications carry it as ``local_id`` instead.
+5. ``school_urn`` is the six-digit URN of the school the pupil attends.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from stdnum.exceptions import InvalidComponent as StdnumInvalidComponent
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.gb import nhs, upn
 
+from schemas._areas import AreaCode, LaCode
 from schemas._base import CanonicalModel, personal
 
 __all__ = ["NhsNumber", "PersonRef", "Sex", "Upn", "UpnUnknown"]
@@ -83,6 +95,21 @@ class PersonRef(CanonicalModel):
     )
     date_of_birth: date | None = personal(default=None)
     sex: Sex | None = Field(default=None)
+    resident_la: AreaCode = Field(description="The council area where the person lives now.")
+    responsible_la: LaCode | None = Field(
+        default=None,
+        description="For a looked-after child or care leaver: the council responsible for them.",
+    )
+    la_child_id: str | None = personal(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The council's own id for the child (CIN LAchildID, SSDA903 CHILD), "
+        "as another agency records it.",
+    )
+    school_urn: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="URN of the school the pupil attends."
+    )
 
     @model_validator(mode="after")
     def _upn_or_reason(self) -> PersonRef:

@@ -1,12 +1,20 @@
 """Placement notifications (SSDA903 Episodes, with the derived placement-location fields).
 
-The placing authority is responsible for the child; the host authority is where the placement
-lies (903's derived ``PL_LA``). A placement is out of area when the host is not the placing
-authority, or is outside England (SCO, WAL, NIR, NUK). A confidential placement (``PL_LA`` =
-CON) suppresses its location: no host authority, postcode, distance or setting URN at all.
+Rules:
 
-Where there is a risk of sexual exploitation, the host authority needs to know whether a risk
-assessment and a care plan are available, so both must then be stated.
+1. The placing authority is responsible for the child: the person's ``responsible_la``, if
+   given, is the ``placing_la``. The host authority is where the placement lies (903's derived
+   ``PL_LA``; an English GSS code is normalised to the DfE code first).
+2. A placement is out of area when the host is not the placing authority; a placement outside
+   England (SCO, WAL, NIR, NUK, or a council's GSS code there) therefore always is.
+3. A confidential placement (``PL_LA`` = CON) suppresses its location: no host authority,
+   postcode, distance or setting URN at all.
+4. Where there is a risk of sexual exploitation, the host authority needs to know whether a risk
+   assessment and a care plan are available, so both must then be stated; ``risk_assessment_ref``
+   and ``care_plan_ref`` are the placing authority's references to them, where it gives them.
+5. A placement may be notified before it starts (``started_on`` in the future), and an
+   emergency placement after it started (``emergency``: within five working days, Care Planning,
+   Placement and Case Review (England) Regulations 2010 reg 13).
 """
 
 from __future__ import annotations
@@ -16,9 +24,9 @@ from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
+from schemas._areas import AreaCode, LaCode, normalise_area
 from schemas._base import CanonicalModel, personal
-from schemas._codes import NON_ENGLISH_LOCATIONS, LaCode, PlacementLa
-from schemas._envelope import Envelope
+from schemas._envelope import ID_PATTERN, Envelope
 from schemas._person import PersonRef
 
 __all__ = [
@@ -44,15 +52,18 @@ LegalStatus = Literal[
 
 
 def is_out_of_area(placing_la: str, host_la: str) -> bool:
-    """903 PL_LOCATION == OUT, or a placement outside England."""
-    return host_la in NON_ENGLISH_LOCATIONS or host_la != placing_la
+    """903 PL_LOCATION == OUT: the host is not the placing authority, once both are normalised.
+
+    A country code (SCO...) is never a placing authority, so a placement there is out of area.
+    """
+    return normalise_area(host_la) != normalise_area(placing_la)
 
 
 class _PlacementFacts(CanonicalModel):
     person: PersonRef
     placing_la: LaCode = Field(description="The responsible (placing) local authority.")
     confidential: bool = Field(description="903 PL_LA = CON: the location is suppressed.")
-    host_la: PlacementLa | None = Field(default=None, description="903 PL_LA, if known.")
+    host_la: AreaCode | None = Field(default=None, description="903 PL_LA, if known.")
     out_of_area: bool | None = Field(default=None, description="Derived from the LA codes.")
     placement_type: PlacementType
     provider: Provider | None = None
@@ -71,6 +82,8 @@ class _PlacementFacts(CanonicalModel):
             self.distance_miles,
             self.urn,
         )
+        if self.person.responsible_la not in (None, self.placing_la):
+            raise ValueError("person.responsible_la must be the placing_la")
         if self.confidential:
             if any(value is not None for value in located):
                 raise ValueError("a confidential placement carries no location fields")
@@ -88,6 +101,23 @@ class PlacementStartedData(_PlacementFacts):
     se_risk: bool = Field(description="Whether there is a known risk of sexual exploitation.")
     risk_assessment_available: bool | None = None
     care_plan_available: bool | None = None
+    risk_assessment_ref: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=ID_PATTERN,
+        description="The placing authority's reference to the risk assessment.",
+    )
+    care_plan_ref: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=ID_PATTERN,
+        description="The placing authority's reference to the care plan.",
+    )
+    emergency: bool = Field(
+        default=False,
+        description="An emergency placement, notified after it started (within five working "
+        "days; Care Planning Regulations 2010 reg 13).",
+    )
 
     @model_validator(mode="after")
     def _se_risk_needs_plans(self) -> PlacementStartedData:

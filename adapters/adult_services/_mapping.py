@@ -27,7 +27,10 @@ Rules:
    ``assessment-started``, ``assessment-concluded``): re-posting an updated record re-derives
    the same ids, so the hub takes each event once. Every event of one enquiry shares a
    ``correlationid``; an enquiry is not a missing episode or placement, so ``episodeid`` is unset.
-5. Not forwarded, for want of a canonical field (validated all the same): ``ethnicity``,
+5. The adult lives in ``resident_la`` if the record gives it, else in the publishing council's
+   area (``AdapterContext.la_code``); with neither the record is refused. An adult has no
+   responsible authority.
+6. Not forwarded, for want of a canonical field (validated all the same): ``ethnicity``,
    ``primary_support_reason``, ``location_of_risk``, ``source_of_risk``, ``action_and_result``,
    ``lacked_capacity``, ``msp_asked`` and ``msp_outcomes_achieved``.
 """
@@ -48,6 +51,7 @@ from adapters._core import (
     build_notification,
     derive_id,
     problems_from,
+    unknown_residence,
 )
 from adapters.adult_services._codes import (
     EXPLOITATION_MARKERS,
@@ -93,6 +97,8 @@ class AdultServicesAdapter:
             raise MappingFailed(problems_from(exc)) from exc
         today = context.time().astimezone(ENGLAND).date()
         problems: list[RecordProblem] = record_problems(enquiry, today)
+        if enquiry.resident_la is None and context.la_code is None:
+            problems.append(unknown_residence("resident_la"))
         if problems:
             raise MappingFailed(problems)
         notifications: list[Notification] = []
@@ -113,7 +119,7 @@ def events_for(enquiry: SafeguardingEnquiry, context: AdapterContext) -> list[di
     if not any(markers.values()):
         return []
     opening = RiskLevel.HIGH if types & _HIGH_RISK_TYPES else RiskLevel.MEDIUM
-    person = _person(enquiry)
+    person = _person(enquiry, context)
     events = [_concern(enquiry, context, person, markers, opening)]
     if enquiry.enquiry_type is not EnquiryType.SECTION_42:
         return events
@@ -145,12 +151,13 @@ def _envelope(
     }
 
 
-def _person(enquiry: SafeguardingEnquiry) -> dict[str, Any]:
+def _person(enquiry: SafeguardingEnquiry, context: AdapterContext) -> dict[str, Any]:
     return {
         "local_id": enquiry.person_id,
         "nhs_number": enquiry.nhs_number,
         "date_of_birth": enquiry.dob.isoformat(),
         "sex": SEX_FOR_GENDER[enquiry.gender].value,
+        "resident_la": enquiry.resident_la or context.la_code,
     }
 
 

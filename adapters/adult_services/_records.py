@@ -2,7 +2,9 @@
 
 The SAC has no record layout (reference §3), so the record is the LA's own enquiry record with
 the field names of reference §7.3 and SAC labels for its coded fields (see ``_codes``), plus
-three local fields: ``enquiry_ref`` (the LA's enquiry id), ``grading`` and ``summary``.
+four local fields: ``enquiry_ref`` (the LA's enquiry id), ``grading``, ``summary`` and
+``resident_la`` (where the adult lives: a DfE or GSS LA code, or SCO/WAL/NIR/NUK; when blank,
+the publishing council's own area).
 
 Field rules (each failing field is reported at its own name):
 
@@ -37,7 +39,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from adapters._core import NativeRecord, RecordProblem
-from adapters._values import NativeDate, OptionalNativeDate
+from adapters._values import NativeDate, OptionalAreaCode, OptionalNativeDate
 from adapters.adult_services._codes import (
     RISK_IDENTIFIED,
     ActionAndResult,
@@ -167,6 +169,9 @@ class SafeguardingEnquiry(NativeRecord):
     summary: Annotated[
         Annotated[str, StringConstraints(max_length=4000)] | None, BeforeValidator(_blank_to_none)
     ] = None
+    resident_la: OptionalAreaCode = Field(
+        default=None, description="Where the adult lives, if not in the publishing council's area."
+    )
 
 
 def age_on(dob: date, day: date) -> int:

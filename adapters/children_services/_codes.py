@@ -31,9 +31,9 @@ __all__ = [
     "LEGAL_STATUS",
     "MISSING_TYPES",
     "NO_PROVIDER_PLACEMENTS",
-    "PLACEMENT_LA_SPECIAL",
     "PLACEMENT_PROVIDERS",
     "PLACEMENT_RNE",
+    "PL_LA_CONFIDENTIAL",
     "PL_LOCATION",
     "REASON_CEASED",
     "REASON_NEW_EPISODE",
@@ -105,7 +105,7 @@ REASON_PLACE_CHANGE = frozenset({
     "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB",
     "CREQO", "CHILD", "LAREQ", "PLACE", "CUSTOD", "OTHER",
 })  # fmt: skip
-PLACEMENT_LA_SPECIAL = frozenset({"SCO", "WAL", "NIR", "NUK", "CON"})
+PL_LA_CONFIDENTIAL = "CON"  # 903 PL_LA of a confidential placement; the rest are area codes
 PL_LOCATION = frozenset({"IN", "OUT"})
 
 _PLACE_EVERY_YEAR = frozenset({

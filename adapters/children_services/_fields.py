@@ -9,6 +9,10 @@ Rules:
 3. An SSDA903 ``UPN`` may hold an unknown-UPN code (UN1-UN5) instead of a UPN; the CIN census
    keeps those in a separate ``UPNunknown`` field, so its ``UPN`` must be a real one.
 4. Postcodes are normalised to upper case with one space before the inward code.
+5. An area code (``RESIDENT_LA``, ``PL_LA``) is a DfE LA code, a council's GSS code or
+   SCO/WAL/NIR/NUK, in any letter case; an English GSS code becomes its DfE code
+   (``E06000057`` is ``929``), so that codes compare equal whichever form the system exports.
+   ``PL_LA`` may also be CON (a confidential placement).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from pydantic import BeforeValidator, StringConstraints, TypeAdapter, Validation
 from pydantic_core import PydanticCustomError
 
 from adapters.children_services import _codes
-from schemas import LA_CODE_PATTERN, NhsNumber, Upn
+from schemas import NhsNumber, Upn, normalise_area
 
 __all__ = [
+    "AreaCodeField",
     "ChildId",
     "NhsNumberField",
     "PlacementLaCode",
@@ -37,7 +42,6 @@ __all__ = [
 _NHS_NUMBER: TypeAdapter[str] = TypeAdapter(NhsNumber)
 _UPN: TypeAdapter[str] = TypeAdapter(Upn)
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-_LA_CODE = re.compile(LA_CODE_PATTERN)
 _URN = re.compile(r"^(SC[0-9]{6}|[0-9]{7}|XXXXXXX)$")
 
 
@@ -105,16 +109,24 @@ def _postcode(value: Any) -> Any:
     raise PydanticCustomError("invalid_postcode", "not a UK postcode (e.g. NE61 1AA)")
 
 
+def _area_code(value: Any) -> Any:
+    value = _as_text(value)
+    try:
+        return normalise_area(value.upper() if isinstance(value, str) else "")
+    except ValueError as exc:
+        raise PydanticCustomError("unknown_code", str(exc)) from None
+
+
 def _placement_la(value: Any) -> Any:
     value = _as_text(value)
-    if isinstance(value, str) and (
-        _LA_CODE.match(value) or value.upper() in _codes.PLACEMENT_LA_SPECIAL
-    ):
-        return value.upper()
-    special = ", ".join(sorted(_codes.PLACEMENT_LA_SPECIAL))
-    raise PydanticCustomError(
-        "unknown_code", f"expected a three-digit LA code or one of: {special}"
-    )
+    if isinstance(value, str) and value.upper() == _codes.PL_LA_CONFIDENTIAL:
+        return _codes.PL_LA_CONFIDENTIAL
+    try:
+        return _area_code(value)
+    except PydanticCustomError as exc:
+        raise PydanticCustomError(
+            "unknown_code", f"{exc.message()}; or CON for a confidential placement"
+        ) from None
 
 
 def _urn(value: Any) -> Any:
@@ -131,5 +143,6 @@ NhsNumberField = Annotated[str, BeforeValidator(_nhs_number)]
 RealUpn = Annotated[str, BeforeValidator(_real_upn)]
 Upn903 = Annotated[str, BeforeValidator(_upn_903)]
 PlacementLaCode = Annotated[str, BeforeValidator(_placement_la)]
+AreaCodeField = Annotated[str, BeforeValidator(_area_code)]
 Postcode = Annotated[str, BeforeValidator(_postcode)]
 Urn = Annotated[str, BeforeValidator(_urn)]

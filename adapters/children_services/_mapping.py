@@ -6,6 +6,9 @@ Rules:
 
 1. Person: ``CHILD``/``LAchildID`` is the local id; a 903 ``UPN`` of UN1-UN5 is ``upn_unknown``;
    903 ``SEX`` 1/2 and CIN ``GenderCurrent`` 1/2/0/9 become M/F/U/U. Absent values are left out.
+   ``resident_la`` is where the child lives (``_rules.resident_la``). A looked-after child (a
+   903 missing row with ``LOOKED_AFTER``, any placement) has the adapter's LA as
+   ``responsible_la``; a return interview or CIN assessment does not say, so names none.
 2. Event id: ``derive_id(prefix, agency, natural key, event kind, the mapped data)``. The same
    record always gives the same id; a corrected record (an away episode re-coded as missing, an
    interview completed) gives a new event in the same episode instead of being taken for a
@@ -15,8 +18,7 @@ Rules:
 4. Missing: an open episode has started; a closed one has ended, M (whereabouts unknown) as
    ``found`` and A (away, whereabouts known) as ``returned``, with the return interview due 72
    hours after the end day began. An episode still open on the 18th birthday ended then, as
-   ``turned_18_still_missing``, with no interview due. Only a looked-after child has a
-   responsible LA (the adapter's).
+   ``turned_18_still_missing``, with no interview due.
 5. Return interview: a completed date makes it completed; accepted N declined; an offer (flag,
    date or acceptance) offered. Not offered, or not applicable, gives nothing: the canonical
    outcomes have no such state.
@@ -46,7 +48,7 @@ from adapters.children_services._records import (
     Ssda903Header,
     Ssda903Missing,
 )
-from adapters.children_services._rules import NativeModel, today
+from adapters.children_services._rules import NativeModel, resident_la, today
 from schemas import (
     MissingEndReason,
     MissingType,
@@ -124,6 +126,8 @@ def _event(
 def _person(
     local_id: str,
     *,
+    resident_la: str | None,
+    responsible_la: str | None = None,
     upn: str | None = None,
     upn_unknown: str | None = None,
     nhs_number: str | None = None,
@@ -140,13 +144,22 @@ def _person(
             "upn_unknown": upn_unknown,
             "date_of_birth": date_of_birth,
             "sex": _codes.SEX_FROM_CODE[sex] if sex is not None else None,
+            "resident_la": resident_la,
+            "responsible_la": responsible_la,
         }
     )
 
 
-def _held_person(record: Ssda903Missing | ReturnInterview | Ssda903Episode) -> dict[str, Any]:
+def _held_person(
+    record: Ssda903Missing | ReturnInterview | Ssda903Episode,
+    context: AdapterContext,
+    *,
+    looked_after: bool,
+) -> dict[str, Any]:
     return _person(
         record.CHILD,
+        resident_la=resident_la(record, context),
+        responsible_la=context.la_code if looked_after else None,
         upn=record.UPN,
         nhs_number=record.NHS_NUMBER,
         date_of_birth=record.DOB,
@@ -158,14 +171,13 @@ def _missing(record: Ssda903Missing, context: AdapterContext) -> list[dict[str, 
     started_on, code = record.MIS_START, record.MISSING
     if started_on is None or code is None:
         return []  # refused by rules 564/565 before mapping
-    common = {
-        "person": _held_person(record),
+    common: dict[str, Any] = {
+        "person": _held_person(record, context, looked_after=record.LOOKED_AFTER),
         "missing_type": MissingType.MISSING
         if code == "M"
         else MissingType.AWAY_WITHOUT_AUTHORISATION,
         "looked_after": record.LOOKED_AFTER,
         "started_on": started_on,
-        "responsible_la": context.la_code if record.LOOKED_AFTER else None,
     }
     if record.MIS_END is not None:
         data = {
@@ -217,7 +229,7 @@ def _return_interview(record: ReturnInterview, context: AdapterContext) -> list[
         return []
     episode = missing_episode_id(context, record.CHILD, record.MIS_START)
     data = {
-        "person": _held_person(record),
+        "person": _held_person(record, context, looked_after=False),
         "episode_ref": episode,
         "outcome": outcome,
         "offered_on": record.RHI_OFFERED_DATE,
@@ -270,7 +282,7 @@ def _placement(record: Ssda903Episode, context: AdapterContext) -> list[dict[str
     if placing_la is None:
         return []  # refused by the rules before mapping
     facts = {
-        "person": _held_person(record),
+        "person": _held_person(record, context, looked_after=True),
         "placing_la": placing_la,
         "confidential": record.confidential,
         "placement_type": record.PLACE,
@@ -323,6 +335,7 @@ def _assessment(record: CinAssessment, context: AdapterContext) -> list[dict[str
     data = {
         "person": _person(
             record.LAchildID,
+            resident_la=resident_la(record, context),
             upn=record.UPN,
             upn_unknown=record.UPNunknown,
             date_of_birth=record.PersonBirthDate,

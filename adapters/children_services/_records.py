@@ -32,6 +32,7 @@ from adapters._core import NativeRecord
 from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo, YesNo
 from adapters.children_services import _codes
 from adapters.children_services._fields import (
+    AreaCodeField,
     ChildId,
     NhsNumberField,
     PlacementLaCode,
@@ -81,7 +82,13 @@ class _Record(NativeRecord):
 Sex903 = Annotated[str, one_of(_codes.SEX_903_OLD | _codes.SEX_NEW)]
 
 
-class _HeldIdentifiers(_Record):
+class _Resident(_Record):
+    """Where the child lives now (local extension): the council area, DfE or GSS coded."""
+
+    RESIDENT_LA: AreaCodeField | None = None
+
+
+class _HeldIdentifiers(_Resident):
     """Identifiers an LA system holds alongside a 903 row (local extension, all optional)."""
 
     UPN: Upn903 | None = None
@@ -208,7 +215,7 @@ class Ssda903Episode(_HeldIdentifiers):
     @property
     def confidential(self) -> bool:
         """903 ``PL_LA`` = CON: the placement's location must not be passed on."""
-        return self.PL_LA == "CON"
+        return self.PL_LA == _codes.PL_LA_CONFIDENTIAL
 
     @property
     def starts_placement(self) -> bool:
@@ -233,7 +240,7 @@ class Ssda903Episode(_HeldIdentifiers):
         )
 
 
-class CinAssessment(_Record):
+class CinAssessment(_Resident):
     """CIN census Assessment with its child's identifiers (``ChildIdentifiers``).
 
     ``Sex`` is the 2024/25+ element and ``GenderCurrent`` the earlier one.

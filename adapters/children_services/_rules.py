@@ -20,6 +20,9 @@ Rules:
    plan are available. A placement needs the adapter's LA code (the placing authority).
 6. CIN Assessment: authorised not before started; one of ``Sex``/``GenderCurrent`` as the year
    codes it; ``UPN`` or ``UPNunknown``, not both; the legacy 18A/19A only up to 2019/20.
+7. Every record but the Header must say where the child lives (:func:`resident_la`): its
+   ``RESIDENT_LA``; else, for a child in a current placement, the placement's ``PL_LA`` when
+   known and not CON; else the adapter's own LA code. With none of them it is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from adapters._core import AdapterContext, RecordProblem
+from adapters._core import AdapterContext, RecordProblem, unknown_residence
 from adapters.children_services import _codes
 from adapters.children_services._records import (
     CinAssessment,
@@ -38,7 +41,7 @@ from adapters.children_services._records import (
 )
 from schemas import is_out_of_area
 
-__all__ = ["ENGLAND", "NativeModel", "problems_for", "today"]
+__all__ = ["ENGLAND", "NativeModel", "problems_for", "resident_la", "today"]
 
 ENGLAND = ZoneInfo("Europe/London")
 NativeModel = Ssda903Header | Ssda903Missing | ReturnInterview | Ssda903Episode | CinAssessment
@@ -49,19 +52,39 @@ def today(context: AdapterContext) -> date:
     return context.now.astimezone(ENGLAND).date()
 
 
+def resident_la(
+    record: Ssda903Missing | ReturnInterview | Ssda903Episode | CinAssessment,
+    context: AdapterContext,
+) -> str | None:
+    """Where the child lives now, by rule 7 (``None`` if nothing says)."""
+    if record.RESIDENT_LA is not None:
+        return record.RESIDENT_LA
+    if (
+        isinstance(record, Ssda903Episode)
+        and record.DEC is None
+        and record.PL_LA is not None
+        and not record.confidential
+    ):
+        return record.PL_LA
+    return context.la_code
+
+
 def problems_for(record: NativeModel, context: AdapterContext) -> list[RecordProblem]:
     """Every cross-field problem of a well-formed native record."""
     match record:
         case Ssda903Header():
             return _header(record, context)
         case Ssda903Missing():
-            return _missing(record, context)
+            problems = _missing(record, context)
         case ReturnInterview():
-            return _return_interview(record, context)
+            problems = _return_interview(record, context)
         case Ssda903Episode():
-            return _episode(record, context)
+            problems = _episode(record, context)
         case CinAssessment():
-            return _assessment(record, context)
+            problems = _assessment(record, context)
+    if resident_la(record, context) is None:
+        problems.append(unknown_residence("RESIDENT_LA"))
+    return problems
 
 
 def _problem(field: str, rule: str, message: str) -> RecordProblem:

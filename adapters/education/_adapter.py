@@ -28,6 +28,7 @@ from adapters._core import (
     build_notification,
     model_for,
     problems_from,
+    unknown_residence,
 )
 from adapters.education._mapping import events_for
 from adapters.education._records import (
@@ -71,6 +72,8 @@ class EducationAdapter:
             native = model.model_validate(record)
         except ValidationError as exc:
             raise MappingFailed(_bracketed(problems_from(exc))) from exc
+        if native.resident_la is None and context.la_code is None:
+            raise MappingFailed([unknown_residence("resident_la")])
 
         notifications: list[Notification] = []
         problems: list[RecordProblem] = []

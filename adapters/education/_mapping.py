@@ -13,7 +13,12 @@ Rules:
      (under 25 is the strategy's "not in receipt of full time education"; recipients read the
      hours, nothing more is added).
 2. The person is ``local_id`` = ``person_id``, ``upn`` or ``upn_unknown``, ``date_of_birth`` =
-   ``dob``. Parent and future-address fields of a CME notice are never read here.
+   ``dob``, ``resident_la`` = the record's ``resident_la``, else the publishing council's LA.
+   ``school_urn`` is the school whose roll the pupil is on, where the record names one by its
+   six-digit URN (a seven-digit LAESTAB is not a URN and is not copied): the school of
+   attendance marks, of a continuous-absence CME notice and of an alternative provision
+   placement; a pupil deleted from the register no longer attends it. Parent and
+   future-address fields of a CME notice are never read here.
 3. ``la`` is the record's own ``la``; a record without one (attendance marks, CME notices) is
    the publishing agency's LA (``AdapterContext.la_code``), since a school reports to it.
 4. Event ids: ``derive_id("edu", agency, record_type, person key, school_urn, concern type,
@@ -51,10 +56,21 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _person(
-    person_id: str, upn: str | None, dob: date | None, upn_unknown: str | None = None
+    record: EducationRecord,
+    context: AdapterContext,
+    *,
+    upn_unknown: str | None = None,
+    school_urn: str | None = None,
 ) -> dict[str, Any]:
     return _present(
-        {"local_id": person_id, "upn": upn, "upn_unknown": upn_unknown, "date_of_birth": dob}
+        {
+            "local_id": record.person_id,
+            "upn": record.upn,
+            "upn_unknown": upn_unknown,
+            "date_of_birth": record.dob,
+            "resident_la": record.resident_la or context.la_code,
+            "school_urn": school_urn if school_urn is not None and len(school_urn) == 6 else None,
+        }
     )
 
 
@@ -90,7 +106,7 @@ def _event(
 def _attendance(
     record: AttendanceMarks, context: AdapterContext, rules: AttendanceRules
 ) -> list[dict[str, Any]]:
-    person = _person(record.person_id, record.upn, record.dob)
+    person = _person(record, context, school_urn=record.school_urn)
     return [
         _event(
             context,
@@ -124,7 +140,13 @@ def _cme(record: CmeNotice, context: AdapterContext) -> list[dict[str, Any]]:
     if concern_type is None:  # new_registration
         return []
     data = {
-        "person": _person(record.person_id, record.upn, record.dob),
+        "person": _person(
+            record,
+            context,
+            school_urn=record.school_urn
+            if concern_type is EducationConcernType.MISSING_EDUCATION
+            else None,
+        ),
         "concern_type": concern_type,
         "identified_on": record.date,
         "school_urn": record.school_urn,
@@ -138,7 +160,7 @@ def _cme(record: CmeNotice, context: AdapterContext) -> list[dict[str, Any]]:
 def _ehe(record: EheNotice, context: AdapterContext) -> list[dict[str, Any]]:
     upn_unknown = record.upn_unknown.value if record.upn_unknown is not None else None
     data = {
-        "person": _person(record.person_id, record.upn, record.dob, upn_unknown),
+        "person": _person(record, context, upn_unknown=upn_unknown),
         "concern_type": EducationConcernType.ELECTIVE_HOME_EDUCATION,
         "identified_on": record.date,
         "la": record.la,
@@ -151,7 +173,7 @@ def _alternative_provision(
     record: AlternativeProvisionPlacement, context: AdapterContext
 ) -> list[dict[str, Any]]:
     data = {
-        "person": _person(record.person_id, record.upn, record.dob),
+        "person": _person(record, context, school_urn=record.school_urn),
         "concern_type": EducationConcernType.ALTERNATIVE_PROVISION,
         "identified_on": record.start_date,
         "school_urn": record.school_urn,

@@ -16,6 +16,8 @@ Rules:
    its notice unchanged, and never forwarded: they identify other people, and the canonical
    schema has no place for them.
 6. Configurable attendance rules (thresholds) are not checked here; see ``_rules``.
+7. Every record may say where the pupil lives (``resident_la``: a DfE or GSS LA code, or
+   SCO/WAL/NIR/NUK); blank, it is the publishing council's own area.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from adapters._core import NativeRecord
-from adapters._values import NativeDate, OptionalNativeDate, OptionalText
+from adapters._values import NativeDate, OptionalAreaCode, OptionalNativeDate, OptionalText
 from adapters.education._codes import ATTENDANCE_CODES, CmeNoticeType, Session
 from schemas import LaCode, Upn, UpnUnknown
 
@@ -91,7 +93,13 @@ class Mark(BaseModel):
     code: AttendanceCode
 
 
-class AttendanceMarks(NativeRecord):
+class _Pupil(NativeRecord):
+    """Where the pupil lives, when the record says (else the publishing council's area)."""
+
+    resident_la: OptionalAreaCode = None
+
+
+class AttendanceMarks(_Pupil):
     """A pupil's register marks at one school, in any order."""
 
     record_type: Literal["attendance_marks"]
@@ -112,7 +120,7 @@ class AttendanceMarks(NativeRecord):
         return value
 
 
-class CmeNotice(NativeRecord):
+class CmeNotice(_Pupil):
     """A school's Children Missing Education notice to the LA."""
 
     record_type: Literal["cme_notice"]
@@ -149,7 +157,7 @@ class CmeNotice(NativeRecord):
         return value
 
 
-class EheNotice(NativeRecord):
+class EheNotice(_Pupil):
     """A child identified as electively home educated (not in school)."""
 
     record_type: Literal["ehe_notice"]
@@ -177,7 +185,7 @@ class EheNotice(NativeRecord):
         return value
 
 
-class AlternativeProvisionPlacement(NativeRecord):
+class AlternativeProvisionPlacement(_Pupil):
     """A pupil placed in alternative provision, with the hours it gives a week."""
 
     record_type: Literal["alternative_provision_placement"]

@@ -17,9 +17,11 @@ Rules:
 4. Concern notice: ``concern.raised`` with ``origin = concern_notice``; its markers come from
    the vulnerability labels, which also travel as recorded.
 5. The person's ``local_id`` is always the force's own person id; ``misper_id``, ``crime_ref``
-   and ``notice_id`` travel as the police reference.
+   and ``notice_id`` travel as the police reference. ``resident_la``, ``responsible_la``,
+   ``la_child_id`` and ``school_urn`` (``victim_...`` on a crime record) travel on the person,
+   so the council can match its own child and the hub can route by where the person lives.
 6. Not forwarded, because no canonical field exists or the purpose does not need them:
-   ``la_child_id``, ``reported_missing_by``, ``initial_risk_level``, ``return_method``,
+   ``reported_missing_by``, ``initial_risk_level``, ``return_method``,
    ``circumstances`` (free text about the person and others; too broad to share routinely),
    ``philomena_form_ref``, ``date_reported_missing``, ``offence_code``, ``officer_in_case``
    (the officer's personal data; partners reach the case through the reference) and
@@ -71,20 +73,26 @@ def _envelope(context: AdapterContext, event_id: str, event_type: str) -> dict[s
     }
 
 
-def _missing(record: MissingPersonReport, context: AdapterContext) -> list[dict[str, Any]]:
-    person = {
+def _person(record: MissingPersonReport | ConcernNotice) -> dict[str, Any]:
+    return {
         "local_id": record.person_id,
         "nhs_number": record.nhs_number,
         "upn": record.upn,
         "date_of_birth": record.dob,
         "sex": record.sex,
+        "resident_la": record.resident_la,
+        "responsible_la": record.responsible_la,
+        "la_child_id": record.la_child_id,
+        "school_urn": record.school_urn,
     }
+
+
+def _missing(record: MissingPersonReport, context: AdapterContext) -> list[dict[str, Any]]:
     common = {
-        "person": person,
+        "person": _person(record),
         "missing_type": MissingType.MISSING,
         "looked_after": bool(record.looked_after),
         "started_on": record.missing_since.date(),
-        "responsible_la": record.responsible_la,
         "police_reference": record.misper_id,
     }
     episode = derive_id("pol-mis-ep", context.agency_id, record.misper_id)
@@ -124,8 +132,13 @@ def _crime(record: CrimeRecord, context: AdapterContext) -> list[dict[str, Any]]
         "person": {
             "local_id": record.victim_person_id,
             "nhs_number": record.victim_nhs_number,
+            "upn": record.victim_upn,
             "date_of_birth": record.victim_dob,
             "sex": record.victim_sex,
+            "resident_la": record.victim_resident_la,
+            "responsible_la": record.victim_responsible_la,
+            "la_child_id": record.victim_la_child_id,
+            "school_urn": record.victim_school_urn,
         },
         "subject": ConcernSubject.CHILD if record.victim_is_child else ConcernSubject.ADULT,
         "markers": markers,
@@ -141,13 +154,7 @@ def _crime(record: CrimeRecord, context: AdapterContext) -> list[dict[str, Any]]
 def _concern(record: ConcernNotice, context: AdapterContext) -> list[dict[str, Any]]:
     event_id = derive_id("pol-ppn", context.agency_id, record.notice_id, "concern")
     data = {
-        "person": {
-            "local_id": record.person_id,
-            "nhs_number": record.nhs_number,
-            "upn": record.upn,
-            "date_of_birth": record.dob,
-            "sex": record.sex,
-        },
+        "person": _person(record),
         "subject": record.subject,
         "markers": markers_for_labels(record.vulnerability_types),
         "grading": record.grading,

@@ -17,6 +17,11 @@ Rules:
    validation it is always set. A blank flag means not flagged.
 5. Concern notice: ``subject`` (child/CCN, adult/ACN) must agree with the person's age on
    ``notice_date``, so a child's notice cannot be routed to adult services by mistake.
+6. Every record says where its person lives: ``resident_la`` (``victim_resident_la``) is
+   required, as a DfE LA code, a council's GSS code (an English one is normalised to its DfE
+   code) or SCO/WAL/NIR/NUK. ``responsible_la`` names the council looking after a looked-after
+   child, ``la_child_id`` that council's own id for the child, and ``school_urn`` the school the
+   pupil attends, where the force knows them.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from adapters._core import NativeRecord
-from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo, YesNo
+from adapters._values import NativeAreaCode, NativeDate, OptionalNativeDate, OptionalYesNo, YesNo
 from adapters.police._values import (
     GradingCode,
     Identifier,
@@ -39,6 +44,7 @@ from adapters.police._values import (
     OptionalIdentifier,
     OptionalLaCode,
     OptionalNhsNumber,
+    OptionalSchoolUrn,
     OptionalUkDateTime,
     OptionalUpn,
     RiskLevelCode,
@@ -105,6 +111,14 @@ class _Person(NativeRecord):
     sex: SexCode
     nhs_number: OptionalNhsNumber = None
     upn: OptionalUpn = None
+    resident_la: NativeAreaCode = Field(description="The council area where the person lives.")
+    responsible_la: OptionalLaCode = Field(
+        default=None, description="The council responsible for a looked-after child."
+    )
+    la_child_id: OptionalIdentifier = Field(
+        default=None, description="The council's own id for the child, as the force holds it."
+    )
+    school_urn: OptionalSchoolUrn = None
 
 
 class MissingPersonReport(_Person):
@@ -112,7 +126,6 @@ class MissingPersonReport(_Person):
 
     record_type: Literal["missing_person_report"]
     misper_id: Identifier
-    la_child_id: OptionalIdentifier = None
     missing_since: UkDateTime
     date_reported_missing: UkDateTime
     missing_from: ShortText = None
@@ -124,7 +137,6 @@ class MissingPersonReport(_Person):
     return_method: ShortText = None
     circumstances: LongText = None
     looked_after: OptionalYesNo = None
-    responsible_la: OptionalLaCode = None
     philomena_form_ref: OptionalIdentifier = None
 
     @field_validator("missing_since")
@@ -168,6 +180,11 @@ class CrimeRecord(NativeRecord):
     victim_dob: OptionalNativeDate = None
     victim_sex: SexCode
     victim_nhs_number: OptionalNhsNumber = None
+    victim_upn: OptionalUpn = None
+    victim_resident_la: NativeAreaCode
+    victim_responsible_la: OptionalLaCode = None
+    victim_la_child_id: OptionalIdentifier = None
+    victim_school_urn: OptionalSchoolUrn = None
     cse_flag: OptionalYesNo = None
     csa_flag: OptionalYesNo = None
     cce_flag: OptionalYesNo = None

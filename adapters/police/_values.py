@@ -47,6 +47,7 @@ __all__ = [
     "OptionalIdentifier",
     "OptionalLaCode",
     "OptionalNhsNumber",
+    "OptionalSchoolUrn",
     "OptionalUkDateTime",
     "OptionalUpn",
     "RiskLevelCode",
@@ -179,6 +180,10 @@ OffenceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}[A-Z]?(/[0-9
 OptionalNhsNumber = Annotated[NhsNumber | None, BeforeValidator(_blank_to_none)]
 OptionalUpn = Annotated[Upn | None, BeforeValidator(_blank_to_none)]
 OptionalLaCode = Annotated[LaCode | None, BeforeValidator(_blank_to_none)]
+OptionalSchoolUrn = Annotated[
+    Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None,
+    BeforeValidator(_blank_to_none),
+]
 
 Labels = Annotated[
     tuple[Annotated[str, StringConstraints(min_length=1, max_length=64)], ...],

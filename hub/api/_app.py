@@ -54,7 +54,7 @@ from hub.intake import ACCEPTED_CONTENT_TYPES
 from hub.logs import get_logger
 from hub.sharing import simulate
 from hub.validation import notification_problems
-from schemas import PLACEMENT_LA_PATTERN, parse_notification
+from schemas import AREA_CODE_PATTERN, parse_notification
 
 __all__ = ["ApiDependencies", "create_app"]
 
@@ -62,7 +62,7 @@ log = get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_PLACED_IN = re.compile(PLACEMENT_LA_PATTERN)
+_PLACED_IN = re.compile(AREA_CODE_PATTERN)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -196,7 +196,9 @@ async def explain_notification(request: web.Request) -> web.Response:
         raise UnsupportedMediaType("send application/json or application/cloudevents+json")
     placed_in = request.query.get("placed_in")
     if placed_in is not None and not _PLACED_IN.match(placed_in):
-        raise PeerError("placed_in must be a three-digit LA code, or SCO, WAL, NIR or NUK")
+        raise PeerError(
+            "placed_in must be an LA code (DfE, or GSS outside England), or SCO, WAL, NIR or NUK"
+        )
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:

@@ -17,7 +17,7 @@ from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
 from hub.api._replay import ReplayAnswer, ReplayRequest
 from hub.sharing import Explanation
-from schemas import CATALOGUE, PLACEMENT_LA_PATTERN, notification_adapter
+from schemas import AREA_CODE_PATTERN, CATALOGUE, notification_adapter
 
 __all__ = ["openapi_document"]
 
@@ -209,7 +209,7 @@ def openapi_document() -> dict[str, Any]:
                             "name": "placed_in",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string", "pattern": PLACEMENT_LA_PATTERN},
+                            "schema": {"type": "string", "pattern": AREA_CODE_PATTERN},
                             "description": (
                                 "Assume the subject has an active out-of-area placement hosted "
                                 "by this LA (placed by the notification's responsible LA, or "

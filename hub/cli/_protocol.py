@@ -40,7 +40,7 @@ from protocols import (
     lint_protocol,
     parse_protocol,
 )
-from schemas import PLACEMENT_LA_PATTERN, parse_notification
+from schemas import AREA_CODE_PATTERN, parse_notification
 
 __all__ = ["register"]
 
@@ -48,8 +48,10 @@ USAGE_ERROR = 2
 
 
 def _la_code(text: str) -> str:
-    if not re.match(PLACEMENT_LA_PATTERN, text):
-        raise argparse.ArgumentTypeError("expected a three-digit LA code, or SCO, WAL, NIR, NUK")
+    if not re.match(AREA_CODE_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            "expected an LA code (DfE, or GSS outside England), or SCO, WAL, NIR, NUK"
+        )
     return text
 
 

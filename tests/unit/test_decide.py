@@ -95,6 +95,7 @@ PERSON_WITHHELD_FROM_SCHOOL = (
     "data.person.date_of_birth",
     "data.person.local_id",
     "data.person.nhs_number",
+    "data.person.resident_la",
     "data.person.sex",
 )
 
@@ -140,7 +141,7 @@ def _started_from_childrens() -> Case:
                     "data.last_seen_location",
                     "data.looked_after",
                     *PERSON_WITHHELD_FROM_SCHOOL,
-                    "data.responsible_la",
+                    "data.person.responsible_la",
                     "data.risk_level",
                     "data.started_at",
                     "subject",
@@ -169,7 +170,7 @@ def _started_from_police() -> Case:
                     "data.last_seen_location",
                     "data.looked_after",
                     *PERSON_WITHHELD_FROM_SCHOOL,
-                    "data.responsible_la",
+                    "data.person.responsible_la",
                     "data.risk_level",
                     "data.started_at",
                     "subject",
@@ -428,11 +429,11 @@ _T = TypeVar("_T")
 
 _OPTIONAL_TOP = ("subject", "correlationid", "dataschema", "episodeid")
 _OPTIONAL_DATA = {
-    STARTED: ("started_at", "risk_level", "responsible_la", "last_seen_location"),
+    STARTED: ("started_at", "risk_level", "last_seen_location"),
     ENDED: ("found_location",),  # ended_at fixes return_interview_due, so it stays
     PLACEMENT_STARTED: ("provider", "urn", "legal_status"),
 }
-_OPTIONAL_PERSON = ("nhs_number", "upn", "date_of_birth", "sex")
+_OPTIONAL_PERSON = ("nhs_number", "upn", "date_of_birth", "sex", "responsible_la")
 _TYPES = (STARTED, ENDED, PLACEMENT_STARTED)
 _HOSTS = ("391", "840", "942", "929")  # Newcastle, Durham, Cumberland (no party), in area
 _ROLES = tuple({"role": role.value} for role in Role)
@@ -514,7 +515,7 @@ def events(
             event["data"].pop(key, None)
     for key in _OPTIONAL_PERSON:
         if draw(st.booleans()):
-            del event["data"]["person"][key]
+            event["data"]["person"].pop(key, None)
     return event
 
 
@@ -593,7 +594,7 @@ def _role_party(
         host = host or (last.host_la if last else None)
     # Named in the event, else the active placement's placing LA, else the publishing council's.
     publisher = protocol.party(agency_id_from_source(event["source"]))
-    responsible = data.get("responsible_la") or data.get("placing_la")
+    responsible = data["person"].get("responsible_la") or data.get("placing_la")
     responsible = responsible or (last.placing_la if last else None) or publisher.la_code
     wanted = {
         Role.RESPONSIBLE_AUTHORITY: (PartyKind.CHILDREN_SERVICES, responsible),

@@ -201,6 +201,7 @@ def test_a_neighbours_placement_outside_northumberland_is_not_shared(shipped: Pr
         "placement.started",
         source="urn:sehub:agency:durham-childrens",
         data__placing_la="840",
+        data__person__responsible_la="840",
         data__host_la="942",
     )
     decision = decide(parse_notification(event), shipped, NOW)

@@ -239,6 +239,7 @@ def test_each_alert_holds_only_the_clocks_fields_with_the_clocks_receipt() -> No
             "data.person.date_of_birth",
             "data.person.local_id",
             "data.person.nhs_number",
+            "data.person.resident_la",
             "data.person.sex",
             "data.started_on",
             "subject",

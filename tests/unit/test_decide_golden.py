@@ -88,6 +88,7 @@ PERSON_BUT_UPN = (
     "data.person.date_of_birth",
     "data.person.local_id",
     "data.person.nhs_number",
+    "data.person.resident_la",
     "data.person.sex",
 )
 MARKERS = tuple(
@@ -163,7 +164,7 @@ SCHOOL_STARTED_WITHHELD = (
     "data.last_seen_location",
     "data.looked_after",
     *PERSON_BUT_UPN,
-    "data.responsible_la",
+    "data.person.responsible_la",
     "data.risk_level",
     "data.started_at",
 )
@@ -193,13 +194,18 @@ NO_RETURN_INTERVIEW_DUE = (
     "return-interview-overdue",
     "clock not started: condition not met: data.end_reason",
 )
-PLACEMENT_PERSON = {
+# The documented child: living in Northumberland, which is responsible for her.
+PERSON = {
     "local_id": "CHILD-000123",
     "nhs_number": "9434765919",
     "upn": VALID_UPN,
     "date_of_birth": "2011-05-04",
     "sex": "F",
+    "resident_la": "929",
+    "responsible_la": "929",
 }
+# The same child in the documented placement started, living in Newcastle where she is placed.
+PLACEMENT_PERSON = PERSON | {"resident_la": "391"}
 
 
 def _placement_to_police(host_la: str) -> dict[str, Any]:
@@ -236,10 +242,12 @@ def _placement_to_host(host_la: str) -> dict[str, Any]:
     }
 
 
-PLACEMENT_POLICE_WITHHELD = ("data.distance_miles", "data.legal_status")
+# Not (yet) granted by any placement rule: the plans' references and the emergency flag.
+PLACEMENT_PLANS = ("data.care_plan_ref", "data.emergency", "data.risk_assessment_ref")
+PLACEMENT_POLICE_WITHHELD = ("data.distance_miles", "data.legal_status", *PLACEMENT_PLANS)
 # What Northumberland's children's services and police get of Newcastle's placement there.
 INBOUND_PLACEMENT = {
-    "person": PLACEMENT_PERSON,
+    "person": PLACEMENT_PERSON | {"resident_la": "929", "responsible_la": "391"},
     "placing_la": "391",
     "host_la": "929",
     "out_of_area": True,
@@ -253,12 +261,14 @@ INBOUND_PLACEMENT = {
 }
 # As for outbound placements, the host and its police are not given the postcode.
 INBOUND_PLACEMENT_WITHHELD = (
+    *PLACEMENT_PLANS,
     "data.confidential",
     "data.distance_miles",
     "data.legal_status",
     "data.placement_postcode",
 )
 PLACEMENT_HOST_WITHHELD = (
+    *PLACEMENT_PLANS,
     "data.confidential",
     "data.distance_miles",
     "data.legal_status",
@@ -283,7 +293,10 @@ SCHOOL_CONCERN_WITHHELD = (
     "data.markers.trafficking_modern_slavery",
     "data.origin",
     "data.person.date_of_birth",
+    "data.person.la_child_id",
     "data.person.local_id",
+    "data.person.resident_la",
+    "data.person.school_urn",
     "data.person.sex",
     "data.reference",
     "data.referral",
@@ -315,6 +328,7 @@ RISK_TO_HEALTH_WITHHELD = (
     *MARKERS,
     "data.method",
     "data.person.local_id",
+    "data.person.resident_la",
     "data.person.sex",
     "data.person.upn",
     "data.rmg_status",
@@ -342,13 +356,12 @@ GOLDEN = [
             CHILDRENS: (
                 "missing-child-to-childrens-services",
                 {
-                    "person": PLACEMENT_PERSON,
+                    "person": PERSON,
                     "missing_type": "missing",
                     "looked_after": True,
                     "started_on": "2026-11-28",
                     "started_at": "2026-11-28T21:15:00Z",
                     "risk_level": "high",
-                    "responsible_la": "929",
                 },
                 ("data.last_seen_location",),
             ),
@@ -359,32 +372,30 @@ GOLDEN = [
     # A child Durham (840) is responsible for: Durham's children's services are told as well.
     Golden(
         "missing-started-from-police-responsible-durham",
-        _from(POLICE, "missing_episode.started", data__responsible_la="840"),
+        _from(POLICE, "missing_episode.started", data__person__responsible_la="840"),
         EMPTY,
         {
             CHILDRENS: (
                 "missing-child-to-childrens-services",
                 {
-                    "person": PLACEMENT_PERSON,
+                    "person": PERSON | {"responsible_la": "840"},
                     "missing_type": "missing",
                     "looked_after": True,
                     "started_on": "2026-11-28",
                     "started_at": "2026-11-28T21:15:00Z",
                     "risk_level": "high",
-                    "responsible_la": "840",
                 },
                 ("data.last_seen_location",),
             ),
             DURHAM: (
                 "missing-child-to-childrens-services",
                 {
-                    "person": PLACEMENT_PERSON,
+                    "person": PERSON | {"responsible_la": "840"},
                     "missing_type": "missing",
                     "looked_after": True,
                     "started_on": "2026-11-28",
                     "started_at": "2026-11-28T21:15:00Z",
                     "risk_level": "high",
-                    "responsible_la": "840",
                 },
                 ("data.last_seen_location",),
             ),
@@ -412,7 +423,7 @@ GOLDEN = [
                     "data.found_location",
                     "data.looked_after",
                     *PERSON_BUT_UPN,
-                    "data.responsible_la",
+                    "data.person.responsible_la",
                     "data.return_interview_due",
                 ),
             ),
@@ -436,13 +447,12 @@ GOLDEN = [
             ADULTS: (
                 "still-missing-at-18-to-adult-services",
                 {
-                    "person": PLACEMENT_PERSON | {"date_of_birth": "2008-11-29"},
+                    "person": PERSON | {"date_of_birth": "2008-11-29"},
                     "missing_type": "missing",
                     "looked_after": True,
                     "started_on": "2026-11-28",
                     "ended_on": "2026-11-29",
                     "end_reason": "turned_18_still_missing",
-                    "responsible_la": "929",
                 },
                 ("data.ended_at",),
             ),
@@ -459,7 +469,7 @@ GOLDEN = [
                     "data.ended_at",
                     "data.looked_after",
                     *PERSON_BUT_UPN,
-                    "data.responsible_la",
+                    "data.person.responsible_la",
                 ),
             ),
         },
@@ -490,13 +500,12 @@ GOLDEN = [
             CHILDRENS: (
                 "missing-child-to-childrens-services",
                 {
-                    "person": PLACEMENT_PERSON,
+                    "person": PERSON,
                     "missing_type": "missing",
                     "looked_after": True,
                     "started_on": "2026-11-28",
                     "started_at": "2026-11-28T21:15:00Z",
                     "risk_level": "high",
-                    "responsible_la": "929",
                 },
                 ("data.last_seen_location",),
             ),
@@ -530,7 +539,7 @@ GOLDEN = [
                     "data.found_location",
                     "data.looked_after",
                     *PERSON_BUT_UPN,
-                    "data.responsible_la",
+                    "data.person.responsible_la",
                     "data.return_interview_due",
                 ),
             ),
@@ -659,7 +668,7 @@ GOLDEN = [
                     if key not in {"host_la", "out_of_area", "urn", "placement_postcode"}
                 }
                 | {"confidential": True},
-                ("data.legal_status",),
+                ("data.legal_status", *PLACEMENT_PLANS),
             )
         },
         (
@@ -695,7 +704,7 @@ GOLDEN = [
             DURHAM: (
                 "placement-to-host-authority",
                 {
-                    "person": PLACEMENT_PERSON,
+                    "person": PERSON,
                     "placing_la": "929",
                     "host_la": "840",
                     "out_of_area": True,
@@ -715,6 +724,8 @@ GOLDEN = [
             NEWCASTLE,
             "placement.started",
             data__placing_la="391",
+            data__person__responsible_la="391",
+            data__person__resident_la="929",
             data__host_la="929",
             data__out_of_area=True,
             data__placement_postcode="NE61 1XX",

@@ -222,7 +222,6 @@ def test_the_shipped_rules_outside_missing_episodes_have_no_ladder(shipped: Prot
         "started_on",
         "started_at",
         "risk_level",
-        "responsible_la",
         "last_seen_location",
     ):
         del event["data"][key]

@@ -37,12 +37,18 @@ def _decide_role(
     return decide(parse_notification(event), protocol, NOW, state)
 
 
-def _from_police(**data: Any) -> dict[str, Any]:
-    """A police missing report about a looked-after child, with these ``data`` changes."""
+def _from_police(*, responsible_la: str | None = "929", **data: Any) -> dict[str, Any]:
+    """A police missing report about a looked-after child, with these ``data`` changes and the
+    person's ``responsible_la`` (None: not given)."""
     event = make_event(source=source_for_agency(POLICE), data=data)
     for key, value in data.items():
         if value is None:
             del event["data"][key]
+    person = event["data"]["person"]
+    if responsible_la is None:
+        del person["responsible_la"]
+    else:
+        person["responsible_la"] = responsible_la
     return event
 
 
@@ -133,7 +139,7 @@ def test_a_publishing_councils_own_la_is_responsible_when_nothing_else_says(
 ) -> None:
     """With no LA in the event or state, a council publisher's LA is the responsible one."""
     event = make_event(source=source_for_agency(publisher))
-    del event["data"]["responsible_la"]
+    del event["data"]["person"]["responsible_la"]
 
     decision = _decide_role(Role.SUBJECTS_EDUCATION, event, EMPTY, publisher=publisher)
 

@@ -343,7 +343,13 @@ def test_the_host_la_comes_from_the_event_or_the_active_placement(
 
 RESPONSIBLE = [
     (make_event(), EMPTY, None, "929", "missing"),
-    (make_event(data={"responsible_la": "391"}), placed_in("840"), "929", "391", "event-first"),
+    (
+        make_event(data={"person": {"responsible_la": "391"}}),
+        placed_in("840"),
+        "929",
+        "391",
+        "event-first",
+    ),
     (documented_example("placement.started"), EMPTY, None, "929", "placement"),
     (
         documented_example("se_risk.assessed"),

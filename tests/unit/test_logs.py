@@ -131,7 +131,7 @@ def test_bearer_style_url_credentials_are_masked(stream: io.StringIO) -> None:
 
 def test_models_and_exceptions_passed_as_values_are_redacted(stream: io.StringIO) -> None:
     """A pydantic model value is redacted field by field; an exception value shows its type."""
-    person = PersonRef(local_id=CANARY, nhs_number="9434765919")
+    person = PersonRef(local_id=CANARY, nhs_number="9434765919", resident_la="929")
     structlog.get_logger("test.values").info("x", who=person, error=ValueError(CANARY))
     (record,) = _lines(stream)
     assert CANARY not in stream.getvalue()

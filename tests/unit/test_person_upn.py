@@ -17,7 +17,7 @@ def _upn(la: str) -> str:
 @pytest.mark.parametrize("la", ["838", "839", "940", "941", "942", "943"])
 def test_a_upn_from_a_reorganised_council_is_valid(la: str) -> None:
     """A UPN from Dorset, BCP, Northamptonshire, Cumberland or Westmorland is accepted."""
-    assert PersonRef(local_id="p-1", upn=_upn(la)).upn == _upn(la)
+    assert PersonRef(local_id="p-1", resident_la="929", upn=_upn(la)).upn == _upn(la)
 
 
 @pytest.mark.parametrize("la", ["838", "943"])
@@ -26,10 +26,10 @@ def test_a_wrong_check_letter_is_still_refused(la: str) -> None:
     good = _upn(la)
     wrong = ("B" if good[0] != "B" else "C") + good[1:]
     with pytest.raises(ValidationError):
-        PersonRef(local_id="p-1", upn=wrong)
+        PersonRef(local_id="p-1", resident_la="929", upn=wrong)
 
 
 def test_an_unknown_council_number_is_refused() -> None:
     """A UPN whose LA number is no council's is refused even with a right check letter."""
     with pytest.raises(ValidationError):
-        PersonRef(local_id="p-1", upn=_upn("950"))
+        PersonRef(local_id="p-1", resident_la="929", upn=_upn("950"))

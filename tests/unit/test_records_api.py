@@ -64,7 +64,7 @@ async def test_native_records_are_mapped_published_and_audited(
     (message,) = publisher.ingress
     event = _opened(keys, message.body)
     assert event["source"] == "urn:sehub:agency:northumberland-childrens"
-    assert event["data"]["responsible_la"] == "929"
+    assert event["data"]["person"]["responsible_la"] == "929"
     assert [e.action for e in audit.entries] == [AuditAction.NOTIFICATION_ACCEPTED]
 
 

@@ -170,6 +170,7 @@ async def test_a_placement_for_another_councils_child_changes_no_state(hub: Harn
     """A council may share placements, but only its own: naming another placing LA stores none."""
     claimed = _example("placement.started", id="claimed-1", episodeid="PL-Y")
     claimed["data"]["placing_la"] = "840"  # Durham's child, posted by Northumberland
+    claimed["data"]["person"]["responsible_la"] = "840"
     await hub.route(claimed)
     assert hub.store.placements == {}
     missing = await hub.route(_example("missing_episode.started", id="m-after-claim"))

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas import (
+    AREA_CODE_PATTERN,
+    LA_CODE_PATTERN,
     PERSONAL_FIELD_NAMES,
     MissingEpisodeEnded,
     MissingEpisodeStarted,
@@ -183,7 +185,9 @@ def test_generated_identifiers_are_valid() -> None:
     """The test helpers' NHS numbers and UPNs are accepted by the schema."""
     nhs_number = nhs_number_from("401023213")
     assert nhs_number is not None
-    person = PersonRef(local_id="P1", nhs_number=nhs_number, upn=upn_from(929, "123456789"))
+    person = PersonRef(
+        local_id="P1", resident_la="929", nhs_number=nhs_number, upn=upn_from(929, "123456789")
+    )
 
     assert person.nhs_number == nhs_number
 
@@ -305,10 +309,12 @@ def test_return_interview_due_is_72_elapsed_hours_across_a_clock_change() -> Non
 
 @pytest.mark.parametrize("code", ["92", "9290", "92a", " 929", "\u0669\u0662\u0669"])
 def test_responsible_la_must_be_three_ascii_digits(code: str) -> None:
-    """An LA code is exactly three ASCII digits; other digit scripts are not LA codes."""
-    event = make_event(data={"responsible_la": code})
+    """A DfE LA code is exactly three ASCII digits; other digit scripts are not LA codes."""
+    event = make_event(data={"person": {"responsible_la": code}})
 
-    assert _locations(event) == {(STARTED, "data", "responsible_la"): "string_pattern_mismatch"}
+    assert _locations(event) == {
+        (STARTED, "data", "person", "responsible_la"): "string_pattern_mismatch"
+    }
 
 
 def test_unknown_type_is_rejected() -> None:
@@ -339,7 +345,13 @@ def test_personal_field_names_cover_every_identifying_field() -> None:
 
 def test_personal_field_names_of_a_nested_model() -> None:
     """``personal_field_names`` finds marked fields of a model and of the models inside it."""
-    assert personal_field_names(PersonRef) == {"local_id", "nhs_number", "upn", "date_of_birth"}
+    assert personal_field_names(PersonRef) == {
+        "local_id",
+        "nhs_number",
+        "upn",
+        "date_of_birth",
+        "la_child_id",
+    }
     assert personal_field_names(MissingEpisodeStarted) >= personal_field_names(PersonRef)
     assert "found_location" not in personal_field_names(MissingEpisodeStarted)
     assert "last_seen_location" not in personal_field_names(MissingEpisodeEnded)
@@ -384,13 +396,20 @@ _upns = st.builds(
     st.sampled_from([201, 330, 801, 929, 938]),
     st.from_regex(r"[0-9]{9}", fullmatch=True),
 )
+# Normalised codes only: an English GSS code is accepted but comes back as its DfE code.
 _persons = st.fixed_dictionaries(
-    {"local_id": st.text(min_size=1, max_size=64)},
+    {
+        "local_id": st.text(min_size=1, max_size=64),
+        "resident_la": st.from_regex(AREA_CODE_PATTERN, fullmatch=True),
+    },
     optional={
         "nhs_number": _nhs_numbers,
         "upn": _upns,
         "date_of_birth": _dates.map(date.isoformat),
         "sex": st.sampled_from([s.value for s in Sex]),
+        "responsible_la": st.from_regex(LA_CODE_PATTERN, fullmatch=True),
+        "la_child_id": st.text(min_size=1, max_size=64),
+        "school_urn": st.from_regex(r"[0-9]{6}", fullmatch=True),
     },
 )
 _envelope = {
@@ -416,7 +435,6 @@ _started_data = st.fixed_dictionaries(
     optional={
         "started_at": _aware.map(datetime.isoformat),
         "risk_level": st.sampled_from([r.value for r in PoliceRiskLevel]),
-        "responsible_la": st.from_regex(r"[0-9]{3}", fullmatch=True),
         "last_seen_location": st.text(max_size=200),
     },
 )

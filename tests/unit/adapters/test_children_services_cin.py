@@ -92,6 +92,7 @@ def test_assessment_person_comes_from_the_child_identifiers() -> None:
         "upn": OTHER_UPN,
         "date_of_birth": "2010-07-19",
         "sex": "F",
+        "resident_la": "929",
     }
 
 

@@ -35,7 +35,7 @@ from tests.unit.adapters.test_children_services import (
         pytest.param(
             missing(),
             STARTED,
-            {"missing_type": "missing", "started_on": "2026-11-21", "responsible_la": "929"},
+            {"missing_type": "missing", "started_on": "2026-11-21"},
             id="open-missing-episode-started",
         ),
         pytest.param(
@@ -99,10 +99,11 @@ def test_missing_row_maps_to_its_episode_event(
     assert event.episodeid == missing_episode_id(
         CONTEXT, "NCC100234", date.fromisoformat(data["started_on"])
     )
+    assert data["person"]["resident_la"] == "929"
     if data["looked_after"]:
-        assert data["responsible_la"] == "929"
+        assert data["person"]["responsible_la"] == "929"
     else:
-        assert "responsible_la" not in data
+        assert "responsible_la" not in data["person"]
 
 
 def test_missing_row_carries_the_held_identifiers_as_the_person() -> None:
@@ -115,6 +116,8 @@ def test_missing_row_carries_the_held_identifiers_as_the_person() -> None:
         "upn": UPN,
         "date_of_birth": "2011-03-14",
         "sex": "F",
+        "resident_la": "929",
+        "responsible_la": "929",
     }
 
 

@@ -106,7 +106,8 @@ LOCATION_FIELDS = ("host_la", "out_of_area", "placement_postcode", "distance_mil
 def test_new_placement_episode_starts_a_placement(
     record: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    """An open episode with RNE S/P/T/B/U is a placement started, located from PL_LA."""
+    """An open episode with RNE S/P/T/B/U is a placement started, located from PL_LA; the child
+    lives where placed (the council's own LA if PL_LA is unknown) and the council is responsible."""
     (event,) = mapped(record)
     data = as_json(event)["data"]
 
@@ -119,6 +120,8 @@ def test_new_placement_episode_starts_a_placement(
         "upn": OTHER_UPN,
         "date_of_birth": "2010-07-19",
         "sex": "F",
+        "resident_la": data.get("host_la") or "929",
+        "responsible_la": "929",
     }
 
 

@@ -177,7 +177,17 @@ def test_la_comes_from_the_context_when_the_record_has_none() -> None:
     bare = AdapterContext(agency_id=EDUCATION, now=CONTEXT.now)
 
     assert mapped(cme())[0].data.la == "929"
-    assert mapped(cme(), context=bare)[0].data.la is None
+    assert mapped(cme(resident_la="929"), context=bare)[0].data.la is None
+
+
+def test_without_an_la_code_a_record_must_say_where_the_pupil_lives() -> None:
+    """An adapter with no LA code of its own refuses a record without ``resident_la``."""
+    bare = AdapterContext(agency_id=EDUCATION, now=CONTEXT.now)
+
+    with pytest.raises(MappingFailed) as caught:
+        mapped(cme(), context=bare)
+
+    assert [(p.field, p.rule) for p in caught.value.problems] == [("resident_la", "missing")]
 
 
 def test_parent_fields_are_accepted_and_never_forwarded() -> None:

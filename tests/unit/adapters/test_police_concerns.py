@@ -37,6 +37,7 @@ def crime(**overrides: Any) -> dict[str, Any]:
         "victim_dob": "04/05/2011",
         "victim_sex": "F",
         "victim_nhs_number": VALID_NHS_NUMBER,
+        "victim_resident_la": "929",
         "cse_flag": "N",
         "csa_flag": "N",
         "cce_flag": "N",
@@ -56,6 +57,7 @@ def notice(**overrides: Any) -> dict[str, Any]:
         "sex": "F",
         "nhs_number": OTHER_NHS_NUMBER,
         "upn": VALID_UPN,
+        "resident_la": "392",
         "notice_date": "26/11/2026",
         "subject": "child",
         "grading": "High",
@@ -121,7 +123,28 @@ def test_flagged_crime_gives_a_concern_with_markers_and_grading(
     assert data.person.local_id == "NP-7730142"
     assert data.person.nhs_number == VALID_NHS_NUMBER
     assert data.person.date_of_birth == date(2011, 5, 4)
+    assert data.person.resident_la == "929"
     assert data.summary is None
+
+
+def test_a_crime_victims_identifiers_and_councils_travel_on_the_person() -> None:
+    """The victim's UPN, the council's child id, responsible council and school are kept."""
+    person = _only(
+        crime(
+            cse_flag="Y",
+            victim_upn=VALID_UPN,
+            victim_resident_la="E08000021",
+            victim_responsible_la="929",
+            victim_la_child_id="CHILD-000123",
+            victim_school_urn="123456",
+        )
+    ).data.person
+
+    assert person.upn == VALID_UPN
+    assert person.resident_la == "391"
+    assert person.responsible_la == "929"
+    assert person.la_child_id == "CHILD-000123"
+    assert person.school_urn == "123456"
 
 
 @pytest.mark.parametrize(
@@ -223,6 +246,16 @@ def test_same_crime_twice_gives_the_same_event_id_and_each_victim_its_own() -> N
         pytest.param(crime(cse_flag="maybe"), {("cse_flag", "value_error")}, id="flag"),
         pytest.param(crime(victim_sex="2"), {("victim_sex", "unknown_code")}, id="sex"),
         pytest.param(
+            {k: v for k, v in crime().items() if k != "victim_resident_la"},
+            {("victim_resident_la", "missing")},
+            id="no-resident-la",
+        ),
+        pytest.param(
+            crime(victim_upn="X428558133462", victim_school_urn="1234567"),
+            {("victim_upn", "value_error"), ("victim_school_urn", "string_pattern_mismatch")},
+            id="victim-upn-and-urn",
+        ),
+        pytest.param(
             crime(da_flag="Y"), {("(unknown field #1)", "extra_forbidden")}, id="unknown-field"
         ),
     ],
@@ -255,6 +288,21 @@ def test_concern_notice_with_se_label_gives_a_child_concern_with_se_marker() -> 
     assert data.person.local_id == "NP-7730512"
     assert data.person.nhs_number == OTHER_NHS_NUMBER
     assert data.person.upn == VALID_UPN
+    assert data.person.resident_la == "392"
+    assert data.person.responsible_la is None
+
+
+def test_a_concern_about_a_looked_after_child_names_the_responsible_council() -> None:
+    """A CCN carries the responsible council, its id for the child and the pupil's school."""
+    person = _only(
+        notice(responsible_la="840", la_child_id="DUR-CHILD-77", school_urn="654321")
+    ).data.person
+
+    assert (person.responsible_la, person.la_child_id, person.school_urn) == (
+        "840",
+        "DUR-CHILD-77",
+        "654321",
+    )
 
 
 def test_concern_notice_without_se_label_has_no_markers_but_keeps_labels() -> None:

@@ -39,7 +39,9 @@ def misper(**overrides: Any) -> dict[str, Any]:
         "current_risk_level": "High",
         "circumstances": "Synthetic circumstances text",
         "looked_after": "Y",
+        "resident_la": "391",
         "responsible_la": "929",
+        "school_urn": "123456",
         "philomena_form_ref": "PHIL-929-0042",
     }
     record.update(overrides)
@@ -86,7 +88,10 @@ def test_open_report_gives_missing_episode_started() -> None:
     assert data.person.sex == "F"
     assert data.missing_type == "missing"
     assert data.looked_after is True
-    assert data.responsible_la == "929"
+    assert data.person.resident_la == "391"
+    assert data.person.responsible_la == "929"
+    assert data.person.la_child_id == "CHILD-000123"
+    assert data.person.school_urn == "123456"
     assert data.risk_level == "high"
     assert data.police_reference == "MP-2026-004417"
     assert data.started_on == date(2026, 11, 27)
@@ -140,23 +145,53 @@ def test_regraded_open_report_is_a_new_event_in_the_same_episode() -> None:
 def test_looked_after_defaults_to_false_and_blanks_are_absent() -> None:
     """Without looked_after the person is not looked after; blank optional fields are absent."""
     (event,) = _map(
-        misper(looked_after="", responsible_la="", nhs_number="", upn="", missing_from="")
+        misper(
+            looked_after="",
+            responsible_la="",
+            la_child_id="",
+            school_urn="",
+            nhs_number="",
+            upn="",
+            missing_from="",
+        )
     )
 
     assert event.data.looked_after is False
-    assert event.data.responsible_la is None
+    assert event.data.person.responsible_la is None
+    assert event.data.person.la_child_id is None
+    assert event.data.person.school_urn is None
     assert event.data.person.nhs_number is None
     assert event.data.person.upn is None
     assert event.data.last_seen_location is None
 
 
 def test_circumstances_and_other_unshared_fields_are_not_forwarded() -> None:
-    """circumstances, la_child_id, reporter and Philomena reference never reach the event."""
+    """circumstances, reporter and Philomena reference never reach the event."""
     (event,) = _map(traced())
     wire = notification_adapter.dump_json(event).decode()
 
-    for planted in ("Synthetic circumstances", "CHILD-000123", "Residential care", "PHIL-929"):
+    for planted in ("Synthetic circumstances", "Residential care", "PHIL-929"):
         assert planted not in wire
+
+
+def test_the_councils_child_id_travels_on_the_traced_person() -> None:
+    """The force's record of the council's child id is kept as ``person.la_child_id``."""
+    (event,) = _map(traced())
+
+    assert event.data.person.la_child_id == "CHILD-000123"
+    assert event.data.person.local_id == "NP-7730142"
+
+
+@pytest.mark.parametrize(
+    ("given", "normalised"),
+    [("929", "929"), ("E06000057", "929"), ("S12000026", "S12000026"), ("SCO", "SCO")],
+)
+def test_resident_la_is_a_dfe_or_gss_code_normalised(given: str, normalised: str) -> None:
+    """Where the person lives may be given as a DfE or a GSS code; English GSS becomes DfE."""
+    (event,) = _map(misper(resident_la=given, responsible_la="E06000057"))
+
+    assert event.data.person.resident_la == normalised
+    assert event.data.person.responsible_la == "929"
 
 
 # --- risk levels ------------------------------------------------------------------------------
@@ -265,6 +300,27 @@ def test_return_interview_due_across_the_clock_change_is_exactly_72_hours() -> N
             misper(responsible_la="92"),
             {("responsible_la", "string_pattern_mismatch")},
             id="la-code",
+        ),
+        pytest.param(
+            misper(responsible_la="SCO"),
+            {("responsible_la", "string_pattern_mismatch")},
+            id="country-is-no-responsible-council",
+        ),
+        pytest.param(
+            {k: v for k, v in misper().items() if k != "resident_la"},
+            {("resident_la", "missing")},
+            id="no-resident-la",
+        ),
+        pytest.param(misper(resident_la=" "), {("resident_la", "missing")}, id="blank-resident"),
+        pytest.param(
+            misper(resident_la="E09000033"),
+            {("resident_la", "value_error")},
+            id="unknown-english-gss",
+        ),
+        pytest.param(
+            misper(school_urn="12345"),
+            {("school_urn", "string_pattern_mismatch")},
+            id="school-urn",
         ),
         pytest.param(
             misper(missing_since="2026-11-29 10:00", date_reported_missing="2026-11-29 10:00"),
