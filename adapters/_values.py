@@ -1,17 +1,19 @@
 """Value types for native records: the forms agency extracts really use.
 
 SSDA903 CSV dates are ``dd/mm/yyyy``; CIN census XML dates are ISO; booleans arrive as Y/N, 1/0,
-true/false; an empty CSV cell means absent (a required field left empty is ``missing``). Each
-type here accepts those forms and nothing else. Area codes are the canonical ones
+true/false; an empty CSV cell means absent (a required field left empty is ``missing``); a list of
+codes is a JSON array or, in one CSV cell, codes separated by ``;`` (or ``,``), each counted
+once. Each type here accepts those forms and nothing else. Area codes are the canonical ones
 (:data:`schemas.AreaCode`): an English GSS code becomes its DfE LA code.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from schemas import AreaCode
@@ -23,6 +25,7 @@ __all__ = [
     "OptionalNativeDate",
     "OptionalText",
     "OptionalYesNo",
+    "SeparatedCodes",
     "YesNo",
 ]
 
@@ -69,6 +72,27 @@ def _yes_no(value: Any) -> Any:
     return value
 
 
+def _separated(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = re.split(r"[;,]", value)
+    if isinstance(value, list | tuple):
+        return tuple(
+            item.strip() if isinstance(item, str) else item
+            for item in value
+            if not (isinstance(item, str) and not item.strip())
+        )
+    return value
+
+
+def _each_once(codes: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(dict.fromkeys(codes))
+
+
+_Code = TypeVar("_Code")
+
 NativeDate = Annotated[date, BeforeValidator(_uk_date)]
 OptionalNativeDate = Annotated[date | None, BeforeValidator(_uk_date)]
 YesNo = Annotated[bool, BeforeValidator(_yes_no)]
@@ -76,3 +100,8 @@ OptionalYesNo = Annotated[bool | None, BeforeValidator(_yes_no)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 NativeAreaCode = Annotated[AreaCode, BeforeValidator(_blank_is_missing)]
 OptionalAreaCode = Annotated[AreaCode | None, BeforeValidator(_blank_to_none)]
+
+# Parametrise with the item type: ``SeparatedCodes[Annotated[str, one_of(...)]]``.
+SeparatedCodes = Annotated[
+    tuple[_Code, ...], BeforeValidator(_separated), AfterValidator(_each_once)
+]

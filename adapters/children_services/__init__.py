@@ -16,11 +16,16 @@ from adapters.children_services._codes import (
 from adapters.children_services._mapping import missing_episode_id, placement_episode_id
 from adapters.children_services._records import (
     CinAssessment,
-    ReturnInterview,
-    RhiAttempt,
     Ssda903Episode,
     Ssda903Header,
     Ssda903Missing,
+)
+from adapters.children_services._return_records import (
+    ReturnInterview,
+    RhiAction,
+    RhiAssociate,
+    RhiAttempt,
+    RhiPlace,
 )
 
 __all__ = [
@@ -29,7 +34,10 @@ __all__ = [
     "ChildrenServicesAdapter",
     "CinAssessment",
     "ReturnInterview",
+    "RhiAction",
+    "RhiAssociate",
     "RhiAttempt",
+    "RhiPlace",
     "Ssda903Episode",
     "Ssda903Header",
     "Ssda903Missing",

@@ -28,11 +28,11 @@ from adapters._core import (
 from adapters.children_services._mapping import events_for
 from adapters.children_services._records import (
     CinAssessment,
-    ReturnInterview,
     Ssda903Episode,
     Ssda903Header,
     Ssda903Missing,
 )
+from adapters.children_services._return_records import ReturnInterview
 from adapters.children_services._rules import NativeModel, problems_for
 from schemas import Notification
 

@@ -19,9 +19,9 @@ Rules:
    ``found`` and A (away, whereabouts known) as ``returned``, with the return interview due 72
    hours after the end day began. An episode still open on the 18th birthday ended then, as
    ``turned_18_still_missing``, with no interview due.
-5. Return interview: a completed date makes it completed; accepted N declined; an offer (flag,
-   date or acceptance) offered. Not offered, or not applicable, gives nothing: the canonical
-   outcomes have no such state.
+5. Return interview: its outcome and content are read as :mod:`._return_records` says; not
+   offered (N or NA) is sent as ``not_offered`` with its reason. A record stating no outcome
+   yet gives nothing.
 6. Placement: an open episode with RNE S/P/T/B/U started a placement; a ceased one ended it (see
    :attr:`Ssda903Episode.ends_placement`). A confidential placement (PL_LA = CON) carries no
    location: no host LA, out-of-area flag, postcode, distance, nor URN (the setting's URN
@@ -43,16 +43,19 @@ from adapters._core import AdapterContext, derive_id
 from adapters.children_services import _codes
 from adapters.children_services._records import (
     CinAssessment,
-    ReturnInterview,
     Ssda903Episode,
     Ssda903Header,
     Ssda903Missing,
+)
+from adapters.children_services._return_records import (
+    ReturnInterview,
+    interview_content,
+    interview_outcome,
 )
 from adapters.children_services._rules import NativeModel, resident_la, today
 from schemas import (
     MissingEndReason,
     MissingType,
-    ReturnInterviewOutcome,
     RiskLevel,
     is_out_of_area,
     return_interview_due,
@@ -209,22 +212,8 @@ def _missing(record: Ssda903Missing, context: AdapterContext) -> list[dict[str, 
     ]
 
 
-def _interview_outcome(record: ReturnInterview) -> ReturnInterviewOutcome | None:
-    if record.RHI_COMPLETED_DATE is not None:
-        return ReturnInterviewOutcome.COMPLETED
-    if record.miss_missing_rhi_accepted == "N":
-        return ReturnInterviewOutcome.DECLINED
-    if (
-        record.miss_missing_rhi_offered == "Y"
-        or record.miss_missing_rhi_accepted == "Y"
-        or record.RHI_OFFERED_DATE is not None
-    ):
-        return ReturnInterviewOutcome.OFFERED
-    return None
-
-
 def _return_interview(record: ReturnInterview, context: AdapterContext) -> list[dict[str, Any]]:
-    outcome = _interview_outcome(record)
+    outcome = interview_outcome(record)
     if outcome is None:
         return []
     episode = missing_episode_id(context, record.CHILD, record.MIS_START)
@@ -232,19 +221,7 @@ def _return_interview(record: ReturnInterview, context: AdapterContext) -> list[
         "person": _held_person(record, context, looked_after=False),
         "episode_ref": episode,
         "outcome": outcome,
-        "offered_on": record.RHI_OFFERED_DATE,
-        "completed_on": record.RHI_COMPLETED_DATE,
-        "conducted_by": record.RHI_CONDUCTED_BY,
-        "se_risk_identified": record.RHI_SE_RISK_IDENTIFIED,
-        "attempts": [
-            {
-                "attempted_on": attempt.attempted_on,
-                "method": attempt.method,
-                "reached": attempt.reached,
-            }
-            for attempt in record.RHI_ATTEMPTS
-        ],
-        "declined_analysis": record.RHI_DECLINED_ANALYSIS,
+        **interview_content(record),
     }
     return [
         _event(

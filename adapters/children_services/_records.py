@@ -2,10 +2,11 @@
 
 Rules:
 
-1. Field names are the specs' own: SSDA903 (``CHILD``, ``MIS_START``, ``PLACE``...), the SSD
-   ``ssd_missing`` return-interview flags (``miss_missing_rhi_offered``), Annex A / SSD derived
-   placement fields (``PL_LA``, ``PL_LOCATION``, ``PL_DISTANCE``) and the CIN census
+1. Field names are the specs' own: SSDA903 (``CHILD``, ``MIS_START``, ``PLACE``...), Annex A /
+   SSD derived placement fields (``PL_LA``, ``PL_LOCATION``, ``PL_DISTANCE``) and the CIN census
    (``LAchildID``, ``AssessmentFactors``). Local extensions are upper-case and say so below.
+   The return interview (:mod:`._return_records`) and the vulnerability checklist
+   (:mod:`._checklist`) have modules of their own.
 2. Unknown fields are errors. A blank or null value is absent: a required field left blank is
    reported as ``missing``.
 3. These models check single fields only; rules across fields, years and the clock are in
@@ -20,8 +21,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
@@ -45,8 +44,6 @@ from adapters.children_services._fields import (
 
 __all__ = [
     "CinAssessment",
-    "ReturnInterview",
-    "RhiAttempt",
     "Ssda903Episode",
     "Ssda903Header",
     "Ssda903Missing",
@@ -125,44 +122,6 @@ class Ssda903Missing(_HeldIdentifiers):
     def turns_18_on(self) -> date:
         """The child's 18th birthday, when an open episode closes (903 guidance; REC E8)."""
         return eighteenth_birthday(self.DOB)
-
-
-class RhiAttempt(BaseModel):
-    """One attempt to reach the child for a return interview (local extension)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    attempted_on: NativeDate = Field(alias="date")
-    method: Annotated[str, one_of(_codes.RHI_ATTEMPT_METHODS, case=str.lower)]
-    reached: YesNo
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        return _without_blanks(data)
-
-
-_RhiFlag = Annotated[str, one_of(_codes.RHI_FLAGS)]
-
-
-class ReturnInterview(_HeldIdentifiers):
-    """The return interview after a missing episode (``CHILD`` + ``MIS_START`` name the episode).
-
-    ``miss_missing_rhi_offered`` / ``_accepted`` are the SSD fields (Annex A List 8); the
-    ``RHI_*`` fields are local extensions for what the strategy asks to be shared.
-    """
-
-    record_type: Literal["return_interview"]
-    CHILD: ChildId
-    MIS_START: NativeDate
-    miss_missing_rhi_offered: _RhiFlag | None = None
-    miss_missing_rhi_accepted: _RhiFlag | None = None
-    RHI_OFFERED_DATE: OptionalNativeDate = None
-    RHI_COMPLETED_DATE: OptionalNativeDate = None
-    RHI_DECLINED_ANALYSIS: Annotated[str, Field(max_length=4000)] | None = None
-    RHI_ATTEMPTS: tuple[RhiAttempt, ...] = ()
-    RHI_SE_RISK_IDENTIFIED: OptionalYesNo = None
-    RHI_CONDUCTED_BY: Annotated[str, one_of(_codes.RHI_CONDUCTED_BY, case=str.lower)] | None = None
 
 
 class Ssda903Episode(_HeldIdentifiers):

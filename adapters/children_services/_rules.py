@@ -10,9 +10,11 @@ Rules:
 3. SSDA903 Missing: 564 a type needs a start date, 565/566 a start or end date needs a type,
    567 the end is not before the start, 586 the start is not before birth. A 903 episode is a
    child's: it cannot start on or after the 18th birthday.
-4. Return interview: ``not offered`` excludes any offer, acceptance or interview; a declined
-   interview has a completed date never, and needs the analysis and the attempts made; no date
-   is before the episode started, nor the completion before the offer.
+4. Return interview: ``not offered`` (N or NA) needs ``RHI_NOT_OFFERED_REASON`` and excludes any
+   offer, acceptance, attempt, interview and finding (factors, places, associates); the reason
+   and its detail are refused on any other outcome. A declined interview has a completed date
+   never, and needs the analysis and the attempts made. No date (an action's due date too) is
+   before the episode started, nor the completion before the offer.
 5. SSDA903 Episodes: ``PLACE`` must be valid in the collection year of ``DECOM``; no provider
    for temporary and Z placements; ``REC`` with ``DEC`` and only then, as for
    ``REASON_PLACE_CHANGE``; ``DEC`` not before ``DECOM``; ``PL_LOCATION`` agrees with ``PL_LA``;
@@ -34,11 +36,11 @@ from adapters._core import AdapterContext, RecordProblem, unknown_residence
 from adapters.children_services import _codes
 from adapters.children_services._records import (
     CinAssessment,
-    ReturnInterview,
     Ssda903Episode,
     Ssda903Header,
     Ssda903Missing,
 )
+from adapters.children_services._return_records import ReturnInterview
 from schemas import is_out_of_area
 
 __all__ = ["ENGLAND", "NativeModel", "problems_for", "resident_la", "today"]
@@ -163,45 +165,75 @@ def _return_interview(record: ReturnInterview, context: AdapterContext) -> list[
         "RHI_COMPLETED_DATE": record.RHI_COMPLETED_DATE,
         **attempt_dates,
     }
+    due_dates = {
+        f"RHI_ACTIONS.{index}.due_date": action.due_date
+        for index, action in enumerate(record.RHI_ACTIONS)
+    }
     problems = _in_future(context, {"MIS_START": record.MIS_START, "DOB": record.DOB, **dated})
     problems += _sex_for_year("SEX", record.SEX, context, _codes.SEX_903_OLD)
     problems += [
         _problem(field, "date_order", "is before MIS_START")
-        for field, value in dated.items()
+        for field, value in {**dated, **due_dates}.items()
         if value is not None and value < record.MIS_START
     ]
     offered, completed = record.RHI_OFFERED_DATE, record.RHI_COMPLETED_DATE
     if offered is not None and completed is not None and completed < offered:
         problems.append(_problem("RHI_COMPLETED_DATE", "date_order", "is before RHI_OFFERED_DATE"))
-    accepted = record.miss_missing_rhi_accepted
-    if record.miss_missing_rhi_offered in {"N", "NA"} and (
-        accepted in {"Y", "N"} or offered is not None or completed is not None
+    return problems + _not_offered(record) + _declined(record)
+
+
+_FINDINGS = ("RHI_PUSH_FACTORS", "RHI_PULL_FACTORS", "RHI_PLACES", "RHI_ASSOCIATES")
+
+
+def _not_offered(record: ReturnInterview) -> list[RecordProblem]:
+    if record.miss_missing_rhi_offered not in {"N", "NA"}:
+        return [
+            _problem(field, "not_applicable", "only when miss_missing_rhi_offered is N or NA")
+            for field in ("RHI_NOT_OFFERED_REASON", "RHI_NOT_OFFERED_DETAIL")
+            if getattr(record, field) is not None
+        ]
+    problems = []
+    if (
+        record.miss_missing_rhi_accepted in {"Y", "N"}
+        or record.RHI_OFFERED_DATE is not None
+        or record.RHI_COMPLETED_DATE is not None
+        or record.RHI_ATTEMPTS
     ):
         problems.append(
             _problem(
                 "miss_missing_rhi_offered",
                 "conflict",
-                "says not offered, but an offer, an answer or an interview is recorded",
+                "says not offered, but an offer, an answer, an attempt or an interview is recorded",
             )
         )
-    if accepted == "N":
-        if completed is not None:
-            problems.append(
-                _problem(
-                    "miss_missing_rhi_accepted",
-                    "conflict",
-                    "says declined, but RHI_COMPLETED_DATE is recorded",
-                )
-            )
-        elif not record.RHI_DECLINED_ANALYSIS:
-            problems.append(
-                _problem("RHI_DECLINED_ANALYSIS", "missing", "a declined interview needs it")
-            )
-        if completed is None and not record.RHI_ATTEMPTS:
-            problems.append(
-                _problem("RHI_ATTEMPTS", "missing", "a declined interview needs the attempts")
-            )
+    if record.RHI_NOT_OFFERED_REASON is None:
+        problems.append(
+            _problem("RHI_NOT_OFFERED_REASON", "missing", "an interview not offered needs it")
+        )
+    problems += [
+        _problem(field, "not_applicable", "an interview not offered found nothing")
+        for field in _FINDINGS
+        if getattr(record, field)
+    ]
     return problems
+
+
+def _declined(record: ReturnInterview) -> list[RecordProblem]:
+    if record.miss_missing_rhi_accepted != "N":
+        return []
+    if record.RHI_COMPLETED_DATE is not None:
+        return [
+            _problem(
+                "miss_missing_rhi_accepted",
+                "conflict",
+                "says declined, but RHI_COMPLETED_DATE is recorded",
+            )
+        ]
+    return [
+        _problem(field, "missing", f"a declined interview needs {what}")
+        for field, what in (("RHI_ANALYSIS", "the analysis"), ("RHI_ATTEMPTS", "the attempts"))
+        if not getattr(record, field)
+    ]
 
 
 def _episode(record: Ssda903Episode, context: AdapterContext) -> list[RecordProblem]:

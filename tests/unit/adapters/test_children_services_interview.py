@@ -1,4 +1,8 @@
-"""Children's services: return interviews after a missing episode: offered, completed, declined."""
+"""Children's services: return interviews after a missing episode, their outcome and problems.
+
+What an interview found (factors, places, associates, actions) is tested in
+``test_children_services_interview_content``.
+"""
 
 from __future__ import annotations
 
@@ -46,12 +50,12 @@ from tests.unit.adapters.test_children_services import (
             interview(
                 miss_missing_rhi_accepted="N",
                 RHI_COMPLETED_DATE=DROP,
-                RHI_DECLINED_ANALYSIS="Synthetic: declined twice; carer will re-offer.",
+                RHI_ANALYSIS="Synthetic: declined twice; carer will re-offer.",
                 RHI_CONDUCTED_BY=DROP,
             ),
             {
                 "outcome": "declined",
-                "declined_analysis": "Synthetic: declined twice; carer will re-offer.",
+                "analysis": "Synthetic: declined twice; carer will re-offer.",
                 "completed_on": None,
             },
             id="declined-with-analysis",
@@ -62,6 +66,11 @@ from tests.unit.adapters.test_children_services import (
             ),
             {"outcome": "offered", "offered_on": "2026-11-23"},
             id="iso-dates",
+        ),
+        pytest.param(
+            interview(RHI_ANALYSIS="Synthetic: pushed by a row at home."),
+            {"outcome": "completed", "analysis": "Synthetic: pushed by a row at home."},
+            id="completed-with-analysis",
         ),
     ],
 )
@@ -89,32 +98,61 @@ def test_return_interview_belongs_to_its_missing_episode() -> None:
     assert as_json(interview_event)["data"]["episode_ref"] == episode_event.episodeid
 
 
+NOT_OFFERED = {
+    "miss_missing_rhi_offered": "N",
+    "miss_missing_rhi_accepted": DROP,
+    "RHI_OFFERED_DATE": DROP,
+    "RHI_COMPLETED_DATE": DROP,
+    "RHI_ATTEMPTS": DROP,
+    "RHI_CONDUCTED_BY": DROP,
+    "RHI_SE_RISK_IDENTIFIED": DROP,
+}
+
+
 @pytest.mark.parametrize(
-    "record",
+    ("record", "expected"),
     [
         pytest.param(
-            interview(
-                miss_missing_rhi_offered="N",
-                miss_missing_rhi_accepted=DROP,
-                RHI_OFFERED_DATE=DROP,
-                RHI_COMPLETED_DATE=DROP,
-            ),
+            interview(**NOT_OFFERED, RHI_NOT_OFFERED_REASON="in_custody"),
+            {"not_offered_reason": "in_custody"},
             id="not-offered",
         ),
         pytest.param(
             interview(
-                miss_missing_rhi_offered="NA",
-                miss_missing_rhi_accepted="NA",
-                RHI_OFFERED_DATE=DROP,
-                RHI_COMPLETED_DATE=DROP,
-                RHI_ATTEMPTS=[],
+                **NOT_OFFERED | {"miss_missing_rhi_offered": "NA"},
+                RHI_NOT_OFFERED_REASON="TURNED_18",
+                RHI_NOT_OFFERED_DETAIL="Synthetic: eighteen the day after returning.",
             ),
-            id="not-applicable",
+            {
+                "not_offered_reason": "turned_18",
+                "not_offered_detail": "Synthetic: eighteen the day after returning.",
+            },
+            id="not-applicable-code-in-any-case",
         ),
     ],
 )
-def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
-    """No offer (N or NA) has no canonical outcome, so nothing is sent."""
+def test_interview_not_offered_is_sent_with_its_reason(
+    record: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """No offer (N or NA) is sent as not_offered with the reason, never dropped."""
+    (event,) = mapped(record)
+    data = as_json(event)["data"]
+
+    assert data["outcome"] == "not_offered"
+    assert {key: data.get(key) for key in expected} == expected
+    assert "offered_on" not in data
+    assert data["attempts"] == []
+
+
+def test_an_interview_with_no_outcome_yet_sends_nothing() -> None:
+    """A record with no flag, no offer date and no completion states nothing yet to send."""
+    record = interview(
+        miss_missing_rhi_offered=DROP,
+        miss_missing_rhi_accepted=DROP,
+        RHI_OFFERED_DATE=DROP,
+        RHI_COMPLETED_DATE=DROP,
+    )
+
     assert mapped(record) == []
 
 
@@ -123,7 +161,7 @@ def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
     [
         pytest.param(
             interview(miss_missing_rhi_accepted="N", RHI_COMPLETED_DATE=DROP, RHI_ATTEMPTS=DROP),
-            {("RHI_DECLINED_ANALYSIS", "missing"), ("RHI_ATTEMPTS", "missing")},
+            {("RHI_ANALYSIS", "missing"), ("RHI_ATTEMPTS", "missing")},
             id="declined-without-analysis-or-attempts",
         ),
         pytest.param(
@@ -133,8 +171,50 @@ def test_interview_not_offered_sends_nothing(record: dict[str, Any]) -> None:
         ),
         pytest.param(
             interview(miss_missing_rhi_offered="N"),
-            {("miss_missing_rhi_offered", "conflict")},
+            {("miss_missing_rhi_offered", "conflict"), ("RHI_NOT_OFFERED_REASON", "missing")},
             id="not-offered-yet-completed",
+        ),
+        pytest.param(
+            interview(**NOT_OFFERED),
+            {("RHI_NOT_OFFERED_REASON", "missing")},
+            id="not-offered-without-reason",
+        ),
+        pytest.param(
+            interview(
+                **NOT_OFFERED
+                | {"RHI_ATTEMPTS": [{"date": "24/11/2026", "method": "phone", "reached": "N"}]},
+                RHI_NOT_OFFERED_REASON="other",
+            ),
+            {("miss_missing_rhi_offered", "conflict")},
+            id="not-offered-yet-attempted",
+        ),
+        pytest.param(
+            interview(
+                **NOT_OFFERED,
+                RHI_NOT_OFFERED_REASON="moved_out_of_area",
+                RHI_PUSH_FACTORS="bullying",
+                RHI_PLACES=[{"kind": "hotel"}],
+            ),
+            {("RHI_PUSH_FACTORS", "not_applicable"), ("RHI_PLACES", "not_applicable")},
+            id="not-offered-yet-found-something",
+        ),
+        pytest.param(
+            interview(RHI_NOT_OFFERED_REASON="in_custody", RHI_NOT_OFFERED_DETAIL="Synthetic."),
+            {
+                ("RHI_NOT_OFFERED_REASON", "not_applicable"),
+                ("RHI_NOT_OFFERED_DETAIL", "not_applicable"),
+            },
+            id="reason-on-a-completed-interview",
+        ),
+        pytest.param(
+            interview(**NOT_OFFERED, RHI_NOT_OFFERED_REASON="on_holiday"),
+            {("RHI_NOT_OFFERED_REASON", "unknown_code")},
+            id="unknown-reason",
+        ),
+        pytest.param(
+            interview(RHI_NOT_OFFERED_DETAIL="x" * 501),
+            {("RHI_NOT_OFFERED_DETAIL", "string_too_long")},
+            id="detail-too-long",
         ),
         pytest.param(
             interview(miss_missing_rhi_offered="X"),
