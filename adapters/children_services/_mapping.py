@@ -25,9 +25,14 @@ Rules:
    location: no host LA, out-of-area flag, postcode, distance, nor URN (the setting's URN
    locates it). ``HOME_POST`` is never passed on.
 7. CIN assessment: only an authorised assessment with an exploitation factor is shared (an
-   assessment without one is not SE information); 11A is high risk, any other marker medium.
-   Only the exploitation factors (and 13A, gangs) are passed on.
-8. SSDA903 Header: identity only, nothing to send.
+   assessment without one is not SE information). Its factors travel as factors, with the
+   markers they set (11A sexual exploitation, 12A trafficking, 24A criminal exploitation, 10A
+   missing, 19A/B/C sexual abuse), and never as a graded risk: no ``risk_level``. Only the
+   exploitation factors (and 13A, gangs) are passed on.
+8. Vulnerability checklist: one ``se_risk.assessed`` (method ``vulnerability_checklist``) per
+   child and ``VCL_DATE``, working to the judgement's level when one is recorded, else the
+   score's; no ``episodeid``.
+9. SSDA903 Header: identity only, nothing to send.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ import re
 from datetime import date
 from typing import Any
 
+from adapters._checklist import checklist_data
 from adapters._core import AdapterContext, derive_id
 from adapters.children_services import _codes
+from adapters.children_services._checklist import VulnerabilityChecklist
 from adapters.children_services._records import (
     CinAssessment,
     Ssda903Episode,
@@ -54,7 +61,6 @@ from adapters.children_services._rules import NativeModel, today
 from schemas import (
     MissingEndReason,
     MissingType,
-    RiskLevel,
     is_out_of_area,
     return_interview_due,
 )
@@ -82,6 +88,8 @@ def events_for(record: NativeModel, context: AdapterContext) -> list[dict[str, A
             return _placement(record, context)
         case CinAssessment():
             return _assessment(record, context)
+        case VulnerabilityChecklist():
+            return _checklist(record, context)
 
 
 def missing_episode_id(context: AdapterContext, child: str, started_on: date) -> str:
@@ -147,7 +155,9 @@ def _person(
     )
 
 
-def _held_person(record: Ssda903Missing | ReturnInterview | Ssda903Episode) -> dict[str, Any]:
+def _held_person(
+    record: Ssda903Missing | ReturnInterview | Ssda903Episode | VulnerabilityChecklist,
+) -> dict[str, Any]:
     return _person(
         record.CHILD,
         upn=record.UPN,
@@ -307,7 +317,6 @@ def _assessment(record: CinAssessment, context: AdapterContext) -> list[dict[str
         ),
         "assessed_on": assessed_on,
         "method": "cin_assessment",
-        "risk_level": RiskLevel.HIGH if "11A" in factors else RiskLevel.MEDIUM,
         "markers": markers,
         "assessment_factors": sorted(factors & _codes.SHARED_FACTORS, key=_factor_order),
     }
@@ -319,5 +328,18 @@ def _assessment(record: CinAssessment, context: AdapterContext) -> list[dict[str
             key=(record.LAchildID, record.AssessmentActualStartDate.isoformat()),
             kind="assessed",
             data=data,
+        )
+    ]
+
+
+def _checklist(record: VulnerabilityChecklist, context: AdapterContext) -> list[dict[str, Any]]:
+    return [
+        _event(
+            context,
+            event_type=SE_RISK_ASSESSED,
+            prefix="cs-vcl",
+            key=(record.CHILD, record.VCL_DATE.isoformat()),
+            kind="assessed",
+            data={"person": _held_person(record), **checklist_data(record.checklist)},
         )
     ]

@@ -22,6 +22,8 @@ Rules:
    plan are available. A placement needs the adapter's LA code (the placing authority).
 6. CIN Assessment: authorised not before started; one of ``Sex``/``GenderCurrent`` as the year
    codes it; ``UPN`` or ``UPNunknown``, not both; the legacy 18A/19A only up to 2019/20.
+7. Vulnerability checklist: the shared checklist rules (:mod:`adapters._checklist`), and ``SEX``
+   coded for the year as rule 2 says.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from adapters._checklist import checklist_problems
 from adapters._core import AdapterContext, RecordProblem
 from adapters.children_services import _codes
+from adapters.children_services._checklist import CHECKLIST_FIELDS, VulnerabilityChecklist
 from adapters.children_services._records import (
     CinAssessment,
     Ssda903Episode,
@@ -43,7 +47,14 @@ from schemas import is_out_of_area
 __all__ = ["ENGLAND", "NativeModel", "problems_for", "today"]
 
 ENGLAND = ZoneInfo("Europe/London")
-NativeModel = Ssda903Header | Ssda903Missing | ReturnInterview | Ssda903Episode | CinAssessment
+NativeModel = (
+    Ssda903Header
+    | Ssda903Missing
+    | ReturnInterview
+    | Ssda903Episode
+    | CinAssessment
+    | VulnerabilityChecklist
+)
 
 
 def today(context: AdapterContext) -> date:
@@ -64,6 +75,8 @@ def problems_for(record: NativeModel, context: AdapterContext) -> list[RecordPro
             return _episode(record, context)
         case CinAssessment():
             return _assessment(record, context)
+        case VulnerabilityChecklist():
+            return _checklist(record, context)
 
 
 def _problem(field: str, rule: str, message: str) -> RecordProblem:
@@ -342,3 +355,8 @@ def _cin_sex(record: CinAssessment, context: AdapterContext) -> list[RecordProbl
             )
         ]
     return []
+
+
+def _checklist(record: VulnerabilityChecklist, context: AdapterContext) -> list[RecordProblem]:
+    problems = checklist_problems(record.checklist, CHECKLIST_FIELDS, today(context))
+    return problems + _sex_for_year("SEX", record.SEX, context, _codes.SEX_903_OLD)
