@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BaseModel, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from adapters._core import RecordProblem
@@ -92,18 +92,6 @@ MarkerCodes = SeparatedCodes[
 
 
 @dataclass(frozen=True, slots=True)
-class ChecklistFields:
-    """One adapter's native names for the checklist's fields, to locate its problems."""
-
-    born: str
-    assessed: str
-    judgement: str
-    reason: str
-    rmg_status: str
-    review: str
-
-
-@dataclass(frozen=True, slots=True)
 class Checklist:
     """A well-formed checklist's values, whatever the adapter calls them."""
 
@@ -123,10 +111,40 @@ class Checklist:
         return level_for_checklist_score(self.score) if self.judgement is None else self.judgement
 
 
+@dataclass(frozen=True, slots=True)
+class ChecklistFields:
+    """One adapter's native names for the checklist's fields."""
+
+    born: str
+    assessed: str
+    score: str
+    judgement: str
+    reason: str
+    rmg_status: str
+    review: str
+    plan: str
+    markers: str
+
+    def read(self, record: BaseModel) -> Checklist:
+        """The values of a well-formed native checklist record, under the shared names."""
+        return Checklist(
+            born_on=getattr(record, self.born),
+            assessed_on=getattr(record, self.assessed),
+            score=getattr(record, self.score),
+            judgement=getattr(record, self.judgement),
+            reason=getattr(record, self.reason),
+            rmg_status=getattr(record, self.rmg_status),
+            review_on=getattr(record, self.review),
+            plan_in_place=getattr(record, self.plan),
+            markers=getattr(record, self.markers),
+        )
+
+
 def checklist_problems(
-    checklist: Checklist, fields: ChecklistFields, today: date
+    record: BaseModel, fields: ChecklistFields, today: date
 ) -> list[RecordProblem]:
-    """Every problem of rules 1, 3 and 4, at the adapter's own field names."""
+    """Every problem of rules 1, 3 and 4 of a well-formed record, at its own field names."""
+    checklist = fields.read(record)
     problems = [
         RecordProblem(field, "date_in_future", "is after today")
         for field, day in (
@@ -156,8 +174,9 @@ def checklist_problems(
     return problems
 
 
-def checklist_data(checklist: Checklist) -> dict[str, Any]:
-    """The canonical assessment's ``data`` (rule 5), but for the person."""
+def checklist_data(record: BaseModel, fields: ChecklistFields) -> dict[str, Any]:
+    """The canonical assessment's ``data`` (rule 5) for a well-formed record, but the person."""
+    checklist = fields.read(record)
     judgement = (
         None
         if checklist.judgement is None

@@ -26,7 +26,6 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from adapters._checklist import (
     CHECKLIST_RECORD_TYPE,
-    Checklist,
     ChecklistFields,
     ChecklistScore,
     JudgementLevel,
@@ -45,7 +44,7 @@ from adapters._core import (
     derive_id,
     problems_from,
 )
-from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo
+from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo, without_blanks
 from adapters.adult_services._codes import SEX_FOR_GENDER, Gender, label_check
 from adapters.adult_services._records import ADULT_AGE, age_on
 from schemas import NhsNumber, Notification
@@ -57,10 +56,13 @@ ENGLAND: Final = ZoneInfo("Europe/London")
 CHECKLIST_FIELDS: Final = ChecklistFields(
     born="dob",
     assessed="assessed_date",
+    score="score",
     judgement="judgement_level",
     reason="judgement_reason",
     rmg_status="rmg_status",
     review="review_date",
+    plan="plan_in_place",
+    markers="markers",
 )
 
 
@@ -84,33 +86,12 @@ class AdultVulnerabilityChecklist(NativeRecord):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            return {
-                key: value
-                for key, value in data.items()
-                if value is not None and not (isinstance(value, str) and not value.strip())
-            }
-        return data
-
-    @property
-    def checklist(self) -> Checklist:
-        """The record's values under the shared checklist's names."""
-        return Checklist(
-            born_on=self.dob,
-            assessed_on=self.assessed_date,
-            score=self.score,
-            judgement=self.judgement_level,
-            reason=self.judgement_reason,
-            rmg_status=self.rmg_status,
-            review_on=self.review_date,
-            plan_in_place=self.plan_in_place,
-            markers=self.markers,
-        )
+        return without_blanks(data)
 
 
 def _problems(record: AdultVulnerabilityChecklist, context: AdapterContext) -> list[RecordProblem]:
     today = context.time().astimezone(ENGLAND).date()
-    problems = checklist_problems(record.checklist, CHECKLIST_FIELDS, today)
+    problems = checklist_problems(record, CHECKLIST_FIELDS, today)
     if age_on(record.dob, record.assessed_date) < ADULT_AGE:
         problems.append(
             RecordProblem(
@@ -140,7 +121,7 @@ def _event(record: AdultVulnerabilityChecklist, context: AdapterContext) -> dict
         "datacontenttype": "application/json",
         "data": {
             "person": {name: value for name, value in person.items() if value is not None},
-            **checklist_data(record.checklist),
+            **checklist_data(record, CHECKLIST_FIELDS),
         },
     }
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Literal
 
 from adapters._checklist import (
-    Checklist,
     ChecklistFields,
     ChecklistScore,
     JudgementLevel,
@@ -32,10 +31,13 @@ __all__ = ["CHECKLIST_FIELDS", "VulnerabilityChecklist"]
 CHECKLIST_FIELDS = ChecklistFields(
     born="DOB",
     assessed="VCL_DATE",
+    score="VCL_SCORE",
     judgement="VCL_JUDGEMENT",
     reason="VCL_JUDGEMENT_REASON",
     rmg_status="RMG_STATUS",
     review="VCL_REVIEW_DATE",
+    plan="PLAN_IN_PLACE",
+    markers="VCL_MARKERS",
 )
 
 
@@ -53,18 +55,3 @@ class VulnerabilityChecklist(_HeldIdentifiers):
     VCL_REVIEW_DATE: OptionalNativeDate = None
     PLAN_IN_PLACE: OptionalYesNo = None
     VCL_MARKERS: MarkerCodes = ()
-
-    @property
-    def checklist(self) -> Checklist:
-        """The record's values under the shared checklist's names."""
-        return Checklist(
-            born_on=self.DOB,
-            assessed_on=self.VCL_DATE,
-            score=self.VCL_SCORE,
-            judgement=self.VCL_JUDGEMENT,
-            reason=self.VCL_JUDGEMENT_REASON,
-            rmg_status=self.RMG_STATUS,
-            review_on=self.VCL_REVIEW_DATE,
-            plan_in_place=self.PLAN_IN_PLACE,
-            markers=self.VCL_MARKERS,
-        )

@@ -45,7 +45,7 @@ from typing import Any
 from adapters._checklist import checklist_data
 from adapters._core import AdapterContext, derive_id
 from adapters.children_services import _codes
-from adapters.children_services._checklist import VulnerabilityChecklist
+from adapters.children_services._checklist import CHECKLIST_FIELDS, VulnerabilityChecklist
 from adapters.children_services._records import (
     CinAssessment,
     Ssda903Episode,
@@ -340,6 +340,6 @@ def _checklist(record: VulnerabilityChecklist, context: AdapterContext) -> list[
             prefix="cs-vcl",
             key=(record.CHILD, record.VCL_DATE.isoformat()),
             kind="assessed",
-            data={"person": _held_person(record), **checklist_data(record.checklist)},
+            data={"person": _held_person(record), **checklist_data(record, CHECKLIST_FIELDS)},
         )
     ]

@@ -358,5 +358,5 @@ def _cin_sex(record: CinAssessment, context: AdapterContext) -> list[RecordProbl
 
 
 def _checklist(record: VulnerabilityChecklist, context: AdapterContext) -> list[RecordProblem]:
-    problems = checklist_problems(record.checklist, CHECKLIST_FIELDS, today(context))
+    problems = checklist_problems(record, CHECKLIST_FIELDS, today(context))
     return problems + _sex_for_year("SEX", record.SEX, context, _codes.SEX_903_OLD)

@@ -16,6 +16,7 @@ from schemas import (
     parse_notification,
 )
 from tests.unit.builders import DELETE, documented_example
+from tests.unit.test_return_interview_schema import refusal
 
 RISK = "se_risk.assessed"
 REASON = "Synthetic: new intelligence of an older boyfriend since the checklist was scored."
@@ -46,13 +47,6 @@ def _data(event: dict[str, Any]) -> SeRiskAssessedData:
     data = parse_notification(event).data
     assert isinstance(data, SeRiskAssessedData)
     return data
-
-
-def _refusal(event: dict[str, Any]) -> str:
-    with pytest.raises(ValidationError) as caught:
-        parse_notification(event)
-    (error,) = caught.value.errors(include_url=False)
-    return str(error["msg"])
 
 
 @pytest.mark.parametrize(
@@ -159,7 +153,7 @@ def test_a_cin_assessment_carries_factors_and_no_level() -> None:
 )
 def test_an_inconsistent_assessment_is_refused(event: dict[str, Any], message: str) -> None:
     """Level, score, judgement, factors, RMG removal and review date must agree."""
-    assert message in _refusal(event)
+    assert message in refusal(event)
 
 
 @pytest.mark.parametrize(
