@@ -10,6 +10,7 @@ once. Each type here accepts those forms and nothing else. Area codes are the ca
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -27,6 +28,7 @@ __all__ = [
     "OptionalYesNo",
     "SeparatedCodes",
     "YesNo",
+    "without_blanks",
 ]
 
 _TRUE = frozenset({"y", "yes", "1", "true"})
@@ -70,6 +72,17 @@ def _yes_no(value: Any) -> Any:
             return False
         raise ValueError("expected Y/N, 1/0 or true/false")
     return value
+
+
+def without_blanks(data: Any) -> Any:
+    """A record (or one object inside it) with its blank and null values left out: absent."""
+    if isinstance(data, Mapping):
+        return {
+            key: value
+            for key, value in data.items()
+            if value is not None and not (isinstance(value, str) and not value.strip())
+        }
+    return data
 
 
 def _separated(value: Any) -> Any:

@@ -81,10 +81,12 @@ from schemas._return_interview import (
 )
 from schemas._risk import (
     CHECKLIST_LEVELS,
+    ProfessionalJudgement,
     RmgStatus,
     SeRiskAssessed,
     SeRiskAssessedData,
     level_for_checklist_score,
+    level_worked_to,
 )
 
 __all__ = [
@@ -140,6 +142,7 @@ __all__ = [
     "PlacementStarted",
     "PlacementStartedData",
     "PoliceRiskLevel",
+    "ProfessionalJudgement",
     "PullFactor",
     "PushFactor",
     "ReturnInterviewOutcome",
@@ -159,6 +162,7 @@ __all__ = [
     "is_out_of_area",
     "json_schema_documents",
     "level_for_checklist_score",
+    "level_worked_to",
     "normalise_area",
     "notification_adapter",
     "parse_notification",

@@ -1,10 +1,12 @@
 """Adult services adapter: an LA's adult safeguarding enquiry records, coded with the SAC labels.
 
-One record type, ``safeguarding_enquiry``, maps to an adult concern notification and, for a
-Section 42 enquiry, SE-risk assessments at its start and conclusion; an enquiry with no
-exploitation-relevant type of risk maps to nothing. See ``_records`` and ``_mapping`` for the rules.
+``safeguarding_enquiry`` maps to an adult concern notification and, for a Section 42 enquiry,
+SE-risk assessments at its start and conclusion; an enquiry with no exploitation-relevant type
+of risk maps to nothing. See ``_records`` and ``_mapping`` for the rules. A
+``vulnerability_checklist`` maps to one SE-risk assessment (``_checklist``).
 """
 
+from adapters.adult_services._checklist import AdultVulnerabilityChecklist
 from adapters.adult_services._codes import (
     ActionAndResult,
     EnquiryType,
@@ -26,6 +28,7 @@ __all__ = [
     "ADAPTER",
     "ActionAndResult",
     "AdultServicesAdapter",
+    "AdultVulnerabilityChecklist",
     "EnquiryType",
     "Ethnicity",
     "Gender",

@@ -30,6 +30,8 @@ Rules:
 5. The adult lives in ``resident_la`` if the record gives it, else in the publishing council's
    area (``AdapterContext.la_code``); with neither the record is refused. An adult has no
    responsible authority.
+6. A ``vulnerability_checklist`` record gives one SE-risk assessment, as
+   :mod:`._checklist` says.
 6. Not forwarded, for want of a canonical field (validated all the same): ``ethnicity``,
    ``primary_support_reason``, ``location_of_risk``, ``source_of_risk``, ``action_and_result``,
    ``lacked_capacity``, ``msp_asked`` and ``msp_outcomes_achieved``.
@@ -44,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from adapters._checklist import CHECKLIST_RECORD_TYPE
 from adapters._core import (
     AdapterContext,
     MappingFailed,
@@ -53,6 +56,7 @@ from adapters._core import (
     problems_from,
     unknown_residence,
 )
+from adapters.adult_services._checklist import checklist_notifications
 from adapters.adult_services._codes import (
     EXPLOITATION_MARKERS,
     SEX_FOR_GENDER,
@@ -84,13 +88,15 @@ _OUTCOMES: Final[Mapping[RiskOutcome, tuple[str, RiskLevel]]] = {
 
 
 class AdultServicesAdapter:
-    """Maps an LA's adult safeguarding enquiry records (SAC vocabularies) to notifications."""
+    """Maps an LA's adult safeguarding enquiries (SAC vocabularies) and checklists."""
 
     kind: ClassVar[str] = "adult_services"
-    record_types: ClassVar[frozenset[str]] = frozenset({RECORD_TYPE})
+    record_types: ClassVar[frozenset[str]] = frozenset({RECORD_TYPE, CHECKLIST_RECORD_TYPE})
 
     def map_record(self, record: Mapping[str, Any], context: AdapterContext) -> list[Notification]:
-        """The notifications one enquiry record gives (none if it is not about exploitation)."""
+        """The notifications one record gives (none for an enquiry not about exploitation)."""
+        if record.get("record_type") == CHECKLIST_RECORD_TYPE:
+            return checklist_notifications(record, context)
         try:
             enquiry = SafeguardingEnquiry.model_validate(record)
         except ValidationError as exc:

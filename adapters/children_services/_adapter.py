@@ -25,6 +25,7 @@ from adapters._core import (
     model_for,
     problems_from,
 )
+from adapters.children_services._checklist import VulnerabilityChecklist
 from adapters.children_services._mapping import events_for
 from adapters.children_services._records import (
     CinAssessment,
@@ -44,18 +45,20 @@ _MODELS: dict[
     | type[Ssda903Missing]
     | type[ReturnInterview]
     | type[Ssda903Episode]
-    | type[CinAssessment],
+    | type[CinAssessment]
+    | type[VulnerabilityChecklist],
 ] = {
     "ssda903_header": Ssda903Header,
     "ssda903_missing": Ssda903Missing,
     "return_interview": ReturnInterview,
     "ssda903_episode": Ssda903Episode,
     "cin_assessment": CinAssessment,
+    "vulnerability_checklist": VulnerabilityChecklist,
 }
 
 
 class ChildrenServicesAdapter:
-    """SSDA903, return-interview and CIN census records to canonical notifications."""
+    """SSDA903, return-interview, CIN census and checklist records to canonical notifications."""
 
     kind: ClassVar[str] = "children_services"
     record_types: ClassVar[frozenset[str]] = frozenset(_MODELS)

@@ -27,9 +27,14 @@ Rules:
    location: no host LA, out-of-area flag, postcode, distance, nor URN (the setting's URN
    locates it). ``HOME_POST`` is never passed on.
 7. CIN assessment: only an authorised assessment with an exploitation factor is shared (an
-   assessment without one is not SE information); 11A is high risk, any other marker medium.
-   Only the exploitation factors (and 13A, gangs) are passed on.
-8. SSDA903 Header: identity only, nothing to send.
+   assessment without one is not SE information). Its factors travel as factors, with the
+   markers they set (11A sexual exploitation, 12A trafficking, 24A criminal exploitation, 10A
+   missing, 19A/B/C sexual abuse), and never as a graded risk: no ``risk_level``. Only the
+   exploitation factors (and 13A, gangs) are passed on.
+8. Vulnerability checklist: one ``se_risk.assessed`` (method ``vulnerability_checklist``) per
+   child and ``VCL_DATE``, working to the judgement's level when one is recorded, else the
+   score's; no ``episodeid``.
+9. SSDA903 Header: identity only, nothing to send.
 """
 
 from __future__ import annotations
@@ -39,8 +44,10 @@ import re
 from datetime import date
 from typing import Any
 
+from adapters._checklist import checklist_data
 from adapters._core import AdapterContext, derive_id
 from adapters.children_services import _codes
+from adapters.children_services._checklist import CHECKLIST_FIELDS, VulnerabilityChecklist
 from adapters.children_services._records import (
     CinAssessment,
     Ssda903Episode,
@@ -56,7 +63,6 @@ from adapters.children_services._rules import NativeModel, resident_la, today
 from schemas import (
     MissingEndReason,
     MissingType,
-    RiskLevel,
     is_out_of_area,
     return_interview_due,
 )
@@ -84,6 +90,8 @@ def events_for(record: NativeModel, context: AdapterContext) -> list[dict[str, A
             return _placement(record, context)
         case CinAssessment():
             return _assessment(record, context)
+        case VulnerabilityChecklist():
+            return _checklist(record, context)
 
 
 def missing_episode_id(context: AdapterContext, child: str, started_on: date) -> str:
@@ -154,7 +162,7 @@ def _person(
 
 
 def _held_person(
-    record: Ssda903Missing | ReturnInterview | Ssda903Episode,
+    record: Ssda903Missing | ReturnInterview | Ssda903Episode | VulnerabilityChecklist,
     context: AdapterContext,
     *,
     looked_after: bool,
@@ -320,7 +328,6 @@ def _assessment(record: CinAssessment, context: AdapterContext) -> list[dict[str
         ),
         "assessed_on": assessed_on,
         "method": "cin_assessment",
-        "risk_level": RiskLevel.HIGH if "11A" in factors else RiskLevel.MEDIUM,
         "markers": markers,
         "assessment_factors": sorted(factors & _codes.SHARED_FACTORS, key=_factor_order),
     }
@@ -332,5 +339,21 @@ def _assessment(record: CinAssessment, context: AdapterContext) -> list[dict[str
             key=(record.LAchildID, record.AssessmentActualStartDate.isoformat()),
             kind="assessed",
             data=data,
+        )
+    ]
+
+
+def _checklist(record: VulnerabilityChecklist, context: AdapterContext) -> list[dict[str, Any]]:
+    return [
+        _event(
+            context,
+            event_type=SE_RISK_ASSESSED,
+            prefix="cs-vcl",
+            key=(record.CHILD, record.VCL_DATE.isoformat()),
+            kind="assessed",
+            data={
+                "person": _held_person(record, context, looked_after=False),
+                **checklist_data(record, CHECKLIST_FIELDS),
+            },
         )
     ]

@@ -28,7 +28,13 @@ from pydantic import (
 )
 
 from adapters._core import NativeRecord
-from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo, YesNo
+from adapters._values import (
+    NativeDate,
+    OptionalNativeDate,
+    OptionalYesNo,
+    YesNo,
+    without_blanks,
+)
 from adapters.children_services import _codes
 from adapters.children_services._fields import (
     AreaCodeField,
@@ -51,16 +57,6 @@ __all__ = [
 ]
 
 
-def _without_blanks(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {
-            key: value
-            for key, value in data.items()
-            if value is not None and not (isinstance(value, str) and not value.strip())
-        }
-    return data
-
-
 def eighteenth_birthday(born: date) -> date:
     """The date a child turns 18 (a 29 February birthday falls on 1 March in common years)."""
     try:
@@ -73,7 +69,7 @@ class _Record(NativeRecord):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_absent(cls, data: Any) -> Any:
-        return _without_blanks(data)
+        return without_blanks(data)
 
 
 Sex903 = Annotated[str, one_of(_codes.SEX_903_OLD | _codes.SEX_NEW)]

@@ -32,10 +32,17 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from adapters._values import NativeDate, OptionalNativeDate, OptionalYesNo, SeparatedCodes, YesNo
+from adapters._values import (
+    NativeDate,
+    OptionalNativeDate,
+    OptionalYesNo,
+    SeparatedCodes,
+    YesNo,
+    without_blanks,
+)
 from adapters.children_services import _codes
 from adapters.children_services._fields import ChildId, _as_text, one_of
-from adapters.children_services._records import _HeldIdentifiers, _without_blanks
+from adapters.children_services._records import _HeldIdentifiers
 from schemas import (
     MAX_INTERVIEW_ITEMS,
     ActionOwner,
@@ -80,7 +87,7 @@ class _RhiItem(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_absent(cls, data: Any) -> Any:
-        return _without_blanks(data)
+        return without_blanks(data)
 
 
 _Text200 = Annotated[str, Field(max_length=200)]

@@ -25,6 +25,8 @@ Rules:
 7. Every record but the Header must say where the child lives (:func:`resident_la`): its
    ``RESIDENT_LA``; else, for a child in a current placement, the placement's ``PL_LA`` when
    known and not CON; else the adapter's own LA code. With none of them it is refused.
+8. Vulnerability checklist: the shared checklist rules (:mod:`adapters._checklist`), and ``SEX``
+   coded for the year as rule 2 says.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from adapters._checklist import checklist_problems
 from adapters._core import AdapterContext, RecordProblem, unknown_residence
 from adapters.children_services import _codes
+from adapters.children_services._checklist import CHECKLIST_FIELDS, VulnerabilityChecklist
 from adapters.children_services._records import (
     CinAssessment,
     Ssda903Episode,
@@ -46,7 +50,14 @@ from schemas import is_out_of_area
 __all__ = ["ENGLAND", "NativeModel", "problems_for", "resident_la", "today"]
 
 ENGLAND = ZoneInfo("Europe/London")
-NativeModel = Ssda903Header | Ssda903Missing | ReturnInterview | Ssda903Episode | CinAssessment
+NativeModel = (
+    Ssda903Header
+    | Ssda903Missing
+    | ReturnInterview
+    | Ssda903Episode
+    | CinAssessment
+    | VulnerabilityChecklist
+)
 
 
 def today(context: AdapterContext) -> date:
@@ -55,7 +66,11 @@ def today(context: AdapterContext) -> date:
 
 
 def resident_la(
-    record: Ssda903Missing | ReturnInterview | Ssda903Episode | CinAssessment,
+    record: Ssda903Missing
+    | ReturnInterview
+    | Ssda903Episode
+    | CinAssessment
+    | VulnerabilityChecklist,
     context: AdapterContext,
 ) -> str | None:
     """Where the child lives now, by rule 7 (``None`` if nothing says)."""
@@ -84,6 +99,8 @@ def problems_for(record: NativeModel, context: AdapterContext) -> list[RecordPro
             problems = _episode(record, context)
         case CinAssessment():
             problems = _assessment(record, context)
+        case VulnerabilityChecklist():
+            problems = _checklist(record, context)
     if resident_la(record, context) is None:
         problems.append(unknown_residence("RESIDENT_LA"))
     return problems
@@ -365,3 +382,8 @@ def _cin_sex(record: CinAssessment, context: AdapterContext) -> list[RecordProbl
             )
         ]
     return []
+
+
+def _checklist(record: VulnerabilityChecklist, context: AdapterContext) -> list[RecordProblem]:
+    problems = checklist_problems(record, CHECKLIST_FIELDS, today(context))
+    return problems + _sex_for_year("SEX", record.SEX, context, _codes.SEX_903_OLD)

@@ -3,7 +3,8 @@
 See the rules atop :mod:`._decide` (deciding), :mod:`._views` (minimised views and receipts),
 :mod:`._ladders` (escalation steps planned per view), :mod:`._clocks` (statutory clocks started
 and stopped, and their alerts), :mod:`._routing_state` (what is remembered between
-notifications), :mod:`._withdrawals` (a lowered risk told to all who heard of more) and :mod:`._explain` (rendering a decision).
+notifications), :mod:`._withdrawals` (a lowered risk told to all who heard of more) and
+:mod:`._explain` (rendering a decision).
 """
 
 from hub.sharing._clocks import CLOCK_FIRED_TYPE, HUB_SOURCE, ClockStart, ClockStop, EpisodeRef

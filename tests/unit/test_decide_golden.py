@@ -316,6 +316,8 @@ RISK_TO_SCHOOL_WITHHELD = (
     *MARKERS,
     "data.method",
     *PERSON_BUT_UPN,
+    "data.plan_in_place",
+    "data.review_on",
 )
 RISK_TO_HEALTH = {
     "person": {"nhs_number": "9434765919", "date_of_birth": "2011-05-04"},
@@ -331,6 +333,8 @@ RISK_TO_HEALTH_WITHHELD = (
     "data.person.resident_la",
     "data.person.sex",
     "data.person.upn",
+    "data.plan_in_place",
+    "data.review_on",
     "data.rmg_status",
 )
 MEDIUM_RISK = {"data__risk_level": "medium", "data__checklist_score": 2}

@@ -158,7 +158,7 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
         assert recipient["purpose"] == rule.purpose
         shared, withheld = set(recipient["fields_shared"]), set(recipient["fields_withheld"])
         assert not shared & withheld
-        assert shared | withheld == _leaves(event)
+        assert shared | withheld == _leaves(notification.model_dump(mode="json"))
     for refusal in document["not_shared"]:
         assert set(refusal) == {"agency", "rule", "reason"}
         assert refusal["reason"]

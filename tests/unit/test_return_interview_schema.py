@@ -27,7 +27,8 @@ def _not_offered(**changes: Any) -> dict[str, Any]:
     return documented_example(INTERVIEW, **cleared | base | changes)
 
 
-def _refusal(event: dict[str, Any]) -> str:
+def refusal(event: dict[str, Any]) -> str:
+    """The one validation message a refused notification gets."""
     with pytest.raises(ValidationError) as caught:
         parse_notification(event)
     (error,) = caught.value.errors(include_url=False)
@@ -113,7 +114,7 @@ def test_an_interview_not_offered_carries_its_reason() -> None:
 )
 def test_an_outcome_without_its_evidence_is_refused(event: dict[str, Any], message: str) -> None:
     """Each outcome needs its own evidence and refuses another outcome's."""
-    assert message in _refusal(event)
+    assert message in refusal(event)
 
 
 @pytest.mark.parametrize(

@@ -355,11 +355,12 @@ def test_the_native_examples_all_map() -> None:
         CONCERN,
         ASSESSED,
         CONCERN,
+        ASSESSED,
     ]
 
 
 def test_the_package_exposes_its_adapter() -> None:
     """The package exports ADAPTER with its kind and record types, and every name in __all__."""
     assert ADAPTER.kind == "adult_services"
-    assert ADAPTER.record_types == frozenset({"safeguarding_enquiry"})
+    assert ADAPTER.record_types == frozenset({"safeguarding_enquiry", "vulnerability_checklist"})
     assert [name for name in adult_services.__all__ if not hasattr(adult_services, name)] == []

@@ -149,6 +149,27 @@ def assessment(**changes: Any) -> dict[str, Any]:
     return _with(base, changes)
 
 
+def checklist(**changes: Any) -> dict[str, Any]:
+    """A valid vulnerability checklist: score 3 (high), RMG added, a plan, review in January."""
+    base = {
+        "record_type": "vulnerability_checklist",
+        "CHILD": "NCC100234",
+        "DOB": "14/03/2011",
+        "VCL_DATE": "25/11/2026",
+        "VCL_SCORE": "3",
+        "VCL_JUDGEMENT": "",
+        "VCL_JUDGEMENT_REASON": "",
+        "RMG_STATUS": "added",
+        "VCL_REVIEW_DATE": "06/01/2027",
+        "PLAN_IN_PLACE": "Y",
+        "VCL_MARKERS": "sexual_exploitation;missing",
+        "UPN": UPN,
+        "NHS_NUMBER": NHS_NUMBER,
+        "SEX": "F",
+    }
+    return _with(base, changes)
+
+
 def mapped(record: Mapping[str, Any], context: AdapterContext = CONTEXT) -> list[Notification]:
     """The notifications the adapter makes of one record."""
     return ADAPTER.map_record(record, context)
@@ -178,7 +199,7 @@ def problems(record: Mapping[str, Any], context: AdapterContext = CONTEXT) -> se
 
 
 def test_adapter_names_its_kind_and_record_types() -> None:
-    """ADAPTER is the children_services adapter for exactly the five native record types."""
+    """ADAPTER is the children_services adapter for exactly the six native record types."""
     assert ADAPTER.kind == "children_services"
     assert ADAPTER.record_types == {
         "ssda903_header",
@@ -186,6 +207,7 @@ def test_adapter_names_its_kind_and_record_types() -> None:
         "return_interview",
         "ssda903_episode",
         "cin_assessment",
+        "vulnerability_checklist",
     }
 
 
@@ -204,6 +226,7 @@ def test_unknown_record_type_is_refused_at_record_type() -> None:
         pytest.param(interview(COLOUR="red"), id="return-interview"),
         pytest.param(episode(COLOUR="red"), id="episode"),
         pytest.param(assessment(COLOUR="red"), id="cin-assessment"),
+        pytest.param(checklist(COLOUR="red"), id="vulnerability-checklist"),
     ],
 )
 def test_unknown_field_is_an_error_naming_it(record: dict[str, Any]) -> None:
@@ -243,6 +266,7 @@ def _example_records() -> list[dict[str, Any]]:
         pytest.param(episode(), id="placement-started"),
         pytest.param(episode(DEC="20/11/2026", REC="E4A"), id="placement-ended"),
         pytest.param(assessment(), id="cin-assessment"),
+        pytest.param(checklist(), id="vulnerability-checklist"),
     ],
 )
 def test_same_record_twice_gives_the_same_event_ids(record: dict[str, Any]) -> None:
@@ -300,6 +324,7 @@ def test_shipped_example_maps_to_the_expected_notifications() -> None:
         ENDED,
         INTERVIEW,
         PLACEMENT_STARTED,
+        SE_RISK,
         SE_RISK,
         STARTED,
     ]
@@ -424,6 +449,16 @@ PLANTED = (
         pytest.param(
             assessment(LAchildID=PLANTED[0], UPN=PLANTED[2], PersonBirthDate="31/02/2010"),
             id="cin-assessment",
+        ),
+        pytest.param(
+            checklist(
+                CHILD=PLANTED[0],
+                DOB=PLANTED[6],
+                VCL_DATE="01/01/2011",
+                VCL_JUDGEMENT_REASON=PLANTED[5],
+                VCL_MARKERS=PLANTED[5],
+            ),
+            id="vulnerability-checklist",
         ),
     ],
 )

@@ -31,45 +31,33 @@ NO_MARKERS = {
 
 
 @pytest.mark.parametrize(
-    ("factors", "risk_level", "markers", "shared"),
+    ("factors", "markers", "shared"),
     [
         pytest.param(
-            ["2A", "10A", "11A"],
-            "high",
-            {"sexual_exploitation", "missing"},
-            ["10A", "11A"],
-            id="cse-is-high",
+            ["2A", "10A", "11A"], {"sexual_exploitation", "missing"}, ["10A", "11A"], id="cse"
         ),
-        pytest.param(
-            ["24A"], "medium", {"criminal_exploitation"}, ["24A"], id="criminal-exploitation"
-        ),
+        pytest.param(["24A"], {"criminal_exploitation"}, ["24A"], id="criminal-exploitation"),
         pytest.param(
             ["13A", "12A", "4B"],
-            "medium",
             {"trafficking_modern_slavery"},
             ["12A", "13A"],
             id="trafficking-with-gangs",
         ),
-        pytest.param(["10A"], "medium", {"missing"}, ["10A"], id="missing"),
-        pytest.param(
-            ["16A", "19C", "19B"], "medium", {"sexual_abuse"}, ["19B", "19C"], id="sexual-abuse"
-        ),
+        pytest.param(["10A"], {"missing"}, ["10A"], id="missing"),
+        pytest.param(["16A", "19C", "19B"], {"sexual_abuse"}, ["19B", "19C"], id="sexual-abuse"),
         pytest.param(
             ["11A", "11A", "24A"],
-            "high",
             {"sexual_exploitation", "criminal_exploitation"},
             ["11A", "24A"],
             id="duplicates-once",
         ),
-        pytest.param(
-            ["6a", "11a"], "high", {"sexual_exploitation"}, ["11A"], id="codes-in-any-case"
-        ),
+        pytest.param(["6a", "11a"], {"sexual_exploitation"}, ["11A"], id="codes-in-any-case"),
     ],
 )
-def test_assessment_with_an_exploitation_factor_is_shared(
-    factors: list[str], risk_level: str, markers: set[str], shared: list[str]
+def test_assessment_with_an_exploitation_factor_is_shared_as_factors(
+    factors: list[str], markers: set[str], shared: list[str]
 ) -> None:
-    """An authorised assessment with 11A is high, any other exploitation marker medium."""
+    """An authorised assessment sends its exploitation factors and their markers, never a level."""
     (event,) = mapped(assessment(AssessmentFactors=factors))
     data = as_json(event)["data"]
 
@@ -77,9 +65,9 @@ def test_assessment_with_an_exploitation_factor_is_shared(
     assert event.episodeid is None
     assert data["method"] == "cin_assessment"
     assert data["assessed_on"] == "2026-11-02"
-    assert data["risk_level"] == risk_level
     assert data["markers"] == {**NO_MARKERS, **dict.fromkeys(markers, True)}
     assert data["assessment_factors"] == shared
+    assert "risk_level" not in data
     assert "checklist_score" not in data
 
 

@@ -121,7 +121,7 @@ def test_a_list_of_objects_in_a_csv_cell_is_refused_as_json_only(field: str) -> 
             id="unknown-place-kind",
         ),
         pytest.param(
-            {"RHI_PLACES": [{"kind": "hotel", "area": "E06000057"}]},
+            {"RHI_PLACES": [{"kind": "hotel", "area": "E99"}]},
             {("RHI_PLACES.0.area", "string_pattern_mismatch")},
             id="area-not-an-la-code",
         ),
