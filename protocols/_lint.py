@@ -304,7 +304,7 @@ class _Linter:
         told = [recipient for _, _, recipient in self._recipients()]
         named = {party_id for rule in self.protocol.rules for party_id in rule.publishers}
         named.update(recipient for recipient in told if isinstance(recipient, str))
-        roles = {recipient.role for recipient in told if not isinstance(recipient, str)}
+        roles = {recipient for recipient in told if not isinstance(recipient, str)}
         for index, party in enumerate(self.protocol.parties):
             if party.id in named or any(party.may_be(role) for role in roles):
                 continue

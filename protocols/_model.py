@@ -143,10 +143,12 @@ class Party(Frozen):
                 raise ValueError(f"party {self.id}: a {kind.value} party {verb} {name}")
         return self
 
-    def may_be(self, role: Role) -> bool:
-        """Whether ``role`` can resolve to this party, by its kind."""
+    def may_be(self, recipient: RoleRecipient) -> bool:
+        """Whether a role recipient can resolve to this party, by its kind (and ``service``)."""
+        role = recipient.role
         if role in COUNCIL_ROLES:
-            return self.kind in COUNCIL_SERVICES
+            by_age = {PartyKind.CHILDREN_SERVICES, PartyKind.ADULT_SERVICES}
+            return self.kind in ({recipient.service} if recipient.service else by_age)
         if role is Role.SCHOOL:
             return self.kind in (PartyKind.SCHOOL, PartyKind.EDUCATION)
         return self.kind is _AREA_KINDS[role]
