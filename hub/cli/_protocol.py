@@ -29,7 +29,7 @@ from adapters import PRODUCES
 from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.settings import Settings
-from hub.sharing import simulate
+from hub.sharing import RISK_ORDER, RiskTold, simulate
 from hub.validation import notification_problems
 from protocols import (
     Finding,
@@ -72,6 +72,21 @@ def register(commands: Any) -> None:
         default=None,
         metavar="LA_CODE",
         help="assume the subject is placed out of area, hosted by this LA",
+    )
+    explain_parser.add_argument(
+        "--placed-by",
+        type=_la_code,
+        default=None,
+        metavar="LA_CODE",
+        help="with --placed-in: the LA the hub remembers placed the child (default: responsible)",
+    )
+    explain_parser.add_argument(
+        "--told",
+        type=_told,
+        action="append",
+        default=[],
+        metavar="RULE:AGENCY:LEVEL[:rmg]",
+        help="assume AGENCY was told of LEVEL (low/medium/high) under RULE earlier (repeatable)",
     )
     explain_parser.set_defaults(handler=explain_file)
 
@@ -126,8 +141,22 @@ async def explain_file(args: argparse.Namespace, settings: Settings) -> int:
         ]
         print(json.dumps({"problems": problems}, indent=2))
         return USAGE_ERROR
-    print(json.dumps(simulate(notification, protocol, placed_in=args.placed_in), indent=2))
+    explained = simulate(
+        notification,
+        protocol,
+        placed_in=args.placed_in,
+        placed_by=args.placed_by,
+        told=tuple(args.told),
+    )
+    print(json.dumps(explained, indent=2))
     return 0
+
+
+def _told(text: str) -> RiskTold:
+    parts = text.split(":")
+    if len(parts) not in (3, 4) or parts[2] not in RISK_ORDER or parts[3:] not in ([], ["rmg"]):
+        raise argparse.ArgumentTypeError("expected RULE:AGENCY:LEVEL or RULE:AGENCY:LEVEL:rmg")
+    return RiskTold(parts[1], parts[0], RISK_ORDER[parts[2]], on_rmg=parts[3:] == ["rmg"])
 
 
 def _table(findings: Sequence[Finding]) -> str:

@@ -23,7 +23,7 @@ from hub.sharing._explain import (
     simulate,
     simulated_placement,
 )
-from hub.sharing._facts import Facts, facts_for
+from hub.sharing._facts import RISK_ORDER, Facts, facts_for
 from hub.sharing._routing_state import (
     ActivePlacement,
     EpisodeChange,
@@ -40,6 +40,7 @@ __all__ = [
     "CLOCK_FIRED_TYPE",
     "DEFAULT_PLACING_LA",
     "HUB_SOURCE",
+    "RISK_ORDER",
     "SIMULATED_EPISODE",
     "ActivePlacement",
     "ClockStart",

@@ -23,7 +23,7 @@ Rules:
    :data:`CLOCK_FIRED_TYPE`, ``time`` the due time) whose ``data`` is the starting notification's
    ``data``, minimised; extension attributes name the clock (``clockid``) and the starting
    notification (``startedbyid``, ``startedbysource``, ``startedbytype``, ``startedbytime``);
-   ``episodeid``, ``correlationid`` (and ``subject``, if allowed) are carried over. Its receipt's
+   ``episodeid``, ``hubepisode``, ``correlationid`` (and ``subject``, if allowed) are carried over. Its receipt's
    deadline counts from when it is released: the due time, or now if that has passed.
 6. Pure: episodes are raw (the router pseudonymises them); nothing is held or sent here.
 """
@@ -211,7 +211,11 @@ def _alert(
         "startedbytime": kept["time"],
     }
     alert.update(
-        {key: kept[key] for key in ("correlationid", "episodeid", "subject") if key in kept}
+        {
+            key: kept[key]
+            for key in ("correlationid", "episodeid", "hubepisode", "subject")
+            if key in kept
+        }
     )
     if "data" in kept:
         alert["data"] = kept["data"]

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.sharing._clocks import ClockStart, ClockStop
 from hub.sharing._decide import Decision, decide
 from hub.sharing._facts import RISK_ORDER, Facts, facts_for
-from hub.sharing._routing_state import ActivePlacement, RoutingState
+from hub.sharing._routing_state import ActivePlacement, RiskTold, RoutingState
 from hub.sharing._views import EscalationStep, View
 from protocols import Clock, Protocol, Rule
 from schemas import Notification, agency_id_from_source
@@ -89,6 +89,15 @@ class SimulatedPlacement(_Document):
     episode: str
     placing_la: str
     host_la: str | None
+
+
+class RememberedRisk(_Document):
+    """A risk level a withdrawing rule's recipient was told earlier (as the decision assumed)."""
+
+    agency: str
+    rule: str
+    risk: str | None
+    on_rmg: bool
 
 
 class ExplainedFacts(_Document):
@@ -182,6 +191,9 @@ class Explanation(_Document):
     notification: ExplainedNotification
     evaluated_at: datetime
     active_placements: list[SimulatedPlacement]
+    remembered_risks: list[RememberedRisk] = Field(
+        default_factory=list, description="What recipients of withdrawing rules were told."
+    )
     facts: ExplainedFacts
     recipients: list[ExplainedRecipient]
     clocks_started: list[ExplainedClockStart]
@@ -195,33 +207,46 @@ def simulated_placement(
     protocol: Protocol,
     *,
     default_placing_la: str = DEFAULT_PLACING_LA,
+    placed_by: str | None = None,
 ) -> RoutingState:
     """Routing state with the subject placed in ``placed_in``, as the router keeps it.
 
     The placing LA is the responsible LA the decision would judge on without a placement (the
-    notification's: facts rule 4), else the publishing council's, else ``default_placing_la``.
+    notification's: facts rule 4), else the publishing council's, else ``default_placing_la``;
+    or ``placed_by``, to see what a claim by another council than the one the hub remembers
+    does.
     """
     event = notification.model_dump(mode="json", exclude_none=True)
     publisher = agency_id_from_source(notification.source)
     party = next((p for p in protocol.parties if p.id == publisher), None)
     facts = facts_for(notification, event, RoutingState(), publisher=party)
-    placing_la = facts.responsible_la or protocol.la_of(publisher) or default_placing_la
+    placing_la = (
+        placed_by or facts.responsible_la or protocol.la_of(publisher) or default_placing_la
+    )
     return RoutingState(placements=(ActivePlacement(SIMULATED_EPISODE, placing_la, placed_in),))
 
 
 def simulate(
-    notification: Notification, protocol: Protocol, *, placed_in: str | None = None
+    notification: Notification,
+    protocol: Protocol,
+    *,
+    placed_in: str | None = None,
+    placed_by: str | None = None,
+    told: tuple[RiskTold, ...] = (),
 ) -> dict[str, Any]:
     """What ``protocol`` decides for ``notification`` at its own time, explained.
 
-    With ``placed_in``, the subject is assumed placed there (:func:`simulated_placement`). This
-    is what ``hub protocol explain`` prints and ``POST /v1/admin/protocol/explain`` returns.
+    With ``placed_in``, the subject is assumed placed there (by ``placed_by``:
+    :func:`simulated_placement`); with ``told``, recipients of withdrawing rules are assumed
+    told of a risk earlier, so a withdrawal shows. This is what ``hub protocol explain`` prints
+    and ``POST /v1/admin/protocol/explain`` returns.
     """
     state = (
         RoutingState()
         if placed_in is None
-        else simulated_placement(notification, placed_in, protocol)
+        else simulated_placement(notification, placed_in, protocol, placed_by=placed_by)
     )
+    state = RoutingState(placements=state.placements, told=told)
     return explain(decide(notification, protocol, notification.time, state), protocol)
 
 
@@ -326,6 +351,15 @@ def explain(decision: Decision, protocol: Protocol) -> dict[str, Any]:
         active_placements=[
             SimulatedPlacement(episode=p.episode, placing_la=p.placing_la, host_la=p.host_la)
             for p in decision.state.placements
+        ],
+        remembered_risks=[
+            RememberedRisk(
+                agency=t.recipient,
+                rule=t.rule_id,
+                risk=None if t.level is None else _RISK_NAMES.get(t.level),
+                on_rmg=t.on_rmg,
+            )
+            for t in decision.state.told
         ],
         facts=_facts(decision.facts),
         recipients=[words.recipient(view) for view in decision.views],

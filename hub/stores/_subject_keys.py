@@ -91,9 +91,7 @@ class SqlSubjectKeys:
                     delete(subject_keys).where(subject_keys.c.pseudonym.in_(doomed))
                 )
                 for table in (subject_placements, subject_episodes, subject_risk_told):
-                    await connection.execute(
-                        delete(table).where(table.c.subject_key.in_(doomed))
-                    )
+                    await connection.execute(delete(table).where(table.c.subject_key.in_(doomed)))
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not erase the subject keys") from exc
         return int(result.rowcount or 0)
