@@ -393,9 +393,13 @@ def placed(placing_la: str, host_la: str | None, episode: str = "PL-TEST-0001") 
     return RoutingState(placements=(ActivePlacement(episode, placing_la, host_la),))
 
 
-def partnership_protocol(*rules: Mapping[str, Any], **overrides: Any) -> Protocol:
-    """A protocol of ``rules`` over the shipped protocol's parties (with their ids and areas)."""
+def partnership_protocol(
+    *rules: Mapping[str, Any], extra_parties: tuple[Mapping[str, Any], ...] = (), **overrides: Any
+) -> Protocol:
+    """A protocol of ``rules`` over the shipped protocol's parties (with their ids and areas),
+    and ``extra_parties`` (party documents) after them."""
     parties = [
         party.model_dump(mode="json", exclude_defaults=True) for party in shipped_protocol().parties
     ]
+    parties.extend(dict(party) for party in extra_parties)
     return make_protocol(*rules, parties=parties, **overrides)
