@@ -395,14 +395,9 @@ def test_a_withdrawal_needs_the_rule_that_told_the_recipient(protocol: Protocol)
 
 
 def test_a_withdrawal_needs_the_rule_to_let_this_publisher_publish_it() -> None:
-    """Adult social care may tell health but not the school: its low assessment withdraws
-    health's high, and tells the school nothing."""
-    adult = _assessed(
-        DURHAM_ADULTS,
-        **LOW_OFF_RMG,
-        data__person__date_of_birth="1998-02-14",
-        data__person__upn=DELETE,
-    )
+    """Adult social care may tell health but not the school: its low assessment of a young
+    adult (who still has a UPN) withdraws health's high, and tells the school nothing."""
+    adult = _assessed(DURHAM_ADULTS, **LOW_OFF_RMG, data__person__date_of_birth="2007-02-14")
 
     decision = _decide(adult, RoutingState(told=TOLD_HIGH))
 
