@@ -403,3 +403,17 @@ def partnership_protocol(
     ]
     parties.extend(dict(party) for party in extra_parties)
     return make_protocol(*rules, parties=parties, **overrides)
+
+
+def confidential_placement(**changes: Any) -> dict[str, Any]:
+    """The documented placement started, made confidential: no host, postcode, distance or URN."""
+    return documented_example(
+        "placement.started",
+        data__confidential=True,
+        data__host_la=DELETE,
+        data__out_of_area=DELETE,
+        data__placement_postcode=DELETE,
+        data__distance_miles=DELETE,
+        data__urn=DELETE,
+        **changes,
+    )

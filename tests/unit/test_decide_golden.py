@@ -30,6 +30,7 @@ from schemas import parse_notification, source_for_agency
 from tests.unit.builders import (
     DELETE,
     VALID_UPN,
+    confidential_placement,
     documented_example,
     documented_from,
     leaf_paths,
@@ -341,16 +342,7 @@ def _placement_ended_in_northumberland(publisher: str) -> dict[str, Any]:
 
 
 def _confidential_placement() -> dict[str, Any]:
-    return documented_example(
-        "placement.started",
-        data__person__resident_la="929",
-        data__confidential=True,
-        data__host_la=DELETE,
-        data__out_of_area=DELETE,
-        data__placement_postcode=DELETE,
-        data__distance_miles=DELETE,
-        data__urn=DELETE,
-    )
+    return confidential_placement(data__person__resident_la="929")
 
 
 GOLDEN = [

@@ -18,6 +18,7 @@ from tests.unit.builders import (
     DELETE,
     NOW,
     POLICE,
+    confidential_placement,
     documented_example,
     documented_from,
     make_event,
@@ -316,15 +317,7 @@ def test_looked_after_comes_from_the_flag_a_placement_or_the_state(
 
 def _placement(host_la: str | None) -> dict[str, Any]:
     if host_la is None:
-        return documented_example(
-            "placement.started",
-            data__confidential=True,
-            data__host_la=DELETE,
-            data__out_of_area=DELETE,
-            data__placement_postcode=DELETE,
-            data__distance_miles=DELETE,
-            data__urn=DELETE,
-        )
+        return confidential_placement()
     return documented_example(
         "placement.started", data__host_la=host_la, data__out_of_area=host_la != "929"
     )
