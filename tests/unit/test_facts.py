@@ -31,8 +31,6 @@ from tests.unit.builders import (
 )
 
 EMPTY = RoutingState()
-CONCERN = "uk.sehub.concern.raised.v1"
-SE_RISK = "uk.sehub.se_risk.assessed.v1"
 RESIDENT = Authority.RESIDENT_AUTHORITY
 RESPONSIBLE = Authority.RESPONSIBLE_AUTHORITY
 HOST = Authority.HOST_AUTHORITY
