@@ -23,8 +23,8 @@ Rules:
    :data:`CLOCK_FIRED_TYPE`, ``time`` the due time) whose ``data`` is the starting notification's
    ``data``, minimised; extension attributes name the clock (``clockid``) and the starting
    notification (``startedbyid``, ``startedbysource``, ``startedbytype``, ``startedbytime``);
-   ``episodeid``, ``hubepisode``, ``correlationid`` (and ``subject``, if allowed) are carried over. Its receipt's
-   deadline counts from when it is released: the due time, or now if that has passed.
+   ``episodeid``, ``hubepisode``, ``correlationid`` (and ``subject``, if allowed) are carried
+   over. Its receipt's deadline counts from when it is released: the due time, or now if that has passed.
 6. Pure: episodes are raw (the router pseudonymises them); nothing is held or sent here.
 """
 

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from stdnum.gb import nhs, upn
 
 from hub.sharing import ActivePlacement, RoutingState
-from protocols import Protocol
+from protocols import Protocol, load_protocol
 from schemas import CATALOGUE, source_for_agency
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -365,3 +366,54 @@ def leaf_paths(node: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> set[str
         else:
             leaves.add(".".join(path))
     return leaves
+
+
+# --- the partnership protocol (issue 11): shipped parties, named parties, routing state --------
+#
+# Helpers for tests of decide() against the partnership's own parties. Kept apart from the
+# builders above, whose seven synthetic parties other tests rely on.
+
+
+@cache
+def shipped_protocol() -> Protocol:
+    """The shipped partnership protocol, loaded once (it is frozen)."""
+    return load_protocol(PROTOCOL_PATH)
+
+
+def documented_from(party: str, type_name: str, **changes: Any) -> dict[str, Any]:
+    """The documented example of ``uk.sehub.<type_name>.v1``, published by ``party``.
+
+    ``changes`` are as for :func:`documented_example` (``data__person__resident_la="394"``).
+    """
+    return documented_example(type_name, source=source_for_agency(party), **changes)
+
+
+def placed(placing_la: str, host_la: str | None, episode: str = "PL-TEST-0001") -> RoutingState:
+    """Routing state for a child with one active placement by ``placing_la`` in ``host_la``."""
+    return RoutingState(placements=(ActivePlacement(episode, placing_la, host_la),))
+
+
+def partnership_protocol(
+    *rules: Mapping[str, Any], extra_parties: tuple[Mapping[str, Any], ...] = (), **overrides: Any
+) -> Protocol:
+    """A protocol of ``rules`` over the shipped protocol's parties (with their ids and areas),
+    and ``extra_parties`` (party documents) after them."""
+    parties = [
+        party.model_dump(mode="json", exclude_defaults=True) for party in shipped_protocol().parties
+    ]
+    parties.extend(dict(party) for party in extra_parties)
+    return make_protocol(*rules, parties=parties, **overrides)
+
+
+def confidential_placement(**changes: Any) -> dict[str, Any]:
+    """The documented placement started, made confidential: no host, postcode, distance or URN."""
+    return documented_example(
+        "placement.started",
+        data__confidential=True,
+        data__host_la=DELETE,
+        data__out_of_area=DELETE,
+        data__placement_postcode=DELETE,
+        data__distance_miles=DELETE,
+        data__urn=DELETE,
+        **changes,
+    )

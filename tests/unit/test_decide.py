@@ -15,11 +15,12 @@ from hub.sharing import (
     ActivePlacement,
     Decision,
     Refusal,
+    RiskTold,
     RoutingState,
     decide,
 )
 from protocols import PartyKind, Protocol, Role, RoleRecipient, Rule, load_protocol
-from schemas import agency_id_from_source, parse_notification, source_for_agency
+from schemas import parse_notification, source_for_agency
 from tests.unit.builders import (
     ADULTS,
     CHILDRENS,
@@ -45,51 +46,77 @@ PARTIES = (POLICE, CHILDRENS, ADULTS, EDUCATION)
 SUBJECT = "CASE-7781"
 PLACEMENT_STARTED = "uk.sehub.placement.started.v1"
 
-TO_POLICE = "missing-child-to-police"
-TO_CHILDRENS = "missing-child-to-childrens-services"
-TO_EDUCATION = "missing-pupil-to-education"
-TO_HOST = "missing-child-to-host-authority"
+TO_POLICE = "missing-child-from-council-to-police"
+BETWEEN_COUNCILS = "missing-child-between-councils"
+TO_COUNCILS = "missing-child-from-police-to-councils"
+BETWEEN_FORCES = "missing-child-between-forces"
+TO_SCHOOL = "missing-pupil-to-school"
+AT_18 = "still-missing-at-18-to-adult-services"
+CLOCK = "return-interview-overdue"
 
+GDPR = ("UK GDPR Art 6(1)(e) (public task)", "UK GDPR Art 9(2)(g) (substantial public interest)")
+DPA = "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)"
 BASIS = {
-    TO_POLICE: (
-        "Crime and Disorder Act 1998 s115",
-        "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
-    ),
-    TO_CHILDRENS: (
-        "Children Act 1989 s47",
+    TO_POLICE: (*GDPR, DPA, "Crime and Disorder Act 1998 s115", "Children Act 2004 s11"),
+    TO_COUNCILS: (
+        *GDPR,
+        DPA,
+        "Children Act 1989 s17 or s47 (as the council's enquiries decide)",
         "Children Act 2004 s11",
-        "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
     ),
-    TO_EDUCATION: (
-        "Children Act 2004 s10",
-        "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
+    TO_SCHOOL: (
+        *GDPR,
+        DPA,
+        "Children Act 2004 s10 and s11",
+        "Education Act 2002 s175 (safeguarding in schools)",
     ),
 }
 # NOW is Saturday 28 November 2026, 22:00 GMT: the school's deadline is 'next school day 08:30',
 # Monday 30 November 08:30 (GMT, so 08:30 UTC); the others are one hour.
 ACKNOWLEDGE = {
     TO_POLICE: NOW + timedelta(hours=1),
-    TO_CHILDRENS: NOW + timedelta(hours=1),
-    TO_EDUCATION: datetime(2026, 11, 30, 8, 30, tzinfo=UTC),
+    TO_COUNCILS: NOW + timedelta(hours=1),
+    TO_SCHOOL: datetime(2026, 11, 30, 8, 30, tzinfo=UTC),
 }
-# With no placement in the routing state the host-authority rule never applies.
-NOT_CROSS_BORDER = (Refusal(None, TO_HOST, "condition not met: cross_border"),)
-# The police name Northumberland (929) as responsible: its children's services are told once.
-CHILDRENS_TOLD_ONCE = Refusal(CHILDRENS, TO_CHILDRENS, f"already served by rule {TO_CHILDRENS}")
-# An episode that ended with the child's return is not one for adult social care.
-NOT_TURNED_18 = Refusal(
-    None, "still-missing-at-18-to-adult-services", "condition not met: data.end_reason"
+NO_HOST = "role host_authority: host authority (no active out-of-area placement): not known"
+NO_RESPONSIBLE = (
+    "role responsible_authority: responsible authority (not looked after, or not known): not known"
 )
-# The return-interview clock started by children's services' ended report alerts the police for
-# the host area too, and there is no placement: that alert cannot be planned.
-NO_HOST_POLICE_TO_ALERT = Refusal(
-    None,
-    "return-interview-overdue",
-    "role police_for_host_area: police for the host area: not known",
+NO_RESPONSIBLE_FORCE = (
+    "role police_for_responsible_area: police for the responsible area: the area is not known"
 )
-# The police's ended report names no responsible LA, and the police have none of their own.
-RESPONSIBLE_NOT_KNOWN = Refusal(
-    None, TO_CHILDRENS, "role responsible_authority: responsible authority: not known"
+PUBLISHER = "recipient is the publisher"
+# Children's services' own child, living with them: they and their force are the only council
+# and force it has, and they are the publisher.
+FROM_CHILDRENS_STARTED = (
+    Refusal(POLICE, TO_POLICE, f"already served by rule {TO_POLICE}"),
+    Refusal(None, BETWEEN_COUNCILS, NO_HOST),
+    Refusal(CHILDRENS, BETWEEN_COUNCILS, PUBLISHER),
+    Refusal(CHILDRENS, BETWEEN_COUNCILS, PUBLISHER),
+)
+# The ended report names no responsible LA: no responsible council or its force, no adult social
+# care (only the responsible council tells it), and the return-interview clock alerts the police
+# for the area only.
+FROM_CHILDRENS_ENDED = (
+    Refusal(None, TO_POLICE, NO_RESPONSIBLE_FORCE),
+    Refusal(None, BETWEEN_COUNCILS, NO_HOST),
+    Refusal(None, BETWEEN_COUNCILS, NO_RESPONSIBLE),
+    Refusal(CHILDRENS, BETWEEN_COUNCILS, PUBLISHER),
+    Refusal(None, AT_18, "condition not met: publisher_is responsible_authority"),
+    Refusal(None, CLOCK, NO_RESPONSIBLE),
+    Refusal(None, CLOCK, NO_RESPONSIBLE_FORCE),
+)
+FROM_POLICE_STARTED = (
+    Refusal(CHILDRENS, TO_COUNCILS, f"already served by rule {TO_COUNCILS}"),
+    Refusal(None, TO_COUNCILS, NO_HOST),
+    Refusal(POLICE, BETWEEN_FORCES, PUBLISHER),
+    Refusal(POLICE, BETWEEN_FORCES, PUBLISHER),
+)
+FROM_POLICE_ENDED = (
+    Refusal(None, TO_COUNCILS, NO_RESPONSIBLE),
+    Refusal(None, TO_COUNCILS, NO_HOST),
+    Refusal(POLICE, BETWEEN_FORCES, PUBLISHER),
+    Refusal(None, BETWEEN_FORCES, NO_RESPONSIBLE_FORCE),
 )
 PERSON_WITHHELD_FROM_SCHOOL = (
     "data.person.date_of_birth",
@@ -102,7 +129,7 @@ PERSON_WITHHELD_FROM_SCHOOL = (
 
 @pytest.fixture(scope="module")
 def shipped() -> Protocol:
-    """The Northumberland protocol as shipped."""
+    """The partnership protocol as shipped."""
     return load_protocol(PROTOCOL_PATH)
 
 
@@ -123,61 +150,52 @@ def _by_recipient(decision: Decision) -> dict[str, Any]:
 # Each case: the event, per recipient (rule id, kept data, withheld paths), then the refusals.
 Case = tuple[dict[str, Any], dict[str, tuple[str, Any, tuple[str, ...]]], tuple[Refusal, ...]]
 
+_STARTED_FOR_SCHOOL = {
+    "person": {"upn": VALID_UPN},
+    "missing_type": "missing",
+    "started_on": "2026-11-28",
+}
+_STARTED_WITHHELD_FROM_SCHOOL = (
+    "data.last_seen_location",
+    "data.looked_after",
+    *PERSON_WITHHELD_FROM_SCHOOL,
+    "data.person.responsible_la",
+    "data.risk_level",
+    "data.started_at",
+    "subject",
+)
+
+
+def _without_nhs_number(data: Mapping[str, Any]) -> dict[str, Any]:
+    person = {k: v for k, v in data["person"].items() if k != "nhs_number"}
+    return {**data, "person": person}
+
 
 def _started_from_childrens() -> Case:
     event = make_event(subject=SUBJECT)
     return (
         event,
         {
-            POLICE: (TO_POLICE, event["data"], ("subject",)),
-            EDUCATION: (
-                TO_EDUCATION,
-                {
-                    "person": {"upn": VALID_UPN},
-                    "missing_type": "missing",
-                    "started_on": "2026-11-28",
-                },
-                (
-                    "data.last_seen_location",
-                    "data.looked_after",
-                    *PERSON_WITHHELD_FROM_SCHOOL,
-                    "data.person.responsible_la",
-                    "data.risk_level",
-                    "data.started_at",
-                    "subject",
-                ),
+            POLICE: (
+                TO_POLICE,
+                _without_nhs_number(event["data"]),
+                ("data.person.nhs_number", "subject"),
             ),
+            EDUCATION: (TO_SCHOOL, _STARTED_FOR_SCHOOL, _STARTED_WITHHELD_FROM_SCHOOL),
         },
-        NOT_CROSS_BORDER,
+        FROM_CHILDRENS_STARTED,
     )
 
 
 def _started_from_police() -> Case:
     event = make_event(source=source_for_agency(POLICE), subject=SUBJECT)
-    to_childrens = {k: v for k, v in event["data"].items() if k != "last_seen_location"}
     return (
         event,
         {
-            CHILDRENS: (TO_CHILDRENS, to_childrens, ("data.last_seen_location", "subject")),
-            EDUCATION: (
-                TO_EDUCATION,
-                {
-                    "person": {"upn": VALID_UPN},
-                    "missing_type": "missing",
-                    "started_on": "2026-11-28",
-                },
-                (
-                    "data.last_seen_location",
-                    "data.looked_after",
-                    *PERSON_WITHHELD_FROM_SCHOOL,
-                    "data.person.responsible_la",
-                    "data.risk_level",
-                    "data.started_at",
-                    "subject",
-                ),
-            ),
+            CHILDRENS: (TO_COUNCILS, event["data"], ("subject",)),
+            EDUCATION: (TO_SCHOOL, _STARTED_FOR_SCHOOL, _STARTED_WITHHELD_FROM_SCHOOL),
         },
-        (CHILDRENS_TOLD_ONCE, *NOT_CROSS_BORDER),
+        FROM_POLICE_STARTED,
     )
 
 
@@ -206,10 +224,14 @@ def _ended_from_childrens() -> Case:
     return (
         event,
         {
-            POLICE: (TO_POLICE, event["data"], ("subject",)),
-            EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+            POLICE: (
+                TO_POLICE,
+                _without_nhs_number(event["data"]),
+                ("data.person.nhs_number", "subject"),
+            ),
+            EDUCATION: (TO_SCHOOL, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
         },
-        (*NOT_CROSS_BORDER, NOT_TURNED_18, NO_HOST_POLICE_TO_ALERT),
+        FROM_CHILDRENS_ENDED,
     )
 
 
@@ -218,10 +240,10 @@ def _ended_from_police() -> Case:
     return (
         event,
         {
-            CHILDRENS: (TO_CHILDRENS, event["data"], ("subject",)),
-            EDUCATION: (TO_EDUCATION, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+            CHILDRENS: (TO_COUNCILS, event["data"], ("subject",)),
+            EDUCATION: (TO_SCHOOL, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
         },
-        (RESPONSIBLE_NOT_KNOWN, *NOT_CROSS_BORDER),
+        FROM_POLICE_ENDED,
     )
 
 
@@ -285,7 +307,18 @@ def test_decision_identifies_the_notification(shipped: Protocol) -> None:
     assert decision.protocol_version == shipped.version_tag
 
 
-@pytest.mark.parametrize("publisher", [ADULTS, EDUCATION, "durham-constabulary"])
+@pytest.mark.parametrize(
+    "publisher",
+    [
+        ADULTS,
+        EDUCATION,
+        "northumberland-licensing",
+        "northumbria-healthcare",
+        "school-100001",
+        "synthetic-care-homes",
+        "elsewhere-council",
+    ],
+)
 @pytest.mark.parametrize("builder", [make_event, make_ended_event], ids=["started", "ended"])
 def test_deny_by_default_for_a_publisher_no_rule_names(
     shipped: Protocol, publisher: str, builder: Callable[..., dict[str, Any]]
@@ -421,9 +454,11 @@ def test_an_allowed_path_absent_from_the_event_adds_nothing() -> None:
 #
 # Protocols are drawn over the builders' parties (four Northumberland publishers, plus Newcastle
 # and Durham children's services and Durham Constabulary, which only ever receive), with party
-# and role recipients and optional conditions. Events are missing episodes and placements, and
-# the routing state holds random out-of-area placements, so roles resolve, fail to resolve, or
-# resolve to the publisher or to a party already served.
+# and role recipients (some naming a council service), optional conditions (the publisher's
+# authority and a placement claim among them) and identifiers a view must hold. Events are
+# missing episodes and placements, and the routing state holds random placements, out of area,
+# in area or confidential, so roles resolve, fail to resolve, or resolve to the publisher or to
+# a party already served.
 
 _T = TypeVar("_T")
 
@@ -435,8 +470,13 @@ _OPTIONAL_DATA = {
 }
 _OPTIONAL_PERSON = ("nhs_number", "upn", "date_of_birth", "sex", "responsible_la")
 _TYPES = (STARTED, ENDED, PLACEMENT_STARTED)
+RISK_ORDER = {"no_apparent_risk": 0, "low": 1, "medium": 2, "high": 3}
 _HOSTS = ("391", "840", "942", "929")  # Newcastle, Durham, Cumberland (no party), in area
-_ROLES = tuple({"role": role.value} for role in Role)
+_ROLES = (
+    *({"role": role.value} for role in Role),
+    {"role": "resident_authority", "service": "education"},
+    {"role": "host_authority", "service": "adult_services"},
+)
 _RECIPIENTS: tuple[str | dict[str, str], ...] = (
     *PARTIES,
     NEWCASTLE,
@@ -454,6 +494,10 @@ _CONDITIONS: tuple[dict[str, Any], ...] = (
     {"looked_after": True},
     {"risk_at_least": "medium"},
     {"match": {"data.missing_type": "missing"}},
+    {"publisher_is": ["responsible_authority"]},
+    {"publisher_is": ["resident_authority", "host_authority"]},
+    {"claim_conflicts": False},
+    {"claim_conflicts": True},
 )
 
 
@@ -516,13 +560,15 @@ def events(
     for key in _OPTIONAL_PERSON:
         if draw(st.booleans()):
             event["data"]["person"].pop(key, None)
+    if "risk_level" in event["data"]:
+        event["data"]["risk_level"] = draw(st.sampled_from(sorted(RISK_ORDER)))
     return event
 
 
 @st.composite
 def states(draw: st.DrawFn) -> RoutingState:
-    """Routing state with zero to two active out-of-area placements."""
-    hosts = draw(st.lists(st.sampled_from(_HOSTS[:3]), max_size=2))
+    """Routing state with zero to two active placements (out of area, in area or confidential)."""
+    hosts = draw(st.lists(st.sampled_from((*_HOSTS, None)), max_size=2))
     placing = draw(st.sampled_from(("929", "391")))
     return RoutingState(
         placements=tuple(
@@ -556,6 +602,8 @@ def protocols(draw: st.DrawFn, types: tuple[str, ...] = _TYPES) -> Protocol:
             recipients=draw(_RECIPIENT_SUBSETS),
             when=draw(st.sampled_from(_CONDITIONS)),
             fields=draw(_FIELD_SUBSETS),
+            identify_by=draw(st.sampled_from([[], ["data.person.upn"], ["data.person"]])),
+            withdraw=draw(st.booleans()),
             acknowledge_within=draw(
                 st.sampled_from([None, "30m", "2h", "3d", "next school day 08:30"])
             ),
@@ -583,27 +631,32 @@ def _allowed(leaf: str, fields: tuple[str, ...]) -> bool:
 
 
 def _role_party(
-    role: Role, protocol: Protocol, event: Mapping[str, Any], state: RoutingState
+    recipient: RoleRecipient, protocol: Protocol, event: Mapping[str, Any], state: RoutingState
 ) -> str | None:
     """An independent reading of the roles (every generated event is about a child)."""
     data = event["data"]
-    last = state.placements[-1] if state.placements else None
-    host = data.get("host_la") if data.get("out_of_area") is True else None
+    person = data["person"]
     # A placement event says where it is; an older placement in the state is not its host.
+    host = data.get("host_la") if data.get("out_of_area") is True else None
     if not event["type"].startswith("uk.sehub.placement."):
-        host = host or (last.host_la if last else None)
-    # Named in the event, else the active placement's placing LA, else the publishing council's.
-    publisher = protocol.party(agency_id_from_source(event["source"]))
-    responsible = data["person"].get("responsible_la") or data.get("placing_la")
-    responsible = responsible or (last.placing_la if last else None) or publisher.la_code
+        away = [p.host_la for p in state.placements if p.host_la not in (None, p.placing_la)]
+        host = host or (away[-1] if away else None)
+    # The active placement's placing LA, else what the person or the placement names.
+    last = state.placements[-1].placing_la if state.placements else None
+    responsible = last or person.get("responsible_la") or data.get("placing_la")
+    area = host or person["resident_la"]
+    council = recipient.service or PartyKind.CHILDREN_SERVICES
     wanted = {
-        Role.RESPONSIBLE_AUTHORITY: (PartyKind.CHILDREN_SERVICES, responsible),
-        Role.HOST_AUTHORITY: (PartyKind.CHILDREN_SERVICES, host),
+        Role.RESIDENT_AUTHORITY: (council, person["resident_la"]),
+        Role.RESPONSIBLE_AUTHORITY: (council, responsible),
+        Role.HOST_AUTHORITY: (council, host),
+        Role.POLICE_FOR_AREA: (PartyKind.POLICE, area),
         Role.POLICE_FOR_HOST_AREA: (PartyKind.POLICE, host),
         Role.POLICE_FOR_RESPONSIBLE_AREA: (PartyKind.POLICE, responsible),
-        Role.SUBJECTS_EDUCATION: (PartyKind.EDUCATION, host or responsible),
+        Role.HEALTH_FOR_AREA: (PartyKind.HEALTH, area),
+        Role.SCHOOL: (PartyKind.EDUCATION, area),  # the builders' parties hold no school
     }
-    kind, la = wanted[role]
+    kind, la = wanted[recipient.role]
     for party in protocol.parties:
         covers = la in party.areas if kind is PartyKind.POLICE else party.la_code == la
         if la is not None and party.kind is kind and covers:
@@ -615,7 +668,7 @@ def _may_receive(
     rule: Rule, protocol: Protocol, event: Mapping[str, Any], state: RoutingState
 ) -> set[str]:
     named = set(rule.named_recipients)
-    roles = [r.role for r in rule.recipients if isinstance(r, RoleRecipient)]
+    roles = [r for r in rule.recipients if isinstance(r, RoleRecipient)]
     resolved = {_role_party(role, protocol, event, state) for role in roles}
     return named | {party for party in resolved if party is not None}
 
@@ -723,3 +776,51 @@ def test_every_recipient_of_an_applicable_rule_is_served_or_refused(
         served = [v for v in decision.views if v.receipt.rule_id == rule.id]
         refused = [r for r in decision.refusals if r.rule_id == rule.id]
         assert len(served) + len(refused) == len(rule.recipients)
+
+
+_TOLD = st.builds(
+    RiskTold,
+    recipient=st.sampled_from((*PARTIES, NEWCASTLE, DURHAM, DURHAM_POLICE)),
+    rule_id=st.sampled_from(("rule-0", "rule-1", "rule-2", "rule-gone")),
+    level=st.sampled_from((None, *RISK_ORDER.values())),
+    on_rmg=st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    protocol=protocols(),
+    event=events(types=(STARTED,)),
+    state=states(),
+    told=st.lists(_TOLD, max_size=4),
+)
+def test_a_withdrawal_goes_only_to_one_told_of_more_under_a_rule_still_covering_it(
+    protocol: Protocol, event: dict[str, Any], state: RoutingState, told: list[RiskTold]
+) -> None:
+    """A withdrawal goes once, never to the publisher, only to a recipient told of a higher
+    level under a withdrawing rule that still covers this type and publisher, and holds only
+    that rule's fields."""
+    state = RoutingState(placements=state.placements, told=tuple(told))
+    decision = _decide_in(event, protocol, state)
+    rules = {rule.id: rule for rule in protocol.rules}
+    level = RISK_ORDER.get(event["data"].get("risk_level", ""))
+    recipients = [view.recipient for view in decision.views]
+
+    assert len(recipients) == len(set(recipients))
+    assert decision.publisher not in recipients
+    for view in decision.views:
+        if not view.receipt.withdrawal:
+            continue
+        rule = rules[view.receipt.rule_id]
+        assert rule.withdraw
+        assert decision.notification_type in rule.types
+        assert decision.publisher in rule.publishers
+        assert level is not None
+        assert any(
+            t.recipient == view.recipient
+            and t.rule_id == rule.id
+            and t.level is not None
+            and level < t.level
+            for t in told
+        )
+        assert all(_allowed(leaf, rule.fields) for leaf in leaf_paths(view.event))

@@ -39,49 +39,50 @@ def _routes(event: dict[str, Any], protocol: Protocol) -> dict[str, tuple[str, t
     return {v.recipient: (v.receipt.rule_id, v.receipt.lawful_basis) for v in decision.views}
 
 
+TO_POLICE = "missing-child-from-council-to-police"
+TO_SCHOOL = "missing-pupil-to-school"
+PLACEMENT = "placement-to-host-area"
+CCN = "child-concern-from-police-to-councils"
+ACN = "adult-concern-from-police-to-adult-services"
+ADULTS_AS_PUBLISHER = "urn:sehub:agency:northumberland-adults"
+
 GOLDEN = [
+    # The documented child lives in Northumberland, which looks after her.
+    ("missing_episode.started", {}, {POLICE: TO_POLICE, EDUCATION: TO_SCHOOL}),
+    ("missing_episode.ended", {}, {POLICE: TO_POLICE, EDUCATION: TO_SCHOOL}),
     ("return_interview.recorded", {}, {POLICE: "return-interview-to-police"}),
     # The documented placement is out of area in Newcastle (391): its host authority is told.
-    (
-        "placement.started",
-        {},
-        {POLICE: "placement-to-police", NEWCASTLE: "placement-to-host-authority"},
-    ),
+    ("placement.started", {}, {POLICE: PLACEMENT, NEWCASTLE: PLACEMENT}),
     # The documented placement ending is confidential: no host authority.
-    ("placement.ended", {}, {POLICE: "placement-to-police"}),
+    ("placement.ended", {}, {POLICE: PLACEMENT}),
+    # The documented CCN carries no UPN: its school view is refused (the golden tests say why).
+    ("concern.raised", {}, {CHILDRENS: CCN}),
     (
         "concern.raised",
-        {},
-        {
-            CHILDRENS: "child-concern-to-childrens-services",
-            EDUCATION: "child-se-concern-to-education",
-        },
+        {"data__person__upn": "H801200001001"},
+        {CHILDRENS: CCN, EDUCATION: "child-se-concern-to-school"},
     ),
-    (
-        "concern.raised",
-        {"data__markers__sexual_exploitation": False},
-        {CHILDRENS: "child-concern-to-childrens-services"},
-    ),
+    ("concern.raised", {"data__markers__sexual_exploitation": False}, {CHILDRENS: CCN}),
     # Child or adult comes from the date of birth first, so an ACN carries an adult's.
     (
         "concern.raised",
         {"data__subject": "adult", "data__person__date_of_birth": ADULT_DATE_OF_BIRTH},
-        {ADULTS: "adult-concern-to-adult-services"},
+        {ADULTS: ACN},
     ),
     (
         "concern.raised",
         {"data__subject": "adult", "data__person__date_of_birth": DELETE},
-        {ADULTS: "adult-concern-to-adult-services"},
+        {ADULTS: ACN},
     ),
     (
         "concern.raised",
-        {"source": "urn:sehub:agency:northumberland-adults", "data__subject": "adult"},
-        {POLICE: "adult-se-concern-to-police"},
+        {"source": ADULTS_AS_PUBLISHER, "data__subject": "adult"},
+        {POLICE: "adult-exploitation-concern-to-police"},
     ),
     (
         "concern.raised",
         {
-            "source": "urn:sehub:agency:northumberland-adults",
+            "source": ADULTS_AS_PUBLISHER,
             "data__subject": "adult",
             "data__markers__sexual_exploitation": False,
             "data__markers__trafficking_modern_slavery": True,
@@ -94,7 +95,7 @@ GOLDEN = [
         {},
         {
             POLICE: "se-risk-to-police",
-            EDUCATION: "se-risk-to-education",
+            EDUCATION: "se-risk-to-school",
             HEALTH: "se-risk-to-health",
         },
     ),
@@ -120,10 +121,7 @@ def test_shipped_rules_route_each_documented_notification(
 def test_a_date_of_birth_outranks_the_stated_subject(shipped: Protocol) -> None:
     """A concern marked ``adult`` about someone aged 16 at the time routes as a child's."""
     routes = _routes(_example("concern.raised", data__subject="adult"), shipped)
-    assert {recipient: rule for recipient, (rule, _) in routes.items()} == {
-        CHILDRENS: "child-concern-to-childrens-services",
-        EDUCATION: "child-se-concern-to-education",
-    }
+    assert {recipient: rule for recipient, (rule, _) in routes.items()} == {CHILDRENS: CCN}
 
 
 def test_education_gets_only_the_pupil_and_the_level_of_risk(shipped: Protocol) -> None:
@@ -146,9 +144,10 @@ def test_education_gets_only_the_pupil_and_the_level_of_risk(shipped: Protocol) 
 def test_unmet_condition_is_recorded_as_a_refusal(shipped: Protocol) -> None:
     """A rule whose condition fails does not apply, and the decision says which condition failed."""
     decision = decide(parse_notification(_example("concern.raised")), shipped, NOW)
-    assert decision.refusals == (
-        Refusal(None, "adult-concern-to-adult-services", "condition not met: adult"),
-    )
+
+    unmet = [r for r in decision.refusals if r.reason.startswith("condition not met")]
+    assert unmet == [Refusal(None, ACN, "condition not met: adult")]
+    assert not [view for view in decision.views if view.receipt.rule_id == ACN]
 
 
 def _protocol_with_condition(when: str) -> Protocol:
@@ -195,16 +194,23 @@ def test_conditions_match_values_exactly(when: str, shared: bool) -> None:
     assert bool(decision.views) is shared
 
 
-def test_a_neighbours_placement_outside_northumberland_is_not_shared(shipped: Protocol) -> None:
-    """Durham placing a child in Cumberland is not this partnership's to share: nobody is told."""
+def test_a_neighbours_placement_in_another_neighbour_reaches_both_and_their_forces(
+    shipped: Protocol,
+) -> None:
+    """Durham placing its child in Cumberland is the partnership's business: Cumberland and
+    its force, and Durham's force, are told; no council of the Northumbria area is."""
     event = _example(
         "placement.started",
         source="urn:sehub:agency:durham-childrens",
         data__placing_la="840",
         data__person__responsible_la="840",
+        data__person__resident_la="942",
         data__host_la="942",
     )
     decision = decide(parse_notification(event), shipped, NOW)
-    assert decision.views == ()
-    reasons = {(r.rule_id, r.reason) for r in decision.refusals}
-    assert ("inbound-placement-to-host-and-police", "condition not met: data.host_la") in reasons
+
+    assert {view.recipient: view.receipt.rule_id for view in decision.views} == {
+        "cumberland-childrens": PLACEMENT,
+        "cumbria-constabulary": PLACEMENT,
+        "durham-constabulary": PLACEMENT,
+    }

@@ -1,5 +1,6 @@
-"""Facts about a notification's subject (child or adult, SE marker, risk, placement) and the
-rule conditions judged on them."""
+"""Facts about a notification's subject (child or adult, SE marker, risk, placement, where they
+live and who is responsible), the publisher's authorities for them, and the rule conditions
+judged on those facts."""
 
 from __future__ import annotations
 
@@ -10,30 +11,44 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.sharing import ActivePlacement, Facts, Refusal, RoutingState, decide, facts_for
-from schemas import parse_notification, source_for_agency
+from protocols import Authority, Party
+from schemas import agency_id_from_source, parse_notification, source_for_agency
 from tests.unit.builders import (
     CHILDRENS,
     DELETE,
     NOW,
     POLICE,
+    confidential_placement,
     documented_example,
+    documented_from,
     make_event,
     make_protocol,
     make_rule,
+    partnership_protocol,
+    placed,
     placed_in,
+    shipped_protocol,
 )
 
 EMPTY = RoutingState()
-CONCERN = "uk.sehub.concern.raised.v1"
-SE_RISK = "uk.sehub.se_risk.assessed.v1"
+RESIDENT = Authority.RESIDENT_AUTHORITY
+RESPONSIBLE = Authority.RESPONSIBLE_AUTHORITY
+HOST = Authority.HOST_AUTHORITY
+AS_PUBLISHED = object()  # the event's source, as the shipped protocol declares it
 
 
 def _facts(
-    event: dict[str, Any], state: RoutingState = EMPTY, publisher_la: str | None = None
+    event: dict[str, Any], state: RoutingState = EMPTY, publisher: Any = AS_PUBLISHED
 ) -> Facts:
+    """The facts of ``event`` in ``state``; the publisher is the party that published it
+    (None when it is not a party), unless another (a :class:`Party`, or None) is given."""
     notification = parse_notification(event)
-    event = notification.model_dump(mode="json", exclude_none=True)
-    return facts_for(notification, event, state, publisher_la=publisher_la)
+    if publisher is AS_PUBLISHED:
+        party_id = agency_id_from_source(notification.source)
+        parties = {party.id: party for party in shipped_protocol().parties}
+        publisher = parties.get(party_id)
+    dumped = notification.model_dump(mode="json", exclude_none=True)
+    return facts_for(notification, dumped, state, publisher=publisher)
 
 
 def _missing(born: str | None, at: str, *, looked_after: bool = False) -> dict[str, Any]:
@@ -300,15 +315,7 @@ def test_looked_after_comes_from_the_flag_a_placement_or_the_state(
 
 def _placement(host_la: str | None) -> dict[str, Any]:
     if host_la is None:
-        return documented_example(
-            "placement.started",
-            data__confidential=True,
-            data__host_la=DELETE,
-            data__out_of_area=DELETE,
-            data__placement_postcode=DELETE,
-            data__distance_miles=DELETE,
-            data__urn=DELETE,
-        )
+        return confidential_placement()
     return documented_example(
         "placement.started", data__host_la=host_la, data__out_of_area=host_la != "929"
     )
@@ -325,6 +332,8 @@ HOSTS = [
     (make_event(), EMPTY, None, "missing-not-placed"),
     (make_event(), placed_in("391"), "391", "missing-placed-in-newcastle"),
     (make_event(), TWO_PLACEMENTS, "942", "most-recent-placement"),
+    (make_event(), placed("929", "929"), None, "placed-in-area"),
+    (make_event(), placed("929", None), None, "placed-confidentially"),
 ]
 
 
@@ -341,39 +350,290 @@ def test_the_host_la_comes_from_the_event_or_the_active_placement(
     assert facts.cross_border is (host is not None)
 
 
-RESPONSIBLE = [
-    (make_event(), EMPTY, None, "929", "missing"),
+# --- where the person lives and who is responsible -----------------------------------------------
+
+
+def _without_responsible(type_name: str, publisher: str, **changes: Any) -> dict[str, Any]:
+    return documented_from(publisher, type_name, data__person__responsible_la=DELETE, **changes)
+
+
+RESPONSIBLE_CASES = [
+    # event, state, responsible LA, why
+    (make_event(), EMPTY, "929", "named-by-the-person"),
+    (make_event(), placed("391", "840"), "391", "the-state-first"),
     (
-        make_event(data={"person": {"responsible_la": "391"}}),
-        placed_in("840"),
-        "929",
-        "391",
-        "event-first",
+        documented_example("placement.started"),
+        placed("840", "929"),
+        "840",
+        "the-state-before-a-placement-claim",
     ),
-    (documented_example("placement.started"), EMPTY, None, "929", "placement"),
     (
-        documented_example("se_risk.assessed"),
-        placed_in("840", placing_la="391"),
+        _without_responsible("placement.started", CHILDRENS),
+        EMPTY,
         "929",
-        "391",
-        "state-before-publisher",
+        "the-placing-la-last",
     ),
-    (documented_example("se_risk.assessed"), EMPTY, "929", "929", "publishing-council"),
-    (documented_example("se_risk.assessed"), EMPTY, None, None, "unknown"),
-    (documented_example("concern.raised"), EMPTY, None, None, "police-publisher"),
+    (documented_example("se_risk.assessed"), EMPTY, None, "never-the-publishers-own-la"),
+    (documented_example("return_interview.recorded"), EMPTY, None, "not-named-anywhere"),
+    (documented_example("concern.raised"), EMPTY, None, "police-concern"),
+    (
+        documented_example("concern.raised", data__person__responsible_la="840"),
+        EMPTY,
+        "840",
+        "police-concern-naming-it",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("event", "state", "publisher_la", "responsible"),
-    [case[:4] for case in RESPONSIBLE],
-    ids=[case[4] for case in RESPONSIBLE],
+    ("event", "state", "responsible"),
+    [case[:3] for case in RESPONSIBLE_CASES],
+    ids=[case[3] for case in RESPONSIBLE_CASES],
 )
-def test_the_responsible_la_comes_from_the_event_the_placement_or_the_publisher(
-    event: dict[str, Any], state: RoutingState, publisher_la: str | None, responsible: str | None
+def test_the_responsible_la_comes_from_the_state_then_the_person_then_the_placing_la(
+    event: dict[str, Any], state: RoutingState, responsible: str | None
 ) -> None:
-    """The event's LA first, then the active placement's placing LA, then the publisher's own."""
-    assert _facts(event, state, publisher_la).responsible_la == responsible
+    """The active placement's placing LA first, then the person's ``responsible_la``, then a
+    placement's ``placing_la``; never the publishing council's own LA by default."""
+    assert _facts(event, state).responsible_la == responsible
+
+
+@pytest.mark.parametrize(
+    ("event", "state", "resident", "area"),
+    [
+        (make_event(data={"person": {"resident_la": "394"}}), EMPTY, "394", "394"),
+        (make_event(), placed("929", "840"), "929", "840"),
+        (make_event(), placed("929", None), "929", "929"),
+        (documented_example("placement.started"), EMPTY, "391", "391"),
+        (
+            documented_example("placement.started", data__person__resident_la="929"),
+            EMPTY,
+            "929",
+            "391",
+        ),
+        (
+            documented_example("concern.raised", data__person__resident_la="S12000026"),
+            EMPTY,
+            "S12000026",
+            "S12000026",
+        ),
+    ],
+    ids=[
+        "where-they-live",
+        "placed-out-of-area",
+        "placed-confidentially",
+        "a-placement-where-they-live",
+        "a-placement-elsewhere",
+        "outside-england",
+    ],
+)
+def test_the_person_is_in_the_host_la_while_placed_there_else_where_they_live(
+    event: dict[str, Any], state: RoutingState, resident: str, area: str
+) -> None:
+    """``resident_la`` is what the person says; the area they are in is the host LA of an
+    out-of-area placement (the event's own, or the state's), else where they live."""
+    facts = _facts(event, state)
+
+    assert facts.resident_la == resident
+    assert facts.area_la == area
+
+
+@pytest.mark.parametrize(
+    ("event", "urn"),
+    [
+        (documented_example("concern.raised"), "122345"),
+        (documented_example("concern.raised", data__person__school_urn=DELETE), None),
+        (documented_example("missing_episode.started"), None),
+    ],
+)
+def test_the_school_is_the_urn_the_person_names(event: dict[str, Any], urn: str | None) -> None:
+    """The pupil's school is the person's ``school_urn``, else unknown."""
+    assert _facts(event).school_urn == urn
+
+
+# --- the publisher's authorities ----------------------------------------------------------------
+
+DURHAM_CHILD = {"data__person__resident_la": "929", "data__person__responsible_la": "840"}
+DURHAM_IN_NORTHUMBERLAND = placed("840", "929")
+AUTHORITIES = [
+    # publisher, event changes, state, authorities, why
+    ("northumberland-childrens", {}, EMPTY, {RESIDENT, RESPONSIBLE}, "own-child-at-home"),
+    ("northumberland-childrens", DURHAM_CHILD, DURHAM_IN_NORTHUMBERLAND, {RESIDENT, HOST}, "host"),
+    ("durham-childrens", DURHAM_CHILD, DURHAM_IN_NORTHUMBERLAND, {RESPONSIBLE}, "responsible"),
+    ("gateshead-childrens", DURHAM_CHILD, DURHAM_IN_NORTHUMBERLAND, set(), "another-council"),
+    ("newcastle-childrens", {"data__person__resident_la": "391"}, EMPTY, {RESIDENT}, "resident"),
+    ("northumberland-education", {}, EMPTY, {RESIDENT, RESPONSIBLE}, "a-councils-education"),
+    (
+        "northumberland-licensing",
+        DURHAM_CHILD,
+        DURHAM_IN_NORTHUMBERLAND,
+        {RESIDENT, HOST},
+        "licensing",
+    ),
+    ("northumbria-police", {}, EMPTY, set(), "police-in-their-area"),
+    ("northumbria-healthcare", {}, EMPTY, set(), "health-in-their-area"),
+    ("school-100001", {}, EMPTY, set(), "a-school-in-the-council"),
+    ("synthetic-care-homes", DURHAM_CHILD, DURHAM_IN_NORTHUMBERLAND, {RESPONSIBLE}, "provider"),
+    ("synthetic-care-homes", {}, EMPTY, set(), "provider-not-registered-by-the-council"),
+    (
+        "synthetic-care-homes",
+        {"data__person__responsible_la": DELETE},
+        EMPTY,
+        set(),
+        "provider-no-la",
+    ),
+    ("elsewhere-council", {}, EMPTY, set(), "not-a-party"),
+]
+
+
+@pytest.mark.parametrize(
+    ("publisher", "changes", "state", "authorities"),
+    [case[:4] for case in AUTHORITIES],
+    ids=[case[4] for case in AUTHORITIES],
+)
+def test_the_publisher_holds_the_authorities_its_la_has_for_the_person(
+    publisher: str, changes: dict[str, Any], state: RoutingState, authorities: set[Authority]
+) -> None:
+    """A council service holds the resident, responsible or host authority whose LA is its
+    own; a provider the responsible authority of a council that registered it; anyone else,
+    or a publisher that is no party, none."""
+    event = documented_from(publisher, "missing_episode.started", **changes)
+
+    assert _facts(event, state).publisher_is == authorities
+
+
+def test_a_publisher_that_is_not_a_party_holds_no_authority() -> None:
+    """Facts judged with no publishing party give it no authority, even over its own LA."""
+    assert _facts(make_event(), publisher=None).publisher_is == frozenset()
+
+
+def test_a_provider_acts_for_the_councils_that_registered_it_only() -> None:
+    """A provider registered by Newcastle holds Newcastle's children's responsible authority,
+    and not Durham's."""
+    provider = Party(id="p", name="P", kind="provider", registered_by=("391",))
+    newcastle = make_event(data={"person": {"responsible_la": "391"}})
+    durham = make_event(data={"person": {"responsible_la": "840"}})
+
+    assert _facts(newcastle, publisher=provider).publisher_is == {RESPONSIBLE}
+    assert _facts(durham, publisher=provider).publisher_is == frozenset()
+
+
+CLAIMS = [
+    # publisher, state, claim_conflicts, why
+    ("durham-childrens", DURHAM_IN_NORTHUMBERLAND, False, "the-responsible-council"),
+    ("synthetic-care-homes", DURHAM_IN_NORTHUMBERLAND, False, "its-registered-provider"),
+    ("gateshead-childrens", DURHAM_IN_NORTHUMBERLAND, True, "another-council"),
+    ("northumberland-childrens", DURHAM_IN_NORTHUMBERLAND, True, "the-host-council"),
+    ("northumbria-police", DURHAM_IN_NORTHUMBERLAND, True, "the-police"),
+    ("gateshead-childrens", EMPTY, False, "the-first-council-to-place"),
+]
+
+
+@pytest.mark.parametrize(
+    ("publisher", "state", "conflicts"),
+    [case[:3] for case in CLAIMS],
+    ids=[case[3] for case in CLAIMS],
+)
+def test_a_placement_from_anyone_but_the_responsible_authority_is_a_conflicting_claim(
+    publisher: str, state: RoutingState, conflicts: bool
+) -> None:
+    """A placement (placing the child with the publisher's own council, or Durham for a party
+    with none) conflicts unless its publisher holds the responsible authority the hub knows:
+    the state's placing LA first, else the placement's own."""
+    placing = shipped_protocol().la_of(publisher) or "840"
+    event = documented_from(
+        publisher,
+        "placement.started",
+        data__placing_la=placing,
+        data__person__responsible_la=placing,
+    )
+
+    assert _facts(event, state).claim_conflicts is conflicts
+
+
+@pytest.mark.parametrize(
+    "type_name", ["missing_episode.started", "concern.raised", "se_risk.assessed"]
+)
+def test_only_a_placement_can_be_a_conflicting_claim(type_name: str) -> None:
+    """Any other notification leaves ``claim_conflicts`` unknown, whoever publishes it."""
+    event = documented_from("gateshead-childrens", type_name)
+
+    assert _facts(event, DURHAM_IN_NORTHUMBERLAND).claim_conflicts is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "on_rmg"),
+    [
+        ({}, True),  # added
+        ({"data__rmg_status": "reviewed"}, True),
+        (
+            {"data__rmg_status": "removed", "data__risk_level": "low", "data__checklist_score": 1},
+            False,
+        ),
+        ({"data__rmg_status": "not_referred"}, False),
+        ({"data__rmg_status": DELETE}, None),
+    ],
+    ids=["added", "reviewed", "removed", "not-referred", "not-recorded"],
+)
+def test_on_the_rmg_is_added_or_reviewed(changes: dict[str, Any], on_rmg: bool | None) -> None:
+    """Added or reviewed is on the RMG; removed or not referred is not; no status, unknown."""
+    assert _facts(documented_example("se_risk.assessed", **changes)).on_rmg is on_rmg
+
+
+def test_a_missing_report_says_nothing_of_the_rmg() -> None:
+    """A notification with no RMG status leaves it unknown."""
+    assert _facts(make_event()).on_rmg is None
+
+
+# --- conditions on the publisher's authorities --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("publisher_is", "publisher", "reason"),
+    [
+        (["host_authority"], "northumberland-childrens", None),
+        (["host_authority"], "durham-childrens", "publisher_is host_authority"),
+        (["responsible_authority", "host_authority"], "durham-childrens", None),
+        (
+            ["resident_authority", "host_authority"],
+            "gateshead-childrens",
+            "publisher_is resident_authority or host_authority",
+        ),
+    ],
+)
+def test_publisher_is_holds_when_the_publisher_holds_any_one_of_them(
+    publisher_is: list[str], publisher: str, reason: str | None
+) -> None:
+    """``publisher_is`` needs any one of the authorities named; the refusal names them all."""
+    protocol = partnership_protocol(
+        make_rule(
+            id="rule-own",
+            publishers=[publisher],
+            recipients=["northumbria-police"],
+            when={"publisher_is": publisher_is},
+        )
+    )
+    event = documented_from(publisher, "missing_episode.started", **DURHAM_CHILD)
+
+    decision = decide(parse_notification(event), protocol, NOW, DURHAM_IN_NORTHUMBERLAND)
+
+    if reason is None:
+        assert [v.recipient for v in decision.views] == ["northumbria-police"]
+    else:
+        assert decision.views == ()
+        assert decision.refusals[0] == Refusal(None, "rule-own", f"condition not met: {reason}")
+
+
+@pytest.mark.parametrize("wanted", [True, False])
+def test_an_unknown_claim_meets_neither_claim_conflicts_condition(wanted: bool) -> None:
+    """A notification that is not a placement satisfies neither ``claim_conflicts: true`` nor
+    ``claim_conflicts: false``."""
+    protocol = make_protocol(make_rule(id="rule-claim", when={"claim_conflicts": wanted}))
+
+    decision = decide(parse_notification(make_event()), protocol, NOW)
+
+    assert decision.views == ()
+    assert decision.refusals[0] == Refusal(None, "rule-claim", "condition not met: claim_conflicts")
 
 
 @pytest.mark.parametrize(
