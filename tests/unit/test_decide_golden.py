@@ -94,8 +94,8 @@ EDUCATION_SAFEGUARDING = (
     ART6,
     ART9,
     DPA,
-    "Children Act 2004 s10 and s11",
-    "Education Act 2002 s175 (safeguarding in schools)",
+    "Children Act 2004 s10, and s11 (the duty of the agency that shares)",
+    "Education Act 2002 s175 (maintained schools) or s157 (academies and independent schools)",
 )
 ADULT_TO_POLICE = (ART6, ART9, DPA, CDA, "Care Act 2014 s6")
 LADDER = "missing-child-unacknowledged"
@@ -119,6 +119,7 @@ RULES: dict[str, tuple[tuple[str, ...], datetime, str | None]] = {
         LADDER,
     ),
     "missing-pupil-to-school": (EDUCATION_SAFEGUARDING, MONDAY_0830, LADDER),
+    "missing-pupil-to-school-from-council": (EDUCATION_SAFEGUARDING, MONDAY_0830, LADDER),
     "return-interview-to-police": (POLICE_SAFEGUARDING, ONE_DAY, None),
     "return-interview-between-councils": (COUNCIL_MISSING, ONE_DAY, None),
     "placement-to-host-area": (
@@ -126,8 +127,9 @@ RULES: dict[str, tuple[tuple[str, ...], datetime, str | None]] = {
             ART6,
             ART9,
             DPA,
-            "Care Planning, Placement and Case Review (England) Regulations 2010 reg 13",
-            CA04_11,
+            "Care Planning, Placement and Case Review (England) Regulations 2010 reg 13 (notifying "
+            "a placement) and reg 14 (ending one), for the host council",
+            "Children Act 2004 s11 and Crime and Disorder Act 1998 s115, for the police",
         ),
         ONE_DAY,
         None,
@@ -140,20 +142,20 @@ RULES: dict[str, tuple[tuple[str, ...], datetime, str | None]] = {
     "child-concern-from-police-to-councils": (POLICE_TO_COUNCIL, ONE_HOUR, None),
     "child-se-concern-to-school": (EDUCATION_SAFEGUARDING, MONDAY_0830, None),
     "adult-concern-from-police-to-adult-services": (
-        (ART6, ART9, DPA, "Care Act 2014 s42", "Children (Leaving Care) Act 2000 (care leavers)"),
+        (ART6, ART9, DPA, "Care Act 2014 s42", "Children Act 1989 s23C to s24D (care leavers)"),
         ONE_DAY,
         None,
     ),
     "adult-exploitation-concern-to-police": (ADULT_TO_POLICE, ONE_DAY, None),
     "adult-trafficking-concern-to-police": (ADULT_TO_POLICE, ONE_DAY, None),
     "se-risk-to-police": (POLICE_SAFEGUARDING, ONE_DAY, None),
-    "se-risk-to-host-authority": (COUNCIL_MISSING, ONE_DAY, None),
+    "se-risk-to-host-authority": ((ART6, ART9, DPA, CA89_22, CA04_11), ONE_DAY, None),
     "se-risk-to-school": (EDUCATION_SAFEGUARDING, MONDAY_0830, None),
     "se-risk-to-health": (
         (
             ART6,
             ART9,
-            "UK GDPR Art 9(2)(h) (health or social care)",
+            "UK GDPR Art 9(2)(h) with DPA 2018 Sch 1 para 2 (health or social care purposes)",
             DPA,
             "Children Act 2004 s11 (children)",
             "Care Act 2014 s6 (adults)",
@@ -175,6 +177,7 @@ POLICE_TO_COUNCILS = "missing-child-from-police-to-councils"
 BETWEEN_FORCES = "missing-child-between-forces"
 AT_18 = "still-missing-at-18-to-adult-services"
 PUPIL = "missing-pupil-to-school"
+PUPIL_FROM_COUNCIL = "missing-pupil-to-school-from-council"
 INTERVIEW_TO_POLICE = "return-interview-to-police"
 INTERVIEW_BETWEEN_COUNCILS = "return-interview-between-councils"
 PLACEMENT = "placement-to-host-area"
@@ -285,6 +288,9 @@ ENDED_WITHHELD = (
 )
 CLAIM_SHARES = (
     "data.person.local_id",
+    NHS,
+    UPN,
+    "data.person.date_of_birth",
     "data.placing_la",
     "data.host_la",
     "data.placement_type",
@@ -292,7 +298,14 @@ CLAIM_SHARES = (
 )
 INTERVIEW_WITHHELD = (NHS, "data.person.sex")
 RISK_WITHHELD_FROM_POLICE = (NHS, UPN, "data.person.sex")
-SCHOOL_RISK = (UPN, "data.assessed_on", "data.risk_level", "data.rmg_status")
+SCHOOL_RISK = (
+    UPN,
+    "data.assessed_on",
+    "data.risk_level",
+    "data.rmg_status",
+    "data.review_on",
+    "data.plan_in_place",
+)
 HEALTH_RISK = (
     NHS,
     "data.person.date_of_birth",
@@ -353,7 +366,7 @@ GOLDEN = [
         EMPTY,
         {
             NORTHUMBRIA_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
-            NORTHUMBERLAND_EDUCATION: Told(PUPIL, shares=SCHOOL_STARTED),
+            NORTHUMBERLAND_EDUCATION: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_STARTED),
         },
         (
             _served(NORTHUMBRIA_POLICE, COUNCIL_TO_POLICE),
@@ -368,7 +381,7 @@ GOLDEN = [
         EMPTY,
         {
             NORTHUMBRIA_POLICE: Told(COUNCIL_TO_POLICE, (NHS, "data.person.school_urn")),
-            SYNTHETIC_ACADEMY: Told(PUPIL, shares=SCHOOL_STARTED),
+            SYNTHETIC_ACADEMY: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_STARTED),
         },
         (
             _served(NORTHUMBRIA_POLICE, COUNCIL_TO_POLICE),
@@ -387,7 +400,7 @@ GOLDEN = [
             NORTHUMBRIA_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             DURHAM_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             NORTHUMBERLAND: Told(BETWEEN_COUNCILS),
-            NORTHUMBERLAND_EDUCATION: Told(PUPIL, shares=SCHOOL_STARTED),
+            NORTHUMBERLAND_EDUCATION: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_STARTED),
         },
         (
             _publisher(DURHAM, BETWEEN_COUNCILS),
@@ -402,14 +415,19 @@ GOLDEN = [
             NORTHUMBRIA_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             DURHAM_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             NORTHUMBERLAND: Told(BETWEEN_COUNCILS),
-            NORTHUMBERLAND_EDUCATION: Told(PUPIL, shares=SCHOOL_ENDED),
+            NORTHUMBERLAND_EDUCATION: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_ENDED),
         },
         (
             _publisher(DURHAM, BETWEEN_COUNCILS),
             _served(NORTHUMBERLAND, BETWEEN_COUNCILS),
             _unmet(AT_18, "data.end_reason"),
         ),
-        starts={CLOCK: (RETURN_INTERVIEW_DUE, (DURHAM, NORTHUMBRIA_POLICE, DURHAM_POLICE))},
+        starts={
+            CLOCK: (
+                RETURN_INTERVIEW_DUE,
+                (DURHAM, NORTHUMBERLAND, NORTHUMBRIA_POLICE, DURHAM_POLICE),
+            )
+        },
     ),
     # The host council reports: the responsible council and both forces hear of it.
     Golden(
@@ -420,7 +438,7 @@ GOLDEN = [
             NORTHUMBRIA_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             DURHAM_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             DURHAM: Told(BETWEEN_COUNCILS),
-            NORTHUMBERLAND_EDUCATION: Told(PUPIL, shares=SCHOOL_STARTED),
+            NORTHUMBERLAND_EDUCATION: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_STARTED),
         },
         (
             _publisher(NORTHUMBERLAND, BETWEEN_COUNCILS),
@@ -435,7 +453,7 @@ GOLDEN = [
         EMPTY,
         {
             DURHAM_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
-            DURHAM_EDUCATION: Told(PUPIL, shares=SCHOOL_STARTED),
+            DURHAM_EDUCATION: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_STARTED),
         },
         (
             _served(DURHAM_POLICE, COUNCIL_TO_POLICE),
@@ -497,7 +515,7 @@ GOLDEN = [
         {
             NORTHUMBRIA_POLICE: Told(COUNCIL_TO_POLICE, (NHS,)),
             NORTHUMBERLAND_ADULTS: Told(AT_18, (UPN, "data.person.sex", "data.ended_at")),
-            NORTHUMBERLAND_EDUCATION: Told(PUPIL, shares=SCHOOL_ENDED),
+            NORTHUMBERLAND_EDUCATION: Told(PUPIL_FROM_COUNCIL, shares=SCHOOL_ENDED),
         },
         (
             _served(NORTHUMBRIA_POLICE, COUNCIL_TO_POLICE),
