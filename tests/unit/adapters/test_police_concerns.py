@@ -127,26 +127,6 @@ def test_flagged_crime_gives_a_concern_with_markers_and_grading(
     assert data.summary is None
 
 
-def test_a_crime_victims_identifiers_and_councils_travel_on_the_person() -> None:
-    """The victim's UPN, the council's child id, responsible council and school are kept."""
-    person = _only(
-        crime(
-            cse_flag="Y",
-            victim_upn=VALID_UPN,
-            victim_resident_la="E08000021",
-            victim_responsible_la="929",
-            victim_la_child_id="CHILD-000123",
-            victim_school_urn="123456",
-        )
-    ).data.person
-
-    assert person.upn == VALID_UPN
-    assert person.resident_la == "391"
-    assert person.responsible_la == "929"
-    assert person.la_child_id == "CHILD-000123"
-    assert person.school_urn == "123456"
-
-
 @pytest.mark.parametrize(
     "flags",
     [
@@ -290,19 +270,6 @@ def test_concern_notice_with_se_label_gives_a_child_concern_with_se_marker() -> 
     assert data.person.upn == VALID_UPN
     assert data.person.resident_la == "392"
     assert data.person.responsible_la is None
-
-
-def test_a_concern_about_a_looked_after_child_names_the_responsible_council() -> None:
-    """A CCN carries the responsible council, its id for the child and the pupil's school."""
-    person = _only(
-        notice(responsible_la="840", la_child_id="DUR-CHILD-77", school_urn="654321")
-    ).data.person
-
-    assert (person.responsible_la, person.la_child_id, person.school_urn) == (
-        "840",
-        "DUR-CHILD-77",
-        "654321",
-    )
 
 
 def test_concern_notice_without_se_label_has_no_markers_but_keeps_labels() -> None:
