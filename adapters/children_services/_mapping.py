@@ -43,7 +43,7 @@ import re
 from datetime import date
 from typing import Any
 
-from adapters._core import AdapterContext, derive_id
+from adapters._core import AdapterContext
 from adapters.children_services import _codes
 from adapters.children_services._records import (
     CinAssessment,
@@ -89,12 +89,12 @@ def events_for(record: NativeModel, context: AdapterContext) -> list[dict[str, A
 
 def missing_episode_id(context: AdapterContext, child: str, started_on: date) -> str:
     """The ``episodeid`` of a missing episode (and ``episode_ref`` of its return interview)."""
-    return derive_id("mis", context.agency_id, child, started_on.isoformat())
+    return context.derive_id("mis", context.agency_id, child, started_on.isoformat())
 
 
 def placement_episode_id(context: AdapterContext, child: str, started_on: date) -> str:
     """The ``episodeid`` of the placement begun by the 903 episode starting on ``started_on``."""
-    return derive_id("plc", context.agency_id, child, started_on.isoformat())
+    return context.derive_id("plc", context.agency_id, child, started_on.isoformat())
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def _event(
     return _compact(
         {
             "specversion": "1.0",
-            "id": derive_id(prefix, context.agency_id, *key, kind, content),
+            "id": context.derive_id(prefix, context.agency_id, *key, kind, content),
             "source": context.source,
             "type": event_type,
             "time": context.time().isoformat(),

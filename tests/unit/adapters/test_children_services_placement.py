@@ -26,6 +26,7 @@ from tests.unit.adapters.test_children_services import (
     mapped,
     problems,
 )
+from tests.unit.builders import ADAPTER_ID_KEY
 
 LOCATION_FIELDS = ("host_la", "out_of_area", "placement_postcode", "distance_miles", "urn")
 
@@ -252,7 +253,7 @@ def test_placement_type_of_another_year_is_an_error_naming_the_year(
     assert year in problem.message
 
 
-NO_LA_CODE = AdapterContext(agency_id=CONTEXT.agency_id, now=NOW)
+NO_LA_CODE = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=CONTEXT.agency_id, now=NOW)
 
 
 @pytest.mark.parametrize(

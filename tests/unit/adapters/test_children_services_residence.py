@@ -18,8 +18,9 @@ from tests.unit.adapters.test_children_services import (
     missing,
     problems,
 )
+from tests.unit.builders import ADAPTER_ID_KEY
 
-NO_LA_CODE = AdapterContext(agency_id=CONTEXT.agency_id, now=NOW)
+NO_LA_CODE = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=CONTEXT.agency_id, now=NOW)
 
 
 def _person(record: dict[str, Any], context: AdapterContext = CONTEXT) -> dict[str, Any]:

@@ -10,10 +10,13 @@ import pytest
 from adapters import AdapterContext, MappingFailed
 from adapters.police import ADAPTER
 from schemas import ConcernRaised, notification_adapter
-from tests.unit.builders import POLICE, VALID_NHS_NUMBER, VALID_UPN, nhs_number_from
+from tests.unit.builders import ADAPTER_ID_KEY, POLICE, VALID_NHS_NUMBER, VALID_UPN, nhs_number_from
 
 CONTEXT = AdapterContext(
-    agency_id=POLICE, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=POLICE,
+    now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 CONCERN = "uk.sehub.concern.raised.v1"
 OTHER_NHS_NUMBER = nhs_number_from("943476593")

@@ -11,10 +11,13 @@ from adapters import AdapterContext, MappingFailed
 from adapters.police import ADAPTER
 from schemas import MissingEpisodeEnded, MissingEpisodeStarted, notification_adapter
 from schemas import parse_notification as parse
-from tests.unit.builders import ENDED, POLICE, STARTED, VALID_NHS_NUMBER, VALID_UPN
+from tests.unit.builders import ADAPTER_ID_KEY, ENDED, POLICE, STARTED, VALID_NHS_NUMBER, VALID_UPN
 
 CONTEXT = AdapterContext(
-    agency_id=POLICE, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=POLICE,
+    now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 BST = timedelta(hours=1)
 GMT = timedelta(0)

@@ -19,8 +19,11 @@ from tests.unit.adapters.test_education_builders import (
     mapped,
     placement,
 )
+from tests.unit.builders import ADAPTER_ID_KEY
 
-NO_LA_CODE = AdapterContext(agency_id=ADULT_CONTEXT.agency_id, now=ADULT_CONTEXT.now)
+NO_LA_CODE = AdapterContext(
+    id_key=ADAPTER_ID_KEY, agency_id=ADULT_CONTEXT.agency_id, now=ADULT_CONTEXT.now
+)
 
 
 def _adult_residences(record: dict[str, Any], context: AdapterContext) -> set[str]:
