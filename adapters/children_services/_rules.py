@@ -26,8 +26,9 @@ Rules:
 6. CIN Assessment: authorised not before started; one of ``Sex``/``GenderCurrent`` as the year
    codes it; ``UPN`` or ``UPNunknown``, not both; the legacy 18A/19A only up to 2019/20.
 7. Every record but the Header must say where the child lives (:func:`resident_la`): its
-   ``RESIDENT_LA``; else, for a child in a current placement, the placement's ``PL_LA`` when
-   known and not CON; else the adapter's own LA code. With none of them it is refused.
+   ``RESIDENT_LA``; else, for a child in a current placement (begun, not ceased), the
+   placement's ``PL_LA`` when known and not CON; else the adapter's own LA code. With none of
+   them it is refused.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def resident_la(
     if (
         isinstance(record, Ssda903Episode)
         and record.DEC is None
+        and today(context) >= record.DECOM
         and record.PL_LA is not None
         and not record.confidential
     ):

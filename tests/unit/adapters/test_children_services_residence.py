@@ -46,6 +46,11 @@ def _person(record: dict[str, Any], context: AdapterContext = CONTEXT) -> dict[s
             "929",
             id="placement-over",
         ),
+        pytest.param(
+            episode(PL_LA="840", PL_LOCATION="OUT", DECOM="14/12/2026"),
+            "929",
+            id="placement-not-begun",
+        ),
         pytest.param(assessment(RESIDENT_LA="S12000026"), "S12000026", id="cin-scottish"),
         pytest.param(assessment(), "929", id="cin-council-own"),
     ],
