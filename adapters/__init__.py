@@ -9,6 +9,7 @@ import importlib
 
 from adapters import _core
 from adapters._core import (
+    ID_KEY_BYTES,
     AdapterContext,
     MappingFailed,
     RecordAdapter,
@@ -20,6 +21,7 @@ from schemas import field_names_of as _field_names_of
 
 __all__ = [
     "ADAPTER_KINDS",
+    "ID_KEY_BYTES",
     "PRODUCES",
     "AdapterContext",
     "MappingFailed",

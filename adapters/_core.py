@@ -14,15 +14,22 @@ Rules:
 3. Event ids are derived from the record's natural key and its mapped content, so posting the
    same record twice gives the same CloudEvents ``id`` (and the hub processes it once), while a
    corrected record is a new event in the same episode. Ids are hashes, never raw ids.
-4. Unknown fields and unknown codes are errors, never silently dropped.
+4. Every id an adapter derives (event ids, ``episodeid``, ``correlationid``, episode
+   references) is an HMAC-SHA256 under the agency's own id key (:attr:`AdapterContext.id_key`,
+   which the hub derives from its pseudonym key), never a plain hash: natural keys (a police
+   reference, a misper id, a child id and a date) are few enough to guess, and a recipient who
+   could hash the guesses would recover a reference the protocol withheld. The same record
+   under the same key gives the same id; another agency's key gives another.
+5. Unknown fields and unknown codes are errors, never silently dropped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -31,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from schemas import Locations, Notification, parse_notification, source_for_agency
 
 __all__ = [
+    "ID_KEY_BYTES",
     "AdapterContext",
     "MappingFailed",
     "NativeRecord",
@@ -62,13 +70,25 @@ class MappingFailed(ValueError):
         self.problems = tuple(problems)
 
 
+ID_KEY_BYTES = 32
+
+
 @dataclass(frozen=True, slots=True)
 class AdapterContext:
-    """What an adapter is told about where and when it runs."""
+    """What an adapter is told about where and when it runs, and the agency's id key (rule 4)."""
 
     agency_id: str
     now: datetime
+    id_key: bytes = field(repr=False)
     la_code: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.id_key) < ID_KEY_BYTES:
+            raise ValueError(f"an adapter's id key must be at least {ID_KEY_BYTES} bytes")
+
+    def derive_id(self, prefix: str, *parts: object) -> str:
+        """:func:`derive_id` under this agency's id key."""
+        return derive_id(self.id_key, prefix, *parts)
 
     @property
     def source(self) -> str:
@@ -99,9 +119,10 @@ class RecordAdapter(Protocol):
         ...
 
 
-def derive_id(prefix: str, *parts: object) -> str:
-    """A stable, opaque id from a record's natural key: ``prefix-<32 hex>``."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
+def derive_id(key: bytes, prefix: str, *parts: object) -> str:
+    """A stable, opaque id from a record's natural key, keyed (rule 4): ``prefix-<32 hex>``."""
+    message = "\x1f".join(str(part) for part in parts).encode()
+    digest = hmac.new(key, message, hashlib.sha256).hexdigest()
     return f"{prefix}-{digest[:32]}"
 
 
@@ -184,18 +205,18 @@ def map_records(
     return notifications
 
 
-def build_notification(event: Mapping[str, Any]) -> Notification:
+def build_notification(event: Mapping[str, Any], context: AdapterContext) -> Notification:
     """Validate a mapped event as canonical; a failure is reported under ``canonical.``.
 
-    The event's id is bound to its content here, for every adapter: the same record always
-    gives the same id, and a corrected record (a flag added, a grading changed) gives a new one,
-    so the hub's de-duplication never swallows an update.
+    The event's id is bound to its content here, for every adapter and under the agency's id
+    key: the same record always gives the same id, and a corrected record (a flag added, a
+    grading changed) gives a new one, so the hub's de-duplication never swallows an update.
     """
     event = dict(event)
     if isinstance(event.get("id"), str) and "-" in event["id"]:
         prefix = event["id"].split("-", 1)[0]
         content = json.dumps(event.get("data"), sort_keys=True, default=str)
-        event["id"] = derive_id(prefix, event["id"], content)
+        event["id"] = context.derive_id(prefix, event["id"], content)
     try:
         return parse_notification(event)
     except ValidationError as exc:

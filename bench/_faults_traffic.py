@@ -90,13 +90,14 @@ def _event(index: int, run_tag: str, rng: random.Random, nhs_number: str) -> dic
                 "upn": _upn("929", index),
                 "date_of_birth": born.isoformat(),
                 "sex": rng.choice(("F", "M")),
+                "resident_la": "929",
+                "responsible_la": rng.choice(_RESPONSIBLE_LAS),
             },
             "missing_type": rng.choice(("missing", "missing", "away_without_authorisation")),
             "looked_after": rng.random() < 0.6,
             "started_on": started.date().isoformat(),
             "started_at": started.isoformat().replace("+00:00", "Z"),
             "risk_level": rng.choice(_RISKS),
-            "responsible_la": rng.choice(_RESPONSIBLE_LAS),
         },
     }
 

@@ -6,6 +6,10 @@ different agencies about the same child meet in the routing state through a shar
 or UPN, without either number being stored. An event's ``source`` + ``id`` is pseudonymised
 the same way for de-duplication.
 
+Each agency's adapter derives its event ids and episode references under its own id key,
+an HMAC of the agency id under the same secret (domain-separated from every pseudonym), so the
+hub and ``hub adapt`` give the same ids and no recipient can recompute them from a guess.
+
 The key is a secret of the deployment (``HUB_PSEUDONYM_KEY_PATH``); losing it orphans the
 state, so production provisions and backs it up. For a demo, :func:`load_or_create_key`
 creates one.
@@ -96,6 +100,10 @@ class Pseudonymiser:
     def upn(self, upn: str) -> str:
         """The pseudonym of a pupil by UPN (validated, compact: 13 characters)."""
         return self._mac("upn", upn)
+
+    def adapter_id_key(self, agency_id: str) -> bytes:
+        """The key the agency's adapter derives its ids under (32 bytes, one per agency)."""
+        return bytes.fromhex(self._mac("adapter-id-key", agency_id))
 
     def la_child(self, la_code: str, child_id: str) -> str:
         """The pseudonym of a child by the id their council (``la_code``) knows them by."""

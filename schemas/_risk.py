@@ -9,8 +9,9 @@ is the level the partnership works to.
 Rules:
 
 1. ``risk_level`` is the level the partnership works to: the professional judgement's level when
-   one is recorded, else the checklist score's. A judgement states its ``rationale`` (not ``reason``: log and audit keys use that name, and the
-   redactor hides personal field names wherever they appear).
+   one is recorded, else the checklist score's. A judgement states its ``rationale`` (not
+   ``reason``: log and audit keys use that name, and the redactor hides personal field names
+   wherever they appear).
 2. ``vulnerability_checklist`` needs ``checklist_score``, which no other method carries.
 3. ``cin_assessment`` carries CIN census ``assessment_factors`` (at least one) and no graded
    risk: no ``risk_level`` and no judgement. Only a CIN assessment carries factors.

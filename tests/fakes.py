@@ -154,15 +154,8 @@ class FakeRoutingStore:
     ) -> bool:
         if event_key in self.processed:
             return False
-        if episode is not None:
-            for by_reference in self.episodes.values():
-                if episode.episode.reference in by_reference:
-                    by_reference[episode.episode.reference] = episode.episode
-        for subject in subjects:
-            if episode is not None:
-                self.episodes.setdefault(subject, {})[episode.episode.reference] = episode.episode
-            for what in told:
-                self.told.setdefault(subject, {})[what.recipient] = what
+        subjects = tuple(subjects)
+        self._remember(subjects, episode, told)
         await self.audit.record(*entries)
         self.processed.add(event_key)
         for by_recipient in self.outbox.values():
@@ -180,6 +173,21 @@ class FakeRoutingStore:
                     started = change.started
                     self.placements.setdefault(subject, {})[started.episode] = started
         return True
+
+    def _remember(
+        self, subjects: Sequence[str], episode: EpisodeChange | None, told: Sequence[RiskTold]
+    ) -> None:
+        """The episode (under every key that knows it) and what each recipient was told."""
+        if episode is not None:
+            known = episode.episode
+            for by_reference in self.episodes.values():
+                if known.reference in by_reference:
+                    by_reference[known.reference] = known
+            for subject in subjects:
+                self.episodes.setdefault(subject, {})[known.reference] = known
+        for subject in subjects:
+            for what in told:
+                self.told.setdefault(subject, {})[what.recipient] = what
 
     def _is_due(self, copy: OutboxCopy, now: datetime) -> bool:
         return copy.release_at is None or copy.release_at <= now

@@ -41,7 +41,6 @@ from adapters._core import (
     NativeRecord,
     RecordProblem,
     build_notification,
-    derive_id,
     problems_from,
     unknown_residence,
 )
@@ -127,7 +126,7 @@ def _event(record: AdultVulnerabilityChecklist, context: AdapterContext) -> dict
     key = (record.person_id, record.assessed_date.isoformat(), CHECKLIST_RECORD_TYPE)
     return {
         "specversion": "1.0",
-        "id": derive_id("asc-vcl", context.agency_id, *key),
+        "id": context.derive_id("asc-vcl", context.agency_id, *key),
         "source": context.source,
         "type": ASSESSED_TYPE,
         "time": context.time().isoformat(),
@@ -150,4 +149,4 @@ def checklist_notifications(
     problems = _problems(checklist, context)
     if problems:
         raise MappingFailed(problems)
-    return [build_notification(_event(checklist, context))]
+    return [build_notification(_event(checklist, context), context)]

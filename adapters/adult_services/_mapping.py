@@ -52,7 +52,6 @@ from adapters._core import (
     MappingFailed,
     RecordProblem,
     build_notification,
-    derive_id,
     problems_from,
     unknown_residence,
 )
@@ -110,7 +109,7 @@ class AdultServicesAdapter:
         notifications: list[Notification] = []
         for event in events_for(enquiry, context):
             try:
-                notifications.append(build_notification(event))
+                notifications.append(build_notification(event, context))
             except MappingFailed as failed:
                 problems.extend(failed.problems)
         if problems:
@@ -148,12 +147,12 @@ def _envelope(
 ) -> dict[str, Any]:
     return {
         "specversion": "1.0",
-        "id": derive_id(ID_PREFIX, context.agency_id, enquiry.enquiry_ref, event_kind),
+        "id": context.derive_id(ID_PREFIX, context.agency_id, enquiry.enquiry_ref, event_kind),
         "source": context.source,
         "type": event_type,
         "time": context.time().isoformat(),
         "datacontenttype": "application/json",
-        "correlationid": derive_id(ID_PREFIX, context.agency_id, enquiry.enquiry_ref),
+        "correlationid": context.derive_id(ID_PREFIX, context.agency_id, enquiry.enquiry_ref),
     }
 
 

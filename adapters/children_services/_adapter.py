@@ -73,7 +73,7 @@ class ChildrenServicesAdapter:
         problems = problems_for(native, context)
         if problems:
             raise MappingFailed(problems)
-        return [build_notification(event) for event in events_for(native, context)]
+        return [build_notification(event, context) for event in events_for(native, context)]
 
 
 # Typed as the protocol so that mypy checks the class really is a RecordAdapter.

@@ -25,13 +25,14 @@ from pydantic import BeforeValidator, StringConstraints, TypeAdapter, Validation
 from pydantic_core import PydanticCustomError
 
 from adapters.children_services import _codes
-from schemas import NhsNumber, Upn, normalise_area
+from schemas import ID_PATTERN, NhsNumber, Upn, normalise_area
 
 __all__ = [
     "AreaCodeField",
     "ChildId",
     "NhsNumberField",
     "PlacementLaCode",
+    "PlanRef",
     "Postcode",
     "RealUpn",
     "Upn903",
@@ -146,3 +147,7 @@ PlacementLaCode = Annotated[str, BeforeValidator(_placement_la)]
 AreaCodeField = Annotated[str, BeforeValidator(_area_code)]
 Postcode = Annotated[str, BeforeValidator(_postcode)]
 Urn = Annotated[str, BeforeValidator(_urn)]
+# An opaque reference to the council's own document (no spaces, no "@"), as canonical ids are.
+PlanRef = Annotated[
+    str, BeforeValidator(_as_text), StringConstraints(pattern=ID_PATTERN, max_length=64)
+]

@@ -14,7 +14,8 @@ Rules:
    interview completed) gives a new event in the same episode instead of being taken for a
    re-post.
 3. ``episodeid``: a missing episode is (agency, ``CHILD``, ``MIS_START``), which is also the
-   return interview's ``episode_ref``; a placement is (agency, ``CHILD``, ``DECOM``).
+   return interview's ``episode_ref``; a placement is (agency, ``CHILD``, the ``DECOM`` of the
+   row it began in).
 4. Missing: an open episode has started; a closed one has ended, M (whereabouts unknown) as
    ``found`` and A (away, whereabouts known) as ``returned``, with the return interview due 72
    hours after the end day began. An episode still open on the 18th birthday ended then, as
@@ -22,10 +23,13 @@ Rules:
 5. Return interview: its outcome and content are read as :mod:`._return_records` says; not
    offered (N or NA) is sent as ``not_offered`` with its reason. A record stating no outcome
    yet gives nothing.
-6. Placement: an open episode with RNE S/P/T/B/U started a placement; a ceased one ended it (see
-   :attr:`Ssda903Episode.ends_placement`). A confidential placement (PL_LA = CON) carries no
-   location: no host LA, out-of-area flag, postcode, distance, nor URN (the setting's URN
-   locates it). ``HOME_POST`` is never passed on.
+6. Placement: an open episode with RNE S/P/T/B/U started a placement; a ceased one ended it,
+   and so does a ceased RNE L episode the placement ran on into (see
+   :attr:`Ssda903Episode.ends_placement`): its ``started_on`` and ``episodeid`` are those of
+   the row the placement began in (``PL_START``). The child lives where placed (rule 1); the
+   adapter's LA is both ``placing_la`` and ``person.responsible_la``. A confidential placement
+   (PL_LA = CON) carries no location: no host LA, out-of-area flag, postcode, distance, nor
+   URN (the setting's URN locates it). ``HOME_POST`` is never passed on.
 7. CIN assessment: only an authorised assessment with an exploitation factor is shared (an
    assessment without one is not SE information). Its factors travel as factors, with the
    markers they set (11A sexual exploitation, 12A trafficking, 24A criminal exploitation, 10A
@@ -45,7 +49,7 @@ from datetime import date
 from typing import Any
 
 from adapters._checklist import checklist_data
-from adapters._core import AdapterContext, derive_id
+from adapters._core import AdapterContext
 from adapters.children_services import _codes
 from adapters.children_services._checklist import CHECKLIST_FIELDS, VulnerabilityChecklist
 from adapters.children_services._records import (
@@ -96,12 +100,12 @@ def events_for(record: NativeModel, context: AdapterContext) -> list[dict[str, A
 
 def missing_episode_id(context: AdapterContext, child: str, started_on: date) -> str:
     """The ``episodeid`` of a missing episode (and ``episode_ref`` of its return interview)."""
-    return derive_id("mis", context.agency_id, child, started_on.isoformat())
+    return context.derive_id("mis", context.agency_id, child, started_on.isoformat())
 
 
 def placement_episode_id(context: AdapterContext, child: str, started_on: date) -> str:
     """The ``episodeid`` of the placement begun by the 903 episode starting on ``started_on``."""
-    return derive_id("plc", context.agency_id, child, started_on.isoformat())
+    return context.derive_id("plc", context.agency_id, child, started_on.isoformat())
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +127,7 @@ def _event(
     return _compact(
         {
             "specversion": "1.0",
-            "id": derive_id(prefix, context.agency_id, *key, kind, content),
+            "id": context.derive_id(prefix, context.agency_id, *key, kind, content),
             "source": context.source,
             "type": event_type,
             "time": context.time().isoformat(),
@@ -273,7 +277,7 @@ def _placement(record: Ssda903Episode, context: AdapterContext) -> list[dict[str
         "placement_type": record.PLACE,
         "provider": record.PLACE_PROVIDER,
         "legal_status": record.LS,
-        "started_on": record.DECOM,
+        "started_on": record.placement_started_on,
         **_location(record, placing_la),
     }
     happened: list[tuple[str, str, dict[str, Any]]] = []
@@ -282,6 +286,9 @@ def _placement(record: Ssda903Episode, context: AdapterContext) -> list[dict[str
             "se_risk": record.SE_RISK,
             "risk_assessment_available": record.RISK_ASSESSMENT_AVAILABLE,
             "care_plan_available": record.CARE_PLAN_AVAILABLE,
+            "risk_assessment_ref": record.RISK_ASSESSMENT_REF,
+            "care_plan_ref": record.CARE_PLAN_REF,
+            "emergency": record.EMERGENCY_PLACEMENT,
         }
         happened.append(("started", PLACEMENT_STARTED, {**facts, **started}))
     if record.ends_placement:
@@ -291,7 +298,7 @@ def _placement(record: Ssda903Episode, context: AdapterContext) -> list[dict[str
             "reason_place_change": record.REASON_PLACE_CHANGE,
         }
         happened.append(("ended", PLACEMENT_ENDED, {**facts, **ended}))
-    episode = placement_episode_id(context, record.CHILD, record.DECOM)
+    episode = placement_episode_id(context, record.CHILD, record.placement_started_on)
     return [
         _event(
             context,

@@ -41,6 +41,7 @@ from adapters.children_services._fields import (
     ChildId,
     NhsNumberField,
     PlacementLaCode,
+    PlanRef,
     Postcode,
     RealUpn,
     Upn903,
@@ -123,8 +124,11 @@ class Ssda903Missing(_HeldIdentifiers):
 class Ssda903Episode(_HeldIdentifiers):
     """SSDA903 Episodes row, with the Annex A / SSD derived location fields.
 
-    ``PLACE`` is also accepted under its XML name ``PL``. ``SE_RISK``,
-    ``RISK_ASSESSMENT_AVAILABLE`` and ``CARE_PLAN_AVAILABLE`` are local extensions (Y/N).
+    ``PLACE`` is also accepted under its XML name ``PL``. Local extensions: ``SE_RISK``,
+    ``RISK_ASSESSMENT_AVAILABLE`` and ``CARE_PLAN_AVAILABLE`` (Y/N); ``RISK_ASSESSMENT_REF``
+    and ``CARE_PLAN_REF`` (the council's references to them); ``EMERGENCY_PLACEMENT`` (Y/N: an
+    emergency placement notified after it began); ``PL_START``, the DECOM of the episode the
+    placement began in, which a legal-status-only episode (RNE L) needs to end its placement.
     """
 
     record_type: Literal["ssda903_episode"]
@@ -150,6 +154,10 @@ class Ssda903Episode(_HeldIdentifiers):
     SE_RISK: OptionalYesNo = None
     RISK_ASSESSMENT_AVAILABLE: OptionalYesNo = None
     CARE_PLAN_AVAILABLE: OptionalYesNo = None
+    RISK_ASSESSMENT_REF: PlanRef | None = None
+    CARE_PLAN_REF: PlanRef | None = None
+    EMERGENCY_PLACEMENT: YesNo = False
+    PL_START: OptionalNativeDate = None
     _place_field: str = PrivateAttr(default="PLACE")
 
     @model_validator(mode="wrap")
@@ -178,15 +186,27 @@ class Ssda903Episode(_HeldIdentifiers):
         return self.DEC is None and self.RNE in _codes.PLACEMENT_RNE
 
     @property
+    def legal_status_only(self) -> bool:
+        """RNE L: the legal status changed, the placement of the episode before goes on."""
+        return self.RNE not in _codes.PLACEMENT_RNE
+
+    @property
+    def placement_started_on(self) -> date:
+        """When this row's placement began: ``DECOM``, or for an RNE L row its ``PL_START``
+        (checked present before mapping whenever the row ends its placement)."""
+        return self.PL_START if self.PL_START is not None else self.DECOM
+
+    @property
     def ends_placement(self) -> bool:
-        """A ceased placement episode whose placement ended with it.
+        """A ceased episode whose placement ended with it, in a placement or an RNE L row.
 
         An episode ceasing with X1 (a new episode the same day) and no reason for placement
         change, from a placement that is not temporary, is followed by a legal-status-only
         episode (903 rule 225 requires the reason before a P/B/T/U episode): the placement
-        goes on, so it has not ended.
+        goes on, so it has not ended. The L episode that follows ends it in the same way:
+        ceasing otherwise than X1 (the child left care), or with a reason for the change.
         """
-        if self.DEC is None or self.RNE not in _codes.PLACEMENT_RNE:
+        if self.DEC is None:
             return False
         return (
             self.REC != "X1"

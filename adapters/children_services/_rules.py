@@ -19,12 +19,18 @@ Rules:
    for temporary and Z placements; ``REC`` with ``DEC`` and only then, as for
    ``REASON_PLACE_CHANGE``; ``DEC`` not before ``DECOM``; ``PL_LOCATION`` agrees with ``PL_LA``;
    a placement start states ``SE_RISK``, and with a risk, whether a risk assessment and a care
-   plan are available. A placement needs the adapter's LA code (the placing authority).
+   plan are available. A placement needs the adapter's LA code (the placing authority). A
+   placement may be notified before it starts: an open placement episode's ``DECOM`` may be in
+   the future (nothing else may). ``PL_START`` is the DECOM of the row that began the
+   placement: on a placement row it is that row's DECOM; on an RNE L row it is not after
+   DECOM, and is required when the row ends its placement (its ``episodeid`` is the
+   placement's, so the hub can close the placement it opened).
 6. CIN Assessment: authorised not before started; one of ``Sex``/``GenderCurrent`` as the year
    codes it; ``UPN`` or ``UPNunknown``, not both; the legacy 18A/19A only up to 2019/20.
 7. Every record but the Header must say where the child lives (:func:`resident_la`): its
-   ``RESIDENT_LA``; else, for a child in a current placement, the placement's ``PL_LA`` when
-   known and not CON; else the adapter's own LA code. With none of them it is refused.
+   ``RESIDENT_LA``; else, for a child in a current placement (begun, not ceased), the
+   placement's ``PL_LA`` when known and not CON; else the adapter's own LA code. With none of
+   them it is refused.
 8. Vulnerability checklist: the shared checklist rules (:mod:`adapters._checklist`), and ``SEX``
    coded for the year as rule 2 says.
 """
@@ -79,6 +85,7 @@ def resident_la(
     if (
         isinstance(record, Ssda903Episode)
         and record.DEC is None
+        and today(context) >= record.DECOM
         and record.PL_LA is not None
         and not record.confidential
     ):
@@ -254,7 +261,10 @@ def _declined(record: ReturnInterview) -> list[RecordProblem]:
 
 
 def _episode(record: Ssda903Episode, context: AdapterContext) -> list[RecordProblem]:
-    problems = _in_future(context, {"DECOM": record.DECOM, "DEC": record.DEC, "DOB": record.DOB})
+    dates = {"DEC": record.DEC, "DOB": record.DOB, "PL_START": record.PL_START}
+    if not record.starts_placement:
+        dates["DECOM"] = record.DECOM
+    problems = _in_future(context, dates)
     problems += _sex_for_year("SEX", record.SEX, context, _codes.SEX_903_OLD)
     year = _codes.collection_year(record.DECOM)
     valid_places = _codes.placement_types_for(year)
@@ -277,6 +287,7 @@ def _episode(record: Ssda903Episode, context: AdapterContext) -> list[RecordProb
             )
         )
     problems += _episode_end(record)
+    problems += _placement_start(record)
     problems += _episode_location(record, context)
     if record.starts_placement:
         problems += _episode_se_risk(record)
@@ -296,6 +307,28 @@ def _episode_end(record: Ssda903Episode) -> list[RecordProblem]:
     if record.REC is None:
         problems.append(_problem("REC", "missing", "a ceased episode (DEC given) needs it"))
     return problems
+
+
+def _placement_start(record: Ssda903Episode) -> list[RecordProblem]:
+    started = record.PL_START
+    if not record.legal_status_only:
+        if started is not None and started != record.DECOM:
+            return [_problem("PL_START", "conflict", "a placement row's placement began at DECOM")]
+        return []
+    if started is None:
+        if record.ends_placement:
+            return [
+                _problem(
+                    "PL_START",
+                    "missing",
+                    "an RNE L episode that ends its placement needs the DECOM of the episode "
+                    "the placement began in",
+                )
+            ]
+        return []
+    if started > record.DECOM:
+        return [_problem("PL_START", "date_order", "is after DECOM")]
+    return []
 
 
 def _episode_location(record: Ssda903Episode, context: AdapterContext) -> list[RecordProblem]:

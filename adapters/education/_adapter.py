@@ -79,7 +79,7 @@ class EducationAdapter:
         problems: list[RecordProblem] = []
         for event in events_for(native, context, self.rules):
             try:
-                notifications.append(build_notification(event))
+                notifications.append(build_notification(event, context))
             except MappingFailed as failed:
                 problems.extend(_bracketed(failed.problems))
         if problems:

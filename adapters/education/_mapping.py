@@ -33,7 +33,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from adapters._core import AdapterContext, derive_id
+from adapters._core import AdapterContext
 from adapters.education._codes import CmeNoticeType
 from adapters.education._records import (
     AlternativeProvisionPlacement,
@@ -83,7 +83,7 @@ def _event(
     person_key = record.upn if record.upn is not None else f"local:{record.person_id}"
     concern_type: EducationConcernType = data["concern_type"]
     first_on: date = data.get("first_session_on", data["identified_on"])
-    event_id = derive_id(
+    event_id = context.derive_id(
         ID_PREFIX,
         context.agency_id,
         record.record_type,

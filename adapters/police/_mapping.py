@@ -40,7 +40,6 @@ from adapters._core import (
     MappingFailed,
     NativeRecord,
     build_notification,
-    derive_id,
     model_for,
     problems_from,
 )
@@ -95,10 +94,12 @@ def _missing(record: MissingPersonReport, context: AdapterContext) -> list[dict[
         "started_on": record.missing_since.date(),
         "police_reference": record.misper_id,
     }
-    episode = derive_id("pol-mis-ep", context.agency_id, record.misper_id)
+    episode = context.derive_id("pol-mis-ep", context.agency_id, record.misper_id)
     if record.when_traced is None:
         risk = record.current_risk_level
-        event_id = derive_id("pol-mis", context.agency_id, record.misper_id, "started", risk)
+        event_id = context.derive_id(
+            "pol-mis", context.agency_id, record.misper_id, "started", risk
+        )
         data = {
             **common,
             "started_at": record.missing_since,
@@ -107,7 +108,7 @@ def _missing(record: MissingPersonReport, context: AdapterContext) -> list[dict[
         }
         return [{**_envelope(context, event_id, STARTED), "episodeid": episode, "data": data}]
     ended_on = record.when_traced.date()
-    event_id = derive_id("pol-mis", context.agency_id, record.misper_id, "ended")
+    event_id = context.derive_id("pol-mis", context.agency_id, record.misper_id, "ended")
     data = {
         **common,
         "ended_on": ended_on,
@@ -125,7 +126,7 @@ def _crime(record: CrimeRecord, context: AdapterContext) -> list[dict[str, Any]]
         return []
     markers = dict.fromkeys(ExploitationMarkers.model_fields, False)
     markers.update({CRIME_FLAG_MARKERS[flag]: True for flag in flags_set})
-    event_id = derive_id(
+    event_id = context.derive_id(
         "pol-crime", context.agency_id, record.crime_ref, record.victim_person_id, "concern"
     )
     data = {
@@ -152,7 +153,7 @@ def _crime(record: CrimeRecord, context: AdapterContext) -> list[dict[str, Any]]
 
 
 def _concern(record: ConcernNotice, context: AdapterContext) -> list[dict[str, Any]]:
-    event_id = derive_id("pol-ppn", context.agency_id, record.notice_id, "concern")
+    event_id = context.derive_id("pol-ppn", context.agency_id, record.notice_id, "concern")
     data = {
         "person": _person(record),
         "subject": record.subject,
@@ -191,4 +192,4 @@ class PoliceAdapter:
             native = model.model_validate(dict(record), context={NOW: context.now})
         except ValidationError as exc:
             raise MappingFailed(problems_from(exc)) from exc
-        return [build_notification(event) for event in mapper(native, context)]
+        return [build_notification(event, context) for event in mapper(native, context)]

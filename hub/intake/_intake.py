@@ -106,7 +106,7 @@ class Intake:
             if len(body) > self._max_body_bytes:
                 raise PayloadTooLarge(f"the body is over {self._max_body_bytes} bytes")
             records = parse_records(body, content_type, record_type)
-            notifications = adapt(agency, records, self._clock())
+            notifications = adapt(agency, records, self._clock(), self._pseudonyms)
         except PeerError as refusal:
             refusal.correlation_id = correlation_id
             await self.refuse(agency, refusal, correlation_id)

@@ -2,7 +2,9 @@
 
 An agency's system posts its own records (SSDA903 rows, police reports...). The agency's
 adapter, chosen by the agency's kind in the directory, maps them; nothing is published unless
-every record maps. The same code serves ``POST /v1/records`` and the offline ``hub adapt``.
+every record maps. The same code serves ``POST /v1/records`` and the offline ``hub adapt``; both
+key the adapter's ids with the agency's id key from the hub's pseudonym key, so a file mapped
+offline gives the ids the hub would give it.
 
 Body formats: a JSON array of records, ``{"records": [...]}``, or one record object; or CSV
 (``text/csv``) with a header row, where every row has the ``record_type`` given by the caller.
@@ -20,6 +22,7 @@ from typing import Any
 from adapters import AdapterContext, MappingFailed, adapter_for, map_records, native_field_names
 from hub._exceptions import FieldProblem, Forbidden, InvalidNotification
 from hub.agencies import Agency
+from hub.pseudonyms import Pseudonymiser
 from hub.validation import decode_json, int_too_large, too_long_integers
 from schemas import Locations, Notification
 
@@ -81,15 +84,23 @@ def parse_records(body: bytes, content_type: str, record_type: str | None) -> li
     return records
 
 
-def adapt(agency: Agency, records: list[Any], now: datetime) -> list[Notification]:
-    """Map ``records`` with the agency's adapter; every failing field is reported at once."""
+def adapt(
+    agency: Agency, records: list[Any], now: datetime, pseudonyms: Pseudonymiser
+) -> list[Notification]:
+    """Map ``records`` with the agency's adapter, its ids keyed by the agency's id key from
+    ``pseudonyms``; every failing field is reported at once."""
     try:
         adapter = adapter_for(agency.kind)
     except KeyError as exc:
         raise Forbidden(
             f"there is no adapter for {agency.kind} agencies; post canonical notifications"
         ) from exc
-    context = AdapterContext(agency_id=agency.id, now=now, la_code=agency.la_code)
+    context = AdapterContext(
+        agency_id=agency.id,
+        now=now,
+        id_key=pseudonyms.adapter_id_key(agency.id),
+        la_code=agency.la_code,
+    )
     try:
         return map_records(adapter, records, context)
     except MappingFailed as failed:

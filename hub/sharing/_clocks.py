@@ -24,7 +24,8 @@ Rules:
    ``data``, minimised; extension attributes name the clock (``clockid``) and the starting
    notification (``startedbyid``, ``startedbysource``, ``startedbytype``, ``startedbytime``);
    ``episodeid``, ``hubepisode``, ``correlationid`` (and ``subject``, if allowed) are carried
-   over. Its receipt's deadline counts from when it is released: the due time, or now if that has passed.
+   over. Its receipt's deadline counts from when it is released: the due time, or now if that
+   has passed.
 6. Pure: episodes are raw (the router pseudonymises them); nothing is held or sent here.
 """
 

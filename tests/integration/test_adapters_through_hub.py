@@ -45,7 +45,9 @@ class _Expectation:
     """The hub's own Router over fakes, fed the same notifications in the same order, so
     that state-dependent recipients (a host authority after a placement) are expected too."""
 
-    def __init__(self, keys_dir: Path) -> None:
+    def __init__(self, keys_dir: Path, hub_pseudonyms: Pseudonymiser) -> None:
+        # The running hub's pseudonym key: the adapters' ids are keyed by it.
+        self.hub_pseudonyms = hub_pseudonyms
         self.keys = provisioned_keys(keys_dir, DEMO_AGENCY_IDS)
         self.publisher = FakePublisher()
         audit = FakeAuditLog()
@@ -66,7 +68,7 @@ class _Expectation:
         agency = Agency(id=agency_id, name=agency_id, kind=kind, la_code=la_code)
         records = json.loads((NATIVE / f"{kind}.json").read_text(encoding="utf-8"))
         before = len(self.publisher.deliveries)
-        for notification in adapt(agency, records, datetime.now(UTC)):
+        for notification in adapt(agency, records, datetime.now(UTC), self.hub_pseudonyms):
             body = notification_adapter.dump_json(notification)
             envelope = self.keys.seal_source(
                 agency_id, body, message_id=notification.id, now=datetime.now(UTC)
@@ -101,7 +103,8 @@ async def test_native_records_of_every_adapter_reach_their_recipients(
 ) -> None:
     """Every adapter's native example arrives, minimised, at each recipient the protocol names."""
     expected: dict[tuple[str, str], dict[str, Any]] = {}
-    expectation = _Expectation(tmp_path / "expectation-keys")
+    hub_key = (hub_process.keys_dir / "pseudonym.key").read_bytes()
+    expectation = _Expectation(tmp_path / "expectation-keys", Pseudonymiser(hub_key))
     async with aiohttp.ClientSession() as session:
         for kind in ADAPTER_KINDS:
             agency_id = AGENCY_FOR_KIND[kind]

@@ -71,7 +71,15 @@ async def test_host_authority_receives_missing_episodes_only_while_placed(
     ended["data"] = {
         key: value
         for key, value in started["data"].items()
-        if key not in {"se_risk", "risk_assessment_available", "care_plan_available"}
+        if key
+        not in {
+            "se_risk",
+            "risk_assessment_available",
+            "care_plan_available",
+            "risk_assessment_ref",
+            "care_plan_ref",
+            "emergency",
+        }
     } | {"ended_on": "2026-11-28", "reason_ceased": "E4A"}
     await _post(hub_process, ended)
     after = _example("missing_episode.started")

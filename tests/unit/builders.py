@@ -89,6 +89,10 @@ PARTY_DOCS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The id key of the adapters under test (a hub derives one per agency from its pseudonym key).
+ADAPTER_ID_KEY = b"synthetic-adapter-id-key-32bytes"
+assert len(ADAPTER_ID_KEY) == 32
+
 VALID_NHS_NUMBER = "9434765919"
 VALID_UPN = "H801200001001"
 

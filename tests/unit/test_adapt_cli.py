@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from adapters import ADAPTER_KINDS
+from hub.agencies import Agency
 from hub.cli import main
+from hub.intake import adapt
+from hub.pseudonyms import Pseudonymiser
 
 NATIVE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "native"
+HUB_KEY = b"p" * 32
 
 
 @pytest.fixture(autouse=True)
 def _no_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HUB_AGENCIES_PATH", str(tmp_path / "absent.yaml"))
+    key = tmp_path / "pseudonym.key"
+    key.write_bytes(HUB_KEY)
+    monkeypatch.setenv("HUB_PSEUDONYM_KEY_PATH", str(key))
 
 
 @pytest.mark.parametrize("kind", ADAPTER_KINDS)
@@ -71,3 +79,33 @@ def test_a_too_long_integer_is_a_problem_not_a_traceback(
         ("records[0].CHILD", "int_too_large")
     ]
     assert "7" * 20 not in out
+
+
+def test_offline_ids_are_the_ids_the_hub_gives(capsys: pytest.CaptureFixture[str]) -> None:
+    """``hub adapt`` keys ids with the hub's pseudonym key, as the intake does for a post."""
+    file = NATIVE / "police.json"
+    status = main(["adapt", "--agency", "police", str(file)])
+    offline = [event["id"] for event in json.loads(capsys.readouterr().out)]
+    agency = Agency(id="offline-police", name="police", kind="police")
+    records = json.loads(file.read_text(encoding="utf-8"))
+
+    posted = [n.id for n in adapt(agency, records, datetime.now(UTC), Pseudonymiser(HUB_KEY))]
+    other = [n.id for n in adapt(agency, records, datetime.now(UTC), Pseudonymiser(b"q" * 32))]
+
+    assert status == 0
+    assert offline == posted
+    assert set(offline).isdisjoint(other)
+
+
+def test_without_the_hubs_pseudonym_key_it_says_so_and_creates_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No key at HUB_PSEUDONYM_KEY_PATH: exit 1 naming the setting; no key file appears."""
+    absent = tmp_path / "nowhere" / "pseudonym.key"
+    monkeypatch.setenv("HUB_PSEUDONYM_KEY_PATH", str(absent))
+
+    status = main(["adapt", "--agency", "police", str(NATIVE / "police.json")])
+
+    assert status == 1
+    assert "HUB_PSEUDONYM_KEY_PATH" in capsys.readouterr().err
+    assert not absent.exists()

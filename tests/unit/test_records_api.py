@@ -233,3 +233,23 @@ async def test_malformed_or_oversized_input_never_gives_a_5xx(
     """Whatever the body, an authenticated post is answered 2xx or 4xx, never 5xx."""
     response = await client.post(path, data=body, headers=_headers(CHILDRENS_TOKEN, content_type))
     assert response.status < 500, await response.text()
+
+
+async def test_the_same_records_posted_twice_are_accepted_once_under_their_keyed_ids(
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """A re-post of the same row gets the same keyed ids, audited as a duplicate, sent once."""
+    answers = []
+    for _ in range(2):
+        response = await client.post(
+            "/v1/records", data=json.dumps([MISSING_ROW]), headers=_headers(CHILDRENS_TOKEN)
+        )
+        assert response.status == 202
+        answers.append([n["id"] for n in (await response.json())["notifications"]])
+
+    assert answers[0] == answers[1]
+    assert len(publisher.ingress) == 1
+    assert [e.action for e in audit.entries] == [
+        AuditAction.NOTIFICATION_ACCEPTED,
+        AuditAction.NOTIFICATION_DUPLICATE,
+    ]

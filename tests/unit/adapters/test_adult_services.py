@@ -12,7 +12,7 @@ import pytest
 from adapters import AdapterContext, adult_services, derive_id, map_records
 from adapters.adult_services import ADAPTER
 from schemas import ConcernRaised, ExploitationMarkers, Notification, SeRiskAssessed, Sex
-from tests.unit.builders import ADULTS, POLICE
+from tests.unit.builders import ADAPTER_ID_KEY, ADULTS, POLICE
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO_ROOT / "docs" / "examples" / "native" / "adult_services.json"
@@ -21,7 +21,10 @@ CONCERN = "uk.sehub.concern.raised.v1"
 ASSESSED = "uk.sehub.se_risk.assessed.v1"
 
 CONTEXT = AdapterContext(
-    agency_id=ADULTS, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=ADULTS,
+    now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 NHS_NUMBER = "9434765919"
 PERSON_ID = "ASC-0099173"
@@ -302,7 +305,9 @@ def test_envelope_follows_the_cloudevents_conventions() -> None:
     assert {n.source for n in notifications} == {"urn:sehub:agency:northumberland-adults"}
     assert {n.time for n in notifications} == {CONTEXT.time()}
     assert {n.datacontenttype for n in notifications} == {"application/json"}
-    assert {n.correlationid for n in notifications} == {derive_id("asc", ADULTS, ENQUIRY_REF)}
+    assert {n.correlationid for n in notifications} == {
+        derive_id(ADAPTER_ID_KEY, "asc", ADULTS, ENQUIRY_REF)
+    }
     assert {n.subject for n in notifications} == {None}
     assert {n.episodeid for n in notifications} == {None}
     # Ids bind the natural key and the content (adapters._core.build_notification): stable
@@ -333,7 +338,9 @@ def test_an_updated_record_keeps_earlier_ids_and_adds_the_conclusion() -> None:
 
 def test_ids_depend_on_the_agency_and_the_enquiry_ref() -> None:
     """Another agency or another enquiry ref gives different ids; the ids never contain the ref."""
-    other_agency = AdapterContext(agency_id=POLICE, now=CONTEXT.now, la_code="929")
+    other_agency = AdapterContext(
+        id_key=ADAPTER_ID_KEY, agency_id=POLICE, now=CONTEXT.now, la_code="929"
+    )
     base = ADAPTER.map_record(open_enquiry(), CONTEXT)[0].id
 
     assert ADAPTER.map_record(open_enquiry(), other_agency)[0].id != base

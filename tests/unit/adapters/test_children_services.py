@@ -17,13 +17,16 @@ from adapters import AdapterContext, MappingFailed, derive_id, map_records
 from adapters import children_services as codes
 from adapters.children_services import ADAPTER, missing_episode_id
 from schemas import PLACEMENT_TYPES, Notification, notification_adapter
-from tests.unit.builders import REPO_ROOT, upn_from
+from tests.unit.builders import ADAPTER_ID_KEY, REPO_ROOT, upn_from
 
 AGENCY = "northumberland-childrens"
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-CONTEXT = AdapterContext(agency_id=AGENCY, now=NOW, la_code="929")
+CONTEXT = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=AGENCY, now=NOW, la_code="929")
 CONTEXT_2023 = AdapterContext(
-    agency_id=AGENCY, now=datetime(2023, 6, 1, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=AGENCY,
+    now=datetime(2023, 6, 1, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 EXAMPLE = REPO_ROOT / "docs" / "examples" / "native" / "children_services.json"
 
@@ -293,13 +296,15 @@ def test_a_corrected_record_is_a_new_event_in_the_same_episode() -> None:
 
 def test_ids_differ_between_agencies_for_the_same_record() -> None:
     """Two agencies' records with the same local ids never share an event or episode id."""
-    other = AdapterContext(agency_id="northumberland-adults", now=NOW, la_code="929")
+    other = AdapterContext(
+        id_key=ADAPTER_ID_KEY, agency_id="northumberland-adults", now=NOW, la_code="929"
+    )
 
     (ours,), (theirs,) = mapped(missing()), mapped(missing(), other)
 
     assert ours.id != theirs.id
     assert ours.episodeid != theirs.episodeid
-    assert ours.episodeid == derive_id("mis", AGENCY, "NCC100234", "2026-11-21")
+    assert ours.episodeid == derive_id(ADAPTER_ID_KEY, "mis", AGENCY, "NCC100234", "2026-11-21")
 
 
 def test_envelope_carries_source_time_and_content_type() -> None:

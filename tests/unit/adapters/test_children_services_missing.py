@@ -25,6 +25,7 @@ from tests.unit.adapters.test_children_services import (
     missing,
     problems,
 )
+from tests.unit.builders import ADAPTER_ID_KEY
 
 # --- missing episodes ---------------------------------------------------------------------------
 
@@ -213,7 +214,10 @@ def test_turned_18_event_is_in_the_same_episode_as_its_start() -> None:
     """The turned-18 end and the earlier start share the episode id but not the event id."""
     record = missing(DOB="10/11/2008", MIS_START="01/10/2026")
     before = AdapterContext(
-        agency_id=CONTEXT.agency_id, now=CONTEXT.now.replace(month=10, day=20), la_code="929"
+        id_key=ADAPTER_ID_KEY,
+        agency_id=CONTEXT.agency_id,
+        now=CONTEXT.now.replace(month=10, day=20),
+        la_code="929",
     )
 
     (started,), (ended,) = mapped(record, before), mapped(record)

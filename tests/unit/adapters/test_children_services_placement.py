@@ -26,6 +26,7 @@ from tests.unit.adapters.test_children_services import (
     mapped,
     problems,
 )
+from tests.unit.builders import ADAPTER_ID_KEY
 
 LOCATION_FIELDS = ("host_la", "out_of_area", "placement_postcode", "distance_miles", "urn")
 
@@ -195,8 +196,8 @@ def test_ceased_placement_episode_ends_the_placement(
     [
         pytest.param(episode(RNE="L"), id="legal-status-change-only"),
         pytest.param(
-            episode(RNE="L", DEC="20/11/2026", REC="X1", REASON_PLACE_CHANGE="CARPL"),
-            id="legal-status-episode-ceased",
+            episode(RNE="L", DEC="20/11/2026", REC="X1"),
+            id="legal-status-episode-followed-by-another",
         ),
         pytest.param(
             episode(DEC="20/11/2026", REC="X1"),
@@ -252,7 +253,7 @@ def test_placement_type_of_another_year_is_an_error_naming_the_year(
     assert year in problem.message
 
 
-NO_LA_CODE = AdapterContext(agency_id=CONTEXT.agency_id, now=NOW)
+NO_LA_CODE = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=CONTEXT.agency_id, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -333,7 +334,16 @@ NO_LA_CODE = AdapterContext(agency_id=CONTEXT.agency_id, now=NOW)
             id="distance-over-999.9",
         ),
         pytest.param(
-            episode(DECOM="30/11/2026"), CONTEXT, {("DECOM", "date_in_future")}, id="future"
+            episode(DECOM="20/11/2026", DEC="30/11/2026", REC="E4A"),
+            CONTEXT,
+            {("DEC", "date_in_future")},
+            id="ends-in-future",
+        ),
+        pytest.param(
+            episode(RNE="L", DECOM="30/11/2026"),
+            CONTEXT,
+            {("DECOM", "date_in_future")},
+            id="legal-status-changes-in-future",
         ),
         pytest.param(
             episode(NHS_NUMBER=BAD_NHS_NUMBER),

@@ -31,7 +31,7 @@ from tests.unit.adapters.test_education_builders import (
     mapped,
     placement,
 )
-from tests.unit.builders import EDUCATION, REPO_ROOT
+from tests.unit.builders import ADAPTER_ID_KEY, EDUCATION, REPO_ROOT
 
 EXAMPLES = REPO_ROOT / "docs" / "examples" / "native" / "education.json"
 
@@ -174,7 +174,7 @@ def test_uk_and_iso_dates_map_alike(dob: str) -> None:
 
 def test_la_comes_from_the_context_when_the_record_has_none() -> None:
     """A CME notice reports to the publishing agency's LA; with none known, la is absent."""
-    bare = AdapterContext(agency_id=EDUCATION, now=CONTEXT.now)
+    bare = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=EDUCATION, now=CONTEXT.now)
 
     assert mapped(cme())[0].data.la == "929"
     assert mapped(cme(resident_la="929"), context=bare)[0].data.la is None
@@ -182,7 +182,7 @@ def test_la_comes_from_the_context_when_the_record_has_none() -> None:
 
 def test_without_an_la_code_a_record_must_say_where_the_pupil_lives() -> None:
     """An adapter with no LA code of its own refuses a record without ``resident_la``."""
-    bare = AdapterContext(agency_id=EDUCATION, now=CONTEXT.now)
+    bare = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=EDUCATION, now=CONTEXT.now)
 
     with pytest.raises(MappingFailed) as caught:
         mapped(cme(), context=bare)

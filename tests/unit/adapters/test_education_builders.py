@@ -13,11 +13,14 @@ from typing import Any
 from adapters import AdapterContext, MappingFailed
 from adapters.education import ADAPTER, EducationAdapter
 from schemas import EducationConcernRaised, Notification
-from tests.unit.builders import EDUCATION, upn_from
+from tests.unit.builders import ADAPTER_ID_KEY, EDUCATION, upn_from
 
 CONCERN_RAISED = "uk.sehub.education.concern_raised.v1"
 CONTEXT = AdapterContext(
-    agency_id=EDUCATION, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=EDUCATION,
+    now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 
 UPN = "H801200001001"

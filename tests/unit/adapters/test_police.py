@@ -12,12 +12,12 @@ import adapters.police
 from adapters import AdapterContext, MappingFailed, RecordAdapter, map_records
 from adapters.police import ADAPTER, PoliceAdapter
 from schemas import parse_notification
-from tests.unit.builders import CHILDRENS, ENDED, POLICE, REPO_ROOT, STARTED
+from tests.unit.builders import ADAPTER_ID_KEY, CHILDRENS, ENDED, POLICE, REPO_ROOT, STARTED
 
 EXAMPLES = REPO_ROOT / "docs" / "examples" / "native" / "police.json"
 CONCERN = "uk.sehub.concern.raised.v1"
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-CONTEXT = AdapterContext(agency_id=POLICE, now=NOW, la_code="929")
+CONTEXT = AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=POLICE, now=NOW, la_code="929")
 
 
 def _examples() -> list[dict[str, Any]]:
@@ -67,7 +67,9 @@ def test_shipped_examples_twice_give_the_same_event_ids() -> None:
 def test_event_ids_depend_on_the_publishing_agency() -> None:
     """The same record mapped for another agency gets a different event id."""
     ours = map_records(ADAPTER, _examples(), CONTEXT)
-    theirs = map_records(ADAPTER, _examples(), AdapterContext(agency_id=CHILDRENS, now=NOW))
+    theirs = map_records(
+        ADAPTER, _examples(), AdapterContext(id_key=ADAPTER_ID_KEY, agency_id=CHILDRENS, now=NOW)
+    )
 
     assert {n.id for n in ours}.isdisjoint({n.id for n in theirs})
 

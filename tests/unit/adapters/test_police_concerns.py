@@ -10,10 +10,13 @@ import pytest
 from adapters import AdapterContext, MappingFailed
 from adapters.police import ADAPTER
 from schemas import ConcernRaised, notification_adapter
-from tests.unit.builders import POLICE, VALID_NHS_NUMBER, VALID_UPN, nhs_number_from
+from tests.unit.builders import ADAPTER_ID_KEY, POLICE, VALID_NHS_NUMBER, VALID_UPN, nhs_number_from
 
 CONTEXT = AdapterContext(
-    agency_id=POLICE, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=POLICE,
+    now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 CONCERN = "uk.sehub.concern.raised.v1"
 OTHER_NHS_NUMBER = nhs_number_from("943476593")
@@ -125,26 +128,6 @@ def test_flagged_crime_gives_a_concern_with_markers_and_grading(
     assert data.person.date_of_birth == date(2011, 5, 4)
     assert data.person.resident_la == "929"
     assert data.summary is None
-
-
-def test_a_crime_victims_identifiers_and_councils_travel_on_the_person() -> None:
-    """The victim's UPN, the council's child id, responsible council and school are kept."""
-    person = _only(
-        crime(
-            cse_flag="Y",
-            victim_upn=VALID_UPN,
-            victim_resident_la="E08000021",
-            victim_responsible_la="929",
-            victim_la_child_id="CHILD-000123",
-            victim_school_urn="123456",
-        )
-    ).data.person
-
-    assert person.upn == VALID_UPN
-    assert person.resident_la == "391"
-    assert person.responsible_la == "929"
-    assert person.la_child_id == "CHILD-000123"
-    assert person.school_urn == "123456"
 
 
 @pytest.mark.parametrize(
@@ -290,19 +273,6 @@ def test_concern_notice_with_se_label_gives_a_child_concern_with_se_marker() -> 
     assert data.person.upn == VALID_UPN
     assert data.person.resident_la == "392"
     assert data.person.responsible_la is None
-
-
-def test_a_concern_about_a_looked_after_child_names_the_responsible_council() -> None:
-    """A CCN carries the responsible council, its id for the child and the pupil's school."""
-    person = _only(
-        notice(responsible_la="840", la_child_id="DUR-CHILD-77", school_urn="654321")
-    ).data.person
-
-    assert (person.responsible_la, person.la_child_id, person.school_urn) == (
-        "840",
-        "DUR-CHILD-77",
-        "654321",
-    )
 
 
 def test_concern_notice_without_se_label_has_no_markers_but_keeps_labels() -> None:

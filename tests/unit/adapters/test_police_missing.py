@@ -11,10 +11,13 @@ from adapters import AdapterContext, MappingFailed
 from adapters.police import ADAPTER
 from schemas import MissingEpisodeEnded, MissingEpisodeStarted, notification_adapter
 from schemas import parse_notification as parse
-from tests.unit.builders import ENDED, POLICE, STARTED, VALID_NHS_NUMBER, VALID_UPN
+from tests.unit.builders import ADAPTER_ID_KEY, ENDED, POLICE, STARTED, VALID_NHS_NUMBER, VALID_UPN
 
 CONTEXT = AdapterContext(
-    agency_id=POLICE, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC), la_code="929"
+    id_key=ADAPTER_ID_KEY,
+    agency_id=POLICE,
+    now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    la_code="929",
 )
 BST = timedelta(hours=1)
 GMT = timedelta(0)
@@ -172,26 +175,6 @@ def test_circumstances_and_other_unshared_fields_are_not_forwarded() -> None:
 
     for planted in ("Synthetic circumstances", "Residential care", "PHIL-929"):
         assert planted not in wire
-
-
-def test_the_councils_child_id_travels_on_the_traced_person() -> None:
-    """The force's record of the council's child id is kept as ``person.la_child_id``."""
-    (event,) = _map(traced())
-
-    assert event.data.person.la_child_id == "CHILD-000123"
-    assert event.data.person.local_id == "NP-7730142"
-
-
-@pytest.mark.parametrize(
-    ("given", "normalised"),
-    [("929", "929"), ("E06000057", "929"), ("S12000026", "S12000026"), ("SCO", "SCO")],
-)
-def test_resident_la_is_a_dfe_or_gss_code_normalised(given: str, normalised: str) -> None:
-    """Where the person lives may be given as a DfE or a GSS code; English GSS becomes DfE."""
-    (event,) = _map(misper(resident_la=given, responsible_la="E06000057"))
-
-    assert event.data.person.resident_la == normalised
-    assert event.data.person.responsible_la == "929"
 
 
 # --- risk levels ------------------------------------------------------------------------------
