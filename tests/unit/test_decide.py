@@ -51,6 +51,7 @@ BETWEEN_COUNCILS = "missing-child-between-councils"
 TO_COUNCILS = "missing-child-from-police-to-councils"
 BETWEEN_FORCES = "missing-child-between-forces"
 TO_SCHOOL = "missing-pupil-to-school"
+TO_SCHOOL_FROM_COUNCIL = "missing-pupil-to-school-from-council"
 AT_18 = "still-missing-at-18-to-adult-services"
 CLOCK = "return-interview-overdue"
 
@@ -67,10 +68,11 @@ BASIS = {
     TO_SCHOOL: (
         *GDPR,
         DPA,
-        "Children Act 2004 s10 and s11",
-        "Education Act 2002 s175 (safeguarding in schools)",
+        "Children Act 2004 s10, and s11 (the duty of the agency that shares)",
+        "Education Act 2002 s175 (maintained schools) or s157 (academies and independent schools)",
     ),
 }
+BASIS[TO_SCHOOL_FROM_COUNCIL] = BASIS[TO_SCHOOL]
 # NOW is Saturday 28 November 2026, 22:00 GMT: the school's deadline is 'next school day 08:30',
 # Monday 30 November 08:30 (GMT, so 08:30 UTC); the others are one hour.
 ACKNOWLEDGE = {
@@ -78,6 +80,7 @@ ACKNOWLEDGE = {
     TO_COUNCILS: NOW + timedelta(hours=1),
     TO_SCHOOL: datetime(2026, 11, 30, 8, 30, tzinfo=UTC),
 }
+ACKNOWLEDGE[TO_SCHOOL_FROM_COUNCIL] = ACKNOWLEDGE[TO_SCHOOL]
 NO_HOST = "role host_authority: host authority (no active out-of-area placement): not known"
 NO_RESPONSIBLE = (
     "role responsible_authority: responsible authority (not looked after, or not known): not known"
@@ -181,7 +184,7 @@ def _started_from_childrens() -> Case:
                 _without_nhs_number(event["data"]),
                 ("data.person.nhs_number", "subject"),
             ),
-            EDUCATION: (TO_SCHOOL, _STARTED_FOR_SCHOOL, _STARTED_WITHHELD_FROM_SCHOOL),
+            EDUCATION: (TO_SCHOOL_FROM_COUNCIL, _STARTED_FOR_SCHOOL, _STARTED_WITHHELD_FROM_SCHOOL),
         },
         FROM_CHILDRENS_STARTED,
     )
@@ -229,7 +232,11 @@ def _ended_from_childrens() -> Case:
                 _without_nhs_number(event["data"]),
                 ("data.person.nhs_number", "subject"),
             ),
-            EDUCATION: (TO_SCHOOL, _ended_view_for_school(), _ENDED_WITHHELD_FROM_SCHOOL),
+            EDUCATION: (
+                TO_SCHOOL_FROM_COUNCIL,
+                _ended_view_for_school(),
+                _ENDED_WITHHELD_FROM_SCHOOL,
+            ),
         },
         FROM_CHILDRENS_ENDED,
     )

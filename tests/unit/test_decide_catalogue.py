@@ -40,7 +40,7 @@ def _routes(event: dict[str, Any], protocol: Protocol) -> dict[str, tuple[str, t
 
 
 TO_POLICE = "missing-child-from-council-to-police"
-TO_SCHOOL = "missing-pupil-to-school"
+TO_SCHOOL = "missing-pupil-to-school-from-council"
 PLACEMENT = "placement-to-host-area"
 CCN = "child-concern-from-police-to-councils"
 ACN = "adult-concern-from-police-to-adult-services"
@@ -76,14 +76,21 @@ GOLDEN = [
     ),
     (
         "concern.raised",
-        {"source": ADULTS_AS_PUBLISHER, "data__subject": "adult"},
+        {
+            "source": ADULTS_AS_PUBLISHER,
+            "data__subject": "adult",
+            "data__person__date_of_birth": ADULT_DATE_OF_BIRTH,
+        },
         {POLICE: "adult-exploitation-concern-to-police"},
     ),
+    # Adult services' concern about someone who is a child by their date of birth: no one.
+    ("concern.raised", {"source": ADULTS_AS_PUBLISHER, "data__subject": "adult"}, {}),
     (
         "concern.raised",
         {
             "source": ADULTS_AS_PUBLISHER,
             "data__subject": "adult",
+            "data__person__date_of_birth": ADULT_DATE_OF_BIRTH,
             "data__markers__sexual_exploitation": False,
             "data__markers__trafficking_modern_slavery": True,
         },
@@ -125,7 +132,8 @@ def test_a_date_of_birth_outranks_the_stated_subject(shipped: Protocol) -> None:
 
 
 def test_education_gets_only_the_pupil_and_the_level_of_risk(shipped: Protocol) -> None:
-    """The school's view of an SE risk assessment holds the UPN, date, level and RMG status only."""
+    """The school's view of an SE risk assessment holds the UPN, date, level, RMG status, review
+    date and whether there is a plan: never why (score, markers, judgement)."""
     decision = decide(parse_notification(_example("se_risk.assessed")), shipped, NOW)
     schools = [v for v in decision.views if v.recipient == EDUCATION]
     assert len(schools) == 1, f"the school was not told; refusals: {decision.refusals}"
@@ -135,6 +143,8 @@ def test_education_gets_only_the_pupil_and_the_level_of_risk(shipped: Protocol) 
         "assessed_on": "2026-11-25",
         "risk_level": "high",
         "rmg_status": "added",
+        "review_on": "2027-01-06",
+        "plan_in_place": True,
     }
     assert "data.checklist_score" in school.receipt.withheld
     assert "data.markers.sexual_exploitation" in school.receipt.withheld
