@@ -131,8 +131,7 @@ class Pseudonymiser:
             keys.add(self.upn(person.upn))
         if council_la is not None:
             keys.add(self.la_child(council_la, person.local_id))
-        la_child_id = getattr(person, "la_child_id", None)
-        council = getattr(person, "responsible_la", None) or getattr(person, "resident_la", None)
-        if la_child_id and council:
-            keys.add(self.la_child(council, la_child_id))
+        if person.la_child_id:
+            council = person.responsible_la or person.resident_la
+            keys.add(self.la_child(council, person.la_child_id))
         return frozenset(keys)
