@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     func,
     text,
 )
@@ -142,6 +143,7 @@ subject_episodes = Table(
     Column("reference", String(64), nullable=False),
     Column("started_on", Date(), nullable=False),
     Column("ended_on", Date(), nullable=True),
+    Column("publishers", Text(), nullable=True),  # the agency ids that reported it, comma-joined
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_subject_episodes_reference", "reference"),
 )

@@ -14,8 +14,10 @@ Rules:
 2. **Missing episodes.** Reports of one missing episode from different agencies share one hub
    episode reference: a report joins the episode its own publisher's episode is already part
    of, else an episode of the same subject whose dates overlap its own (a day's slack either
-   side, since councils record dates and the police times), else it starts a new one under the
-   reference the router derived for it (keyed, never reversible).
+   side, since councils record dates and the police times) and that its publisher has not
+   already reported under another of its own episode ids (a publisher's new episode id is a
+   new episode), else it starts a new one under the reference the router derived for it
+   (keyed, never reversible).
 3. **What each recipient was told of the risk.** For a rule that ``withdraw``\\s, the level
    (and whether the person was on the RMG) each recipient was last told, so that when the risk
    falls or the person leaves the RMG everyone told of more hears of it.
@@ -27,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from schemas import Notification
+from schemas import Notification, agency_id_from_source
 
 __all__ = [
     "ActivePlacement",
@@ -66,6 +68,7 @@ class MissingEpisode:
     sources: frozenset[str]  # the pseudonyms of each publisher's own episode id
     started_on: date
     ended_on: date | None
+    publishers: frozenset[str] = frozenset()  # the agencies that reported it
 
     def overlaps(self, started_on: date, ended_on: date | None) -> bool:
         """Whether an episode from ``started_on`` to ``ended_on`` (None: open) overlaps this."""
@@ -157,10 +160,21 @@ def correlate_episode(
     if dates is None:
         return None
     started_on, ended_on = dates
+    publisher = agency_id_from_source(notification.source)
     if not known:
-        known = [e for e in state.episodes if e.overlaps(started_on, ended_on)]
+        known = [
+            e
+            for e in state.episodes
+            if e.overlaps(started_on, ended_on) and publisher not in e.publishers
+        ]
     if not known:
-        episode = MissingEpisode(fresh_reference, frozenset({source_episode}), started_on, ended_on)
+        episode = MissingEpisode(
+            fresh_reference,
+            frozenset({source_episode}),
+            started_on,
+            ended_on,
+            publishers=frozenset({publisher}),
+        )
         return EpisodeChange(episode, new=True)
     episode = known[-1]
     ends = [day for day in (episode.ended_on, ended_on) if day is not None]
@@ -170,6 +184,7 @@ def correlate_episode(
             sources=episode.sources | {source_episode},
             started_on=min(episode.started_on, started_on),
             ended_on=max(ends) if ends else None,
+            publishers=episode.publishers | {publisher},
         ),
         new=False,
     )

@@ -362,8 +362,13 @@ def _episodes(rows: Sequence[RowMapping]) -> tuple[MissingEpisode, ...]:
     for row in rows:
         known = by_reference.get(row["reference"])
         sources = frozenset({row["source_key"]}) | (known.sources if known else frozenset())
+        publishers = frozenset(filter(None, (row["publishers"] or "").split(",")))
         by_reference[row["reference"]] = MissingEpisode(
-            row["reference"], sources, row["started_on"], row["ended_on"]
+            row["reference"],
+            sources,
+            row["started_on"],
+            row["ended_on"],
+            publishers=publishers | (known.publishers if known else frozenset()),
         )
     return tuple(by_reference.values())
 
@@ -373,7 +378,12 @@ async def _remember_episode(
 ) -> None:
     """Every (subject key, source) of the episode, with its dates as they now stand."""
     at = now.astimezone(UTC)
-    dates = {"started_on": episode.started_on, "ended_on": episode.ended_on, "updated_at": at}
+    dates = {
+        "started_on": episode.started_on,
+        "ended_on": episode.ended_on,
+        "publishers": ",".join(sorted(episode.publishers)),
+        "updated_at": at,
+    }
     await connection.execute(
         update(subject_episodes)
         .where(subject_episodes.c.reference == episode.reference)

@@ -82,9 +82,19 @@ def _ended(started_on: str, ended_on: str, publisher: str = NORTHUMBERLAND) -> A
     return parse_notification(event)
 
 
-def _episode(reference: str, sources: set[str], started: str, ended: str | None) -> MissingEpisode:
+def _episode(
+    reference: str,
+    sources: set[str],
+    started: str,
+    ended: str | None,
+    publishers: frozenset[str] = frozenset(),
+) -> MissingEpisode:
     return MissingEpisode(
-        reference, frozenset(sources), _day(started), None if ended is None else _day(ended)
+        reference,
+        frozenset(sources),
+        _day(started),
+        None if ended is None else _day(ended),
+        publishers=publishers,
     )
 
 
@@ -97,7 +107,10 @@ def test_a_report_of_no_known_episode_starts_one_under_the_fresh_reference() -> 
     dates, under the reference the router derived, with its own episode as its only source."""
     change = correlate_episode(_started("2026-11-28"), RoutingState(), "src-police", "ep-new")
 
-    assert change == EpisodeChange(_episode("ep-new", {"src-police"}, "2026-11-28", None), new=True)
+    assert change == EpisodeChange(
+        _episode("ep-new", {"src-police"}, "2026-11-28", None, frozenset({NORTHUMBRIA_POLICE})),
+        new=True,
+    )
 
 
 def test_a_report_joins_the_episode_its_own_episode_is_part_of() -> None:
@@ -108,7 +121,8 @@ def test_a_report_joins_the_episode_its_own_episode_is_part_of() -> None:
     change = correlate_episode(_ended("2026-11-28", "2026-11-30"), state, "src-council", "ep-x")
 
     assert change == EpisodeChange(
-        _episode("ep-1", {"src-council"}, "2026-11-28", "2026-11-30"), new=False
+        _episode("ep-1", {"src-council"}, "2026-11-28", "2026-11-30", frozenset({NORTHUMBERLAND})),
+        new=False,
     )
 
 
@@ -163,8 +177,31 @@ def test_joining_an_episode_widens_it_to_both_reports_and_keeps_each_source() ->
     change = correlate_episode(_ended("2026-11-27", "2026-11-30"), state, "src-police", "ep-x")
 
     assert change == EpisodeChange(
-        _episode("ep-1", {"src-council", "src-police"}, "2026-11-27", "2026-11-30"), new=False
+        _episode(
+            "ep-1",
+            {"src-council", "src-police"},
+            "2026-11-27",
+            "2026-11-30",
+            frozenset({NORTHUMBERLAND}),
+        ),
+        new=False,
     )
+
+
+def test_a_publishers_new_episode_is_a_new_episode_even_when_its_dates_overlap() -> None:
+    """The police reporting a second episode (a new episode id of theirs) while their first is
+    still open start a new hub episode; another agency's overlapping report would have joined."""
+    known = _episode("ep-1", {"src-police-1"}, "2026-11-20", None, frozenset({NORTHUMBRIA_POLICE}))
+
+    same = correlate_episode(_started("2026-11-28"), _known(known), "src-police-2", "ep-2")
+    other = correlate_episode(
+        _started("2026-11-28", NORTHUMBERLAND), _known(known), "src-council", "ep-3"
+    )
+
+    assert same is not None
+    assert (same.episode.reference, same.new) == ("ep-2", True)
+    assert other is not None
+    assert (other.episode.reference, other.new) == ("ep-1", False)
 
 
 def test_an_open_report_joining_a_closed_episode_leaves_it_closed() -> None:

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(64), nullable=False),
         sa.Column("started_on", sa.Date(), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("publishers", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_subject_episodes_reference", "subject_episodes", ["reference"])
