@@ -442,6 +442,23 @@ def test_the_shipped_protocols_only_warnings_are_the_licensing_parties(shipped: 
     assert all(party in f.message for f, party in zip(warnings, LICENSING, strict=False))
 
 
+def test_without_the_yaml_text_findings_are_still_in_file_order() -> None:
+    """BUG: without the YAML text (no lines) findings are sorted by location as text, so the
+    unused party at parties[10] is listed before the one at parties[2]."""
+    councils = "".join(
+        f'  - {{id: council-{n}, name: C, kind: children_services, la_code: "{n:03d}"}}\n'
+        for n in range(1, 9)
+    )
+    text = (
+        SMALL_HEAD.format(version="1").replace("rules:\n", councils + "rules:\n") + _rule("a")
+    ).encode()
+
+    findings = lint_protocol(parse_protocol(text))
+
+    locations = [f.location for f in findings if f.code == "unused-party"]
+    assert locations == sorted(locations, key=lambda where: int(where[8:-1]))
+
+
 def test_a_clean_small_protocol_has_no_findings() -> None:
     """Real paths, their prefixes and ``data`` are fine; every party is used."""
     findings = _lint(
