@@ -52,3 +52,43 @@ def test_a_directory_disagreeing_with_the_protocol_on_an_la_stops_the_hub(
     error = capsys.readouterr().err
     assert "LA code differs" in error
     assert "newcastle" in error
+
+
+def test_a_party_missing_from_the_directory_stops_the_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the registered provider in the directory the hub has no queue or credential for
+    it, so `hub run` exits 1 naming the party."""
+    agencies = tmp_path / "agencies.yaml"
+    write_demo(agencies, tmp_path / "tokens.env")
+    text = agencies.read_text(encoding="utf-8")
+    assert "id: synthetic-care-homes" in text
+    agencies.write_text(text.replace("id: synthetic-care-homes", "id: other-care-homes"))
+    monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
+    monkeypatch.setenv("HUB_PROTOCOL_PATH", str(SHIPPED))
+    monkeypatch.setenv("HUB_AMQP_URL", "amqp://guest:guest@127.0.0.1:9/")  # never reached
+
+    assert main(["run"]) == 1
+    error = capsys.readouterr().err
+    assert "no entry in the agency directory" in error
+    assert "synthetic-care-homes" in error
+
+
+def test_a_scottish_councils_gss_code_must_agree_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Scottish Borders named by another Scottish council's GSS code in the directory is a
+    configuration error naming the Borders' services."""
+    agencies = tmp_path / "agencies.yaml"
+    write_demo(agencies, tmp_path / "tokens.env")
+    text = agencies.read_text(encoding="utf-8")
+    assert "la_code: S12000026" in text
+    agencies.write_text(text.replace("la_code: S12000026", "la_code: S12000036"))
+    monkeypatch.setenv("HUB_AGENCIES_PATH", str(agencies))
+    monkeypatch.setenv("HUB_PROTOCOL_PATH", str(SHIPPED))
+    monkeypatch.setenv("HUB_AMQP_URL", "amqp://guest:guest@127.0.0.1:9/")  # never reached
+
+    assert main(["run"]) == 1
+    error = capsys.readouterr().err
+    assert "LA code differs" in error
+    assert "scottish-borders-childrens" in error
