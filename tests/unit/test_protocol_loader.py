@@ -360,7 +360,9 @@ def test_a_council_role_may_name_the_service_meant() -> None:
     assert rule.recipients == (
         RoleRecipient(role=Role.RESIDENT_AUTHORITY, service=PartyKind.EDUCATION),
     )
-    assert rule.recipients[0].label == "resident_authority:education"  # type: ignore[union-attr]
+    (recipient,) = rule.recipients
+    assert isinstance(recipient, RoleRecipient)
+    assert recipient.label == "resident_authority:education"
 
 
 @pytest.mark.parametrize(
