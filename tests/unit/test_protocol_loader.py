@@ -302,13 +302,14 @@ def test_files_differing_by_one_byte_have_different_version_tags(tmp_path: Path)
 
 
 def test_a_publisher_kind_expands_to_every_party_of_that_kind_once() -> None:
-    """``{kind: children_services}`` is each council's children's services, in file order, with
-    a party also named by id kept once."""
-    rule = make_rule(publishers=[{"kind": "children_services"}, "newcastle-childrens", POLICE])
+    """``{kind: children_services}`` is each council's children's services in file order, after
+    any named before it, each once however often it is named."""
+    publishers = ["newcastle-childrens", {"kind": "children_services"}, POLICE]
+    rule = make_rule(publishers=[*publishers, {"kind": "children_services"}, CHILDRENS])
 
     (loaded,) = parse_protocol(_yaml(make_protocol_dict(rule))).rules
 
-    assert loaded.publishers == (CHILDRENS, "newcastle-childrens", "durham-childrens", POLICE)
+    assert loaded.publishers == ("newcastle-childrens", CHILDRENS, "durham-childrens", POLICE)
 
 
 @pytest.mark.parametrize(
