@@ -440,15 +440,26 @@ def test_a_host_councils_overdue_interview_alerts_the_responsible_council(
     assert {CHILDRENS, POLICE} <= {a.recipient for a in start.alerts}
 
 
-def test_the_host_council_that_reported_the_return_is_alerted(shipped: Protocol) -> None:
-    """BUG (protocol): the clock says the council that reported the return is alerted, but its
-    recipients reach a host council that reported it only if it is also responsible."""
-    event = documented_example("missing_episode.ended", source=source_for_agency(NEWCASTLE))
+@pytest.mark.parametrize(
+    ("resident_la", "alerted"),
+    [("929", [CHILDRENS, POLICE]), ("391", [CHILDRENS, NEWCASTLE, POLICE])],
+    ids=["living-in-northumberland", "living-in-newcastle"],
+)
+def test_a_host_councils_clock_alerts_the_council_where_the_child_lives(
+    shipped: Protocol, resident_la: str, alerted: list[str]
+) -> None:
+    """The clock alerts the responsible council, the council where the child lives and the
+    police: a host council reporting the return is alerted only as the council of residence."""
+    event = documented_example(
+        "missing_episode.ended",
+        source=source_for_agency(NEWCASTLE),
+        data__person__resident_la=resident_la,
+    )
     notification = parse_notification(event)
 
     (start,) = decide(notification, shipped, notification.time, placed_in("391")).clocks_started
 
-    assert NEWCASTLE in [a.recipient for a in start.alerts]
+    assert [a.recipient for a in start.alerts] == alerted
 
 
 def test_a_council_with_no_authority_for_the_child_starts_no_shipped_clock(

@@ -45,7 +45,7 @@ async def test_admin_gets_the_explanation(client: TestClient) -> None:
     }
     assert {r["agency"]: r["rule"] for r in document["recipients"]} == {
         POLICE: "missing-child-from-council-to-police",
-        EDUCATION: "missing-pupil-to-school",
+        EDUCATION: "missing-pupil-to-school-from-council",
     }
     assert document["protocol"]["version_tag"].startswith("2026.12.2+")
     assert document["facts"]["publisher_is"] == ["resident_authority", "responsible_authority"]
@@ -66,7 +66,7 @@ async def test_placed_in_simulates_an_out_of_area_placement(client: TestClient) 
     assert recipients == {
         POLICE: "missing-child-from-council-to-police",
         "newcastle-childrens": "missing-child-between-councils",
-        "newcastle-education": "missing-pupil-to-school",
+        "newcastle-education": "missing-pupil-to-school-from-council",
     }
     assert (document["facts"]["host_la"], document["facts"]["area_la"]) == ("391", "391")
 

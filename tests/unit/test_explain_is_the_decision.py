@@ -99,6 +99,15 @@ def _expected(decision: Decision) -> dict[str, Any]:
     """What an explanation must say, read straight off the decision."""
     facts = decision.facts
     return {
+        "remembered_risks": [
+            {
+                "agency": told.recipient,
+                "rule": told.rule_id,
+                "risk": None if told.level is None else _RISK_NAMES[told.level],
+                "on_rmg": told.on_rmg,
+            }
+            for told in decision.state.told
+        ],
         "facts": {
             "child": facts.child,
             "adult": facts.adult,
@@ -155,6 +164,7 @@ def _said_of_view(explained: dict[str, Any]) -> dict[str, Any]:
 def _said(document: dict[str, Any]) -> dict[str, Any]:
     """The parts of an explanation document that restate the decision."""
     return {
+        "remembered_risks": document["remembered_risks"],
         "facts": document["facts"],
         "recipients": [_said_of_view(r) for r in document["recipients"]],
         "clocks_started": [

@@ -52,6 +52,7 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
         "missing-child-between-forces",
         "still-missing-at-18-to-adult-services",
         "missing-pupil-to-school",
+        "missing-pupil-to-school-from-council",
         "return-interview-to-police",
         "return-interview-between-councils",
         "placement-to-host-area",
@@ -184,6 +185,7 @@ def test_shipped_rules_name_every_recipient_by_role() -> None:
             "resident_authority:adult_services",
         ],
         "missing-pupil-to-school": ["school"],
+        "missing-pupil-to-school-from-council": ["school"],
         "return-interview-to-police": ["police_for_area", "police_for_responsible_area"],
         "return-interview-between-councils": ["responsible_authority", "host_authority"],
         "placement-to-host-area": [
@@ -237,7 +239,8 @@ def test_shipped_rules_are_written_once_per_kind_of_publisher() -> None:
         "missing-child-from-police-to-councils": {police},
         "missing-child-between-forces": {police},
         "still-missing-at-18-to-adult-services": {childrens},
-        "missing-pupil-to-school": {police, childrens},
+        "missing-pupil-to-school": {police},
+        "missing-pupil-to-school-from-council": {childrens},
         "return-interview-to-police": {childrens},
         "return-interview-between-councils": {childrens},
         "placement-to-host-area": {childrens, PartyKind.PROVIDER},
@@ -256,8 +259,8 @@ def test_shipped_rules_are_written_once_per_kind_of_publisher() -> None:
 
 
 def test_a_council_publishes_only_about_its_own_people() -> None:
-    """BUG (protocol): missing-pupil-to-school asks no ``publisher_is``, so any council can tell
-    a child's school the child is missing (Sunderland about a Northumberland child)."""
+    """Every rule a council service publishes under asks ``publisher_is`` one of its authorities
+    (but the alert of a conflicting placement claim, which is about another council's child)."""
     protocol = load_protocol(PROTOCOL_PATH)
 
     for rule in protocol.rules:

@@ -68,7 +68,7 @@ def _refused(document: dict[str, Any]) -> str:
 
 
 def test_the_shipped_ladder_chases_every_missing_child_rule() -> None:
-    """The six missing-episode rules climb one ladder: duty team, then manager with notice."""
+    """The seven missing-episode rules climb one ladder: duty team, then manager with notice."""
     protocol = load_protocol(PROTOCOL_PATH)
 
     (ladder,) = protocol.escalations
@@ -83,13 +83,15 @@ def test_the_shipped_ladder_chases_every_missing_child_rule() -> None:
         "missing-child-between-forces",
         "still-missing-at-18-to-adult-services",
         "missing-pupil-to-school",
+        "missing-pupil-to-school-from-council",
     ]
     assert all(ENDED in rule.types for rule in protocol.rules if rule.escalation == ladder.id)
 
 
 def test_the_shipped_return_interview_clock_alerts_the_authority_and_the_police() -> None:
     """The 72-hour clock starts on any council's ended episode about its own child and alerts the
-    responsible council, the police where the child is and the responsible council's force."""
+    responsible council, the council where the child lives, the police where the child is and
+    the responsible council's force."""
     protocol = load_protocol(PROTOCOL_PATH)
     (clock,) = protocol.clocks
     councils = [p.id for p in protocol.parties_of(PartyKind.CHILDREN_SERVICES)]
@@ -105,6 +107,7 @@ def test_the_shipped_return_interview_clock_alerts_the_authority_and_the_police(
     assert clock.stops_on.episode == "data.episode_ref"
     assert clock.recipients == (
         RoleRecipient(role=Role.RESPONSIBLE_AUTHORITY),
+        RoleRecipient(role=Role.RESIDENT_AUTHORITY),
         RoleRecipient(role=Role.POLICE_FOR_AREA),
         RoleRecipient(role=Role.POLICE_FOR_RESPONSIBLE_AREA),
     )
@@ -395,8 +398,8 @@ def test_a_party_told_only_by_a_clock_or_a_ladder_is_used() -> None:
 
 
 def test_a_council_role_naming_no_service_never_uses_licensing() -> None:
-    """BUG: ``{role: responsible_authority}`` reaches children's or adult services only, yet lint
-    counts it as a way to reach licensing, so an unused licensing party is never reported."""
+    """``{role: responsible_authority}`` reaches children's or adult services only, so a
+    licensing party nothing else names is reported unused."""
     assert _lint(_with_licensing(_document())) == [
         (Severity.WARNING, "unused-party", None, "parties[2]")
     ]

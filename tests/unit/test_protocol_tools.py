@@ -172,6 +172,7 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
         "notification",
         "evaluated_at",
         "active_placements",
+        "remembered_risks",
         "facts",
         "recipients",
         "clocks_started",
@@ -202,8 +203,8 @@ MISSING_TO_SCHOOL_BASIS = [
     "UK GDPR Art 6(1)(e) (public task)",
     "UK GDPR Art 9(2)(g) (substantial public interest)",
     "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
-    "Children Act 2004 s10 and s11",
-    "Education Act 2002 s175 (safeguarding in schools)",
+    "Children Act 2004 s10, and s11 (the duty of the agency that shares)",
+    "Education Act 2002 s175 (maintained schools) or s157 (academies and independent schools)",
 ]
 
 
@@ -215,17 +216,16 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
 
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
         (POLICE, "missing-child-from-council-to-police"),
-        (EDUCATION, "missing-pupil-to-school"),
+        (EDUCATION, "missing-pupil-to-school-from-council"),
     ]
     police, education = document["recipients"]
     assert police["fields_withheld"] == ["data.person.nhs_number"]
     assert education == {
         "agency": EDUCATION,
         "agency_name": "Northumberland County Council education services",
-        "rule": "missing-pupil-to-school",
+        "rule": "missing-pupil-to-school-from-council",
         "rule_description": (
-            "The pupil's school (or, where none is known, the education service of the council "
-            "the pupil is in) learns that the pupil is missing and when they return; never where."
+            "As missing-pupil-to-school, from a council that is one of the child's own."
         ),
         "lawful_basis": MISSING_TO_SCHOOL_BASIS,
         "purpose": "Follow up absence from school and support the pupil on return.",
@@ -311,7 +311,7 @@ def test_golden_missing_episode_started_placed_in_newcastle(shipped: Protocol) -
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
         (POLICE, "missing-child-from-council-to-police"),
         ("newcastle-childrens", "missing-child-between-councils"),
-        ("newcastle-education", "missing-pupil-to-school"),
+        ("newcastle-education", "missing-pupil-to-school-from-council"),
     ]
     assert document["not_shared"] == [
         {
@@ -381,6 +381,75 @@ def test_cli_explain_prints_the_document(capsys: pytest.CaptureFixture[str]) -> 
     }
 
 
+def _explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], event: dict[str, Any], *options: str
+) -> dict[str, Any]:
+    """What ``hub protocol explain`` prints for ``event`` with ``options`` (it must exit 0)."""
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    assert main(["protocol", "explain", str(path), "--protocol", str(SHIPPED), *options]) == 0
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return document
+
+
+def test_cli_explain_placed_by_another_council_shows_a_conflicting_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--placed-in 391 --placed-by 840``: the hub remembers Durham placed the child, so
+    Northumberland's placement is a claim that alerts Durham alone."""
+    event = _documented()["uk.sehub.placement.started.v1"]
+
+    document = _explained(tmp_path, capsys, event, "--placed-in", "391", "--placed-by", "840")
+
+    assert document["active_placements"] == [
+        {"episode": "simulated-placement", "placing_la": "840", "host_la": "391"}
+    ]
+    assert (document["facts"]["claim_conflicts"], document["facts"]["publisher_is"]) == (True, [])
+    assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
+        ("durham-childrens", "conflicting-placement-claim-to-responsible-authority")
+    ]
+
+
+def test_cli_explain_told_shows_the_withdrawals_a_lower_risk_owes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--told RULE:AGENCY:LEVEL[:rmg]`` assumes what school and health heard: a low risk off
+    the RMG is then a withdrawal to each, and the assumption is listed."""
+    event = _documented()[RISK]
+    event["data"].update(risk_level="low", checklist_score=1, rmg_status="removed")
+    told = ["se-risk-to-school:northumberland-education:high:rmg", "se-risk-to-health:"
+            "northumbria-healthcare:high"]  # fmt: skip
+
+    document = _explained(tmp_path, capsys, event, "--told", told[0], "--told", told[1])
+
+    assert document["remembered_risks"] == [
+        {"agency": EDUCATION, "rule": "se-risk-to-school", "risk": "high", "on_rmg": True},
+        {
+            "agency": "northumbria-healthcare",
+            "rule": "se-risk-to-health",
+            "risk": "high",
+            "on_rmg": False,
+        },
+    ]
+    assert [(r["agency"], r["withdrawal"]) for r in document["recipients"]] == [
+        (POLICE, False),
+        (EDUCATION, True),
+        ("northumbria-healthcare", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "told",
+    ["se-risk-to-school:northumberland-education", "a:b:severe", "a:b:high:yes", "a:b:high:rmg:x"],
+)
+def test_cli_explain_rejects_a_malformed_told(told: str) -> None:
+    """``--told`` is RULE:AGENCY:LEVEL with an optional ``:rmg``: anything else exits 2."""
+    path = ROOT / "docs" / "examples" / "missing-episode-started.json"
+    with pytest.raises(SystemExit) as exited:
+        main(["protocol", "explain", str(path), "--told", told])
+    assert exited.value.code == 2
+
+
 def test_cli_explain_invalid_notification_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -424,15 +493,14 @@ def test_cli_explain_rejects_a_bad_placed_in() -> None:
 
 
 def test_the_shipped_protocol_has_no_lint_errors(shipped: Protocol) -> None:
-    """BUG (until the risk-over-time schema merges): se_risk rules share professional_judgement,
-    review_on and plan_in_place, which no se_risk.assessed schema on this branch holds."""
+    """Every path, type, party and identifier is real, every kind can publish what its adapter
+    makes, and every disclosure cites Articles 6 and 9."""
     findings = lint_protocol(shipped, source=SHIPPED.read_bytes(), produced=PRODUCES)
     assert [(f.code, f.rule, f.message) for f in findings if f.severity is Severity.ERROR] == []
 
 
 def test_the_shipped_protocols_only_warnings_are_the_licensing_parties(shipped: Protocol) -> None:
-    """BUG: the nine licensing parties receive and publish nothing yet, but lint counts every
-    council role as reaching them, so it warns of none."""
+    """The nine licensing parties, which receive and publish nothing yet, are the only warnings."""
     findings = lint_protocol(shipped, source=SHIPPED.read_bytes(), produced=PRODUCES)
     warnings = [f for f in findings if f.severity is Severity.WARNING]
     parties = list(shipped.party_ids)
@@ -780,15 +848,15 @@ def test_diff_reports_party_changes() -> None:
 
 
 def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path) -> None:
-    """Widening the school's view and lowering health's threshold show on every route, from
-    every publisher of each kind, to the school and health roles."""
+    """Widening the school's view (shared by the police's and the councils' rules) and lowering
+    health's threshold show on every route, from every publisher, to the school and health."""
     text = SHIPPED.read_text(encoding="utf-8")
     modified = (
         text.replace('version: "2026.12.2"', 'version: "2026.12.3"')
         .replace(
-            "fields: [data.person.upn, data.missing_type, data.started_on, data.ended_on]",
-            "fields: [data.person.upn, data.person.date_of_birth, data.missing_type, "
-            "data.started_on, data.ended_on]",
+            "fields: &missing-to-school [data.person.upn, data.missing_type, data.started_on,",
+            "fields: &missing-to-school [data.person.upn, data.person.date_of_birth, "
+            "data.missing_type, data.started_on,",
         )
         .replace("      risk_at_least: high\n", "      risk_at_least: medium\n")
     )
@@ -797,17 +865,24 @@ def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path)
     diff = diff_protocols(shipped, load_protocol(path))
 
     assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.12.2", "2026.12.3")
-    assert diff["rules"]["changed"] == ["missing-pupil-to-school", "se-risk-to-health"]
+    assert diff["rules"]["changed"] == [
+        "missing-pupil-to-school",
+        "missing-pupil-to-school-from-council",
+        "se-risk-to-health",
+    ]
     school = [r for r in diff["routes"] if r["recipient"] == "role:school"]
-    school_publishers = shipped.rules[5].publishers
-    assert len(school) == 2 * len(school_publishers) == 26  # two types, police and councils
-    assert all(
-        r["rules"]
-        == [{"rule": "missing-pupil-to-school", "fields_gained": ["data.person.date_of_birth"]}]
-        for r in school
-    )
+    assert len(school) == 2 * (4 + 9) == 26  # two types, from four forces and nine councils
+    by_rule = {
+        rule.id: rule
+        for rule in shipped.rules
+        if rule.id in ("missing-pupil-to-school", "missing-pupil-to-school-from-council")
+    }
+    for route in school:
+        (rule,) = [r for r in by_rule.values() if route["publisher"] in r.publishers]
+        assert route["rules"] == [{"rule": rule.id, "fields_gained": ["data.person.date_of_birth"]}]
     health = _route(diff, RISK, CHILDRENS, "role:health_for_area")
-    old_when = shipped.rules[18].when.model_dump(mode="json", exclude_defaults=True)
+    (health_rule,) = [rule for rule in shipped.rules if rule.id == "se-risk-to-health"]
+    old_when = health_rule.when.model_dump(mode="json", exclude_defaults=True)
     assert health["rules"][0]["conditions"] == {
         "old": old_when,
         "new": {**old_when, "risk_at_least": "medium"},
