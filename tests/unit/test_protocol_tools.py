@@ -208,6 +208,20 @@ MISSING_TO_SCHOOL_BASIS = [
 ]
 
 
+# The documented child's force is also its responsible council's force; the publishing council
+# is the child's responsible and resident authority itself.
+ALREADY_TOLD_AS_RESPONSIBLE_FORCE = {
+    "agency": POLICE,
+    "rule": "missing-child-from-council-to-police",
+    "reason": "already served by rule missing-child-from-council-to-police",
+}
+THE_COUNCIL_IS_THE_PUBLISHER = {
+    "agency": CHILDRENS,
+    "rule": "missing-child-between-councils",
+    "reason": "recipient is the publisher",
+}
+
+
 def test_golden_missing_episode_started(shipped: Protocol) -> None:
     """The documented missing child goes to the police without the NHS number, and to the
     education service of its council minimised, since no school of the pupil is known."""
@@ -273,14 +287,9 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
         ],
         "withdrawal": False,
     }
-    # The force for the area is the responsible council's force too; the council is the
-    # child's responsible and resident authority itself, and no placement makes a host.
+    # No placement makes a host.
     assert document["not_shared"] == [
-        {
-            "agency": POLICE,
-            "rule": "missing-child-from-council-to-police",
-            "reason": "already served by rule missing-child-from-council-to-police",
-        },
+        ALREADY_TOLD_AS_RESPONSIBLE_FORCE,
         {
             "agency": None,
             "rule": "missing-child-between-councils",
@@ -288,16 +297,7 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
                 "role host_authority: host authority (no active out-of-area placement): not known"
             ),
         },
-        {
-            "agency": CHILDRENS,
-            "rule": "missing-child-between-councils",
-            "reason": "recipient is the publisher",
-        },
-        {
-            "agency": CHILDRENS,
-            "rule": "missing-child-between-councils",
-            "reason": "recipient is the publisher",
-        },
+        *[THE_COUNCIL_IS_THE_PUBLISHER] * 2,
     ]
 
 
@@ -314,21 +314,8 @@ def test_golden_missing_episode_started_placed_in_newcastle(shipped: Protocol) -
         ("newcastle-education", "missing-pupil-to-school-from-council"),
     ]
     assert document["not_shared"] == [
-        {
-            "agency": POLICE,
-            "rule": "missing-child-from-council-to-police",
-            "reason": "already served by rule missing-child-from-council-to-police",
-        },
-        {
-            "agency": CHILDRENS,
-            "rule": "missing-child-between-councils",
-            "reason": "recipient is the publisher",
-        },
-        {
-            "agency": CHILDRENS,
-            "rule": "missing-child-between-councils",
-            "reason": "recipient is the publisher",
-        },
+        ALREADY_TOLD_AS_RESPONSIBLE_FORCE,
+        *[THE_COUNCIL_IS_THE_PUBLISHER] * 2,
     ]
     host = document["recipients"][1]
     assert host["fields_withheld"] == []
