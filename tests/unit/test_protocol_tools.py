@@ -699,8 +699,11 @@ def test_cli_lint_checks_the_demo_directory(
     protocol, the provider and the schools included; without the provider it is an error."""
     agencies = tmp_path / "agencies.yaml"
     write_demo(agencies, tmp_path / "tokens.env", SHIPPED)
-    main(["protocol", "lint", str(SHIPPED), "--agencies", str(agencies), "--format", "jsonl"])
+    status = main(
+        ["protocol", "lint", str(SHIPPED), "--agencies", str(agencies), "--format", "jsonl"]
+    )
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 0
     assert [f for f in found if f["code"] in DIRECTORY_CHECKS] == []
 
     text = agencies.read_text(encoding="utf-8")
