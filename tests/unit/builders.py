@@ -98,6 +98,12 @@ VALID_UPN = "H801200001001"
 
 NOW = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
 
+# Each rule's and clock's lawful basis cites both beside its statute (lawful-basis-incomplete).
+GDPR_BASIS = (
+    "UK GDPR Art 6(1)(e) (public task)",
+    "UK GDPR Art 9(2)(g) (substantial public interest)",
+)
+
 
 def nhs_number_from(prefix: str) -> str | None:
     """The valid NHS number that starts with these nine digits, if a check digit exists."""
@@ -285,7 +291,7 @@ def make_rule(**overrides: Any) -> dict[str, Any]:
         "recipients": [POLICE],
         "fields": ["data.person"],
         "purpose": "Synthetic test purpose.",
-        "lawful_basis": ["Synthetic Act 2000 s1"],
+        "lawful_basis": [*GDPR_BASIS, "Synthetic Act 2000 s1"],
         "acknowledge_within": "1h",
         "retention": "P1Y",
     }
@@ -334,7 +340,7 @@ def make_clock(**overrides: Any) -> dict[str, Any]:
         "recipients": [{"role": "responsible_authority"}, POLICE],
         "fields": ["data.person.upn", "data.ended_on", "data.return_interview_due"],
         "purpose": "Synthetic clock purpose.",
-        "lawful_basis": ["Synthetic Act 2000 s2"],
+        "lawful_basis": [*GDPR_BASIS, "Synthetic Act 2000 s2"],
         "retention": "P1Y",
     }
     clock.update(overrides)

@@ -11,6 +11,8 @@ import yaml
 from hub import ConfigurationError, NotAuthenticated
 from hub.agencies import Agency, AgencyDirectory, hash_token, new_token
 from hub.cli import write_demo
+from protocols import load_protocol
+from tests.unit.builders import PROTOCOL_PATH
 
 POLICE_TOKEN = "synthetic-police-token-0001"
 POLICE_NEXT_TOKEN = "synthetic-police-token-0002"
@@ -230,3 +232,41 @@ def test_one_token_shared_by_two_agencies_is_a_configuration_error() -> None:
                 Agency(id="agency-b", name="B", kind="education", token_sha256=shared),
             )
         )
+
+
+def test_the_demo_directory_has_every_party_of_the_partnership_with_its_la(
+    tmp_path: Path,
+) -> None:
+    """Each council service and school keeps its LA (Scottish Borders by GSS code); forces,
+    health bodies and the provider have none; every party's kind is its protocol kind."""
+    write_demo(tmp_path / "agencies.yaml", tmp_path / "tokens.env")
+    directory = AgencyDirectory.load(tmp_path / "agencies.yaml")
+    protocol = load_protocol(PROTOCOL_PATH)
+
+    assert {party.id: (party.kind.value, party.la_code) for party in protocol.parties} == {
+        party.id: (directory[party.id].kind, directory[party.id].la_code)
+        for party in protocol.parties
+    }
+    assert directory["scottish-borders-childrens"].la_code == "S12000026"
+    assert directory["school-100002"].la_code == "840"
+    assert directory["synthetic-care-homes"].la_code is None
+
+
+@pytest.mark.parametrize(
+    ("la_code", "loads"),
+    [("929", True), ("S12000026", True), ("W06000001", True), ("E06000057", False), ("SCO", False)],
+)
+def test_a_directory_la_code_is_a_council_in_its_normalised_form(
+    tmp_path: Path, la_code: str, loads: bool
+) -> None:
+    """A council is named by its DfE code, or its GSS code outside England; an English GSS code
+    (normalised away everywhere else) and a country are refused."""
+    path = tmp_path / "agencies.yaml"
+    entry = {"id": "a-council", "name": "x", "kind": "children_services", "la_code": la_code}
+    path.write_text(yaml.safe_dump({"agencies": [entry]}), encoding="utf-8")
+
+    if loads:
+        assert AgencyDirectory.load(path)["a-council"].la_code == la_code
+    else:
+        with pytest.raises(ConfigurationError):
+            AgencyDirectory.load(path)

@@ -21,7 +21,10 @@ from protocols import Protocol, load_protocol
 from schemas import parse_notification, source_for_agency
 from tests.unit.builders import (
     CHILDRENS,
+    DURHAM_POLICE,
+    GDPR_BASIS,
     NEWCASTLE,
+    NORTHUMBERLAND_LA,
     POLICE,
     PROTOCOL_PATH,
     RETURN_INTERVIEW,
@@ -66,9 +69,12 @@ def _interview(protocol: Protocol | None = None, **changes: Any) -> Decision:
 # --- starting -----------------------------------------------------------------------------------
 
 
+RESPONSIBLE = {"person": {"responsible_la": NORTHUMBERLAND_LA}}  # children's services' own child
+
+
 def test_an_ended_episode_starts_the_clock_due_at_its_return_interview_time() -> None:
     """The ended episode starts the clock for its own episode, due 72 hours after the return."""
-    decision = _ended()
+    decision = _ended(data=RESPONSIBLE)
 
     (start,) = decision.clocks_started
     assert (start.clock_id, start.episode, start.due_at, start.fires_at_once) == (
@@ -79,6 +85,23 @@ def test_an_ended_episode_starts_the_clock_due_at_its_return_interview_time() ->
     )
     assert [alert.recipient for alert in start.alerts] == [CHILDRENS, POLICE]
     assert decision.clocks_stopped == ()
+
+
+def test_a_child_naming_no_responsible_la_alerts_the_police_only() -> None:
+    """The publisher's own LA is never assumed responsible: that alert is refused, with why."""
+    decision = _ended()
+
+    (start,) = decision.clocks_started
+    assert [alert.recipient for alert in start.alerts] == [POLICE]
+    assert (
+        Refusal(
+            None,
+            "clock-a",
+            "role responsible_authority: responsible authority (not looked after, or not "
+            "known): not known",
+        )
+        in decision.refusals
+    )
 
 
 def test_a_child_who_turned_18_still_missing_starts_no_clock() -> None:
@@ -227,7 +250,7 @@ def test_each_alert_holds_only_the_clocks_fields_with_the_clocks_receipt() -> No
         }
         assert "subject" not in alert.event
         assert alert.receipt.rule_id == "clock-a"
-        assert alert.receipt.lawful_basis == ("Synthetic Act 2000 s2",)
+        assert alert.receipt.lawful_basis == (*GDPR_BASIS, "Synthetic Act 2000 s2")
         assert alert.receipt.purpose == "Synthetic clock purpose."
         assert alert.receipt.protocol_version == decision.protocol_version
         assert alert.receipt.withheld == (
@@ -274,7 +297,7 @@ def test_the_alert_is_a_cloudevent_from_the_hub_naming_the_clock_and_its_start()
 
 def test_a_clock_alerts_its_own_publisher() -> None:
     """Children's services started the clock and are the responsible authority: they are told."""
-    (start,) = _ended().clocks_started
+    (start,) = _ended(data=RESPONSIBLE).clocks_started
 
     assert CHILDRENS in [alert.recipient for alert in start.alerts]
 
@@ -391,3 +414,66 @@ def test_a_police_report_of_an_ended_episode_starts_no_shipped_clock(shipped: Pr
 
     assert decision.clocks_started == ()
     assert [v.recipient for v in decision.views] == [CHILDRENS, "northumberland-education"]
+
+
+def test_a_child_placed_out_of_the_force_area_alerts_both_forces(shipped: Protocol) -> None:
+    """Placed in Durham, the return-interview clock alerts the responsible council, Durham's
+    force where the child is, and Northumbria Police as the responsible council's force."""
+    notification = parse_notification(documented_example("missing_episode.ended"))
+
+    (start,) = decide(notification, shipped, notification.time, placed_in("840")).clocks_started
+
+    assert [a.recipient for a in start.alerts] == [CHILDRENS, DURHAM_POLICE, POLICE]
+
+
+def test_a_host_councils_overdue_interview_alerts_the_responsible_council(
+    shipped: Protocol,
+) -> None:
+    """Newcastle reporting the return of Northumberland's child placed there starts the clock on
+    Newcastle's episode, alerting Northumberland and the police."""
+    event = documented_example("missing_episode.ended", source=source_for_agency(NEWCASTLE))
+    notification = parse_notification(event)
+
+    (start,) = decide(notification, shipped, notification.time, placed_in("391")).clocks_started
+
+    assert start.episode == EpisodeRef(source_for_agency(NEWCASTLE), event["episodeid"])
+    assert {CHILDRENS, POLICE} <= {a.recipient for a in start.alerts}
+
+
+@pytest.mark.parametrize(
+    ("resident_la", "alerted"),
+    [("929", [CHILDRENS, POLICE]), ("391", [CHILDRENS, NEWCASTLE, POLICE])],
+    ids=["living-in-northumberland", "living-in-newcastle"],
+)
+def test_a_host_councils_clock_alerts_the_council_where_the_child_lives(
+    shipped: Protocol, resident_la: str, alerted: list[str]
+) -> None:
+    """The clock alerts the responsible council, the council where the child lives and the
+    police: a host council reporting the return is alerted only as the council of residence."""
+    event = documented_example(
+        "missing_episode.ended",
+        source=source_for_agency(NEWCASTLE),
+        data__person__resident_la=resident_la,
+    )
+    notification = parse_notification(event)
+
+    (start,) = decide(notification, shipped, notification.time, placed_in("391")).clocks_started
+
+    assert [a.recipient for a in start.alerts] == alerted
+
+
+def test_a_council_with_no_authority_for_the_child_starts_no_shipped_clock(
+    shipped: Protocol,
+) -> None:
+    """Newcastle reporting a Northumberland child placed in Durham holds no authority for them:
+    the clock is refused on ``publisher_is``."""
+    event = documented_example("missing_episode.ended", source=source_for_agency(NEWCASTLE))
+    notification = parse_notification(event)
+
+    decision = decide(notification, shipped, notification.time, placed_in("840"))
+
+    assert decision.clocks_started == ()
+    assert [r.reason for r in decision.refusals if r.rule_id == "return-interview-overdue"] == [
+        "clock not started: condition not met: publisher_is responsible_authority or "
+        "host_authority or resident_authority"
+    ]

@@ -12,6 +12,9 @@ from protocols import Protocol, load_protocol
 from schemas import parse_notification, source_for_agency
 from tests.unit.builders import (
     CHILDRENS,
+    DURHAM,
+    DURHAM_LA,
+    DURHAM_POLICE,
     EDUCATION,
     NEWCASTLE,
     NOW,
@@ -230,3 +233,24 @@ def test_the_shipped_rules_outside_missing_episodes_have_no_ladder(shipped: Prot
 
     assert [v.recipient for v in decision.views] == [POLICE]
     assert decision.views[0].escalations == ()
+
+
+@pytest.mark.parametrize("source", [CHILDRENS, POLICE], ids=["council-report", "police-report"])
+def test_every_council_and_force_told_of_a_child_placed_in_durham_is_chased(
+    shipped: Protocol, source: str
+) -> None:
+    """Placed in Durham, each council, force and education service told of the missing child
+    gets its own two steps about its own copy, whoever reported it."""
+    event = make_event(source=source_for_agency(source))
+
+    decision = decide(parse_notification(event), shipped, NOW, placed_in(DURHAM_LA))
+
+    chased = {
+        v.recipient: [(s.recipient, s.about_recipient, s.addressed_to) for s in v.escalations]
+        for v in decision.views
+    }
+    told = {CHILDRENS, POLICE, DURHAM, DURHAM_POLICE, "durham-education"} - {source}
+    assert chased == {
+        recipient: [(recipient, recipient, "duty-team"), (recipient, recipient, "named-manager")]
+        for recipient in told
+    }

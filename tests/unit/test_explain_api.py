@@ -44,14 +44,16 @@ async def test_admin_gets_the_explanation(client: TestClient) -> None:
         "time": "2026-11-28T21:40:00Z",
     }
     assert {r["agency"]: r["rule"] for r in document["recipients"]} == {
-        POLICE: "missing-child-to-police",
-        EDUCATION: "missing-pupil-to-education",
+        POLICE: "missing-child-from-council-to-police",
+        EDUCATION: "missing-pupil-to-school-from-council",
     }
-    assert document["protocol"]["version_tag"].startswith("2026.12.1+")
+    assert document["protocol"]["version_tag"].startswith("2026.12.2+")
+    assert document["facts"]["publisher_is"] == ["resident_authority", "responsible_authority"]
 
 
 async def test_placed_in_simulates_an_out_of_area_placement(client: TestClient) -> None:
-    """``?placed_in=391`` adds Newcastle's children's services as host authority."""
+    """``?placed_in=391`` adds Newcastle's children's services as host authority and its
+    education service as the school's, in place of Northumberland's."""
     response = await client.post(
         EXPLAIN, params={"placed_in": "391"}, json=example_event(), headers=_auth(ADMIN_TOKEN)
     )
@@ -61,7 +63,24 @@ async def test_placed_in_simulates_an_out_of_area_placement(client: TestClient) 
         {"episode": "simulated-placement", "placing_la": "929", "host_la": "391"}
     ]
     recipients = {r["agency"]: r["rule"] for r in document["recipients"]}
-    assert recipients["newcastle-childrens"] == "missing-child-to-host-authority"
+    assert recipients == {
+        POLICE: "missing-child-from-council-to-police",
+        "newcastle-childrens": "missing-child-between-councils",
+        "newcastle-education": "missing-pupil-to-school-from-council",
+    }
+    assert (document["facts"]["host_la"], document["facts"]["area_la"]) == ("391", "391")
+
+
+async def test_placed_in_outside_england_takes_a_gss_code(client: TestClient) -> None:
+    """``?placed_in=S12000026`` makes the Scottish Borders the host and Police Scotland the
+    force for the area."""
+    response = await client.post(
+        EXPLAIN, params={"placed_in": "S12000026"}, json=example_event(), headers=_auth(ADMIN_TOKEN)
+    )
+    document = await response.json()
+    assert response.status == 200
+    recipients = {r["agency"] for r in document["recipients"]}
+    assert {"scottish-borders-childrens", "police-scotland", POLICE} <= recipients
 
 
 async def test_explaining_publishes_nothing_and_audits_only_the_admin_call(

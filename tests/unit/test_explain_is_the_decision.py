@@ -24,6 +24,7 @@ from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from hub.sharing import (
     Decision,
+    RiskTold,
     RoutingState,
     View,
     decide,
@@ -32,7 +33,7 @@ from hub.sharing import (
     simulated_placement,
 )
 from protocols import Protocol, load_protocol
-from schemas import parse_notification
+from schemas import Notification, parse_notification
 from tests.fakes import (
     FakeAuditLog,
     FakePublisher,
@@ -52,7 +53,7 @@ from tests.unit.conftest import ADMIN_TOKEN
 
 _RISK_NAMES = {0: "no_apparent_risk", 1: "low", 2: "medium", 3: "high"}
 # The regions a child of the partnership may be placed in, and outside England.
-_PLACED_IN = (None, "929", "391", "840", "942", "SCO")
+_PLACED_IN = (None, "929", "391", "840", "942", "S12000026", "SCO")
 _SHIPPED = load_protocol(PROTOCOL_PATH)
 
 
@@ -80,6 +81,7 @@ def _view(view: View) -> dict[str, Any]:
         "fields_shared": list(view.shared),
         "fields_withheld": list(view.receipt.withheld),
         "acknowledge_by": _iso(view.receipt.acknowledge_by),
+        "withdrawal": view.receipt.withdrawal,
         "escalations": [
             {
                 "step": step.step,
@@ -97,6 +99,15 @@ def _expected(decision: Decision) -> dict[str, Any]:
     """What an explanation must say, read straight off the decision."""
     facts = decision.facts
     return {
+        "remembered_risks": [
+            {
+                "agency": told.recipient,
+                "rule": told.rule_id,
+                "risk": None if told.level is None else _RISK_NAMES[told.level],
+                "on_rmg": told.on_rmg,
+            }
+            for told in decision.state.told
+        ],
         "facts": {
             "child": facts.child,
             "adult": facts.adult,
@@ -138,6 +149,7 @@ _VIEW_KEYS = (
     "fields_shared",
     "fields_withheld",
     "acknowledge_by",
+    "withdrawal",
     "escalations",
 )
 _STEP_KEYS = ("step", "agency", "addressed_to", "due_at", "notify_sender")
@@ -152,6 +164,7 @@ def _said_of_view(explained: dict[str, Any]) -> dict[str, Any]:
 def _said(document: dict[str, Any]) -> dict[str, Any]:
     """The parts of an explanation document that restate the decision."""
     return {
+        "remembered_risks": document["remembered_risks"],
         "facts": document["facts"],
         "recipients": [_said_of_view(r) for r in document["recipients"]],
         "clocks_started": [
@@ -218,17 +231,88 @@ def test_explaining_any_notification_restates_its_decision(
 @pytest.mark.parametrize(
     "type_name", ["return_interview.recorded", "se_risk.assessed", "education.concern_raised"]
 )
-def test_the_publishers_la_is_the_responsible_la_explained(
+def test_a_record_naming_no_responsible_la_is_explained_with_none(
     shipped: Protocol, type_name: str
 ) -> None:
-    """A council's record naming no responsible LA is explained with the council's own (929)."""
+    """A council's record naming no responsible LA has none: the publisher's own LA is never
+    assumed, and the publisher holds only the resident authority (where the person lives)."""
     notification = parse_notification(documented_example(type_name))
     decision = decide(notification, shipped, notification.time)
 
     document = explain(decision, shipped)
 
-    assert decision.facts.responsible_la == "929"
-    assert document["facts"]["responsible_la"] == "929"
+    assert decision.facts.responsible_la is None
+    assert document["facts"]["responsible_la"] is None
+    assert document["facts"]["publisher_is"] == ["resident_authority"]
+    assert (document["facts"]["resident_la"], document["facts"]["area_la"]) == ("929", "929")
+
+
+def test_a_placement_is_explained_with_the_claim_it_makes(shipped: Protocol) -> None:
+    """The responsible council's placement makes no conflicting claim; another council's does,
+    and the explanation says so beside the alert to the responsible council."""
+    own = parse_notification(documented_example("placement.started"))
+    claimed = parse_notification(
+        documented_example("placement.started", source="urn:sehub:agency:durham-childrens")
+    )
+
+    mine = explain(decide(own, shipped, own.time), shipped)
+    theirs = explain(decide(claimed, shipped, claimed.time), shipped)
+
+    assert (mine["facts"]["claim_conflicts"], mine["facts"]["publisher_is"]) == (
+        False,
+        ["responsible_authority"],
+    )
+    assert (theirs["facts"]["claim_conflicts"], theirs["facts"]["publisher_is"]) == (True, [])
+    assert [(r["agency"], r["rule"]) for r in theirs["recipients"]] == [
+        ("northumberland-childrens", "conflicting-placement-claim-to-responsible-authority")
+    ]
+
+
+def _lowered_risk() -> tuple[Notification, RoutingState]:
+    """The documented risk assessment lowered to low and off the RMG, after school and health
+    were told it was high on the RMG."""
+    event = documented_example("se_risk.assessed", data__risk_level="low", data__checklist_score=1)
+    event["data"]["rmg_status"] = "removed"
+    told = tuple(
+        RiskTold(recipient, rule, 3, on_rmg=True)
+        for recipient, rule in (
+            ("northumberland-education", "se-risk-to-school"),
+            ("northumbria-healthcare", "se-risk-to-health"),
+        )
+    )
+    return parse_notification(event), RoutingState(told=told)
+
+
+def test_a_withdrawal_is_explained_as_one(shipped: Protocol) -> None:
+    """Everyone told of the higher risk is shown told again, marked as a withdrawal, and the
+    explanation restates the decision."""
+    notification, state = _lowered_risk()
+    decision = decide(notification, shipped, notification.time, state)
+
+    document = explain(decision, shipped)
+
+    assert _said(document) == _expected(decision)
+    assert {r["agency"]: (r["rule"], r["withdrawal"]) for r in document["recipients"]} == {
+        "northumbria-police": ("se-risk-to-police", False),
+        "northumberland-education": ("se-risk-to-school", True),
+        "northumbria-healthcare": ("se-risk-to-health", True),
+    }
+
+
+def test_the_hub_episode_reference_travels_but_is_never_echoed(shipped: Protocol) -> None:
+    """Decided with the hub's episode reference, every view shares ``hubepisode``; the
+    explanation names that path and never the reference."""
+    notification = parse_notification(documented_example("missing_episode.started"))
+    reference = "ep-0123456789abcdef0123456789abcdef"
+    decision = decide(notification, shipped, notification.time, episode=reference)
+
+    document = explain(decision, shipped)
+
+    assert decision.views
+    assert all(view.event["hubepisode"] == reference for view in decision.views)
+    assert all("hubepisode" in r["fields_shared"] for r in document["recipients"])
+    assert reference not in json.dumps(document)
+    assert _said(document) == _expected(decision)
 
 
 def test_explaining_with_another_protocol_is_refused(shipped: Protocol) -> None:

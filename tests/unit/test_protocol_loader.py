@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from protocols import (
+    COUNCIL_SERVICES,
     PartyKind,
     ProtocolError,
     Role,
@@ -19,7 +20,14 @@ from protocols import (
     parse_duration,
     parse_protocol,
 )
-from tests.unit.builders import PROTOCOL_PATH, make_protocol, make_protocol_dict, make_rule
+from tests.unit.builders import (
+    CHILDRENS,
+    POLICE,
+    PROTOCOL_PATH,
+    make_protocol,
+    make_protocol_dict,
+    make_rule,
+)
 
 
 def _yaml(document: dict[str, object]) -> bytes:
@@ -33,54 +41,107 @@ def test_shipped_protocol_loads_with_a_version_tag_bound_to_its_bytes() -> None:
     digest = hashlib.sha256(PROTOCOL_PATH.read_bytes()).hexdigest()
 
     assert protocol.id == "northumberland-se"
-    assert protocol.version == "2026.12.1"
-    assert protocol.version_tag == f"2026.12.1+{digest[:12]}"
-    assert re.fullmatch(r"2026\.12\.1\+[0-9a-f]{12}", protocol.version_tag)
+    assert protocol.version == "2026.12.2"
+    assert protocol.version_tag == f"2026.12.2+{digest[:12]}"
+    assert re.fullmatch(r"2026\.12\.2\+[0-9a-f]{12}", protocol.version_tag)
     assert protocol.content_hash == digest
     assert [rule.id for rule in protocol.rules] == [
-        "missing-child-to-police",
-        "missing-child-to-childrens-services",
-        "missing-child-to-host-authority",
+        "missing-child-from-council-to-police",
+        "missing-child-between-councils",
+        "missing-child-from-police-to-councils",
+        "missing-child-between-forces",
         "still-missing-at-18-to-adult-services",
-        "missing-pupil-to-education",
+        "missing-pupil-to-school",
+        "missing-pupil-to-school-from-council",
         "return-interview-to-police",
-        "placement-to-police",
-        "placement-to-host-authority",
-        "inbound-placement-to-host-and-police",
-        "child-concern-to-childrens-services",
-        "child-se-concern-to-education",
-        "adult-concern-to-adult-services",
-        "adult-se-concern-to-police",
+        "return-interview-between-councils",
+        "placement-to-host-area",
+        "conflicting-placement-claim-to-responsible-authority",
+        "child-concern-from-police-to-councils",
+        "child-se-concern-to-school",
+        "adult-concern-from-police-to-adult-services",
+        "adult-exploitation-concern-to-police",
         "adult-trafficking-concern-to-police",
         "se-risk-to-police",
-        "se-risk-to-education",
+        "se-risk-to-host-authority",
+        "se-risk-to-school",
         "se-risk-to-health",
         "education-concern-to-childrens-services",
     ]
 
 
-def test_shipped_protocol_declares_its_parties_with_kinds_and_areas() -> None:
-    """The twelve parties carry their kind, and their LA code or the LA areas they cover."""
+# The councils of the force area and its neighbours, each with these four services.
+COUNCILS = {
+    "northumberland": "929",
+    "newcastle": "391",
+    "north-tyneside": "392",
+    "south-tyneside": "393",
+    "gateshead": "390",
+    "sunderland": "394",
+    "durham": "840",
+    "cumberland": "942",
+    "scottish-borders": "S12000026",
+}
+SERVICES = {
+    "childrens": PartyKind.CHILDREN_SERVICES,
+    "adults": PartyKind.ADULT_SERVICES,
+    "education": PartyKind.EDUCATION,
+    "licensing": PartyKind.LICENSING,
+}
+AREAS = {
+    "northumbria-police": (PartyKind.POLICE, ("929", "390", "391", "392", "393", "394")),
+    "durham-constabulary": (PartyKind.POLICE, ("840", "841")),
+    "cumbria-constabulary": (PartyKind.POLICE, ("942", "943")),
+    "police-scotland": (PartyKind.POLICE, ("S12000026",)),
+    "northumbria-healthcare": (PartyKind.HEALTH, ("929", "392")),
+    "newcastle-hospitals": (PartyKind.HEALTH, ("391",)),
+    "gateshead-health": (PartyKind.HEALTH, ("390",)),
+    "south-tyneside-sunderland-health": (PartyKind.HEALTH, ("393", "394")),
+    "durham-darlington-health": (PartyKind.HEALTH, ("840", "841")),
+    "north-cumbria-health": (PartyKind.HEALTH, ("942",)),
+    "nhs-borders": (PartyKind.HEALTH, ("S12000026",)),
+}
+
+
+def test_shipped_protocol_declares_every_council_service_by_its_la() -> None:
+    """Nine councils each have children's, adults', education and licensing parties with its LA."""
+    protocol = load_protocol(PROTOCOL_PATH)
+    councils = {p.id: (p.kind, p.la_code) for p in protocol.parties if p.kind in COUNCIL_SERVICES}
+
+    assert councils == {
+        f"{council}-{service}": (kind, la)
+        for council, la in COUNCILS.items()
+        for service, kind in SERVICES.items()
+    }
+
+
+def test_shipped_protocol_declares_the_forces_and_health_bodies_by_the_areas_they_cover() -> None:
+    """Four police forces and seven health bodies carry the LA areas they cover and no LA."""
+    protocol = load_protocol(PROTOCOL_PATH)
+    covering = {
+        p.id: (p.kind, p.areas)
+        for p in protocol.parties
+        if p.kind in (PartyKind.POLICE, PartyKind.HEALTH)
+    }
+
+    assert covering == AREAS
+    assert all(protocol.party(party_id).la_code is None for party_id in AREAS)
+
+
+def test_shipped_protocol_declares_its_schools_and_registered_provider() -> None:
+    """Two schools by URN and LA, and one provider registered by Durham and Newcastle."""
     protocol = load_protocol(PROTOCOL_PATH)
 
-    assert {p.id: (p.kind, p.la_code, p.areas) for p in protocol.parties} == {
-        "northumbria-police": (
-            PartyKind.POLICE,
-            None,
-            ("929", "390", "391", "392", "393", "394"),
-        ),
-        "northumberland-childrens": (PartyKind.CHILDREN_SERVICES, "929", ()),
-        "northumberland-adults": (PartyKind.ADULT_SERVICES, "929", ()),
-        "northumberland-education": (PartyKind.EDUCATION, "929", ()),
-        "northumbria-healthcare": (PartyKind.HEALTH, None, ("929", "392")),
-        "northumberland-licensing": (PartyKind.LICENSING, "929", ()),
-        "newcastle-childrens": (PartyKind.CHILDREN_SERVICES, "391", ()),
-        "north-tyneside-childrens": (PartyKind.CHILDREN_SERVICES, "392", ()),
-        "durham-childrens": (PartyKind.CHILDREN_SERVICES, "840", ()),
-        "durham-constabulary": (PartyKind.POLICE, None, ("840", "841")),
-        "cumberland-childrens": (PartyKind.CHILDREN_SERVICES, "942", ()),
-        "cumbria-constabulary": (PartyKind.POLICE, None, ("942", "943")),
-    }
+    schools = {p.id: (p.urn, p.la_code) for p in protocol.parties_of(PartyKind.SCHOOL)}
+    (provider,) = protocol.parties_of(PartyKind.PROVIDER)
+
+    assert schools == {"school-100001": ("100001", "929"), "school-100002": ("100002", "840")}
+    assert (provider.id, provider.registered_by, provider.la_code) == (
+        "synthetic-care-homes",
+        ("840", "391"),
+        None,
+    )
+    assert len(protocol.parties) == len(COUNCILS) * len(SERVICES) + len(AREAS) + 3
 
 
 def test_shipped_protocol_names_only_its_parties() -> None:
@@ -96,25 +157,128 @@ def test_shipped_protocol_names_only_its_parties() -> None:
         assert len(rule.named_recipients) + len(roles) == len(rule.recipients)
 
 
-def test_shipped_protocol_uses_roles_only_where_a_placement_or_school_is_meant() -> None:
-    """Role recipients appear exactly in the responsible, host, police-for-host and school rules."""
+def test_shipped_rules_name_every_recipient_by_role() -> None:
+    """No rule names a party as recipient: each is told as the person's council, force or school."""
     protocol = load_protocol(PROTOCOL_PATH)
 
     roles = {
-        rule.id: [r.role for r in rule.recipients if isinstance(r, RoleRecipient)]
+        rule.id: [r.label for r in rule.recipients if isinstance(r, RoleRecipient)]
         for rule in protocol.rules
-        if len(rule.named_recipients) != len(rule.recipients)
     }
 
+    assert all(rule.named_recipients == () for rule in protocol.rules)
     assert roles == {
-        "missing-child-to-childrens-services": [Role.RESPONSIBLE_AUTHORITY],
-        "missing-child-to-host-authority": [Role.HOST_AUTHORITY, Role.POLICE_FOR_HOST_AREA],
-        "return-interview-to-police": [Role.POLICE_FOR_HOST_AREA],
-        "placement-to-police": [Role.POLICE_FOR_HOST_AREA],
-        "placement-to-host-authority": [Role.HOST_AUTHORITY],
-        "inbound-placement-to-host-and-police": [Role.HOST_AUTHORITY, Role.POLICE_FOR_HOST_AREA],
-        "se-risk-to-education": [Role.SUBJECTS_EDUCATION],
+        "missing-child-from-council-to-police": ["police_for_area", "police_for_responsible_area"],
+        "missing-child-between-councils": [
+            "host_authority",
+            "responsible_authority",
+            "resident_authority",
+        ],
+        "missing-child-from-police-to-councils": [
+            "resident_authority",
+            "responsible_authority",
+            "host_authority",
+        ],
+        "missing-child-between-forces": ["police_for_area", "police_for_responsible_area"],
+        "still-missing-at-18-to-adult-services": [
+            "responsible_authority:adult_services",
+            "resident_authority:adult_services",
+        ],
+        "missing-pupil-to-school": ["school"],
+        "missing-pupil-to-school-from-council": ["school"],
+        "return-interview-to-police": ["police_for_area", "police_for_responsible_area"],
+        "return-interview-between-councils": ["responsible_authority", "host_authority"],
+        "placement-to-host-area": [
+            "host_authority",
+            "police_for_area",
+            "police_for_responsible_area",
+        ],
+        "conflicting-placement-claim-to-responsible-authority": ["responsible_authority"],
+        "child-concern-from-police-to-councils": [
+            "resident_authority",
+            "responsible_authority",
+            "host_authority",
+        ],
+        "child-se-concern-to-school": ["school"],
+        "adult-concern-from-police-to-adult-services": [
+            "resident_authority",
+            "responsible_authority:children_services",
+        ],
+        "adult-exploitation-concern-to-police": ["police_for_area"],
+        "adult-trafficking-concern-to-police": ["police_for_area"],
+        "se-risk-to-police": ["police_for_area", "police_for_responsible_area"],
+        "se-risk-to-host-authority": ["host_authority"],
+        "se-risk-to-school": ["school"],
+        "se-risk-to-health": ["health_for_area"],
+        "education-concern-to-childrens-services": [
+            "resident_authority:children_services",
+            "responsible_authority:children_services",
+        ],
     }
+
+
+def test_shipped_rules_are_written_once_per_kind_of_publisher() -> None:
+    """Each rule's publishers are every party of its kinds, never a hand-picked council."""
+    protocol = load_protocol(PROTOCOL_PATH)
+    police, childrens, adults = (
+        PartyKind.POLICE,
+        PartyKind.CHILDREN_SERVICES,
+        PartyKind.ADULT_SERVICES,
+    )
+    kinds = {
+        rule.id: {protocol.party(publisher).kind for publisher in rule.publishers}
+        for rule in protocol.rules
+    }
+
+    for rule in protocol.rules:
+        every = [p.id for kind in kinds[rule.id] for p in protocol.parties_of(kind)]
+        assert sorted(rule.publishers) == sorted(every), rule.id
+    assert kinds == {
+        "missing-child-from-council-to-police": {childrens},
+        "missing-child-between-councils": {childrens},
+        "missing-child-from-police-to-councils": {police},
+        "missing-child-between-forces": {police},
+        "still-missing-at-18-to-adult-services": {childrens},
+        "missing-pupil-to-school": {police},
+        "missing-pupil-to-school-from-council": {childrens},
+        "return-interview-to-police": {childrens},
+        "return-interview-between-councils": {childrens},
+        "placement-to-host-area": {childrens, PartyKind.PROVIDER},
+        "conflicting-placement-claim-to-responsible-authority": {childrens, PartyKind.PROVIDER},
+        "child-concern-from-police-to-councils": {police},
+        "child-se-concern-to-school": {police},
+        "adult-concern-from-police-to-adult-services": {police},
+        "adult-exploitation-concern-to-police": {adults},
+        "adult-trafficking-concern-to-police": {adults},
+        "se-risk-to-police": {childrens, adults},
+        "se-risk-to-host-authority": {childrens},
+        "se-risk-to-school": {childrens},
+        "se-risk-to-health": {childrens, adults},
+        "education-concern-to-childrens-services": {PartyKind.EDUCATION},
+    }
+
+
+def test_a_council_publishes_only_about_its_own_people() -> None:
+    """Every rule a council service publishes under asks ``publisher_is`` one of its authorities
+    (but the alert of a conflicting placement claim, which is about another council's child)."""
+    protocol = load_protocol(PROTOCOL_PATH)
+
+    for rule in protocol.rules:
+        kinds = {protocol.party(publisher).kind for publisher in rule.publishers}
+        if kinds & COUNCIL_SERVICES and rule.when.claim_conflicts is not True:
+            assert rule.when.publisher_is, rule.id
+
+
+def test_every_shipped_rule_and_clock_cites_article_6_and_article_9() -> None:
+    """Each disclosure cites UK GDPR Art 6(1)(e) and Art 9(2)(g) before its statute."""
+    protocol = load_protocol(PROTOCOL_PATH)
+
+    for terms in (*protocol.rules, *protocol.clocks):
+        assert terms.lawful_basis[:2] == (
+            "UK GDPR Art 6(1)(e) (public task)",
+            "UK GDPR Art 9(2)(g) (substantial public interest)",
+        ), terms.id
+        assert len(terms.lawful_basis) > 2, terms.id
 
 
 def test_files_differing_by_one_byte_have_different_version_tags(tmp_path: Path) -> None:
@@ -135,6 +299,166 @@ def test_files_differing_by_one_byte_have_different_version_tags(tmp_path: Path)
     assert one.version == other.version
     assert one.rules == other.rules
     assert one.version_tag != other.version_tag
+
+
+# --- parties by kind and area; publishers by kind; roles with a service ------------------------
+
+
+def test_a_publisher_kind_expands_to_every_party_of_that_kind_once() -> None:
+    """``{kind: children_services}`` is each council's children's services in file order, after
+    any named before it, each once however often it is named."""
+    publishers = ["newcastle-childrens", {"kind": "children_services"}, POLICE]
+    rule = make_rule(publishers=[*publishers, {"kind": "children_services"}, CHILDRENS])
+
+    (loaded,) = parse_protocol(_yaml(make_protocol_dict(rule))).rules
+
+    assert loaded.publishers == ("newcastle-childrens", CHILDRENS, "durham-childrens", POLICE)
+
+
+@pytest.mark.parametrize(
+    "publisher",
+    [{"kind": "school"}, {"kind": "constabulary"}, {"kind": "police", "areas": ["929"]}],
+    ids=["a-kind-with-no-party", "not-a-kind", "a-kind-with-more"],
+)
+def test_a_publisher_kind_that_names_no_party_is_refused(publisher: dict[str, object]) -> None:
+    """A kind no party has, a misspelt kind or a kind with other keys never loads as nobody."""
+    document = make_protocol_dict(make_rule(publishers=[publisher]))
+
+    with pytest.raises(ProtocolError, match=r"rules\[0\]\.publishers"):
+        parse_protocol(_yaml(document))
+
+
+def test_a_kind_is_not_a_recipient() -> None:
+    """Recipients are parties or roles: ``{kind: police}`` would tell every force, so it fails."""
+    document = make_protocol_dict(make_rule(recipients=[{"kind": "police"}]))
+
+    with pytest.raises(ProtocolError, match=r"rules\[0\]\.recipients\[0\]"):
+        parse_protocol(_yaml(document))
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        {"role": "police_for_area", "service": "education"},
+        {"role": "school", "service": "education"},
+        {"role": "resident_authority", "service": "police"},
+        {"role": "host_authority", "service": "school"},
+    ],
+)
+def test_a_service_is_for_a_council_role_and_names_a_council_service(
+    recipient: dict[str, str],
+) -> None:
+    """Only the resident, responsible and host authority take a service, one of a council's."""
+    document = make_protocol_dict(make_rule(recipients=[recipient]))
+
+    with pytest.raises(ProtocolError, match="service is for a council role"):
+        parse_protocol(_yaml(document))
+
+
+def test_a_council_role_may_name_the_service_meant() -> None:
+    """``{role: resident_authority, service: education}`` loads with its label."""
+    recipient = {"role": "resident_authority", "service": "education"}
+
+    (rule,) = parse_protocol(_yaml(make_protocol_dict(make_rule(recipients=[recipient])))).rules
+
+    assert rule.recipients == (
+        RoleRecipient(role=Role.RESIDENT_AUTHORITY, service=PartyKind.EDUCATION),
+    )
+    (recipient,) = rule.recipients
+    assert isinstance(recipient, RoleRecipient)
+    assert recipient.label == "resident_authority:education"
+
+
+@pytest.mark.parametrize(
+    ("party", "message"),
+    [
+        (
+            {"id": "x", "name": "X", "kind": "police", "areas": ["929"], "la_code": "929"},
+            "a police party has no la_code",
+        ),
+        ({"id": "x", "name": "X", "kind": "health"}, "a health party needs areas"),
+        ({"id": "x", "name": "X", "kind": "education"}, "an? education party needs la_code"),
+        (
+            {
+                "id": "x",
+                "name": "X",
+                "kind": "children_services",
+                "la_code": "929",
+                "areas": ["929"],
+            },
+            "a children_services party has no areas",
+        ),
+        ({"id": "x", "name": "X", "kind": "school", "la_code": "929"}, "a school party needs urn"),
+        ({"id": "x", "name": "X", "kind": "provider"}, "a provider party needs registered_by"),
+        (
+            {"id": "x", "name": "X", "kind": "provider", "registered_by": ["929"], "urn": "100001"},
+            "a provider party has no urn",
+        ),
+        ({"id": "x", "name": "X", "kind": "police", "areas": ["Tyne"]}, "is not an LA code"),
+        (
+            {"id": "x", "name": "X", "kind": "provider", "registered_by": ["Durham"]},
+            "is not an LA code",
+        ),
+        (
+            {"id": "x", "name": "X", "kind": "school", "la_code": "929", "urn": "10001"},
+            "urn",
+        ),
+    ],
+    ids=[
+        "police-with-la",
+        "health-without-areas",
+        "council-without-la",
+        "council-with-areas",
+        "school-without-urn",
+        "provider-unregistered",
+        "provider-with-urn",
+        "area-not-a-code",
+        "registered-by-not-a-code",
+        "urn-not-six-digits",
+    ],
+)
+def test_a_party_carries_exactly_what_its_kind_resolves_by(
+    party: dict[str, object], message: str
+) -> None:
+    """A council has its LA, a force or health body its areas, a school its URN, a provider the
+    councils that registered it; anything missing or extra is refused."""
+    document = make_protocol_dict()
+    document["parties"].append(party)
+
+    with pytest.raises(ProtocolError, match=message):
+        parse_protocol(_yaml(document))
+
+
+def test_a_council_outside_england_is_a_party_by_its_gss_code() -> None:
+    """The Scottish Borders' services and Police Scotland load with the GSS code S12000026."""
+    document = make_protocol_dict()
+    document["parties"] += [
+        {"id": "borders", "name": "B", "kind": "children_services", "la_code": "S12000026"},
+        {"id": "scotland", "name": "S", "kind": "police", "areas": ["S12000026"]},
+    ]
+
+    protocol = parse_protocol(_yaml(document))
+
+    assert protocol.party("borders").la_code == "S12000026"
+    assert protocol.party("scotland").covers("S12000026")
+
+
+@pytest.mark.parametrize(
+    "party",
+    [
+        {"id": "x", "name": "X", "kind": "children_services", "la_code": "E06000057"},
+        {"id": "x", "name": "X", "kind": "police", "areas": ["E06000057"]},
+    ],
+    ids=["council", "force-area"],
+)
+def test_an_english_gss_code_is_not_a_party_area(party: dict[str, object]) -> None:
+    """BUG: a party may be declared by an English GSS code, yet every person's area is normalised
+    to its DfE code (schemas/_areas.py rule 5), so no role could ever reach that party."""
+    document = make_protocol_dict()
+    document["parties"].append(party)
+
+    with pytest.raises(ProtocolError):
+        parse_protocol(_yaml(document))
 
 
 def test_a_declared_content_hash_is_replaced_by_the_real_one() -> None:
@@ -571,8 +895,8 @@ def test_the_shipped_file_reports_a_bad_deadline_at_its_line(tmp_path: Path) -> 
     with pytest.raises(ProtocolError) as caught:
         load_protocol(path)
 
-    assert rule == 4  # missing-pupil-to-education, the first rule with a school-day deadline
-    assert str(caught.value).startswith(f"{path}:{index + 1}: rules[4].acknowledge_within: ")
+    assert rule == 5  # missing-pupil-to-school, the first rule with a school-day deadline
+    assert str(caught.value).startswith(f"{path}:{index + 1}: rules[5].acknowledge_within: ")
 
 
 def test_a_key_given_twice_in_a_rule_is_rejected_at_its_second_line() -> None:

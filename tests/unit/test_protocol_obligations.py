@@ -11,6 +11,8 @@ import yaml
 from pydantic import ValidationError
 
 from protocols import (
+    Authority,
+    PartyKind,
     Protocol,
     ProtocolError,
     Role,
@@ -66,7 +68,7 @@ def _refused(document: dict[str, Any]) -> str:
 
 
 def test_the_shipped_ladder_chases_every_missing_child_rule() -> None:
-    """The five missing-episode rules climb one ladder: duty team, then manager with notice."""
+    """The seven missing-episode rules climb one ladder: duty team, then manager with notice."""
     protocol = load_protocol(PROTOCOL_PATH)
 
     (ladder,) = protocol.escalations
@@ -75,28 +77,39 @@ def test_the_shipped_ladder_chases_every_missing_child_rule() -> None:
         (timedelta(hours=1), "recipient", "named-manager", True),
     ]
     assert [rule.id for rule in protocol.rules if rule.escalation == ladder.id] == [
-        "missing-child-to-police",
-        "missing-child-to-childrens-services",
-        "missing-child-to-host-authority",
+        "missing-child-from-council-to-police",
+        "missing-child-between-councils",
+        "missing-child-from-police-to-councils",
+        "missing-child-between-forces",
         "still-missing-at-18-to-adult-services",
-        "missing-pupil-to-education",
+        "missing-pupil-to-school",
+        "missing-pupil-to-school-from-council",
     ]
+    assert all(ENDED in rule.types for rule in protocol.rules if rule.escalation == ladder.id)
 
 
 def test_the_shipped_return_interview_clock_alerts_the_authority_and_the_police() -> None:
-    """The 72-hour clock starts on an ended episode and alerts the responsible LA and police."""
-    (clock,) = load_protocol(PROTOCOL_PATH).clocks
+    """The 72-hour clock starts on any council's ended episode about its own child and alerts the
+    responsible council, the council where the child lives, the police where the child is and
+    the responsible council's force."""
+    protocol = load_protocol(PROTOCOL_PATH)
+    (clock,) = protocol.clocks
+    councils = [p.id for p in protocol.parties_of(PartyKind.CHILDREN_SERVICES)]
 
     assert clock.id == "return-interview-overdue"
     assert clock.starts_on.types == (ENDED,)
     assert clock.starts_on.when.match == {"data.end_reason": ("found", "returned")}
+    assert clock.starts_on.when.child is True
+    assert set(clock.starts_on.when.publisher_is) == set(Authority)
+    assert clock.starts_on.publishers == clock.stops_on.publishers == tuple(councils)
     assert clock.due.path == "data.return_interview_due"
     assert clock.stops_on.types == (RETURN_INTERVIEW,)
     assert clock.stops_on.episode == "data.episode_ref"
     assert clock.recipients == (
         RoleRecipient(role=Role.RESPONSIBLE_AUTHORITY),
+        RoleRecipient(role=Role.RESIDENT_AUTHORITY),
+        RoleRecipient(role=Role.POLICE_FOR_AREA),
         RoleRecipient(role=Role.POLICE_FOR_RESPONSIBLE_AREA),
-        RoleRecipient(role=Role.POLICE_FOR_HOST_AREA),
     )
     assert "data.found_location" not in clock.fields
     assert any("statutory guidance" in basis for basis in clock.lawful_basis)
@@ -367,22 +380,36 @@ def test_clock_types_outside_the_catalogue_are_errors() -> None:
     ) in _lint(document)
 
 
+LICENSING = {"id": "licensing", "name": "Licensing (synthetic)", "kind": "licensing"}
+
+
+def _with_licensing(document: dict[str, Any]) -> dict[str, Any]:
+    document["parties"].append({**LICENSING, "la_code": "929"})
+    return document
+
+
 def test_a_party_told_only_by_a_clock_or_a_ladder_is_used() -> None:
     """Licensing named only by a clock's alert, or a ladder step, is not an unused party."""
-    extra = {"id": "licensing", "name": "Licensing (synthetic)", "kind": "licensing"}
-    extra["la_code"] = "929"
-    by_clock = _document(clocks=[make_clock(recipients=["licensing"])])
-    by_clock["parties"].append(extra)
     ladder = make_ladder()
     ladder["steps"][0]["to"] = "licensing"
-    by_step = _document(ladders=[ladder])
-    by_step["parties"].append(extra)
-    unused = _document()
-    unused["parties"].append(extra)
 
-    assert _lint(by_clock) == []
-    assert _lint(by_step) == []
-    assert _lint(unused) == [(Severity.WARNING, "unused-party", None, "parties[2]")]
+    assert _lint(_with_licensing(_document(clocks=[make_clock(recipients=["licensing"])]))) == []
+    assert _lint(_with_licensing(_document(ladders=[ladder]))) == []
+
+
+def test_a_council_role_naming_no_service_never_uses_licensing() -> None:
+    """``{role: responsible_authority}`` reaches children's or adult services only, so a
+    licensing party nothing else names is reported unused."""
+    assert _lint(_with_licensing(_document())) == [
+        (Severity.WARNING, "unused-party", None, "parties[2]")
+    ]
+
+
+def test_a_council_role_naming_licensing_uses_it() -> None:
+    """``{role: resident_authority, service: licensing}`` in a clock's alert uses licensing."""
+    clock = make_clock(recipients=[{"role": "resident_authority", "service": "licensing"}, POLICE])
+
+    assert _lint(_with_licensing(_document(clocks=[clock]))) == []
 
 
 def test_a_clock_or_step_recipient_without_a_queue_is_an_error() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from adapters import PRODUCES
 from hub.cli import main, write_demo
 from hub.sharing import decide, explain, simulated_placement
 from protocols import (
@@ -32,10 +33,27 @@ SHIPPED = ROOT / "protocols" / "northumberland.yaml"
 DOCS = ROOT / "docs" / "notifications.md"
 ENVELOPE = ["datacontenttype", "episodeid", "id", "source", "specversion", "time", "type"]
 POLICE = "northumbria-police"
+CHILDRENS = "northumberland-childrens"
 EDUCATION = "northumberland-education"
 MISSING_STARTED = "uk.sehub.missing_episode.started.v1"
 MISSING_ENDED = "uk.sehub.missing_episode.ended.v1"
 CONCERN = "uk.sehub.concern.raised.v1"
+RISK = "uk.sehub.se_risk.assessed.v1"
+GDPR = "UK GDPR Art 6(1)(e), UK GDPR Art 9(2)(g)"  # a small rule's basis cites both Articles
+LICENSING = [
+    f"{council}-licensing"
+    for council in (
+        "northumberland",
+        "newcastle",
+        "north-tyneside",
+        "south-tyneside",
+        "gateshead",
+        "sunderland",
+        "durham",
+        "cumberland",
+        "scottish-borders",
+    )
+]
 
 
 def _documented() -> dict[str, dict[str, Any]]:
@@ -90,7 +108,7 @@ def _rule(
     recipients: str = "police",
     fields: str = "data.person, data.missing_type",
     purpose: str = "Find the child.",
-    basis: str = "Children Act 2004 s11",
+    basis: str = f"{GDPR}, Children Act 2004 s11",
     when: str | None = None,
     ack: str | None = "1h",
 ) -> str:
@@ -110,6 +128,20 @@ def _rule(
 
 def _small(*rules: str, version: str = "1") -> bytes:
     return (SMALL_HEAD.format(version=version) + "".join(rules)).encode()
+
+
+def _complete() -> str:
+    """Rules letting each small party publish every type its kind's adapter makes, so the CLI's
+    completeness check (``kind-cannot-publish``) finds nothing."""
+    return "".join(
+        _rule(f"all-from-{party}", types=", ".join(sorted(PRODUCES[kind])), publishers=party,
+              recipients=recipient, fields="data")
+        for kind, party, recipient in (
+            ("police", "police", "childrens"),
+            ("children_services", "childrens", "police"),
+            ("education", "education", "childrens"),
+        )
+    )  # fmt: skip
 
 
 def _lint(*rules: str, agency_ids: set[str] | None = None) -> list[Finding]:
@@ -140,6 +172,7 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
         "notification",
         "evaluated_at",
         "active_placements",
+        "remembered_risks",
         "facts",
         "recipients",
         "clocks_started",
@@ -166,28 +199,49 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
     assert all(value not in json.dumps(document) for value in identifiers if value)
 
 
+MISSING_TO_SCHOOL_BASIS = [
+    "UK GDPR Art 6(1)(e) (public task)",
+    "UK GDPR Art 9(2)(g) (substantial public interest)",
+    "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
+    "Children Act 2004 s10, and s11 (the duty of the agency that shares)",
+    "Education Act 2002 s175 (maintained schools) or s157 (academies and independent schools)",
+]
+
+
+# The documented child's force is also its responsible council's force; the publishing council
+# is the child's responsible and resident authority itself.
+ALREADY_TOLD_AS_RESPONSIBLE_FORCE = {
+    "agency": POLICE,
+    "rule": "missing-child-from-council-to-police",
+    "reason": "already served by rule missing-child-from-council-to-police",
+}
+THE_COUNCIL_IS_THE_PUBLISHER = {
+    "agency": CHILDRENS,
+    "rule": "missing-child-between-councils",
+    "reason": "recipient is the publisher",
+}
+
+
 def test_golden_missing_episode_started(shipped: Protocol) -> None:
-    """The documented missing child goes to police in full and to education minimised."""
+    """The documented missing child goes to the police without the NHS number, and to the
+    education service of its council minimised, since no school of the pupil is known."""
     notification = parse_notification(_documented()[MISSING_STARTED])
     document = explain(decide(notification, shipped, notification.time), shipped)
 
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
-        (POLICE, "missing-child-to-police"),
-        (EDUCATION, "missing-pupil-to-education"),
+        (POLICE, "missing-child-from-council-to-police"),
+        (EDUCATION, "missing-pupil-to-school-from-council"),
     ]
     police, education = document["recipients"]
-    assert police["fields_withheld"] == []
+    assert police["fields_withheld"] == ["data.person.nhs_number"]
     assert education == {
         "agency": EDUCATION,
-        "agency_name": "Northumberland County Council education and skills",
-        "rule": "missing-pupil-to-education",
+        "agency_name": "Northumberland County Council education services",
+        "rule": "missing-pupil-to-school-from-council",
         "rule_description": (
-            "The school learns that a pupil is missing, and when they return; never where."
+            "As missing-pupil-to-school, from a council that is one of the child's own."
         ),
-        "lawful_basis": [
-            "Children Act 2004 s10",
-            "DPA 2018 Sch 1 para 18 (safeguarding of children and individuals at risk)",
-        ],
+        "lawful_basis": MISSING_TO_SCHOOL_BASIS,
         "purpose": "Follow up absence from school and support the pupil on return.",
         "acknowledge_within": "next school day 08:30",
         "acknowledge_by": "2026-11-30T08:30:00Z",
@@ -217,7 +271,7 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
             {
                 "step": 1,
                 "agency": EDUCATION,
-                "agency_name": "Northumberland County Council education and skills",
+                "agency_name": "Northumberland County Council education services",
                 "addressed_to": "duty-team",
                 "due_at": "2026-11-30T09:00:00Z",
                 "notify_sender": False,
@@ -225,49 +279,79 @@ def test_golden_missing_episode_started(shipped: Protocol) -> None:
             {
                 "step": 2,
                 "agency": EDUCATION,
-                "agency_name": "Northumberland County Council education and skills",
+                "agency_name": "Northumberland County Council education services",
                 "addressed_to": "named-manager",
                 "due_at": "2026-11-30T10:00:00Z",
                 "notify_sender": True,
             },
         ],
+        "withdrawal": False,
     }
+    # No placement makes a host.
     assert document["not_shared"] == [
+        ALREADY_TOLD_AS_RESPONSIBLE_FORCE,
         {
             "agency": None,
-            "rule": "missing-child-to-host-authority",
-            "reason": "condition not met: cross_border",
-        }
+            "rule": "missing-child-between-councils",
+            "reason": (
+                "role host_authority: host authority (no active out-of-area placement): not known"
+            ),
+        },
+        *[THE_COUNCIL_IS_THE_PUBLISHER] * 2,
     ]
 
 
 def test_golden_missing_episode_started_placed_in_newcastle(shipped: Protocol) -> None:
-    """With a simulated placement in Newcastle, its children's services become a recipient."""
+    """Placed in Newcastle, Newcastle's children's services are told as host and its education
+    service as the school's; Northumberland's education service is not told."""
     notification = parse_notification(_documented()[MISSING_STARTED])
     state = simulated_placement(notification, "391", shipped)
     document = explain(decide(notification, shipped, notification.time, state), shipped)
 
     assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
-        (POLICE, "missing-child-to-police"),
-        ("newcastle-childrens", "missing-child-to-host-authority"),
-        (EDUCATION, "missing-pupil-to-education"),
+        (POLICE, "missing-child-from-council-to-police"),
+        ("newcastle-childrens", "missing-child-between-councils"),
+        ("newcastle-education", "missing-pupil-to-school-from-council"),
     ]
     assert document["not_shared"] == [
-        {
-            "agency": POLICE,
-            "rule": "missing-child-to-host-authority",
-            "reason": "already served by rule missing-child-to-police",
-        }
+        ALREADY_TOLD_AS_RESPONSIBLE_FORCE,
+        *[THE_COUNCIL_IS_THE_PUBLISHER] * 2,
     ]
-    assert document["facts"]["host_la"] == "391"
+    host = document["recipients"][1]
+    assert host["fields_withheld"] == []
+    assert host["lawful_basis"][:2] == MISSING_TO_SCHOOL_BASIS[:2]
+    assert (document["facts"]["host_la"], document["facts"]["area_la"]) == ("391", "391")
     assert document["facts"]["cross_border"] is True
+    assert document["facts"]["publisher_is"] == ["resident_authority", "responsible_authority"]
+
+
+def test_golden_police_concern_reaches_the_council_and_not_the_school_without_a_upn(
+    shipped: Protocol,
+) -> None:
+    """The police CCN about a Northumberland child reaches Northumberland's children's services;
+    the school is refused, since a crime record carries no UPN the school could match."""
+    notification = parse_notification(_documented()[CONCERN])
+    document = explain(decide(notification, shipped, notification.time), shipped)
+
+    assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
+        (CHILDRENS, "child-concern-from-police-to-councils")
+    ]
+    assert {
+        "agency": EDUCATION,
+        "rule": "child-se-concern-to-school",
+        "reason": "no identifier the recipient can match (needs one of: data.person.upn)",
+    } in document["not_shared"]
+    assert document["facts"]["school_known"] is True
+    assert document["facts"]["publisher_is"] == []
 
 
 def test_simulated_placement_defaults_the_placing_la(shipped: Protocol) -> None:
-    """A notification naming no responsible or placing LA is assumed placed by 929."""
+    """A police notification naming no responsible or placing LA is assumed placed by 929."""
     notification = parse_notification(_documented()[CONCERN])
     state = simulated_placement(notification, "840", shipped)
-    assert (state.placing_la, state.host_la) == ("929", "840")
+    (placement,) = state.placements
+    assert (placement.placing_la, placement.host_la) == ("929", "840")
+    assert (state.responsible_la, state.host_la) == ("929", "840")
 
 
 def test_cli_explain_prints_the_document(capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,6 +366,75 @@ def test_cli_explain_prints_the_document(capsys: pytest.CaptureFixture[str]) -> 
         "durham-childrens",
         "durham-constabulary",
     }
+
+
+def _explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], event: dict[str, Any], *options: str
+) -> dict[str, Any]:
+    """What ``hub protocol explain`` prints for ``event`` with ``options`` (it must exit 0)."""
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    assert main(["protocol", "explain", str(path), "--protocol", str(SHIPPED), *options]) == 0
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return document
+
+
+def test_cli_explain_placed_by_another_council_shows_a_conflicting_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--placed-in 391 --placed-by 840``: the hub remembers Durham placed the child, so
+    Northumberland's placement is a claim that alerts Durham alone."""
+    event = _documented()["uk.sehub.placement.started.v1"]
+
+    document = _explained(tmp_path, capsys, event, "--placed-in", "391", "--placed-by", "840")
+
+    assert document["active_placements"] == [
+        {"episode": "simulated-placement", "placing_la": "840", "host_la": "391"}
+    ]
+    assert (document["facts"]["claim_conflicts"], document["facts"]["publisher_is"]) == (True, [])
+    assert [(r["agency"], r["rule"]) for r in document["recipients"]] == [
+        ("durham-childrens", "conflicting-placement-claim-to-responsible-authority")
+    ]
+
+
+def test_cli_explain_told_shows_the_withdrawals_a_lower_risk_owes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--told RULE:AGENCY:LEVEL[:rmg]`` assumes what school and health heard: a low risk off
+    the RMG is then a withdrawal to each, and the assumption is listed."""
+    event = _documented()[RISK]
+    event["data"].update(risk_level="low", checklist_score=1, rmg_status="removed")
+    told = ["se-risk-to-school:northumberland-education:high:rmg", "se-risk-to-health:"
+            "northumbria-healthcare:high"]  # fmt: skip
+
+    document = _explained(tmp_path, capsys, event, "--told", told[0], "--told", told[1])
+
+    assert document["remembered_risks"] == [
+        {"agency": EDUCATION, "rule": "se-risk-to-school", "risk": "high", "on_rmg": True},
+        {
+            "agency": "northumbria-healthcare",
+            "rule": "se-risk-to-health",
+            "risk": "high",
+            "on_rmg": False,
+        },
+    ]
+    assert [(r["agency"], r["withdrawal"]) for r in document["recipients"]] == [
+        (POLICE, False),
+        (EDUCATION, True),
+        ("northumbria-healthcare", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "told",
+    ["se-risk-to-school:northumberland-education", "a:b:severe", "a:b:high:yes", "a:b:high:rmg:x"],
+)
+def test_cli_explain_rejects_a_malformed_told(told: str) -> None:
+    """``--told`` is RULE:AGENCY:LEVEL with an optional ``:rmg``: anything else exits 2."""
+    path = ROOT / "docs" / "examples" / "missing-episode-started.json"
+    with pytest.raises(SystemExit) as exited:
+        main(["protocol", "explain", str(path), "--told", told])
+    assert exited.value.code == 2
 
 
 def test_cli_explain_invalid_notification_exits_2(
@@ -326,13 +479,39 @@ def test_cli_explain_rejects_a_bad_placed_in() -> None:
 # --- lint -------------------------------------------------------------------------------------
 
 
-def test_shipped_protocol_lints_clean_but_for_licensing(shipped: Protocol) -> None:
-    """The shipped protocol's only finding is the licensing party that receives nothing yet."""
-    findings = lint_protocol(shipped, source=SHIPPED.read_bytes())
-    assert [(f.severity, f.code, f.location) for f in findings] == [
-        (Severity.WARNING, "unused-party", "parties[5]")
+def test_the_shipped_protocol_has_no_lint_errors(shipped: Protocol) -> None:
+    """Every path, type, party and identifier is real, every kind can publish what its adapter
+    makes, and every disclosure cites Articles 6 and 9."""
+    findings = lint_protocol(shipped, source=SHIPPED.read_bytes(), produced=PRODUCES)
+    assert [(f.code, f.rule, f.message) for f in findings if f.severity is Severity.ERROR] == []
+
+
+def test_the_shipped_protocols_only_warnings_are_the_licensing_parties(shipped: Protocol) -> None:
+    """The nine licensing parties, which receive and publish nothing yet, are the only warnings."""
+    findings = lint_protocol(shipped, source=SHIPPED.read_bytes(), produced=PRODUCES)
+    warnings = [f for f in findings if f.severity is Severity.WARNING]
+    parties = list(shipped.party_ids)
+    assert [(f.code, f.location) for f in warnings] == [
+        ("unused-party", f"parties[{parties.index(party)}]") for party in LICENSING
     ]
-    assert "northumberland-licensing" in findings[0].message
+    assert all(party in f.message for f, party in zip(warnings, LICENSING, strict=False))
+
+
+def test_without_the_yaml_text_findings_are_still_in_file_order() -> None:
+    """BUG: without the YAML text (no lines) findings are sorted by location as text, so the
+    unused party at parties[10] is listed before the one at parties[2]."""
+    councils = "".join(
+        f'  - {{id: council-{n}, name: C, kind: children_services, la_code: "{n:03d}"}}\n'
+        for n in range(1, 9)
+    )
+    text = (
+        SMALL_HEAD.format(version="1").replace("rules:\n", councils + "rules:\n") + _rule("a")
+    ).encode()
+
+    findings = lint_protocol(parse_protocol(text))
+
+    locations = [f.location for f in findings if f.code == "unused-party"]
+    assert locations == sorted(locations, key=lambda where: int(where[8:-1]))
 
 
 def test_a_clean_small_protocol_has_no_findings() -> None:
@@ -415,7 +594,7 @@ def test_rule_shadowed_by_earlier_unconditional_rules_is_unreachable() -> None:
     ("earlier_when", "later_recipients", "later_types"),
     [
         ("{child: true}", "police", MISSING_STARTED),
-        (None, "police, {role: subjects_education}", MISSING_STARTED),
+        (None, "police, {role: school}", MISSING_STARTED),
         (None, "police", f"{MISSING_STARTED}, {MISSING_ENDED}"),
     ],
     ids=["earlier-is-conditional", "later-has-a-role", "later-has-another-type"],
@@ -450,15 +629,13 @@ def test_missing_deadline_and_unused_party_are_warnings() -> None:
 
 def test_a_role_recipient_uses_the_parties_it_may_resolve_to() -> None:
     """A party reachable only through a role recipient is not reported unused."""
-    findings = _lint(_rule("a", recipients="police, {role: subjects_education}"))
+    findings = _lint(_rule("a", recipients="police, {role: school}"))
     assert findings == []
 
 
 def test_directory_check_names_recipients_and_publishers_without_queues() -> None:
     """With a directory, missing recipients, publishers and other parties are errors."""
-    findings = _lint(
-        _rule("a", recipients="police, {role: subjects_education}"), agency_ids={"childrens"}
-    )
+    findings = _lint(_rule("a", recipients="police, {role: school}"), agency_ids={"childrens"})
     assert [(f.code, f.location) for f in findings] == [
         ("not-in-directory", "parties[2]"),
         ("no-queue", "rules[0].recipients[0]"),
@@ -471,27 +648,34 @@ def test_directory_check_names_recipients_and_publishers_without_queues() -> Non
     ]
 
 
-def test_cli_lint_shipped_exits_0_with_the_warning(capsys: pytest.CaptureFixture[str]) -> None:
-    """Warnings alone exit 0; the table names the check and line."""
-    status = main(["protocol", "lint", str(SHIPPED)])
-    out = capsys.readouterr().out
+def test_cli_lint_warnings_alone_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Warnings alone exit 0; the table names the severity, line, rule and check."""
+    path = tmp_path / "p.yaml"
+    path.write_bytes(_small(_rule("a", ack=None), _complete()))
+    status = main(["protocol", "lint", str(path)])
+    lines = capsys.readouterr().out.splitlines()
     assert status == 0
-    assert out.splitlines()[0].split() == ["SEVERITY", "LINE", "RULE", "CHECK", "MESSAGE"]
-    assert "unused-party" in out
+    assert lines[0].split() == ["SEVERITY", "LINE", "RULE", "CHECK", "MESSAGE"]
+    assert lines[1].split()[:4] == ["warning", "9", "a", "no-deadline"]
+    assert len(lines) == 2
 
 
-def test_cli_lint_strict_counts_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lint_strict_counts_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``--strict`` exits 1 on warnings; JSON lines are one finding each."""
-    status = main(["protocol", "lint", str(SHIPPED), "--strict", "--format", "jsonl"])
+    path = tmp_path / "p.yaml"
+    path.write_bytes(_small(_rule("a", ack=None), _complete()))
+    status = main(["protocol", "lint", str(path), "--strict", "--format", "jsonl"])
     lines = capsys.readouterr().out.splitlines()
     assert status == 1
-    assert [json.loads(line)["code"] for line in lines] == ["unused-party"]
+    assert [json.loads(line)["code"] for line in lines] == ["no-deadline"]
 
 
 def test_cli_lint_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A protocol with an error exits 1 and prints it as a JSON line."""
     path = tmp_path / "p.yaml"
-    path.write_bytes(_small(_rule("a", fields="data.nope"), _rule("b", recipients="education")))
+    path.write_bytes(_small(_rule("a", fields="data.nope"), _complete()))
     status = main(["protocol", "lint", str(path), "--format", "jsonl"])
     (line,) = capsys.readouterr().out.splitlines()
     assert status == 1
@@ -505,11 +689,31 @@ def test_cli_lint_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[st
     }
 
 
-def test_cli_lint_checks_the_demo_directory(tmp_path: Path) -> None:
-    """The demo directory (with its extra admin entry) has every party of the shipped protocol."""
+DIRECTORY_CHECKS = {"no-queue", "publisher-not-in-directory", "not-in-directory"}
+
+
+def test_cli_lint_checks_the_demo_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo directory (with its admin and auditor entries) has every party of the shipped
+    protocol, the provider and the schools included; without the provider it is an error."""
     agencies = tmp_path / "agencies.yaml"
     write_demo(agencies, tmp_path / "tokens.env", SHIPPED)
-    assert main(["protocol", "lint", str(SHIPPED), "--agencies", str(agencies)]) == 0
+    status = main(
+        ["protocol", "lint", str(SHIPPED), "--agencies", str(agencies), "--format", "jsonl"]
+    )
+    found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 0
+    assert [f for f in found if f["code"] in DIRECTORY_CHECKS] == []
+
+    text = agencies.read_text(encoding="utf-8")
+    assert "id: synthetic-care-homes" in text
+    agencies.write_text(text.replace("id: synthetic-care-homes", "id: other-care-homes"))
+    status = main(["protocol", "lint", str(SHIPPED), "--agencies", str(agencies)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "publisher-not-in-directory" in out
+    assert "synthetic-care-homes" in out
 
 
 def test_cli_lint_unusable_inputs_exit_2(tmp_path: Path) -> None:
@@ -551,7 +755,7 @@ def test_diff_of_small_protocols_names_every_change() -> None:
     new = parse_protocol(
         _small(
             _rule("to-police", fields="data.person.upn, data.missing_type, data.risk_level",
-                  basis="Children Act 2004 s11, Crime and Disorder Act 1998 s115",
+                  basis=f"{GDPR}, Children Act 2004 s11, Crime and Disorder Act 1998 s115",
                   purpose="Find the child quickly.",
                   when="{child: true}", ack="2h"),
             _rule("to-childrens", publishers="police", recipients="childrens"),
@@ -597,7 +801,11 @@ def test_diff_of_small_protocols_names_every_change() -> None:
     assert lost["rules"][0]["fields"] == ["data.person.upn"]
     gained = _route(diff, MISSING_STARTED, "police", "childrens")
     assert gained["change"] == "gained"
-    assert gained["rules"][0]["lawful_basis"] == ["Children Act 2004 s11"]
+    assert gained["rules"][0]["lawful_basis"] == [
+        "UK GDPR Art 6(1)(e)",
+        "UK GDPR Art 9(2)(g)",
+        "Children Act 2004 s11",
+    ]
 
 
 def test_diff_pairs_a_renamed_rule_and_sees_precedence() -> None:
@@ -630,41 +838,64 @@ def test_diff_reports_party_changes() -> None:
 
 
 def test_diff_shipped_against_a_modified_copy(shipped: Protocol, tmp_path: Path) -> None:
-    """Widening education's view and lowering health's threshold show for each route."""
+    """Widening the school's view (shared by the police's and the councils' rules) and lowering
+    health's threshold show on every route, from every publisher, to the school and health."""
     text = SHIPPED.read_text(encoding="utf-8")
     modified = (
-        text.replace('version: "2026.12.1"', 'version: "2026.12.2"')
+        text.replace('version: "2026.12.2"', 'version: "2026.12.3"')
         .replace(
-            "fields: [data.person.upn, data.missing_type, data.started_on, data.ended_on]",
-            "fields: [data.person.upn, data.person.date_of_birth, data.missing_type, "
-            "data.started_on, data.ended_on]",
+            "fields: &missing-to-school [data.person.upn, data.missing_type, data.started_on,",
+            "fields: &missing-to-school [data.person.upn, data.person.date_of_birth, "
+            "data.missing_type, data.started_on,",
         )
-        .replace(
-            "    when: {se_marker: true, risk_at_least: high}\n",
-            "    when: {se_marker: true, risk_at_least: medium}\n",
-        )
+        .replace("      risk_at_least: high\n", "      risk_at_least: medium\n")
     )
     path = tmp_path / "new.yaml"
     path.write_text(modified, encoding="utf-8")
     diff = diff_protocols(shipped, load_protocol(path))
 
-    assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.12.1", "2026.12.2")
-    assert diff["rules"]["changed"] == ["missing-pupil-to-education", "se-risk-to-health"]
-    education = [r for r in diff["routes"] if r["recipient"] == EDUCATION]
-    assert len(education) == 4  # two types, two publishers
-    assert all(
-        r["rules"]
-        == [{"rule": "missing-pupil-to-education", "fields_gained": ["data.person.date_of_birth"]}]
-        for r in education
-    )
-    health = _route(
-        diff, "uk.sehub.se_risk.assessed.v1", "northumberland-childrens", "northumbria-healthcare"
-    )
-    assert health["rules"][0]["conditions"] == {
-        "old": {"se_marker": True, "risk_at_least": "high"},
-        "new": {"se_marker": True, "risk_at_least": "medium"},
+    assert (diff["old"]["version"], diff["new"]["version"]) == ("2026.12.2", "2026.12.3")
+    assert diff["rules"]["changed"] == [
+        "missing-pupil-to-school",
+        "missing-pupil-to-school-from-council",
+        "se-risk-to-health",
+    ]
+    school = [r for r in diff["routes"] if r["recipient"] == "role:school"]
+    assert len(school) == 2 * (4 + 9) == 26  # two types, from four forces and nine councils
+    by_rule = {
+        rule.id: rule
+        for rule in shipped.rules
+        if rule.id in ("missing-pupil-to-school", "missing-pupil-to-school-from-council")
     }
-    assert diff["summary"] == {"routes_gained": 0, "routes_lost": 0, "routes_changed": 6}
+    for route in school:
+        (rule,) = [r for r in by_rule.values() if route["publisher"] in r.publishers]
+        assert route["rules"] == [{"rule": rule.id, "fields_gained": ["data.person.date_of_birth"]}]
+    health = _route(diff, RISK, CHILDRENS, "role:health_for_area")
+    (health_rule,) = [rule for rule in shipped.rules if rule.id == "se-risk-to-health"]
+    old_when = health_rule.when.model_dump(mode="json", exclude_defaults=True)
+    assert health["rules"][0]["conditions"] == {
+        "old": old_when,
+        "new": {**old_when, "risk_at_least": "medium"},
+    }
+    health_routes = [r for r in diff["routes"] if r["recipient"] == "role:health_for_area"]
+    assert len(health_routes) == 18  # every children's and adult services
+    assert diff["summary"] == {"routes_gained": 0, "routes_lost": 0, "routes_changed": 44}
+
+
+def test_diff_shows_a_council_role_given_another_service(shipped: Protocol) -> None:
+    """BUG: routes key a role without its service, so telling the responsible council's
+    education instead of its adult social care changes no route in the diff."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    before = "recipients: [{role: responsible_authority, service: adult_services},"
+    assert before in text
+    changed = text.replace(
+        before, "recipients: [{role: responsible_authority, service: education},"
+    )
+
+    diff = diff_protocols(shipped, parse_protocol(changed.encode()))
+
+    assert diff["rules"]["changed"] == ["still-missing-at-18-to-adult-services"]
+    assert diff["summary"]["routes_gained"] == diff["summary"]["routes_lost"] == 9
 
 
 def test_cli_diff_prints_json_and_exits_0(
@@ -672,7 +903,7 @@ def test_cli_diff_prints_json_and_exits_0(
 ) -> None:
     """``hub protocol diff`` prints the diff as JSON; an invalid file exits 2."""
     new = tmp_path / "new.yaml"
-    new.write_text(SHIPPED.read_text(encoding="utf-8").replace('"2026.12.1"', '"2026.12.2"'))
+    new.write_text(SHIPPED.read_text(encoding="utf-8").replace('"2026.12.2"', '"2026.12.3"'))
     assert main(["protocol", "diff", str(SHIPPED), str(new)]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert diff["version_changed"] is True
@@ -721,11 +952,22 @@ def test_a_council_publishers_simulated_placement_is_its_own(shipped: Protocol) 
     event = _documented()["uk.sehub.return_interview.recorded.v1"]
     event["source"] = "urn:sehub:agency:newcastle-childrens"
     state = simulated_placement(parse_notification(event), "840", shipped)
-    assert (state.placing_la, state.host_la) == ("391", "840")
+    assert (state.responsible_la, state.host_la) == ("391", "840")
 
 
-def test_a_placement_inside_the_placing_la_is_not_simulated(shipped: Protocol) -> None:
-    """Placed in its own council's area a child is not out of area: no state, as in the router."""
+def test_a_simulated_placement_keeps_the_responsible_la_the_record_names(
+    shipped: Protocol,
+) -> None:
+    """A record naming its responsible LA (929) is simulated as placed by it, whoever posts it."""
+    event = _documented()[MISSING_STARTED]
+    event["source"] = "urn:sehub:agency:newcastle-childrens"
+    state = simulated_placement(parse_notification(event), "840", shipped)
+    assert (state.responsible_la, state.host_la) == ("929", "840")
+
+
+def test_a_placement_inside_the_placing_la_is_not_out_of_area(shipped: Protocol) -> None:
+    """Placed in its own council's area a child's placement is kept, as the router keeps it, but
+    is not out of area: no host, no cross-border sharing."""
     notification = parse_notification(_documented()[MISSING_STARTED])
     document = explain(
         decide(
@@ -736,5 +978,8 @@ def test_a_placement_inside_the_placing_la_is_not_simulated(shipped: Protocol) -
         ),
         shipped,
     )
-    assert document["active_placements"] == []
-    assert document["facts"]["cross_border"] is False
+    assert document["active_placements"] == [
+        {"episode": "simulated-placement", "placing_la": "929", "host_la": "929"}
+    ]
+    assert (document["facts"]["cross_border"], document["facts"]["host_la"]) == (False, None)
+    assert [r["agency"] for r in document["recipients"]] == [POLICE, EDUCATION]

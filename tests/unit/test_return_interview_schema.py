@@ -123,7 +123,8 @@ def test_an_outcome_without_its_evidence_is_refused(event: dict[str, Any], messa
         pytest.param("data__push_factors", ["boredom"], id="unknown-push-factor"),
         pytest.param("data__pull_factors", ["bullying"], id="push-factor-as-pull"),
         pytest.param("data__places", [{"kind": "castle"}], id="unknown-place-kind"),
-        pytest.param("data__places", [{"kind": "hotel", "area": "E06000057"}], id="ons-area"),
+        pytest.param("data__places", [{"kind": "hotel", "area": "E06999999"}], id="unknown-gss"),
+        pytest.param("data__places", [{"kind": "hotel", "area": "NE1"}], id="not-an-area"),
         pytest.param("data__places", [{"kind": "hotel", "description": "x" * 201}], id="long"),
         pytest.param("data__associates", [{"relationship": "stranger"}], id="relationship"),
         pytest.param("data__actions", [{"action": "refer_to_rmg"}], id="action-without-owner"),
@@ -137,6 +138,20 @@ def test_findings_outside_their_code_lists_are_refused(path: str, value: Any) ->
     """Factors, kinds, relationships, actions and owners are closed code lists; text is bounded."""
     with pytest.raises(ValidationError):
         parse_notification(documented_example(INTERVIEW, **{path: value}))
+
+
+@pytest.mark.parametrize(
+    ("area", "normalised"),
+    [("E06000057", "929"), ("929", "929"), ("S12000026", "S12000026"), ("SCO", "SCO")],
+)
+def test_a_places_area_is_an_area_code_normalised_to_dfe(area: str, normalised: str) -> None:
+    """A place's area is any area code; a known English council's GSS code becomes its DfE code."""
+    event = documented_example(INTERVIEW, data__places=[{"kind": "hotel", "area": area}])
+
+    data = parse_notification(event).data
+
+    assert isinstance(data, ReturnInterviewRecordedData)
+    assert data.places[0].area == normalised
 
 
 def test_interview_free_text_is_personal_data() -> None:

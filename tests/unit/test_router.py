@@ -70,9 +70,16 @@ class Harness:
         )
 
     async def route(self, event: dict[str, Any]) -> set[str]:
+        return set(await self.views(event))
+
+    async def views(self, event: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Route ``event``; each recipient's opened delivery (its view and receipt), by agency."""
         before = len(self.publisher.deliveries)
         await self.router.route(self.seal(event), "corr")
-        return {agency for agency, _ in self.publisher.deliveries[before:]}
+        return {
+            agency: json.loads(self.keys.open_delivery(agency, message.body, now=NOW).plaintext)
+            for agency, message in self.publisher.deliveries[before:]
+        }
 
 
 @pytest.fixture
@@ -128,8 +135,10 @@ async def test_each_recipient_gets_a_sealed_view_only_it_can_open(hub: Harness) 
     police = views["northumbria-police"].body
     assert b"9434765919" not in police
     contents = hub.keys.open_delivery("northumbria-police", police, now=NOW)
-    assert json.loads(contents.plaintext)["event"]["data"]["person"]["nhs_number"] == "9434765919"
-    assert contents.rule_id == "missing-child-to-police"
+    person = json.loads(contents.plaintext)["event"]["data"]["person"]
+    assert person["local_id"] == "CHILD-000123"
+    assert "nhs_number" not in person  # the police find a child without the NHS number
+    assert contents.rule_id == "missing-child-from-council-to-police"
     with pytest.raises(InvalidMessage):
         hub.keys.open_delivery("northumberland-education", police, now=NOW)
 
@@ -156,11 +165,12 @@ async def test_a_tampered_envelope_is_refused_before_anything_is_parsed(hub: Har
 async def test_a_placement_from_a_publisher_not_allowed_to_share_it_changes_no_state(
     hub: Harness,
 ) -> None:
-    """Durham cannot plant a placement for Northumberland's child and so receive its alerts."""
+    """Durham cannot plant a placement for Northumberland's child and so receive its alerts;
+    the responsible council alone is told of the claim."""
     planted = _example("placement.started", id="planted-1", episodeid="PL-X")
     planted["source"] = "urn:sehub:agency:durham-childrens"
     planted["data"]["host_la"] = "840"
-    await hub.route(planted)
+    assert await hub.route(planted) == {"northumberland-childrens"}
     assert hub.store.placements == {}
     missing = await hub.route(_example("missing_episode.started", id="m-after-plant"))
     assert not {"durham-childrens", "durham-constabulary"} & missing
@@ -213,7 +223,8 @@ async def test_audit_rows_name_the_subject_by_audit_tokens_only(hub: Harness) ->
     one per pseudonym, and neither the identifiers nor the pseudonyms themselves."""
     event = _example("missing_episode.started", id="about-1")
     await hub.route(event)
-    pseudonyms = Pseudonymiser(KEY).subjects(parse_notification(event))
+    # Children's services' own id for the child is also the child's id at its council (929).
+    pseudonyms = Pseudonymiser(KEY).subjects(parse_notification(event), council_la="929")
     expected = sorted([await hub.subject_keys.token(p) or "" for p in pseudonyms])
     assert len(set(expected)) == len(pseudonyms)
     assert "" not in expected
@@ -309,3 +320,139 @@ async def test_a_recipient_whose_key_cannot_be_used_is_refused_and_the_others_de
     assert keyless[0].detail["check"] == "no_usable_key"
     shared = {e.recipient for e in about if e.action is AuditAction.NOTIFICATION_SHARED}
     assert shared == {"northumbria-police"}
+
+
+# --- the partnership's routing state -----------------------------------------------------------
+
+
+async def test_a_placement_from_the_responsible_council_is_remembered(hub: Harness) -> None:
+    """Northumberland placing its child in Newcastle is kept, by pseudonyms, with its host."""
+    await hub.route(_example("placement.started", id="p-own", episodeid="PL-OWN"))
+
+    kept = {p for by_episode in hub.store.placements.values() for p in by_episode.values()}
+    (placement,) = kept
+    assert (placement.placing_la, placement.host_la) == ("929", "391")
+    assert placement.episode == Pseudonymiser(KEY).episode(
+        "urn:sehub:agency:northumberland-childrens", "PL-OWN"
+    )
+
+
+async def test_a_placement_from_another_council_is_not_remembered(hub: Harness) -> None:
+    """Newcastle claiming to have placed Northumberland's child changes no state: the child's
+    next missing report reaches neither Newcastle nor its education service."""
+    claim = _example("placement.started", id="p-claim", episodeid="PL-CLAIM")
+    claim["source"] = "urn:sehub:agency:newcastle-childrens"
+
+    alerted = await hub.views(claim)
+
+    assert hub.store.placements == {}
+    assert {agency: view["receipt"]["rule_id"] for agency, view in alerted.items()} == {
+        "northumberland-childrens": "conflicting-placement-claim-to-responsible-authority"
+    }
+    after = await hub.route(_example("missing_episode.started", id="m-after-claim-2"))
+    assert not {"newcastle-childrens", "newcastle-education"} & after
+
+
+def _police_report(type_name: str = "missing_episode.started", **data: Any) -> dict[str, Any]:
+    """The police's own missing report of the documented child, linked by ``la_child_id``."""
+    event = _example(type_name, id="police-m-1", episodeid="NP-MIS-0077")
+    event["source"] = "urn:sehub:agency:northumbria-police"
+    event["data"]["person"] = {
+        "local_id": "NP-PERSON-4471",
+        "la_child_id": "CHILD-000123",
+        "date_of_birth": "2011-05-04",
+        "sex": "F",
+        "resident_la": "929",
+        "responsible_la": "929",
+    }
+    event["data"].update(data)
+    return event
+
+
+async def test_an_overlapping_police_report_joins_the_councils_episode(hub: Harness) -> None:
+    """The police's report of the same child missing the same night reaches the council under
+    the hub episode reference the police had from the council's report."""
+    council = await hub.views(_example("missing_episode.started", id="m-council"))
+    police = await hub.views(_police_report())
+
+    reference = council["northumbria-police"]["event"]["hubepisode"]
+    assert re.fullmatch(r"ep-[0-9a-f]{32}", reference)
+    assert police["northumberland-childrens"]["event"]["hubepisode"] == reference
+    assert police["northumberland-childrens"]["event"]["episodeid"] == "NP-MIS-0077"
+    assert "MIS-2026-0001" not in reference
+    (episode,) = {e for by_ref in hub.store.episodes.values() for e in by_ref.values()}
+    assert episode.reference == reference
+    assert len(episode.sources) == 2
+
+
+async def test_a_separate_episode_gets_its_own_reference(hub: Harness) -> None:
+    """A police report of an episode that ended a week before the council's began is another
+    episode, under another reference."""
+    ended = await hub.views(_example("missing_episode.ended", id="m-ended"))
+    earlier = {
+        "started_on": "2026-11-20",
+        "ended_on": "2026-11-21",
+        "ended_at": "2026-11-21T07:30:00Z",
+        "return_interview_due": "2026-11-24T07:30:00Z",
+    }
+    police = await hub.views(_police_report("missing_episode.ended", **earlier))
+
+    first = ended["northumbria-police"]["event"]["hubepisode"]
+    second = police["northumberland-childrens"]["event"]["hubepisode"]
+    assert first != second
+    assert {e.reference for by_ref in hub.store.episodes.values() for e in by_ref.values()} == {
+        first,
+        second,
+    }
+
+
+async def test_a_return_interview_carries_the_episodes_reference(hub: Harness) -> None:
+    """The interview naming the council's episode reaches the police under its hub reference."""
+    missing = await hub.views(_example("missing_episode.started", id="m-ri"))
+    interview = await hub.views(_example("return_interview.recorded", id="ri-1"))
+
+    assert (
+        interview["northumbria-police"]["event"]["hubepisode"]
+        == missing["northumbria-police"]["event"]["hubepisode"]
+    )
+
+
+def _risk(level: str, score: int, rmg: str, event_id: str) -> dict[str, Any]:
+    event = _example("se_risk.assessed", id=event_id)
+    event["data"].update(risk_level=level, checklist_score=score, rmg_status=rmg)
+    return event
+
+
+async def test_a_withdrawing_rules_recipients_are_remembered_and_told_when_it_falls(
+    hub: Harness,
+) -> None:
+    """School and health told of a high risk are remembered at that level; when the risk falls
+    and the child leaves the RMG each is told again, marked as a withdrawal, and audited so."""
+    high = await hub.views(_risk("high", 3, "added", "risk-high"))
+
+    told = {t for by_recipient in hub.store.told.values() for t in by_recipient.values()}
+    assert {(t.recipient, t.rule_id, t.level, t.on_rmg) for t in told} == {
+        ("northumberland-education", "se-risk-to-school", 3, True),
+        ("northumbria-healthcare", "se-risk-to-health", 3, True),
+    }
+    assert not any(view["receipt"].get("withdrawal") for view in high.values())
+
+    low = await hub.views(_risk("low", 1, "removed", "risk-low"))
+
+    assert {agency: view["receipt"]["withdrawal"] for agency, view in low.items()} == {
+        "northumbria-police": False,
+        "northumberland-education": True,
+        "northumbria-healthcare": True,
+    }
+    assert low["northumberland-education"]["event"]["data"]["risk_level"] == "low"
+    withdrawn = {
+        entry.recipient
+        for entry in hub.audit.entries
+        if entry.notification_id == "risk-low" and entry.detail.get("withdrawal") is True
+    }
+    assert withdrawn == {"northumberland-education", "northumbria-healthcare"}
+    again = {t for by_recipient in hub.store.told.values() for t in by_recipient.values()}
+    assert {(t.recipient, t.level, t.on_rmg) for t in again} == {
+        ("northumberland-education", 1, False),
+        ("northumbria-healthcare", 1, False),
+    }

@@ -9,7 +9,14 @@ import pytest
 from adapters import map_records
 from adapters.children_services import ADAPTER
 from hub.intake import parse_records
-from tests.unit.adapters.test_children_services import CONTEXT, as_json, interview, mapped, problems
+from tests.unit.adapters.test_children_services import (
+    CONTEXT,
+    as_json,
+    failure,
+    interview,
+    mapped,
+    problems,
+)
 
 PLACES = [
     {"kind": "hotel", "area": "391", "description": "Synthetic hotel by the station"},
@@ -126,6 +133,11 @@ def test_a_list_of_objects_in_a_csv_cell_is_refused_as_json_only(field: str) -> 
             id="area-not-an-la-code",
         ),
         pytest.param(
+            {"RHI_PLACES": [{"kind": "hotel", "area": "E06999999"}]},
+            {("RHI_PLACES.0.area", "value_error")},
+            id="gss-code-of-an-unknown-council",
+        ),
+        pytest.param(
             {"RHI_PLACES": [{"kind": "hotel", "description": "x" * 201}]},
             {("RHI_PLACES.0.description", "string_too_long")},
             id="place-description-too-long",
@@ -186,6 +198,21 @@ def test_invalid_interview_content_is_refused_where_it_is_wrong(
 ) -> None:
     """A bad code, area, text or date inside the content is located to its item and key."""
     assert problems(interview(**changes)) == expected
+
+
+def test_a_places_gss_area_arrives_as_its_dfe_code() -> None:
+    """Northumberland's GSS code (E06000057) in a place's area is sent as its DfE code, 929."""
+    (event,) = mapped(interview(RHI_PLACES=[{"kind": "hotel", "area": "E06000057"}]))
+
+    assert as_json(event)["data"]["places"] == [{"kind": "hotel", "area": "929"}]
+
+
+def test_an_unknown_councils_gss_code_is_refused_without_echoing_it() -> None:
+    """The refusal of an English GSS code the hub does not know never repeats the code."""
+    (problem,) = failure(interview(RHI_PLACES=[{"kind": "hotel", "area": "E06999999"}])).problems
+
+    assert problem.field == "RHI_PLACES.0.area"
+    assert "E06999999" not in problem.message
 
 
 def test_an_action_may_fall_due_after_today() -> None:
