@@ -11,6 +11,8 @@ what the partnership has not yet decided, or not yet written down:
 * ``lawful-basis-incomplete`` (error): a rule or clock that does not cite a UK GDPR Article 6
   condition and an Article 9 condition (``UK GDPR Art 6(1)(e) ...``, ``UK GDPR Art 9(2)(g) ...``)
   beside its statute.
+* ``no-queue`` / ``publisher-not-in-directory`` / ``not-in-directory`` (error, only with an agency
+  directory): parties the directory does not know. The hub refuses to start without them.
 * ``withdraw-without-threshold`` (warning): a rule that ``withdraw``\\s but shares at every
   risk level (no ``risk_at_least``), so its recipients hear every assessment anyway.
 
@@ -19,13 +21,13 @@ Pure: reads the protocol and what it is told; nothing of the adapters, hub or br
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from protocols._model import Protocol, Rule
 from protocols._obligations import Clock
 
-__all__ = ["Gap", "completeness_gaps"]
+__all__ = ["Gap", "completeness_gaps", "directory_gaps"]
 
 _ARTICLES = (
     ("UK GDPR Art 6(", "an Article 6 condition"),
@@ -102,4 +104,48 @@ def completeness_gaps(
                 f"{', '.join(unpublishable)}, but no rule lets it publish them",
                 ("parties", index),
                 None,
+            )
+
+
+Where = tuple[int | str, ...]
+
+
+def directory_gaps(
+    protocol: Protocol,
+    agency_ids: Collection[str],
+    named_recipients: Iterable[tuple[Where, str, str]],
+) -> Iterator[Gap]:
+    """Parties the agency directory lacks; ``named_recipients`` are (location, owner, party id)."""
+    referenced: set[str] = set()
+    for index, rule in enumerate(protocol.rules):
+        for position, publisher in enumerate(rule.publishers):
+            referenced.add(publisher)
+            if publisher not in agency_ids:
+                yield Gap(
+                    "publisher-not-in-directory",
+                    True,
+                    f"publisher {publisher} is not in the agency directory: it has no "
+                    "credential to post with, and the hub refuses to start without it",
+                    ("rules", index, "publishers", position),
+                    rule.id,
+                )
+    for where, owner, recipient in named_recipients:
+        referenced.add(recipient)
+        if recipient not in agency_ids:
+            yield Gap(
+                "no-queue",
+                True,
+                f"recipient {recipient} is not in the agency directory: it has no queue, and "
+                "the hub refuses to start without it",
+                where,
+                owner,
+            )
+    for index, party in enumerate(protocol.parties):
+        if party.id not in agency_ids and party.id not in referenced:
+            yield Gap(
+                "not-in-directory",
+                True,
+                f"party {party.id} is not in the agency directory: no queue for what a role "
+                "resolves to it, and the hub refuses to start without it",
+                ("parties", index),
             )

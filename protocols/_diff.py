@@ -38,7 +38,7 @@ RouteKey = tuple[str, str, str]  # (type, publisher, recipient or "role:<role>")
 
 
 def _recipient_key(recipient: str | RoleRecipient) -> str:
-    return recipient if isinstance(recipient, str) else f"role:{recipient.role.value}"
+    return recipient if isinstance(recipient, str) else f"role:{recipient.label}"
 
 
 def _routes(protocol: Protocol) -> dict[RouteKey, list[Rule]]:

@@ -22,12 +22,11 @@ own types:
   recipient once, by the first rule in file order, so such a rule never shares anything.
   Conservative: a rule with a role recipient is never reported, since a role may resolve to a
   party no earlier rule names.
-* ``no-queue`` / ``publisher-not-in-directory`` / ``not-in-directory`` (error, only with an agency
-  directory): parties the directory does not know. The hub refuses to start without them.
 * ``unused-party`` (warning): a party no rule, clock or ladder names and no role recipient could
   resolve to.
 * the completeness checks of :mod:`protocols._completeness` (``kind-cannot-publish``,
-  ``identifier-not-shared``, ``lawful-basis-incomplete``, ``withdraw-without-threshold``).
+  ``identifier-not-shared``, ``lawful-basis-incomplete``, ``withdraw-without-threshold``, and
+  with an agency directory ``no-queue``, ``publisher-not-in-directory``, ``not-in-directory``).
 * ``unused-ladder`` (warning): a ladder no rule names as its ``escalation``.
 * ``no-deadline`` (warning): a rule without ``acknowledge_within``: receipts carry no deadline.
 
@@ -42,11 +41,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 import yaml
 
-from protocols._completeness import completeness_gaps
+from protocols._completeness import completeness_gaps, directory_gaps
 from protocols._loader import _describe, _line_of
 from protocols._model import Condition, Protocol, RoleRecipient, Rule, When
 from protocols._obligations import RECIPIENT, Clock, ClockTrigger
@@ -136,6 +136,7 @@ class _Linter:
             where: Location = ("rules", index)
             known = self.types(rule.types, (*where, "types"), rule.id)
             self.fields(known, rule.fields, where, rule.id, _RULE)
+            self.identifiers(known, rule.identify_by, where, rule.id)
             self.matches(known, rule.when, (*where, "when"), rule.id, _RULE)
             if rule.acknowledge_within is None:
                 self.add(
@@ -150,14 +151,14 @@ class _Linter:
         self.unreachable()
         self.unused_parties()
         self.unused_ladders()
+        gaps = completeness_gaps(self.protocol, self.produced)
         if self.agency_ids is not None:
-            self.directory(self.agency_ids)
-        for gap in completeness_gaps(self.protocol, self.produced):
+            named = ((w, o, r) for w, o, r in self._recipients() if isinstance(r, str))
+            gaps = chain(gaps, directory_gaps(self.protocol, self.agency_ids, named))
+        for gap in gaps:
             severity = Severity.ERROR if gap.error else Severity.WARNING
             self.add(severity, gap.code, gap.message, gap.location, gap.owner)
-        return tuple(
-            sorted(self.findings, key=lambda f: (f.line or 0, f.location, f.code, f.message))
-        )
+        return tuple(sorted(self.findings, key=_in_file_order))
 
     def types(self, types: Sequence[str], where: Location, owner: str) -> list[str]:
         """Report the types not in the catalogue; return those that are."""
@@ -185,6 +186,22 @@ class _Linter:
                     "unknown-field",
                     f"field {path!r} exists in none of {of.types}, so {of.shares_nothing}",
                     (*where, "fields", position),
+                    owner,
+                )
+
+    def identifiers(
+        self, types: Sequence[str], paths: Sequence[str], where: Location, owner: str
+    ) -> None:
+        """An ``identify_by`` path no type holds: every view of the rule would be refused."""
+        known = frozenset().union(*(schema_paths(name) for name in types)) if types else None
+        for position, path in enumerate(paths):
+            if known is not None and path not in known:
+                self.add(
+                    Severity.ERROR,
+                    "unknown-field",
+                    f"identify_by {path!r} exists in none of the rule's types, so every view "
+                    "of it would be refused",
+                    (*where, "identify_by", position),
                     owner,
                 )
 
@@ -328,43 +345,6 @@ class _Linter:
                     ladder.id,
                 )
 
-    def directory(self, agency_ids: Collection[str]) -> None:
-        referenced: set[str] = set()
-        for index, rule in enumerate(self.protocol.rules):
-            for position, publisher in enumerate(rule.publishers):
-                referenced.add(publisher)
-                if publisher not in agency_ids:
-                    self.add(
-                        Severity.ERROR,
-                        "publisher-not-in-directory",
-                        f"publisher {publisher} is not in the agency directory: it has no "
-                        "credential to post with, and the hub refuses to start without it",
-                        ("rules", index, "publishers", position),
-                        rule.id,
-                    )
-        for where, owner, recipient in self._recipients():
-            if not isinstance(recipient, str):
-                continue
-            referenced.add(recipient)
-            if recipient not in agency_ids:
-                self.add(
-                    Severity.ERROR,
-                    "no-queue",
-                    f"recipient {recipient} is not in the agency directory: it has no "
-                    "queue, and the hub refuses to start without it",
-                    where,
-                    owner,
-                )
-        for index, party in enumerate(self.protocol.parties):
-            if party.id not in agency_ids and party.id not in referenced:
-                self.add(
-                    Severity.ERROR,
-                    "not-in-directory",
-                    f"party {party.id} is not in the agency directory: no queue for what a role "
-                    "resolves to it, and the hub refuses to start without it",
-                    ("parties", index),
-                )
-
     def _recipients(self) -> Iterator[tuple[Location, str, str | RoleRecipient]]:
         """Every recipient of a rule, a clock's alert or a ladder step (but ``recipient``)."""
         sections: tuple[tuple[str, tuple[Rule | Clock, ...]], ...] = (
@@ -379,6 +359,18 @@ class _Linter:
             for position, step in enumerate(ladder.steps):
                 if step.to != RECIPIENT:
                     yield ("escalations", index, "steps", position, "to"), ladder.id, step.to
+
+
+_SECTIONS_IN_FILE = ("parties", "rules", "escalations", "clocks")
+
+
+def _in_file_order(finding: Finding) -> tuple[object, ...]:
+    """By line when the YAML was given; else by section, then item number, then the rest."""
+    section, _, rest = finding.location.partition("[")
+    number, _, tail = rest.partition("]")
+    rank = _SECTIONS_IN_FILE.index(section) if section in _SECTIONS_IN_FILE else -1
+    item = int(number) if number.isdigit() else -1
+    return (finding.line or 0, rank, item, tail, finding.code, finding.message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,8 +63,11 @@ from protocols._terms import (
     When,
     party_ids,
 )
+from schemas import LA_CODE_PATTERN
 
-AREA_PATTERN = r"^([0-9]{3}|[ENSW][0-9]{8})$"
+# A party's LA is in the canonical form people's areas are normalised to (schemas._areas): a
+# DfE code, or the GSS code of a council outside England. An English GSS code would never match.
+AREA_PATTERN = LA_CODE_PATTERN
 
 __all__ = [
     "AREA_PATTERN",
@@ -124,7 +127,10 @@ class Party(Frozen):
     def _la_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
             if not re.match(AREA_PATTERN, code):
-                raise ValueError(f"{code!r} is not an LA code (DfE three digits, or GSS)")
+                raise ValueError(
+                    f"{code!r} is not an LA code (DfE three digits, or the GSS code of a "
+                    "council outside England)"
+                )
         return value
 
     @model_validator(mode="after")
