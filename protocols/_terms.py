@@ -211,6 +211,13 @@ class When(Frozen):
             "hub knows for the child."
         ),
     )
+    late_notice: bool | None = Field(
+        default=None,
+        description=(
+            "A placement start published after it began (an emergency one: more than five "
+            "working days after)."
+        ),
+    )
     match: dict[str, Condition] = Field(
         default_factory=dict, description="Event path -> value, or a list of allowed values."
     )

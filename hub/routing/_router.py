@@ -355,6 +355,7 @@ class Router:
                     "source_sig_sha256": hashlib.sha256(source_sig).hexdigest(),
                     "subjects": about,
                     **({"withdrawal": True} if view.receipt.withdrawal else {}),
+                    **({"late_notice": True} if decision.facts.late_notice else {}),
                 },
             )
             for view in decision.views

@@ -38,9 +38,20 @@ def _matches(value: Any, expected: Condition) -> bool:
     return any(type(value) is type(option) and value == option for option in allowed)
 
 
+_FACTS = (
+    "child",
+    "adult",
+    "looked_after",
+    "se_marker",
+    "cross_border",
+    "claim_conflicts",
+    "late_notice",
+)
+
+
 def unmet_condition(event: Mapping[str, Any], facts: Facts, when: When) -> str | None:
     """The first condition of ``when`` that does not hold, or None if all hold."""
-    for name in ("child", "adult", "looked_after", "se_marker", "cross_border", "claim_conflicts"):
+    for name in _FACTS:
         wanted = getattr(when, name)
         if wanted is not None and getattr(facts, name) is not wanted:
             return name

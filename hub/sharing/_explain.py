@@ -119,6 +119,10 @@ class ExplainedFacts(_Document):
     claim_conflicts: bool | None = Field(
         description="A placement from a publisher that is not the responsible authority."
     )
+    late_notice: bool | None = Field(
+        default=None,
+        description="A placement start published after it began (an emergency: 5 working days).",
+    )
 
 
 class ExplainedEscalation(_Document):
@@ -266,6 +270,7 @@ def _facts(facts: Facts) -> ExplainedFacts:
         on_rmg=facts.on_rmg,
         publisher_is=sorted(authority.value for authority in facts.publisher_is),
         claim_conflicts=facts.claim_conflicts,
+        late_notice=facts.late_notice,
     )
 
 

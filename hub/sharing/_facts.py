@@ -22,18 +22,22 @@ Rules:
    councils that registered it. A placement from a publisher that is not the responsible
    authority is a conflicting claim.
 7. On the RMG: added or reviewed is on it; removed or not referred is not.
+8. A placement start is notified late when it is published after the placement began, unless
+   it is an emergency placement published within five working days of its start (weekdays
+   that are not bank holidays: Care Planning Regulations 2010 reg 13). Only placement starts
+   are judged; for anything else the fact is unknown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.sharing._routing_state import RoutingState
-from protocols import COUNCIL_SERVICES, Authority, Party, PartyKind
+from protocols import COUNCIL_SERVICES, Authority, Party, PartyKind, school_calendar
 from schemas import Notification
 
 __all__ = ["RISK_ORDER", "Facts", "facts_for"]
@@ -63,6 +67,7 @@ class Facts:
     on_rmg: bool | None = None
     publisher_is: frozenset[Authority] = frozenset()
     claim_conflicts: bool | None = None
+    late_notice: bool | None = None
 
     @property
     def adult(self) -> bool | None:
@@ -145,6 +150,23 @@ def _publisher_is(
     return frozenset(authority for authority, la in held.items() if la == publisher.la_code)
 
 
+EMERGENCY_WORKING_DAYS = 5
+
+
+def _late_notice(notification: Notification, data: Mapping[str, Any]) -> bool | None:
+    if notification.type != "uk.sehub.placement.started.v1":
+        return None
+    started = date.fromisoformat(str(data["started_on"]))
+    notified = notification.time.astimezone(ENGLAND).date()
+    if notified <= started:
+        return False
+    if data.get("emergency") is not True:
+        return True
+    calendar = school_calendar()
+    days = (started + timedelta(days=n) for n in range(1, (notified - started).days + 1))
+    return sum(calendar.is_school_day(day) for day in days) > EMERGENCY_WORKING_DAYS
+
+
 def facts_for(
     notification: Notification,
     event: Mapping[str, Any],
@@ -185,4 +207,5 @@ def facts_for(
         claim_conflicts=(
             Authority.RESPONSIBLE_AUTHORITY not in publisher_is if is_placement else None
         ),
+        late_notice=_late_notice(notification, data),
     )

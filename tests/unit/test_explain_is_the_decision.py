@@ -123,6 +123,7 @@ def _expected(decision: Decision) -> dict[str, Any]:
             "on_rmg": facts.on_rmg,
             "publisher_is": sorted(authority.value for authority in facts.publisher_is),
             "claim_conflicts": facts.claim_conflicts,
+            "late_notice": facts.late_notice,
         },
         "recipients": [_view(view) for view in decision.views],
         "clocks_started": [

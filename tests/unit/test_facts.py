@@ -671,3 +671,40 @@ def test_every_condition_given_must_hold(when: dict[str, Any], shared: bool) -> 
     decision = decide(parse_notification(make_event()), protocol, NOW)
 
     assert bool(decision.views) is shared
+
+
+# A placement that began on Friday 18 December 2026: the next working days are Monday 21 to
+# Thursday 24, then Tuesday 29 (Friday 25 and Monday 28 are bank holidays: Christmas Day and
+# the substitute Boxing Day).
+LATE_NOTICE = [
+    ("2026-12-17T12:00:00Z", False, False, "before-it-began"),
+    ("2026-12-18T12:00:00Z", False, False, "the-day-it-began"),
+    ("2026-12-19T12:00:00Z", False, True, "after-not-an-emergency"),
+    ("2026-12-29T12:00:00Z", True, False, "emergency-5th-working-day"),
+    ("2026-12-30T12:00:00Z", True, True, "emergency-6th-working-day"),
+]
+
+
+@pytest.mark.parametrize(
+    ("published", "emergency", "late"),
+    [case[:3] for case in LATE_NOTICE],
+    ids=[case[3] for case in LATE_NOTICE],
+)
+def test_a_placement_start_is_late_after_it_began_unless_an_emergency_within_five_working_days(
+    published: str, emergency: bool, late: bool
+) -> None:
+    """Reg 13: notified before the placement; an emergency one within five working days,
+    counted without weekends and bank holidays."""
+    event = documented_example(
+        "placement.started",
+        time=published,
+        data__started_on="2026-12-18",
+        data__emergency=emergency,
+    )
+    assert _facts(event).late_notice is late
+
+
+def test_lateness_is_judged_for_placement_starts_only() -> None:
+    """A placement ending, or any other notification, has no late-notice fact."""
+    assert _facts(documented_example("placement.ended")).late_notice is None
+    assert _facts(documented_example("missing_episode.started")).late_notice is None
