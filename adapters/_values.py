@@ -28,6 +28,7 @@ __all__ = [
     "OptionalYesNo",
     "SeparatedCodes",
     "YesNo",
+    "split_list",
     "without_blanks",
 ]
 
@@ -85,7 +86,9 @@ def without_blanks(data: Any) -> Any:
     return data
 
 
-def _separated(value: Any) -> Any:
+def split_list(value: Any) -> Any:
+    """A list of codes as posted: a JSON array, or one CSV cell split at ``;`` or ``,``; blank
+    items dropped, each stripped (anything else is left for validation to refuse)."""
     value = _blank_to_none(value)
     if value is None:
         return ()
@@ -116,5 +119,5 @@ OptionalAreaCode = Annotated[AreaCode | None, BeforeValidator(_blank_to_none)]
 
 # Parametrise with the item type: ``SeparatedCodes[Annotated[str, one_of(...)]]``.
 SeparatedCodes = Annotated[
-    tuple[_Code, ...], BeforeValidator(_separated), AfterValidator(_each_once)
+    tuple[_Code, ...], BeforeValidator(split_list), AfterValidator(_each_once)
 ]

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from adapters._values import split_list
 from adapters.police._codes import GRADINGS, RISK_LEVELS, SEXES, SUBJECTS, fold
 from schemas import (
     ConcernGrading,
@@ -143,16 +144,11 @@ def _coded(codes: Mapping[str, Any]) -> Callable[[Any], Any]:
 
 
 def _labels(value: Any) -> Any:
-    value = _blank_to_none(value)
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = re.split(r"[;,]", value)
-    if isinstance(value, list | tuple):
+    value = split_list(value)
+    if isinstance(value, tuple):
         kept: list[Any] = []
-        for item in value:
-            label = item.strip() if isinstance(item, str) else item
-            if label != "" and label not in kept:
+        for label in value:
+            if label not in kept:
                 kept.append(label)
         return tuple(kept)
     return value

@@ -19,6 +19,7 @@ import aiohttp
 
 from hub.subscriber import Delivery
 from tests.integration.conftest import HubProcess
+from tests.integration.partnership_support import drain
 
 DURHAM = "durham-childrens"
 HOST = "northumberland-childrens"
@@ -155,18 +156,7 @@ async def _post_records(hub: HubProcess, agency: str, records: list[dict[str, An
 
 
 async def _drain(hub: HubProcess, agencies: Iterable[str] = WATCHED) -> dict[str, list[Delivery]]:
-    received: dict[str, list[Delivery]] = {}
-    for agency in agencies:
-        got: list[Delivery] = []
-        async with hub.subscriber(agency) as subscriber:
-            while True:
-                try:
-                    async with subscriber.receive(timeout=2) as delivery:
-                        got.append(delivery)
-                except TimeoutError:
-                    break
-        received[agency] = got
-    return received
+    return await drain(hub, agencies)
 
 
 def _types(deliveries: list[Delivery]) -> list[str]:

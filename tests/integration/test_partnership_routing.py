@@ -15,6 +15,7 @@ from typing import Any
 from hub.subscriber import Delivery
 from schemas import return_interview_due
 from tests.integration.conftest import HubProcess
+from tests.integration.partnership_support import drain
 
 DURHAM = "durham-childrens"
 HOST = "northumberland-childrens"
@@ -129,19 +130,7 @@ async def _post(hub: HubProcess, event: dict[str, Any], agency: str) -> None:
 
 
 async def _drain(hub: HubProcess, agencies: Iterable[str] = WATCHED) -> dict[str, list[Delivery]]:
-    """Everything each agency's queue holds now, acknowledged."""
-    received: dict[str, list[Delivery]] = {}
-    for agency in agencies:
-        got: list[Delivery] = []
-        async with hub.subscriber(agency) as subscriber:
-            while True:
-                try:
-                    async with subscriber.receive(timeout=2) as delivery:
-                        got.append(delivery)
-                except TimeoutError:
-                    break
-        received[agency] = got
-    return received
+    return await drain(hub, agencies)
 
 
 def _ids(received: dict[str, list[Delivery]]) -> dict[str, list[str]]:
