@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from hub.sharing import (
     ActivePlacement,
@@ -739,3 +740,13 @@ def test_a_kind_that_names_no_party_does_not_load(publishers: str) -> None:
 
     with pytest.raises(ProtocolError, match=r"rules\[0\]\.publishers"):
         parse_protocol(text)
+
+
+def test_a_publisher_cannot_post_its_own_hub_episode_reference() -> None:
+    """``hubepisode`` is the hub's to set: a posted notification carrying one is refused, so no
+    publisher can make its report join (or split from) another agency's episode."""
+    event = make_event()
+    event["hubepisode"] = "ep-0123456789abcdef0123456789abcdef"
+
+    with pytest.raises(ValidationError):
+        parse_notification(event)
