@@ -88,6 +88,11 @@ def register(commands: Any) -> None:
         metavar="RULE:AGENCY:LEVEL[:rmg]",
         help="assume AGENCY was told of LEVEL (low/medium/high) under RULE earlier (repeatable)",
     )
+    explain_parser.add_argument(
+        "--in-known-episode",
+        action="store_true",
+        help="assume another agency already reported this missing episode (one hub reference)",
+    )
     explain_parser.set_defaults(handler=explain_file)
 
     lint = actions.add_parser("lint", help="check a protocol for mistakes")
@@ -147,6 +152,7 @@ async def explain_file(args: argparse.Namespace, settings: Settings) -> int:
         placed_in=args.placed_in,
         placed_by=args.placed_by,
         told=tuple(args.told),
+        in_known_episode=args.in_known_episode,
     )
     print(json.dumps(explained, indent=2))
     return 0

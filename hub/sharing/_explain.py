@@ -59,6 +59,7 @@ __all__ = [
 # (a police report naming no responsible LA): Northumberland, the protocol's home council.
 DEFAULT_PLACING_LA = "929"
 SIMULATED_EPISODE = "simulated-placement"
+SIMULATED_HUB_EPISODE = "simulated-hub-episode"
 _RISK_NAMES = {level: name for name, level in RISK_ORDER.items()}
 
 
@@ -194,6 +195,10 @@ class Explanation(_Document):
     protocol: ExplainedProtocol
     notification: ExplainedNotification
     evaluated_at: datetime
+    hub_episode: bool = Field(
+        default=False,
+        description="Whether the views carry the hub's episode reference (never echoed).",
+    )
     active_placements: list[SimulatedPlacement]
     remembered_risks: list[RememberedRisk] = Field(
         default_factory=list, description="What recipients of withdrawing rules were told."
@@ -237,13 +242,16 @@ def simulate(
     placed_in: str | None = None,
     placed_by: str | None = None,
     told: tuple[RiskTold, ...] = (),
+    in_known_episode: bool = False,
 ) -> dict[str, Any]:
     """What ``protocol`` decides for ``notification`` at its own time, explained.
 
     With ``placed_in``, the subject is assumed placed there (by ``placed_by``:
     :func:`simulated_placement`); with ``told``, recipients of withdrawing rules are assumed
-    told of a risk earlier, so a withdrawal shows. This is what ``hub protocol explain`` prints
-    and ``POST /v1/admin/protocol/explain`` returns.
+    told of a risk earlier, so a withdrawal shows; with ``in_known_episode``, the notification
+    is assumed to belong to a missing episode the hub already knows (another agency reported
+    it), so every view carries the hub's episode reference. This is what ``hub protocol
+    explain`` prints and ``POST /v1/admin/protocol/explain`` returns.
     """
     state = (
         RoutingState()
@@ -251,7 +259,9 @@ def simulate(
         else simulated_placement(notification, placed_in, protocol, placed_by=placed_by)
     )
     state = RoutingState(placements=state.placements, told=told)
-    return explain(decide(notification, protocol, notification.time, state), protocol)
+    episode = SIMULATED_HUB_EPISODE if in_known_episode else None
+    decision = decide(notification, protocol, notification.time, state, episode=episode)
+    return explain(decision, protocol)
 
 
 def _facts(facts: Facts) -> ExplainedFacts:
@@ -353,6 +363,7 @@ def explain(decision: Decision, protocol: Protocol) -> dict[str, Any]:
             time=decision.notification_time,
         ),
         evaluated_at=decision.decided_at,
+        hub_episode=decision.episode is not None,
         active_placements=[
             SimulatedPlacement(episode=p.episode, placing_la=p.placing_la, host_la=p.host_la)
             for p in decision.state.placements

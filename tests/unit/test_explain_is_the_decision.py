@@ -45,6 +45,7 @@ from tests.fakes import (
 from tests.unit.builders import (
     POLICE,
     PROTOCOL_PATH,
+    REPO_ROOT,
     documented_example,
     documented_examples,
     generated_notifications,
@@ -461,3 +462,21 @@ def test_explain_renders_the_plan_it_is_given_and_computes_none(shipped: Protoco
     ]
     assert document["clocks_started"][0]["due_at"] == "2030-01-01T00:00:00Z"
     assert document["clocks_started"][0]["fires_at_once"] is True
+
+
+def test_a_report_of_a_known_episode_is_explained_as_carrying_the_hub_reference() -> None:
+    """``in_known_episode`` explains a report joining an episode another agency reported: every
+    view carries ``hubepisode`` (named among the shared fields, its value never echoed)."""
+    notification = parse_notification(
+        json.loads((REPO_ROOT / "docs" / "examples" / "missing-episode-started.json").read_text())
+    )
+
+    joined = simulate(notification, _SHIPPED, in_known_episode=True)
+    alone = simulate(notification, _SHIPPED)
+
+    assert joined["hub_episode"] is True
+    assert alone["hub_episode"] is False
+    assert joined["recipients"]
+    assert all("hubepisode" in r["fields_shared"] for r in joined["recipients"])
+    assert not any("hubepisode" in r["fields_shared"] for r in alone["recipients"])
+    assert "simulated-hub-episode" not in json.dumps(joined)

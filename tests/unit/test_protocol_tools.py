@@ -171,6 +171,7 @@ def test_every_documented_example_is_explained(shipped: Protocol, type_name: str
         "protocol",
         "notification",
         "evaluated_at",
+        "hub_episode",
         "active_placements",
         "remembered_risks",
         "facts",
