@@ -112,7 +112,7 @@ def decide(
     if episode is not None:
         event["hubepisode"] = episode
     party = next((p for p in protocol.parties if p.id == publisher), None)
-    facts = facts_for(notification, event, state, publisher=party)
+    facts = facts_for(notification, event, state, publisher=party, received=now)
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False

@@ -22,7 +22,7 @@ Rules:
    councils that registered it. A placement from a publisher that is not the responsible
    authority is a conflicting claim.
 7. On the RMG: added or reviewed is on it; removed or not referred is not.
-8. A placement start is notified late when it is published after the placement began, unless
+8. A placement start is notified late when the hub decides it after the placement began, unless
    it is an emergency placement published within five working days of its start (weekdays
    that are not bank holidays: Care Planning Regulations 2010 reg 13). Only placement starts
    are judged; for anything else the fact is unknown.
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -153,11 +153,13 @@ def _publisher_is(
 EMERGENCY_WORKING_DAYS = 5
 
 
-def _late_notice(notification: Notification, data: Mapping[str, Any]) -> bool | None:
+def _late_notice(
+    notification: Notification, data: Mapping[str, Any], received: datetime | None
+) -> bool | None:
     if notification.type != "uk.sehub.placement.started.v1":
         return None
     started = date.fromisoformat(str(data["started_on"]))
-    notified = notification.time.astimezone(ENGLAND).date()
+    notified = (received or notification.time).astimezone(ENGLAND).date()
     if notified <= started:
         return False
     if data.get("emergency") is not True:
@@ -173,10 +175,13 @@ def facts_for(
     state: RoutingState,
     *,
     publisher: Party | None,
+    received: datetime | None = None,
 ) -> Facts:
     """The facts about ``notification`` (``event`` is its JSON form) given ``state``.
 
-    ``publisher`` is the publishing party as the protocol declares it (None: not a party).
+    ``publisher`` is the publishing party as the protocol declares it (None: not a party);
+    ``received`` when the hub decides (a late notice is judged by it, not by the ``time`` the
+    publisher wrote; without it, by that ``time``).
     """
     data: Mapping[str, Any] = event.get("data", {})
     person: Mapping[str, Any] = data.get("person", {})
@@ -207,5 +212,5 @@ def facts_for(
         claim_conflicts=(
             Authority.RESPONSIBLE_AUTHORITY not in publisher_is if is_placement else None
         ),
-        late_notice=_late_notice(notification, data),
+        late_notice=_late_notice(notification, data, received),
     )

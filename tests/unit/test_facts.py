@@ -708,3 +708,16 @@ def test_lateness_is_judged_for_placement_starts_only() -> None:
     """A placement ending, or any other notification, has no late-notice fact."""
     assert _facts(documented_example("placement.ended")).late_notice is None
     assert _facts(documented_example("missing_episode.started")).late_notice is None
+
+
+def test_lateness_is_judged_by_when_the_hub_decides_not_the_time_the_publisher_wrote() -> None:
+    """A placement start dated before it began but decided a week after it began is late: a
+    publisher cannot back-date its way out of the notice."""
+    event = documented_example(
+        "placement.started", time="2026-12-17T12:00:00Z", data__started_on="2026-12-18"
+    )
+    notification = parse_notification(event)
+    decided = datetime(2026, 12, 28, 12, tzinfo=ZoneInfo("Europe/London"))
+
+    assert decide(notification, shipped_protocol(), decided).facts.late_notice is True
+    assert decide(notification, shipped_protocol(), notification.time).facts.late_notice is False
