@@ -52,9 +52,9 @@ from protocols._terms import (
     FieldPath,
     FieldPaths,
     Frozen,
-    KindRef,
     LawfulBasis,
     PartyKind,
+    Publishers,
     Recipients,
     Retention,
     RiskThreshold,
@@ -75,7 +75,6 @@ __all__ = [
     "COUNCIL_SERVICES",
     "Authority",
     "Condition",
-    "KindRef",
     "Party",
     "PartyKind",
     "Protocol",
@@ -170,7 +169,7 @@ class Rule(Frozen):
     id: str = Field(pattern=ID_PATTERN)
     description: str = ""
     types: tuple[str, ...] = Field(min_length=1)
-    publishers: tuple[str, ...] = Field(min_length=1)
+    publishers: Publishers
     recipients: Recipients
     when: When = Field(default_factory=When)
     fields: FieldPaths

@@ -44,6 +44,7 @@ from protocols._terms import (
     FieldPaths,
     Frozen,
     LawfulBasis,
+    Publishers,
     Recipients,
     Retention,
     RoleRecipient,
@@ -97,7 +98,7 @@ class ClockTrigger(Frozen):
     """Which notifications start (or stop) a clock, and how they name the episode."""
 
     types: tuple[str, ...] = Field(min_length=1)
-    publishers: tuple[str, ...] = Field(min_length=1)
+    publishers: Publishers
     when: When = Field(default_factory=When)
     episode: FieldPath = Field(
         default="episodeid", description="The path naming the episode (the envelope's episodeid)."

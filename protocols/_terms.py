@@ -23,9 +23,17 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from protocols._deadlines import check_deadline, parse_duration
 
@@ -40,9 +48,9 @@ __all__ = [
     "FieldPath",
     "FieldPaths",
     "Frozen",
-    "KindRef",
     "LawfulBasis",
     "PartyKind",
+    "Publishers",
     "Recipients",
     "Retention",
     "RiskThreshold",
@@ -170,18 +178,28 @@ class RoleRecipient(Frozen):
         return self.role.value if self.service is None else f"{self.role.value}:{self.service}"
 
 
-class KindRef(Frozen):
-    """``{kind: children_services}`` among a rule's publishers: every party of that kind."""
-
-    kind: PartyKind
-
-
 Recipients = Annotated[tuple[str | RoleRecipient, ...], Field(min_length=1)]
 
 
 def party_ids(recipients: tuple[str | RoleRecipient, ...]) -> tuple[str, ...]:
     """The recipients named as party ids (not roles)."""
     return tuple(r for r in recipients if isinstance(r, str))
+
+
+def _a_party_id(value: Any) -> Any:
+    """A ``{kind: ...}`` the protocol could not expand names no party: say so, not "not a str"."""
+    if isinstance(value, dict):
+        # ValueError, not TypeError: pydantic reports only the former as the field's error.
+        raise ValueError(  # noqa: TRY004
+            "not a party id, nor {kind: K} with K the kind of some party "
+            f"({', '.join(kind.value for kind in PartyKind)})"
+        )
+    return value
+
+
+Publishers = Annotated[
+    tuple[Annotated[str, BeforeValidator(_a_party_id)], ...], Field(min_length=1)
+]
 
 
 class RiskThreshold(StrEnum):
