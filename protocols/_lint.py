@@ -8,20 +8,17 @@ own types:
 
 * ``unknown-type`` (error): a notification type that is not in :data:`schemas.CATALOGUE`; no such
   notification can be posted, so the rule never applies to it (or the clock never starts/stops).
-* ``unknown-field`` / ``unknown-match-path`` (error): a path in ``fields`` or ``when.match`` that
-  exists in none of the types, judged on the exported JSON Schemas
-  (:mod:`protocols._schema_paths`). ``data`` and any prefix of a real path are fine.
+* ``unknown-field`` / ``unknown-match-path`` (error): a path in ``fields``, ``identify_by`` or
+  ``when.match`` in none of the types' JSON Schemas (:mod:`protocols._schema_paths`).
 * ``impossible-match`` (error): a ``when.match`` value the schema can never hold (an enum value
   that does not exist, ``'true'`` for a boolean), so the rule never applies.
 * ``unknown-episode-path`` (error): a clock trigger's ``episode`` path that one of its types
   lacks: such a notification names no episode, so it never starts (or stops) the clock.
 * ``unknown-due-path`` (error): a clock's ``due`` path that a starting type lacks, or that holds
   no date or date-time: the clock never falls due, so it never starts.
-* ``unreachable-rule`` (error): a rule all of whose (type, publisher, recipient) combinations are
-  already served by earlier unconditional rules (or are the publisher itself). Decisions serve a
-  recipient once, by the first rule in file order, so such a rule never shares anything.
-  Conservative: a rule with a role recipient is never reported, since a role may resolve to a
-  party no earlier rule names.
+* ``unreachable-rule`` (error): a rule all of whose (type, publisher, recipient) combinations
+  earlier unconditional rules already serve (a recipient is served once, by the first rule), so
+  it never shares anything. A rule with a role recipient is never reported.
 * ``unused-party`` (warning): a party no rule, clock or ladder names and no role recipient could
   resolve to.
 * the completeness checks of :mod:`protocols._completeness` (``kind-cannot-publish``,
@@ -30,10 +27,8 @@ own types:
 * ``unused-ladder`` (warning): a ladder no rule names as its ``escalation``.
 * ``no-deadline`` (warning): a rule without ``acknowledge_within``: receipts carry no deadline.
 
-A rule with a deadline and no ladder is not reported: most rules' deadlines are for the
-recipient's own follow-up, and the partnership decides which deliveries are chased up a ladder.
-
-Pure: it reads the schemas package and nothing of the hub, the broker or the database.
+A rule with a deadline and no ladder is not reported: the partnership decides which deliveries
+are chased. Pure: it reads the schemas package and nothing of the hub, broker or database.
 """
 
 from __future__ import annotations

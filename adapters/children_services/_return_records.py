@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from adapters._core import RecordProblem
 from adapters._values import (
     NativeDate,
     OptionalNativeDate,
@@ -62,8 +63,10 @@ __all__ = [
     "RhiAssociate",
     "RhiAttempt",
     "RhiPlace",
+    "declined_problems",
     "interview_content",
     "interview_outcome",
+    "not_offered_problems",
 ]
 
 
@@ -202,3 +205,59 @@ def interview_content(record: ReturnInterview) -> dict[str, Any]:
             for item in record.RHI_ACTIONS
         ),
     }
+
+
+_FINDINGS = ("RHI_PUSH_FACTORS", "RHI_PULL_FACTORS", "RHI_PLACES", "RHI_ASSOCIATES")
+
+
+def not_offered_problems(record: ReturnInterview) -> list[RecordProblem]:
+    """A reason only for an interview not offered; and then it is needed, and nothing found."""
+    if record.miss_missing_rhi_offered not in {"N", "NA"}:
+        return [
+            RecordProblem(field, "not_applicable", "only when miss_missing_rhi_offered is N or NA")
+            for field in ("RHI_NOT_OFFERED_REASON", "RHI_NOT_OFFERED_DETAIL")
+            if getattr(record, field) is not None
+        ]
+    problems = []
+    if (
+        record.miss_missing_rhi_accepted in {"Y", "N"}
+        or record.RHI_OFFERED_DATE is not None
+        or record.RHI_COMPLETED_DATE is not None
+        or record.RHI_ATTEMPTS
+    ):
+        problems.append(
+            RecordProblem(
+                "miss_missing_rhi_offered",
+                "conflict",
+                "says not offered, but an offer, an answer, an attempt or an interview is recorded",
+            )
+        )
+    if record.RHI_NOT_OFFERED_REASON is None:
+        problems.append(
+            RecordProblem("RHI_NOT_OFFERED_REASON", "missing", "an interview not offered needs it")
+        )
+    problems += [
+        RecordProblem(field, "not_applicable", "an interview not offered found nothing")
+        for field in _FINDINGS
+        if getattr(record, field)
+    ]
+    return problems
+
+
+def declined_problems(record: ReturnInterview) -> list[RecordProblem]:
+    """A declined interview needs its attempts and its analysis, and has no completion date."""
+    if record.miss_missing_rhi_accepted != "N":
+        return []
+    if record.RHI_COMPLETED_DATE is not None:
+        return [
+            RecordProblem(
+                "miss_missing_rhi_accepted",
+                "conflict",
+                "says declined, but RHI_COMPLETED_DATE is recorded",
+            )
+        ]
+    return [
+        RecordProblem(field, "missing", f"a declined interview needs {what}")
+        for field, what in (("RHI_ANALYSIS", "the analysis"), ("RHI_ATTEMPTS", "the attempts"))
+        if not getattr(record, field)
+    ]

@@ -50,7 +50,11 @@ from adapters.children_services._records import (
     Ssda903Header,
     Ssda903Missing,
 )
-from adapters.children_services._return_records import ReturnInterview
+from adapters.children_services._return_records import (
+    ReturnInterview,
+    declined_problems,
+    not_offered_problems,
+)
 from schemas import is_out_of_area
 
 __all__ = ["ENGLAND", "NativeModel", "problems_for", "resident_la", "today"]
@@ -203,61 +207,7 @@ def _return_interview(record: ReturnInterview, context: AdapterContext) -> list[
     offered, completed = record.RHI_OFFERED_DATE, record.RHI_COMPLETED_DATE
     if offered is not None and completed is not None and completed < offered:
         problems.append(_problem("RHI_COMPLETED_DATE", "date_order", "is before RHI_OFFERED_DATE"))
-    return problems + _not_offered(record) + _declined(record)
-
-
-_FINDINGS = ("RHI_PUSH_FACTORS", "RHI_PULL_FACTORS", "RHI_PLACES", "RHI_ASSOCIATES")
-
-
-def _not_offered(record: ReturnInterview) -> list[RecordProblem]:
-    if record.miss_missing_rhi_offered not in {"N", "NA"}:
-        return [
-            _problem(field, "not_applicable", "only when miss_missing_rhi_offered is N or NA")
-            for field in ("RHI_NOT_OFFERED_REASON", "RHI_NOT_OFFERED_DETAIL")
-            if getattr(record, field) is not None
-        ]
-    problems = []
-    if (
-        record.miss_missing_rhi_accepted in {"Y", "N"}
-        or record.RHI_OFFERED_DATE is not None
-        or record.RHI_COMPLETED_DATE is not None
-        or record.RHI_ATTEMPTS
-    ):
-        problems.append(
-            _problem(
-                "miss_missing_rhi_offered",
-                "conflict",
-                "says not offered, but an offer, an answer, an attempt or an interview is recorded",
-            )
-        )
-    if record.RHI_NOT_OFFERED_REASON is None:
-        problems.append(
-            _problem("RHI_NOT_OFFERED_REASON", "missing", "an interview not offered needs it")
-        )
-    problems += [
-        _problem(field, "not_applicable", "an interview not offered found nothing")
-        for field in _FINDINGS
-        if getattr(record, field)
-    ]
-    return problems
-
-
-def _declined(record: ReturnInterview) -> list[RecordProblem]:
-    if record.miss_missing_rhi_accepted != "N":
-        return []
-    if record.RHI_COMPLETED_DATE is not None:
-        return [
-            _problem(
-                "miss_missing_rhi_accepted",
-                "conflict",
-                "says declined, but RHI_COMPLETED_DATE is recorded",
-            )
-        ]
-    return [
-        _problem(field, "missing", f"a declined interview needs {what}")
-        for field, what in (("RHI_ANALYSIS", "the analysis"), ("RHI_ATTEMPTS", "the attempts"))
-        if not getattr(record, field)
-    ]
+    return problems + not_offered_problems(record) + declined_problems(record)
 
 
 def _episode(record: Ssda903Episode, context: AdapterContext) -> list[RecordProblem]:

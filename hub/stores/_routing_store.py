@@ -20,7 +20,6 @@ from sqlalchemy import (
     DateTime,
     RowMapping,
     Select,
-    delete,
     func,
     insert,
     literal,
@@ -37,15 +36,10 @@ from hub.audit import AuditEntry
 from hub.db import (
     outbox,
     processed_notifications,
-    subject_episodes,
-    subject_placements,
-    subject_risk_told,
 )
 from hub.messages import DEADLINE, OutboxCopy
 from hub.sharing import (
-    ActivePlacement,
     EpisodeChange,
-    MissingEpisode,
     PlacementChange,
     RiskTold,
     RoutingState,
@@ -57,6 +51,7 @@ from hub.stores._message_rows import (
     message_from_row,
     message_properties,
 )
+from hub.stores._subject_state import load_state, remember
 
 __all__ = ["SqlRoutingStore", "outbox_copy"]
 
@@ -81,43 +76,11 @@ class SqlRoutingStore:
     async def load(self, subjects: Iterable[str]) -> RoutingState:
         """What the hub knows of a subject known by any of ``subjects``: active placements,
         missing episodes and what each withdrawing rule's recipient was last told."""
-        keys = sorted(subjects)
-        queries = (
-            select(subject_placements)
-            .where(subject_placements.c.subject_key.in_(keys))
-            .order_by(subject_placements.c.started_at, subject_placements.c.episode_key),
-            select(subject_episodes)
-            .where(subject_episodes.c.subject_key.in_(keys))
-            .order_by(subject_episodes.c.started_on, subject_episodes.c.reference),
-            select(subject_risk_told)
-            .where(subject_risk_told.c.subject_key.in_(keys))
-            .order_by(subject_risk_told.c.told_at),
-        )
         try:
             async with self._engine.connect() as connection:
-                placed, episodes, told = [
-                    (await connection.execute(query)).mappings().all() for query in queries
-                ]
+                return await load_state(connection, sorted(subjects))
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the routing state") from exc
-        placements = {
-            row["episode_key"]: ActivePlacement(
-                row["episode_key"], row["placing_la"], row["host_la"]
-            )
-            for row in placed
-        }
-        # The latest told under any of the subject's keys wins.
-        latest = {
-            row["recipient"]: RiskTold(
-                row["recipient"], row["rule_id"], row["level"], bool(row["on_rmg"])
-            )
-            for row in told
-        }
-        return RoutingState(
-            placements=tuple(placements.values()),
-            episodes=_episodes(episodes),
-            told=tuple(latest.values()),
-        )
 
     async def commit(
         self,
@@ -147,12 +110,7 @@ class SqlRoutingStore:
                 insert(processed_notifications),
                 [{"event_key": event_key, "processed_at": now.astimezone(UTC)}],
             )
-            if change is not None:
-                await _apply(connection, ordered, change, now)
-            if episode is not None:
-                await _remember_episode(connection, ordered, episode.episode, now)
-            if told:
-                await _remember_told(connection, ordered, told, now)
+            await remember(connection, ordered, change, episode, told, now)
             if cancel_held:
                 await connection.execute(
                     update(outbox)
@@ -331,106 +289,6 @@ def _due(now: datetime, *, claimed: bool) -> tuple[ColumnElement[bool], ...]:
     if claimed:
         conditions.append(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= at))
     return tuple(conditions)
-
-
-async def _apply(
-    connection: AsyncConnection, subjects: list[str], change: PlacementChange, now: datetime
-) -> None:
-    """Forget the episode's placement; remember it again if it (re)started."""
-    await connection.execute(
-        delete(subject_placements).where(subject_placements.c.episode_key == change.episode)
-    )
-    if change.started is not None:
-        placement = change.started
-        await connection.execute(
-            insert(subject_placements),
-            [
-                {
-                    "subject_key": subject,
-                    "episode_key": placement.episode,
-                    "placing_la": placement.placing_la,
-                    "host_la": placement.host_la,
-                    "started_at": now.astimezone(UTC),
-                }
-                for subject in subjects
-            ],
-        )
-
-
-def _episodes(rows: Sequence[RowMapping]) -> tuple[MissingEpisode, ...]:
-    by_reference: dict[str, MissingEpisode] = {}
-    for row in rows:
-        known = by_reference.get(row["reference"])
-        sources = frozenset({row["source_key"]}) | (known.sources if known else frozenset())
-        publishers = frozenset(filter(None, (row["publishers"] or "").split(",")))
-        by_reference[row["reference"]] = MissingEpisode(
-            row["reference"],
-            sources,
-            row["started_on"],
-            row["ended_on"],
-            publishers=publishers | (known.publishers if known else frozenset()),
-        )
-    return tuple(by_reference.values())
-
-
-async def _remember_episode(
-    connection: AsyncConnection, subjects: list[str], episode: MissingEpisode, now: datetime
-) -> None:
-    """Every (subject key, source) of the episode, with its dates as they now stand."""
-    at = now.astimezone(UTC)
-    dates = {
-        "started_on": episode.started_on,
-        "ended_on": episode.ended_on,
-        "publishers": ",".join(sorted(episode.publishers)),
-        "updated_at": at,
-    }
-    await connection.execute(
-        update(subject_episodes)
-        .where(subject_episodes.c.reference == episode.reference)
-        .values(**dates)
-    )
-    existing = {
-        (row.subject_key, row.source_key)
-        for row in await connection.execute(
-            select(subject_episodes.c.subject_key, subject_episodes.c.source_key).where(
-                subject_episodes.c.subject_key.in_(subjects)
-            )
-        )
-    }
-    rows = [
-        {"subject_key": subject, "source_key": source, "reference": episode.reference, **dates}
-        for subject in subjects
-        for source in sorted(episode.sources)
-        if (subject, source) not in existing
-    ]
-    if rows:
-        await connection.execute(insert(subject_episodes), rows)
-
-
-async def _remember_told(
-    connection: AsyncConnection, subjects: list[str], told: Sequence[RiskTold], now: datetime
-) -> None:
-    await connection.execute(
-        delete(subject_risk_told).where(
-            subject_risk_told.c.subject_key.in_(subjects),
-            subject_risk_told.c.recipient.in_(sorted({t.recipient for t in told})),
-        )
-    )
-    await connection.execute(
-        insert(subject_risk_told),
-        [
-            {
-                "subject_key": subject,
-                "recipient": t.recipient,
-                "rule_id": t.rule_id,
-                "level": t.level,
-                "on_rmg": t.on_rmg,
-                "told_at": now.astimezone(UTC),
-            }
-            for subject in subjects
-            for t in told
-        ],
-    )
 
 
 def _outbox_row(copy: OutboxCopy, now: datetime) -> dict[str, object]:
