@@ -38,7 +38,7 @@ from hub.audit import (
 from hub.ports import AuditLog, AuditReader, Clock, SubjectKeys
 from hub.pseudonyms import Pseudonymiser
 from hub.validation import field_problems
-from schemas import NhsNumber, Upn, source_for_agency
+from schemas import LA_CODE_PATTERN, NhsNumber, Upn, source_for_agency
 
 __all__ = [
     "DisclosureRequest",
@@ -60,7 +60,8 @@ class _Strict(BaseModel):
 
 
 class SubjectIdentifier(_Strict):
-    """One identifier of the person asked about: an NHS number, a UPN, or an agency's own id."""
+    """One identifier of the person asked about: an NHS number, a UPN, an agency's own id, or a
+    council's id for a child (``la_child_id`` with the council's ``la_code``)."""
 
     nhs_number: NhsNumber | None = Field(default=None, description="10 digits, check digit valid.")
     upn: Upn | None = Field(default=None, description="Unique Pupil Number, 13 characters.")
@@ -70,14 +71,25 @@ class SubjectIdentifier(_Strict):
     agency: str | None = Field(
         default=None, pattern=_AGENCY_ID, description="Whose id local_id is (with local_id only)."
     )
+    la_child_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="A council's own id for a child (CIN LAchildID, SSDA903 CHILD).",
+    )
+    la_code: str | None = Field(
+        default=None, pattern=LA_CODE_PATTERN, description="Whose id la_child_id is."
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SubjectIdentifier:
-        given = [self.nhs_number, self.upn, self.local_id]
+        given = [self.nhs_number, self.upn, self.local_id, self.la_child_id]
         if sum(value is not None for value in given) != 1:
-            raise ValueError("give exactly one of nhs_number, upn or local_id")
+            raise ValueError("give exactly one of nhs_number, upn, local_id or la_child_id")
         if (self.local_id is None) != (self.agency is None):
             raise ValueError("local_id and agency go together")
+        if (self.la_child_id is None) != (self.la_code is None):
+            raise ValueError("la_child_id and la_code go together")
         return self
 
     @property
@@ -85,14 +97,25 @@ class SubjectIdentifier(_Strict):
         """Which identifier this is (never its value)."""
         if self.nhs_number is not None:
             return "nhs_number"
-        return "upn" if self.upn is not None else "local_id"
+        if self.upn is not None:
+            return "upn"
+        return "la_child_id" if self.la_child_id is not None else "local_id"
 
     def pseudonym(self, pseudonyms: Pseudonymiser) -> str:
         if self.nhs_number is not None:
             return pseudonyms.nhs(self.nhs_number)
         if self.upn is not None:
             return pseudonyms.upn(self.upn)
+        if self.la_child_id is not None:
+            return pseudonyms.la_child(self.la_code or "", self.la_child_id)
         return pseudonyms.local(source_for_agency(self.agency or ""), self.local_id or "")
+
+    def council_pseudonym(self, pseudonyms: Pseudonymiser, council_la: str | None) -> str | None:
+        """For a children's services agency's own id (``council_la`` its LA), the child's
+        council-id pseudonym too: the router keys the child by both."""
+        if self.local_id is None or council_la is None:
+            return None
+        return pseudonyms.la_child(council_la, self.local_id)
 
 
 class RecordFilters(_Strict):

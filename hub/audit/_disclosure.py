@@ -52,7 +52,7 @@ class NotificationDisclosure:
     decided_at: str
     accepted_at: str | None = None
     told: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refused: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # every refusal, as decided
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -64,7 +64,10 @@ class NotificationDisclosure:
             "accepted_at": self.accepted_at,
             "decided_at": self.decided_at,
             "told": [self.told[recipient] for recipient in sorted(self.told)],
-            "refused": [self.refused[recipient] for recipient in sorted(self.refused)],
+            "refused": sorted(
+                self.refused,
+                key=lambda r: (r["recipient"] or "", r["rule_id"] or "", r["reason"] or ""),
+            ),
             "alerts": self.alerts,
         }
 
@@ -114,13 +117,15 @@ def disclosures(
         if entry.action is AuditAction.NOTIFICATION_SHARED:
             view.told[recipient] = _told(record)
         else:
-            view.refused[recipient] = {
-                "recipient": entry.recipient,
-                "rule_id": entry.rule_id,
-                "reason": entry.detail.get("reason"),
-                "decided_at": utc_text(entry.recorded_at),
-                "records": [record.seq],
-            }
+            view.refused.append(
+                {
+                    "recipient": entry.recipient,
+                    "rule_id": entry.rule_id,
+                    "reason": entry.detail.get("reason"),
+                    "decided_at": utc_text(entry.recorded_at),
+                    "records": [record.seq],
+                }
+            )
     every = {record.seq: record for record in (*about, *related)}
     ordered = sorted(every.values(), key=lambda r: r.position)
     for record in ordered:

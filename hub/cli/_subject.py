@@ -9,7 +9,10 @@ The identifiers are read as JSON from a file or standard input, never from the c
 
 For each identifier the subject's key is deleted (:mod:`hub.audit._subjects`): the records that
 name the subject stay, with their hash chain, and still verify, but no identifier leads to them
-again. The subject's routing state (active placements) is deleted too. A ``subject.erased``
+again. An agency's own id given for a children's services agency shreds the child's council-id
+key too (``la_child_id``, how police records link to the child); a council's child id can also
+be given as ``{"la_child_id": ..., "la_code": ...}``. The subject's routing state (placements,
+missing episodes, risks told) is deleted too. A ``subject.erased``
 record is appended with the reference, the kinds of identifier and how many keys went; never
 an identifier or a token. Run it as the database owner: the hub's own role may not delete keys.
 Exit 0 done, 1 the database failed, 2 bad input.
@@ -35,6 +38,7 @@ from hub.pseudonyms import KEY_BYTES, Pseudonymiser
 from hub.settings import Settings
 from hub.stores import SqlAuditLog, SqlSubjectKeys
 from hub.validation import field_problems
+from protocols import PartyKind, ProtocolError, load_protocol
 
 __all__ = ["register"]
 
@@ -56,6 +60,27 @@ def _read(source: str) -> bytes:
     if source == "-":
         return sys.stdin.buffer.read()
     return Path(source).read_bytes()
+
+
+def _every_pseudonym(
+    identifiers: tuple[SubjectIdentifier, ...], pseudonyms: Pseudonymiser, settings: Settings
+) -> list[str]:
+    """Each identifier's pseudonym; for a children's services agency's own id, the child's
+    council-id pseudonym as well (the protocol says which agencies those are)."""
+    try:
+        councils = {
+            party.id: party.la_code
+            for party in load_protocol(settings.protocol_path).parties
+            if party.kind is PartyKind.CHILDREN_SERVICES
+        }
+    except ProtocolError:
+        councils = {}
+    keys = [identifier.pseudonym(pseudonyms) for identifier in identifiers]
+    for identifier in identifiers:
+        extra = identifier.council_pseudonym(pseudonyms, councils.get(identifier.agency or ""))
+        if extra is not None:
+            keys.append(extra)
+    return keys
 
 
 async def erase_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -83,7 +108,7 @@ async def erase_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         await audit.migrate()
         shredded = await SqlSubjectKeys(audit.engine).erase(
-            identifier.pseudonym(pseudonyms) for identifier in identifiers
+            _every_pseudonym(identifiers, pseudonyms, settings)
         )
         kinds = Counter(identifier.kind for identifier in identifiers)
         await audit.record(

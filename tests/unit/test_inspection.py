@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from hub import InvalidQuery, PeerError, StoreUnavailable
 from hub.agencies import Agency
@@ -246,3 +247,19 @@ async def test_a_query_that_cannot_be_audited_is_not_answered() -> None:
     )
     with pytest.raises(StoreUnavailable):
         await inspection.records("inspector", RecordsRequest(), None)
+
+
+def test_a_councils_child_id_is_an_identifier_an_auditor_or_an_eraser_can_give() -> None:
+    """``la_child_id`` with its ``la_code`` finds the child by the key police records link by;
+    one without the other is refused; a children's services id also names that key."""
+    pseudonyms = Pseudonymiser(b"k" * 32)
+    by_council = SubjectIdentifier(la_child_id="DUR-CHILD-0042", la_code="840")
+    own = SubjectIdentifier(local_id="DUR-CHILD-0042", agency="durham-childrens")
+
+    assert by_council.kind == "la_child_id"
+    assert by_council.pseudonym(pseudonyms) == pseudonyms.la_child("840", "DUR-CHILD-0042")
+    assert own.council_pseudonym(pseudonyms, "840") == by_council.pseudonym(pseudonyms)
+    assert own.council_pseudonym(pseudonyms, None) is None
+    assert by_council.council_pseudonym(pseudonyms, "840") is None
+    with pytest.raises(ValidationError):
+        SubjectIdentifier(la_child_id="DUR-CHILD-0042")
