@@ -31,6 +31,7 @@ from tests.fakes import (
     provisioned_keys,
 )
 from tests.integration.conftest import DEMO_AGENCY_IDS, REPO, HubProcess
+from tests.integration.queue_support import drain_every, wait_for_queued
 
 NATIVE = REPO / "docs" / "examples" / "native"
 AGENCY_FOR_KIND = {
@@ -46,7 +47,8 @@ class _Expectation:
     that state-dependent recipients (a host authority after a placement) are expected too."""
 
     def __init__(self, keys_dir: Path, hub_pseudonyms: Pseudonymiser) -> None:
-        # The running hub's pseudonym key: the adapters' ids are keyed by it.
+        # The running hub's pseudonym key: the adapters' ids and the hub's episode references
+        # are keyed by it.
         self.hub_pseudonyms = hub_pseudonyms
         self.keys = provisioned_keys(keys_dir, DEMO_AGENCY_IDS)
         self.publisher = FakePublisher()
@@ -57,7 +59,7 @@ class _Expectation:
             audit=audit,
             state=FakeRoutingStore(audit),
             subject_keys=FakeSubjectKeys(),
-            pseudonyms=Pseudonymiser(b"x" * 32),
+            pseudonyms=hub_pseudonyms,
             keys=self.keys,
             clock=lambda: datetime.now(UTC),
         )
@@ -86,18 +88,7 @@ def _without_time(event: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in event.items() if key != "time"}
 
 
-async def _drain(hub_process: HubProcess, agency_id: str) -> list[dict[str, Any]]:
-    received = []
-    async with hub_process.subscriber(agency_id) as subscriber:
-        while True:
-            try:
-                async with subscriber.receive(timeout=3) as delivery:
-                    received.append(delivery.event)
-            except TimeoutError:
-                return received
-
-
-@pytest.mark.timeout(120)  # one hub, four agencies' files, four queues drained
+@pytest.mark.timeout(120)  # one hub, four agencies' files, every party's queue read
 async def test_native_records_of_every_adapter_reach_their_recipients(
     hub_process: HubProcess, tmp_path: Path
 ) -> None:
@@ -120,10 +111,12 @@ async def test_native_records_of_every_adapter_reach_their_recipients(
             assert views, f"the {kind} example should reach at least one recipient"
             expected.update(views)
 
-    received: dict[tuple[str, str], dict[str, Any]] = {}
-    for agency_id in DEMO_AGENCY_IDS:
-        for event in await _drain(hub_process, agency_id):
-            received[(agency_id, event["id"])] = event
+    await wait_for_queued(DEMO_AGENCY_IDS, len(expected), timeout=60)
+    received = {
+        (agency_id, delivery.event["id"]): delivery.event
+        for agency_id, deliveries in (await drain_every(hub_process, DEMO_AGENCY_IDS)).items()
+        for delivery in deliveries
+    }
 
     assert set(received) == set(expected)
     for key, view in expected.items():

@@ -19,7 +19,7 @@ from tests.integration.prune_support import Log, entry, open_log
 
 OLD = datetime(2019, 6, 1, 9, 0, tzinfo=UTC)  # more than the protocol's six years ago
 OLD_RECORDS = 4
-RULE = "missing-child-to-police"  # retention P6Y in protocols/northumberland.yaml
+RULE = "missing-child-from-council-to-police"  # retention P6Y in protocols/northumberland.yaml
 
 
 @pytest.fixture

@@ -306,13 +306,47 @@ async def test_the_disclosure_view_says_who_was_told_what(audited: AuditedHub) -
         for e in sorted(shared, key=lambda e: e.recipient or "")
     ]
     police = next(t for t in first["told"] if t["recipient"] == POLICE)
-    assert "data.person.nhs_number" in police["shared"]
+    assert "data.person.nhs_number" in police["withheld"]  # the police's purpose does not need it
+    assert "data.person.nhs_number" not in police["shared"]
+    assert "data.person.local_id" in police["shared"]
     assert police["lawful_basis"]
+    education = next(t for t in first["told"] if t["recipient"] == EDUCATION)
+    assert education["rule_id"] == "missing-pupil-to-school-from-council"
+    assert [p for p in education["shared"] if p.startswith("data.")] == [
+        "data.missing_type",
+        "data.person.upn",
+        "data.started_on",
+    ]
     refused = await audited.audit.entries(notification_id="a-1", action=AuditAction.SHARING_REFUSED)
-    assert [(r["recipient"], r["reason"]) for r in first["refused"]] == sorted(
-        (e.recipient, e.detail["reason"]) for e in refused
-    )
+    listed = [(r["recipient"], r["rule_id"], r["reason"]) for r in first["refused"]]
+    assert listed
+    assert set(listed) <= {(e.recipient, e.rule_id, e.detail["reason"]) for e in refused}
     assert A_NHS not in json.dumps(view)
+
+
+def _refusal_order(refusal: tuple[str | None, str | None, str]) -> tuple[str, str, str]:
+    recipient, rule_id, reason = refusal
+    return (recipient or "", rule_id or "", reason)
+
+
+async def test_the_disclosure_view_lists_every_refusal_of_a_notification(
+    audited: AuditedHub,
+) -> None:
+    """Every sharing.refused record of a notification about the subject is in the view, even
+    several for one recipient or for none (a role that resolved to no one).
+
+    FAILS on the code at the time of writing: hub.audit._disclosure keeps refusals in a dict
+    keyed by recipient, so a later refusal for the same recipient (here the publisher, refused
+    twice as the child's resident and responsible council; or any two roles that reach nobody)
+    overwrites an earlier one, and a data protection officer sees fewer refusals than were
+    decided.
+    """
+    response = await audited.ask("/v1/audit/disclosures", {"subject": {"nhs_number": A_NHS}})
+    first = (await response.json())["notifications"][0]
+    refused = await audited.audit.entries(notification_id="a-1", action=AuditAction.SHARING_REFUSED)
+    decided = [(e.recipient, e.rule_id, e.detail["reason"]) for e in refused]
+    listed = [(r["recipient"], r["rule_id"], r["reason"]) for r in first["refused"]]
+    assert sorted(listed, key=_refusal_order) == sorted(decided, key=_refusal_order)
 
 
 async def test_exports_stream_every_matching_record_as_jsonl_and_csv(

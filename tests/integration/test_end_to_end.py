@@ -8,20 +8,18 @@ from __future__ import annotations
 import json
 import re
 
-import aio_pika
 import aiohttp
 
 from hub.audit import AuditAction, AuditEntry
-from hub.delivery import agency_queue_name
 from hub.stores import SqlAuditLog
 from protocols import load_protocol
-from tests.fixtures import CANARIES, canary_event
-from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
+from tests.fixtures import CANARIES, CANARY_LOCATION, canary_event
+from tests.integration.conftest import DEMO_AGENCY_IDS, REPO, HubProcess, wait_until
+from tests.integration.queue_support import queued
 
 CHILDRENS = "northumberland-childrens"
 POLICE = "northumbria-police"
 EDUCATION = "northumberland-education"
-ADULTS = "northumberland-adults"
 
 
 async def _post(hub: HubProcess, agency: str, event: dict[str, object]) -> aiohttp.ClientResponse:
@@ -35,17 +33,9 @@ async def _post(hub: HubProcess, agency: str, event: dict[str, object]) -> aioht
         return response
 
 
-async def _message_count(queue_name: str) -> int:
-    connection = await aio_pika.connect(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(queue_name, passive=True)
-        count = queue.declaration_result.message_count
-        return int(count or 0)
-
-
 async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: HubProcess) -> None:
-    """A missing-child post reaches police in full, education minimised, adults not at all."""
+    """A missing-child post reaches the police without the NHS number, the pupil's education
+    service minimised to three fields, and no other party; each step audited in order."""
     event = canary_event("e2e-0001")
     response = await _post(hub_process, CHILDRENS, event)
     assert response.status == 202
@@ -59,14 +49,18 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
         education_view = delivery
 
     assert police_view.notification_id == "e2e-0001"
-    assert police_view.event["data"]["person"] == event["data"]["person"]  # type: ignore[index]
-    assert police_view.receipt.rule_id == "missing-child-to-police"
+    person = dict(event["data"]["person"])  # type: ignore[index]
+    del person["nhs_number"]  # the police's purpose does not need it
+    assert police_view.event["data"]["person"] == person  # type: ignore[index]
+    assert "data.person.nhs_number" in police_view.receipt.withheld
+    assert police_view.event["data"]["last_seen_location"] == CANARY_LOCATION  # type: ignore[index]
+    assert police_view.receipt.rule_id == "missing-child-from-council-to-police"
     assert "Crime and Disorder Act 1998 s115" in police_view.receipt.lawful_basis
     assert police_view.receipt.acknowledge_by is not None
     assert "subject" in police_view.receipt.withheld
     assert "subject" not in police_view.event
 
-    assert education_view.receipt.rule_id == "missing-pupil-to-education"
+    assert education_view.receipt.rule_id == "missing-pupil-to-school-from-council"
     assert education_view.event["data"] == {
         "person": {"upn": "H801200001001"},
         "missing_type": "missing",
@@ -75,9 +69,10 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
     assert "data.person.nhs_number" in education_view.receipt.withheld
     assert "data.last_seen_location" in education_view.receipt.withheld
     assert education_view.event["episodeid"] == "MIS-2026-0001"
-
-    assert await _message_count(agency_queue_name(ADULTS)) == 0
-    assert await _message_count(agency_queue_name(CHILDRENS)) == 0
+    # One hub episode reference for both, keyed: never the publisher's own episode id.
+    hub_episode = education_view.event["hubepisode"]
+    assert police_view.event["hubepisode"] == hub_episode
+    assert re.fullmatch(r"ep-[0-9a-f]{32}", str(hub_episode))
 
     audit = SqlAuditLog.from_url(hub_process.database_url)
     entries: list[AuditEntry] = []
@@ -93,20 +88,38 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
         await wait_until(both_published, timeout=10, what="two delivery.published records")
     finally:
         await audit.close()
+    # Both copies taken and acknowledged, and published: no other party's queue holds one.
+    assert {agency for agency, count in (await queued(DEMO_AGENCY_IDS)).items() if count} == set()
+    police_rule, school_rule = (
+        "missing-child-from-council-to-police",
+        "missing-pupil-to-school-from-council",
+    )
+    between = "missing-child-between-councils"
     steps = [(e.action, e.actor, e.recipient, e.rule_id) for e in entries]
     assert steps == [
         (AuditAction.NOTIFICATION_ACCEPTED, CHILDRENS, None, None),
-        (AuditAction.NOTIFICATION_SHARED, CHILDRENS, POLICE, "missing-child-to-police"),
-        (AuditAction.NOTIFICATION_SHARED, CHILDRENS, EDUCATION, "missing-pupil-to-education"),
-        (AuditAction.SHARING_REFUSED, CHILDRENS, None, "missing-child-to-host-authority"),
-        (AuditAction.DELIVERY_PUBLISHED, CHILDRENS, EDUCATION, "missing-pupil-to-education"),
-        (AuditAction.DELIVERY_PUBLISHED, CHILDRENS, POLICE, "missing-child-to-police"),
+        (AuditAction.NOTIFICATION_SHARED, CHILDRENS, POLICE, police_rule),
+        (AuditAction.NOTIFICATION_SHARED, CHILDRENS, EDUCATION, school_rule),
+        (AuditAction.SHARING_REFUSED, CHILDRENS, POLICE, police_rule),
+        (AuditAction.SHARING_REFUSED, CHILDRENS, None, between),
+        (AuditAction.SHARING_REFUSED, CHILDRENS, CHILDRENS, between),
+        (AuditAction.SHARING_REFUSED, CHILDRENS, CHILDRENS, between),
+        (AuditAction.DELIVERY_PUBLISHED, CHILDRENS, EDUCATION, school_rule),
+        (AuditAction.DELIVERY_PUBLISHED, CHILDRENS, POLICE, police_rule),
     ]
-    (refusal,) = [e for e in entries if e.action is AuditAction.SHARING_REFUSED]
+    refusals = [e for e in entries if e.action is AuditAction.SHARING_REFUSED]
+    # The force is both the area's and the responsible council's: told once. The publisher is
+    # the council where the child lives and the responsible one; the child is not placed away.
+    assert [e.detail["reason"] for e in refusals] == [
+        f"already served by rule {police_rule}",
+        "role host_authority: host authority (no active out-of-area placement): not known",
+        "recipient is the publisher",
+        "recipient is the publisher",
+    ]
     # The reason, and the subject by its keyed pseudonyms only (issue 9): nothing else.
-    assert set(refusal.detail) == {"reason", "subjects"}
-    assert refusal.detail["reason"] == "condition not met: cross_border"
-    assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in refusal.detail["subjects"])
+    for refusal in refusals:
+        assert set(refusal.detail) == {"reason", "subjects"}
+        assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in refusal.detail["subjects"])
     assert {e.correlation_id for e in entries} == {"e2e-corr-1"}
     shipped = load_protocol(REPO / "protocols" / "northumberland.yaml").version_tag
     assert {e.protocol_version for e in entries[1:]} == {shipped}

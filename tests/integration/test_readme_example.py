@@ -19,7 +19,8 @@ def _readme_example() -> str:
 
 
 async def test_readme_example_shows_the_event_arriving(hub_process: HubProcess) -> None:
-    """The README's curl post and ``hub tail`` lines deliver the example to police and school."""
+    """The README's curl post and ``hub tail`` lines deliver the example to the police without
+    the NHS number, and to the education service minimised to the UPN, as the README says."""
     script = (
         _readme_example()
         .replace("http://127.0.0.1:8080", hub_process.base_url)
@@ -43,4 +44,7 @@ async def test_readme_example_shows_the_event_arriving(hub_process: HubProcess) 
     assert json.loads(accepted)["status"] == "accepted"
     assert json.loads(police)["recipient"] == "northumbria-police"
     assert json.loads(police)["event"]["id"] == "demo-missing-0001"
+    assert "nhs_number" not in json.loads(police)["event"]["data"]["person"]
+    assert "data.person.nhs_number" in json.loads(police)["receipt"]["withheld"]
+    assert json.loads(education)["recipient"] == "northumberland-education"
     assert json.loads(education)["event"]["data"]["person"] == {"upn": "H801200001001"}

@@ -13,9 +13,19 @@ import pytest
 
 from hub.audit import AuditAction
 from hub.sharing import CLOCK_FIRED_TYPE
-from schemas import return_interview_due
-from tests.integration.obligations_rig import Rig, obligations_rig
-from tests.unit.builders import CHILDRENS, POLICE, documented_example, make_ended_event
+from schemas import return_interview_due, source_for_agency
+from tests.integration.obligations_rig import PROTOCOL, Rig, obligations_rig
+from tests.integration.queue_support import queued
+from tests.unit.builders import (
+    CHILDRENS,
+    DURHAM,
+    DURHAM_LA,
+    DURHAM_POLICE,
+    NORTHUMBERLAND_LA,
+    POLICE,
+    documented_example,
+    make_ended_event,
+)
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 CLOCK = "return-interview-overdue"
@@ -51,11 +61,12 @@ async def _alerts(rig: Rig, agency: str) -> list[Any]:
     return [d for d in await rig.taken(agency) if d.event["type"] == CLOCK_FIRED_TYPE]
 
 
-async def test_no_interview_within_72_hours_alerts_the_responsible_authority_and_police(
+async def test_no_interview_within_72_hours_alerts_the_childs_council_and_police(
     rig: Rig,
 ) -> None:
     """An episode ended an hour ago: nothing before 72 hours have passed since it ended, then
-    one alert each to children's services and the police, audited as fired once."""
+    one alert each to the council where the child lives (which reported the return; no
+    responsible council is named) and the area's police, audited as fired once."""
     ended_at = NOW - timedelta(hours=1)
     decision = await rig.route(_ended("ri-1", "MIS-RI-1", ended_at))
     (start,) = decision.clocks_started
@@ -77,6 +88,39 @@ async def test_no_interview_within_72_hours_alerts_the_responsible_authority_and
     (started,) = await rig.actions(AuditAction.CLOCK_STARTED)
     assert started.detail["fires_at_once"] is False
     assert (await rig.audit.verify()).broken is None
+
+
+async def test_the_clock_for_another_councils_child_alerts_both_councils_and_both_forces(
+    rig: Rig,
+) -> None:
+    """A Durham child in care living in Northumberland, back from missing, reported by Durham:
+    with no interview in 72 hours the alert goes to Durham (responsible, and the reporter),
+    Northumberland (where the child lives), Northumbria Police (the area) and Durham
+    Constabulary (the responsible council's force), and to no other party."""
+    event = _ended("ri-5", "MIS-RI-5", NOW - timedelta(hours=1))
+    event["source"] = source_for_agency(DURHAM)
+    event["data"]["person"]["responsible_la"] = DURHAM_LA
+    assert event["data"]["person"]["resident_la"] == NORTHUMBERLAND_LA
+    decision = await rig.route(event)
+    (start,) = decision.clocks_started
+    rig.at(start.due_at - timedelta(seconds=1))
+    await rig.relay.drain_once()  # the ended notification's own ladder steps are due by now
+    for agency, count in (await queued(PROTOCOL.party_ids)).items():
+        if count:
+            await rig.taken(agency)  # the notification's own copies, and their escalations
+
+    rig.at(start.due_at + timedelta(seconds=1))
+    await rig.relay.drain_once()
+    await rig.relay.drain_once()
+    alerted = (DURHAM, CHILDRENS, POLICE, DURHAM_POLICE)
+    holding = {agency: n for agency, n in (await queued(PROTOCOL.party_ids)).items() if n}
+    assert holding == dict.fromkeys(alerted, 1)
+    for agency in alerted:
+        (alert,) = await _alerts(rig, agency)
+        assert alert.event["clockid"] == CLOCK
+        assert "nhs_number" not in alert.event["data"]["person"]
+    fired = await rig.actions(AuditAction.CLOCK_FIRED)
+    assert sorted(e.recipient for e in fired) == sorted(alerted)
 
 
 async def test_an_episode_that_ended_long_before_it_was_posted_alerts_at_once(rig: Rig) -> None:

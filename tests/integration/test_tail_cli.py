@@ -65,7 +65,7 @@ async def test_tail_prints_the_agencys_delivery(hub_process: HubProcess) -> None
     printed = json.loads(line)
     assert printed["recipient"] == "northumberland-education"
     assert printed["event"]["id"] == "tail-0001"
-    assert printed["receipt"]["rule_id"] == "missing-pupil-to-education"
+    assert printed["receipt"]["rule_id"] == "missing-pupil-to-school-from-council"
     assert "nhs_number" not in json.dumps(printed["event"])
     assert "no notification" not in stderr
 
