@@ -96,12 +96,12 @@ _AGENCIES: Final = (
     "durham-constabulary",
 )
 _TYPES_AND_RULES: Final = (
-    ("uk.sehub.missing_episode.started.v1", "missing-child-to-police"),
-    ("uk.sehub.missing_episode.started.v1", "missing-child-to-childrens-services"),
-    ("uk.sehub.missing_episode.ended.v1", "missing-child-to-host-authority"),
+    ("uk.sehub.missing_episode.started.v1", "missing-child-from-council-to-police"),
+    ("uk.sehub.missing_episode.started.v1", "missing-child-from-police-to-councils"),
+    ("uk.sehub.missing_episode.ended.v1", "missing-child-between-councils"),
     ("uk.sehub.return_interview.recorded.v1", "return-interview-to-police"),
-    ("uk.sehub.placement.started.v1", "placement-to-host-authority"),
-    ("uk.sehub.concern.raised.v1", "child-concern-to-childrens-services"),
+    ("uk.sehub.placement.started.v1", "placement-to-host-area"),
+    ("uk.sehub.concern.raised.v1", "child-concern-from-police-to-councils"),
     ("uk.sehub.se_risk.assessed.v1", "se-risk-to-police"),
     ("uk.sehub.education.concern_raised.v1", "education-concern-to-childrens-services"),
 )
