@@ -80,9 +80,13 @@ PERSONAL_FIELD_NAMES: frozenset[str] = _all_personal_names(_MODELS)
 def parse_notification(raw: bytes | str | Mapping[str, Any]) -> Notification:
     """Validate a CloudEvent (JSON text or an already-decoded mapping) into its canonical model.
 
+    JSON text is validated strictly: a value of the wrong JSON type (``"yes"`` for a boolean, a
+    number for a date or a time) is refused, never coerced. A mapping (what an adapter builds
+    from CSV-style native values) is validated as pydantic does by default.
+
     Raises :class:`pydantic.ValidationError`; callers must not put its ``str()`` in a log or a
     response, because pydantic echoes input values there.
     """
     if isinstance(raw, bytes | str):
-        return notification_adapter.validate_json(raw)
+        return notification_adapter.validate_json(raw, strict=True)
     return notification_adapter.validate_python(raw)

@@ -179,12 +179,17 @@ def openapi_document() -> dict[str, Any]:
                             "Accepted: every notification confirmed durable.", "RecordsAccepted"
                         ),
                         "401": _problem("No or unknown bearer token."),
+                        "403": _problem(
+                            "The agency's kind has no adapter: it posts canonical notifications."
+                        ),
                         "409": _problem(
                             "A record's notification was accepted before with other content."
                         ),
                         "413": _problem("The body is too large."),
+                        "415": _problem("Not application/json or text/csv."),
                         "422": _problem(
-                            "A record failed; errors name records[i].FIELD and the rule."
+                            "A record failed, or there is none (an empty list, a CSV with no "
+                            "rows); errors name records[i].FIELD and the rule."
                         ),
                         "503": _problem("Broker or audit store unavailable; retry later."),
                     },

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters import AdapterContext, MappingFailed, adapter_for, map_records, native_field_names
-from hub._exceptions import FieldProblem, Forbidden, InvalidNotification
+from hub._exceptions import FieldProblem, Forbidden, InvalidNotification, UnsupportedMediaType
 from hub.agencies import Agency
 from hub.pseudonyms import Pseudonymiser
 from hub.validation import decode_json, int_too_large, too_long_integers
@@ -57,9 +57,12 @@ def parse_records(body: bytes, content_type: str, record_type: str | None) -> li
             raise _body_problem("csv_invalid", "not UTF-8 CSV with a header row") from exc
         if len(rows) > MAX_RECORDS:
             raise _body_problem("too_many_records", f"send at most {MAX_RECORDS} rows per post")
+        if not rows:
+            # As an empty JSON list is: a post that carries nothing is refused, and audited.
+            raise _body_problem("records", "expected at least one row after the header row")
         return [{**row, "record_type": record_type} for row in rows]
     if content_type not in _JSON_TYPES:
-        raise _body_problem("media_type", "send application/json or text/csv")
+        raise UnsupportedMediaType("send application/json or text/csv")
     try:
         document = decode_json(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:

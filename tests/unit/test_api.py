@@ -241,3 +241,35 @@ async def test_a_raised_redirect_is_still_a_redirect(deps: ApiDependencies) -> N
         assert response.status == 302
         assert response.headers["Location"] == "/healthz"
         assert response.headers["X-Correlation-ID"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (("data", "looked_after"), "yes", "data.looked_after"),
+        (("data", "started_on"), 0, "data.started_on"),
+        (("time",), 1764583200, "time"),
+        (("data", "person", "local_id"), 123456, "data.person.local_id"),
+    ],
+    ids=["string-for-a-boolean", "number-for-a-date", "number-for-a-time", "number-for-text"],
+)
+async def test_json_values_of_the_wrong_type_are_refused_not_coerced(
+    client: TestClient,
+    publisher: FakePublisher,
+    audit: FakeAuditLog,
+    case: tuple[tuple[str, ...], object, str],
+) -> None:
+    """A value of the wrong JSON type is a 422 naming its field, audited, never shared coerced."""
+    path, value, field = case
+    event = canary_event()
+    node = event
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+
+    response = await client.post("/v1/notifications", json=event, headers=_auth(CHILDRENS_TOKEN))
+
+    assert response.status == 422
+    assert field in {e["field"] for e in (await response.json())["errors"]}
+    assert publisher.ingress == []
+    assert audit.entries[-1].detail["status"] == 422

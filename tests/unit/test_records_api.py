@@ -253,3 +253,42 @@ async def test_the_same_records_posted_twice_are_accepted_once_under_their_keyed
         AuditAction.NOTIFICATION_ACCEPTED,
         AuditAction.NOTIFICATION_DUPLICATE,
     ]
+
+
+@pytest.mark.parametrize(
+    "csv_body", ["", "CHILD,DOB,MISSING,MIS_START,MIS_END\n"], ids=["empty", "header-only"]
+)
+async def test_a_csv_post_with_no_rows_is_refused_as_an_empty_json_list_is(
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog, csv_body: str
+) -> None:
+    """An empty or header-only CSV carries no record: a 422 naming the body, audited, nothing
+    published (it used to answer 202 with no notifications and no audit record)."""
+    response = await client.post(
+        "/v1/records?record_type=ssda903_missing",
+        data=csv_body,
+        headers=_headers(CHILDRENS_TOKEN, "text/csv"),
+    )
+    empty_list = await client.post("/v1/records", data="[]", headers=_headers(CHILDRENS_TOKEN))
+
+    assert (response.status, empty_list.status) == (422, 422)
+    assert response.content_type == PROBLEM
+    (error,) = (await response.json())["errors"]
+    assert (error["field"], error["rule"]) == ("(body)", "records")
+    assert publisher.ingress == []
+    assert [e.action for e in audit.entries] == [AuditAction.NOTIFICATION_REJECTED] * 2
+
+
+async def test_records_in_an_unsupported_media_type_are_a_415_audited(
+    client: TestClient, publisher: FakePublisher, audit: FakeAuditLog
+) -> None:
+    """/v1/records answers 415 to a media type it does not read, as /v1/notifications does."""
+    response = await client.post(
+        "/v1/records",
+        data=json.dumps([MISSING_ROW]),
+        headers=_headers(CHILDRENS_TOKEN, "text/plain"),
+    )
+
+    assert response.status == 415
+    assert response.content_type == PROBLEM
+    assert publisher.ingress == []
+    assert audit.entries[-1].action is AuditAction.NOTIFICATION_REJECTED
