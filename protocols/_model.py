@@ -334,12 +334,16 @@ class Protocol(Frozen):
     def party_ids(self) -> tuple[str, ...]:
         return tuple(party.id for party in self.parties)
 
+    def find_party(self, party_id: str) -> Party | None:
+        """The party with this id, or None if it is not a party to the protocol."""
+        return next((candidate for candidate in self.parties if candidate.id == party_id), None)
+
     def party(self, party_id: str) -> Party:
         """The party with this id (``KeyError`` if none)."""
-        for candidate in self.parties:
-            if candidate.id == party_id:
-                return candidate
-        raise KeyError(party_id)
+        found = self.find_party(party_id)
+        if found is None:
+            raise KeyError(party_id)
+        return found
 
     @property
     def retentions(self) -> dict[str, str]:
@@ -354,10 +358,8 @@ class Protocol(Frozen):
 
     def la_of(self, party_id: str) -> str | None:
         """The LA code of a council party; None for a party with none, or not in the protocol."""
-        for candidate in self.parties:
-            if candidate.id == party_id:
-                return candidate.la_code
-        return None
+        found = self.find_party(party_id)
+        return None if found is None else found.la_code
 
     def may_publish(self, publisher: str, type_name: str) -> bool:
         """Whether some rule names ``publisher`` for ``type_name`` (whatever its conditions)."""

@@ -54,6 +54,7 @@ from hub.sharing import (
     PlacementChange,
     RoutingState,
     View,
+    about_an_episode,
     correlate_episode,
     decide,
 )
@@ -204,15 +205,15 @@ class Router:
 
     def _council_la(self, notification: Notification) -> str | None:
         """The LA of a children's services publisher, whose own ids are its child ids."""
-        publisher = agency_id_from_source(notification.source)
-        try:
-            party = self._protocol.party(publisher)
-        except KeyError:
+        party = self._protocol.find_party(agency_id_from_source(notification.source))
+        if party is None or party.kind is not PartyKind.CHILDREN_SERVICES:
             return None
-        return party.la_code if party.kind is PartyKind.CHILDREN_SERVICES else None
+        return party.la_code
 
     def _episode(self, notification: Notification, state: RoutingState) -> EpisodeChange | None:
         """The missing episode the notification belongs to (rule 6), if it is about one."""
+        if not about_an_episode(notification):
+            return None  # no pseudonyms to derive for a placement, concern or assessment
         if isinstance(notification, ReturnInterviewRecorded):
             own = notification.data.episode_ref
         else:

@@ -31,6 +31,7 @@ from hub.sharing._routing_state import (
     PlacementChange,
     RiskTold,
     RoutingState,
+    about_an_episode,
     correlate_episode,
 )
 from hub.sharing._views import ALWAYS_SHARED, EscalationStep, Receipt, Refusal, View, leaf_paths
@@ -64,6 +65,7 @@ __all__ = [
     "RoutingState",
     "SimulatedPlacement",
     "View",
+    "about_an_episode",
     "correlate_episode",
     "decide",
     "explain",

@@ -111,8 +111,9 @@ def decide(
     event = notification.model_dump(mode="json", exclude_none=True)
     if episode is not None:
         event["hubepisode"] = episode
-    party = next((p for p in protocol.parties if p.id == publisher), None)
-    facts = facts_for(notification, event, state, publisher=party, received=now)
+    facts = facts_for(
+        notification, event, state, publisher=protocol.find_party(publisher), received=now
+    )
     views: dict[str, View] = {}
     refusals: list[Refusal] = []
     matched_any = False
@@ -137,9 +138,7 @@ def decide(
                 view = view_of(recipient, event, rule, protocol, deadline_from=now)
                 _serve(views, refusals, view, rule, protocol, facts, publisher)
     if matched_any:
-        rules = {rule.id: rule for rule in protocol.rules}
-        for withdrawal in withdrawals(event, protocol, facts, state, views, publisher, now):
-            rule = rules[withdrawal.receipt.rule_id]
+        for withdrawal, rule in withdrawals(event, protocol, facts, state, views, publisher, now):
             _serve(views, refusals, withdrawal, rule, protocol, facts, publisher)
     else:
         refusals.append(Refusal(None, None, f"no rule allows {notification.type} from {publisher}"))

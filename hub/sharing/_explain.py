@@ -227,8 +227,7 @@ def simulated_placement(
     """
     event = notification.model_dump(mode="json", exclude_none=True)
     publisher = agency_id_from_source(notification.source)
-    party = next((p for p in protocol.parties if p.id == publisher), None)
-    facts = facts_for(notification, event, RoutingState(), publisher=party)
+    facts = facts_for(notification, event, RoutingState(), publisher=protocol.find_party(publisher))
     placing_la = (
         placed_by or facts.responsible_la or protocol.la_of(publisher) or default_placing_la
     )

@@ -38,6 +38,7 @@ __all__ = [
     "PlacementChange",
     "RiskTold",
     "RoutingState",
+    "about_an_episode",
     "correlate_episode",
     "episode_dates",
 ]
@@ -131,6 +132,11 @@ def _plus(day: date, delta: timedelta) -> date:
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+
+
+def about_an_episode(notification: Notification) -> bool:
+    """Whether ``notification`` is a missing report or a return interview: what rule 2 joins."""
+    return notification.type.startswith(_MISSING) or notification.type == _RETURN_INTERVIEW
 
 
 def episode_dates(notification: Notification) -> tuple[date, date | None] | None:

@@ -49,8 +49,8 @@ def withdrawals(  # noqa: PLR0917  # decide()'s own arguments, passed on
     served: Mapping[str, View],
     publisher: str,
     now: datetime,
-) -> Iterator[View]:
-    """The withdrawal views this notification owes (rules 1-3)."""
+) -> Iterator[tuple[View, Rule]]:
+    """The withdrawal views this notification owes, each with the rule it is under (rules 1-3)."""
     rules = {rule.id: rule for rule in protocol.rules}
     for told in state.told:
         rule = rules.get(told.rule_id)
@@ -65,12 +65,12 @@ def withdrawals(  # noqa: PLR0917  # decide()'s own arguments, passed on
         ):
             continue
         view = view_of(told.recipient, event, rule, protocol, deadline_from=now)
-        yield replace(view, receipt=view.receipt.model_copy(update={"withdrawal": True}))
+        yield replace(view, receipt=view.receipt.model_copy(update={"withdrawal": True})), rule
 
 
 def told_after(views: tuple[View, ...], protocol: Protocol, facts: Facts) -> tuple[RiskTold, ...]:
     """What each recipient of a withdrawing rule now knows (rule 4)."""
-    withdrawing: dict[str, Rule] = {rule.id: rule for rule in protocol.rules if rule.withdraw}
+    withdrawing = {rule.id for rule in protocol.rules if rule.withdraw}
     return tuple(
         RiskTold(view.recipient, view.receipt.rule_id, facts.risk, facts.on_rmg is True)
         for view in views
