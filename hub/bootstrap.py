@@ -84,6 +84,7 @@ class Hub:
     acknowledgement_consumer: AcknowledgementConsumer
     replay: Replay
     clock: Clock
+    keys: KeyMaterial  # the public keys, and the private rings this role holds
 
     def api_dependencies(self) -> ApiDependencies:
         return ApiDependencies(
@@ -277,6 +278,7 @@ async def bootstrap(
             signature_window=timedelta(seconds=settings.request_signature_window_seconds),
         ),
         router=router,
+        keys=keys,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
         dead_letters=DeadLetterAuditor(audit, clock),
         clock=clock,
