@@ -33,7 +33,7 @@ Every refusal is audited with the failing fields and rules, never with the value
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -177,29 +177,15 @@ class Intake:
         canonical = notification_adapter.dump_json(notification, exclude_none=True)
         # The time the hub took the post: before it is queued, so before any routing of it.
         taken_at = self._clock()
-        copy = AcceptedCopy(
-            event_key=self._pseudonyms.event(notification.source, notification.id),
-            content=self._pseudonyms.content(canonical),
-            publisher=agency.id,
-            message=OutgoingMessage(
-                body=self._seal(agency, notification.id, canonical),
-                message_id=notification.id,
-                type=notification.type,
-                correlation_id=correlation_id,
-                content_type=SOURCE_CONTENT_TYPE,
-                headers={"sehub-publisher": agency.id},
-            ),
-            accepted_at=taken_at,
-        )
-        about = AuditEntry(
-            action=AuditAction.NOTIFICATION_ACCEPTED,
-            recorded_at=taken_at,
-            correlation_id=correlation_id,
-            notification_id=notification.id,
+        await self._commit(
+            agency,
+            notification.id,
+            content=canonical,
+            envelope=self._seal(agency, notification.id, canonical),
             notification_type=notification.type,
-            actor=agency.id,
+            correlation_id=correlation_id,
+            taken_at=taken_at,
         )
-        await self._commit(copy, about, correlation_id)
 
     async def _accept_envelope(self, agency: Agency, body: bytes, correlation_id: str) -> str:
         """Rule 7: check the header with public keys, then commit the envelope as it came."""
@@ -215,15 +201,43 @@ class Intake:
             raise
         if not self._publisher.connected:
             raise BrokerUnavailable("the message broker is not connected")
-        taken_at = self._clock()
+        await self._commit(
+            agency,
+            header.message_id,
+            content=body,
+            envelope=body,
+            notification_type=None,
+            correlation_id=correlation_id,
+            taken_at=self._clock(),
+            detail={"sealed_by": "agency", "sig_kid": header.sig_kid},
+        )
+        return header.message_id
+
+    async def _commit(
+        self,
+        agency: Agency,
+        message_id: str,
+        *,
+        content: bytes,
+        envelope: bytes,
+        notification_type: str | None,
+        correlation_id: str,
+        taken_at: datetime,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Commit the acceptance, or answer a repeat or a conflict; then publish (rules 4-6).
+
+        ``content`` is what the keyed content hash is of: the canonical bytes of a notification
+        the hub sealed, or the envelope an agency sealed itself (rule 7).
+        """
         copy = AcceptedCopy(
-            event_key=self._pseudonyms.event(agency.source, header.message_id),
-            content=self._pseudonyms.content(body),
+            event_key=self._pseudonyms.event(agency.source, message_id),
+            content=self._pseudonyms.content(content),
             publisher=agency.id,
             message=OutgoingMessage(
-                body=body,
-                message_id=header.message_id,
-                type=_ENVELOPE_TYPE,
+                body=envelope,
+                message_id=message_id,
+                type=notification_type or _ENVELOPE_TYPE,
                 correlation_id=correlation_id,
                 content_type=SOURCE_CONTENT_TYPE,
                 headers={"sehub-publisher": agency.id},
@@ -234,15 +248,11 @@ class Intake:
             action=AuditAction.NOTIFICATION_ACCEPTED,
             recorded_at=taken_at,
             correlation_id=correlation_id,
-            notification_id=header.message_id,
+            notification_id=message_id,
+            notification_type=notification_type,
             actor=agency.id,
-            detail={"sealed_by": "agency", "sig_kid": header.sig_kid},
+            detail=detail or {},
         )
-        await self._commit(copy, about, correlation_id)
-        return header.message_id
-
-    async def _commit(self, copy: AcceptedCopy, about: AuditEntry, correlation_id: str) -> None:
-        """Commit the acceptance, or answer a repeat or a conflict; then publish (rules 4-6)."""
         outcome, published = await self._store.accept(copy, about)
         if outcome is Acceptance.CONFLICTING:
             await self._audit.record(

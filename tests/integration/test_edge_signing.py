@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -36,6 +35,7 @@ from tests.integration.conftest import (
     AMQP_URL,
     POSTGRES_URL,
     REPO,
+    _stop,
     drop_all_tables,
     free_port,
     readyz_status,
@@ -123,16 +123,6 @@ def _start(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture
