@@ -35,10 +35,10 @@ from tests.integration.conftest import (
     AMQP_URL,
     POSTGRES_URL,
     REPO,
-    _stop,
     drop_all_tables,
     free_port,
     readyz_status,
+    stop_process,
     wait_until,
 )
 from tests.integration.queue_support import queued
@@ -160,7 +160,7 @@ async def rig(clean_broker: None, tmp_path: Path) -> AsyncIterator[EdgeRig]:
     finally:
         for process in (api, router):
             if process is not None:
-                _stop(process)
+                stop_process(process)
 
 
 async def _entries(notification_id: str | None = None) -> list[AuditEntry]:
