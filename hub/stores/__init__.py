@@ -9,6 +9,7 @@ from hub.stores._audit_log import SqlAuditLog
 from hub.stores._audit_queries import SqlAuditReader
 from hub.stores._audit_rows import audit_rows, subject_index
 from hub.stores._intake_store import SqlIntakeStore
+from hub.stores._nonce_store import SqlNonceStore
 from hub.stores._routing_store import SqlRoutingStore
 from hub.stores._subject_keys import SqlSubjectKeys
 
@@ -17,6 +18,7 @@ __all__ = [
     "SqlAuditLog",
     "SqlAuditReader",
     "SqlIntakeStore",
+    "SqlNonceStore",
     "SqlRoutingStore",
     "SqlSubjectKeys",
     "audit_rows",
