@@ -190,11 +190,14 @@ async def bootstrap(
     clock: Clock = utc_now,
     wait: Waiting | None = None,
     configuration: tuple[AgencyDirectory, Protocol] | None = None,
+    ingress_only: bool = False,
 ) -> Hub:
     """Connect to the database and the broker, migrate, declare the topology, and wire.
 
     With ``wait``, a database or broker that is down is waited for instead of failing; with
-    ``configuration``, the directory and protocol already loaded are used.
+    ``configuration``, the directory and protocol already loaded are used. With
+    ``ingress_only`` (an intake: ``hub run --role api``), ingress is only checked passively,
+    so that a broker user without configure rights can start it.
     """
     agencies, protocol = configuration or load_configuration(settings)
     # One engine for every store, so a decision and its audit rows commit in one transaction.
@@ -208,7 +211,10 @@ async def bootstrap(
 
     async def start_broker() -> None:
         await broker.connect()
-        await broker.declare_topology(agencies)
+        if ingress_only:
+            await broker.check_ingress()
+        else:
+            await broker.declare_topology(agencies)
 
     try:
         await _until_up("database", start_database, wait)

@@ -49,7 +49,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # Until the broker and the database answer, the port says so (503) instead of refusing.
     starting = await _serve(create_starting_app(waiting.states), settings) if serves_api else None
     try:
-        hub = await _bootstrapped(settings, waiting, stop, configuration)
+        hub = await _bootstrapped(settings, waiting, stop, configuration, args.role)
     finally:
         if starting is not None:
             await starting.cleanup()
@@ -57,9 +57,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         async with contextlib.AsyncExitStack() as stack:
-            for relay in (hub.ingress_relay.run(), hub.outbox_relay.run()):
-                stack.callback(asyncio.create_task(relay).cancel)
+            stack.callback(asyncio.create_task(hub.ingress_relay.run()).cancel)
             if args.role in ("all", "router"):
+                # Only a router publishes deliveries: an intake's broker user may not.
+                stack.callback(asyncio.create_task(hub.outbox_relay.run()).cancel)
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
@@ -96,9 +97,17 @@ async def _bootstrapped(
     waiting: Waiting,
     stop: asyncio.Event,
     configuration: tuple[AgencyDirectory, Protocol],
+    role: str,
 ) -> Hub | None:
     """The wired hub once its services answer; None if the process was stopped first."""
-    booting = asyncio.create_task(bootstrap(settings, wait=waiting, configuration=configuration))
+    booting = asyncio.create_task(
+        bootstrap(
+            settings,
+            wait=waiting,
+            configuration=configuration,
+            ingress_only=role == "api",
+        )
+    )
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait((booting, stopping), return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
