@@ -61,7 +61,7 @@ class ManagementApi:
                 "the RabbitMQ admin URL (HUB_RABBITMQ_ADMIN_URL) names no user and password"
             )
         self.admin_user: str = url.user
-        self._auth = aiohttp.BasicAuth(url.user, url.password)
+        self._authorization = aiohttp.encode_basic_auth(url.user, url.password)
         self._base = url.with_user(None).with_password(None).with_path("/api")
         self._session: aiohttp.ClientSession | None = None
 
@@ -70,7 +70,8 @@ class ManagementApi:
 
     async def __aenter__(self) -> ManagementApi:
         self._session = aiohttp.ClientSession(
-            auth=self._auth, timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+            headers={"Authorization": self._authorization},
+            timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
         )
         return self
 

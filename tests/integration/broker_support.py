@@ -1,0 +1,149 @@
+"""What the broker-identity tests share: ``hub provision`` run for real against the test broker,
+in a vhost of its own, and the refusal check every cross-agency operation goes through.
+
+Provisioning runs in :data:`VHOST`, not in ``/``, so the users' topology and grants never meet
+the other tests' (which use ``guest`` in ``/`` and empty it between tests). Users are global on
+a broker, so each fixture deletes the users it made, and the vhost, afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from aiormq.exceptions import ChannelAccessRefused
+
+from hub.agencies import AgencyDirectory
+from hub.cli import write_demo
+from hub.delivery import MANAGED_TAG, BrokerCredentials, ManagementApi
+from tests.integration.conftest import AMQP_URL, REPO
+
+VHOST = "sehub-isolation-test"
+ADMIN_URL = os.environ.get(
+    "HUB_TEST_RABBITMQ_ADMIN_URL",
+    f"http://guest:guest@127.0.0.1:{os.environ.get('HUB_AMQP_MGMT_PORT', '15672')}",
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One thing a user tries on a channel; a publish is tried with publisher confirms, so that
+    its refusal is seen rather than dropped."""
+
+    run: Callable[[AbstractChannel], Awaitable[object]]
+    publishes: bool = False
+
+
+def in_vhost(amqp_url: str, vhost: str = VHOST) -> str:
+    """``amqp_url`` on ``vhost``."""
+    parts = urlsplit(amqp_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", parts.query, ""))
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """A demo directory provisioned on the test broker: where, and each user's credentials."""
+
+    directory: Path
+    agencies: AgencyDirectory
+    credentials: BrokerCredentials
+
+    @property
+    def receiving(self) -> list[str]:
+        """The agencies that have a broker user: every entry but the auditors."""
+        return sorted(a for a in self.agencies if not self.agencies[a].is_auditor)
+
+    def url(self, user: str) -> str:
+        url = self.credentials.url(user)
+        assert url is not None, f"hub provision wrote no credentials for {user}"
+        return url
+
+    async def provision(self, *args: str, admin_url: str = ADMIN_URL) -> str:
+        """Run ``hub provision ARGS`` on this directory: its stdout; fails the test if it fails."""
+        returncode, stdout, stderr = await run_provision(self.directory, *args, admin_url=admin_url)
+        assert returncode == 0, stderr
+        return stdout
+
+
+async def run_provision(
+    directory: Path, *args: str, admin_url: str = ADMIN_URL
+) -> tuple[int | None, str, str]:
+    """``hub provision ARGS`` as its own process, for the directory in ``directory``: its exit
+    code, stdout and stderr."""
+    env = {
+        **os.environ,
+        "HUB_AMQP_URL": in_vhost(AMQP_URL),
+        "HUB_RABBITMQ_ADMIN_URL": admin_url,
+        "HUB_AGENCIES_PATH": str(directory / "agencies.yaml"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "provision",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=40)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def remove_provisioned() -> None:
+    """Delete the test vhost and every user provisioning made (tagged as ours)."""
+    async with ManagementApi(ADMIN_URL) as api:
+        await api.delete_vhost(VHOST)
+        for user in await api.users():
+            if MANAGED_TAG in user.tags:
+                await api.delete_user(user.name)
+
+
+@asynccontextmanager
+async def provisioning(tmp_path: Path) -> AsyncIterator[Provisioned]:
+    """The demo directory, with keys, provisioned (``--keep-guest``) in the test vhost; its
+    users and the vhost removed afterwards."""
+    directory = tmp_path / "demo"
+    write_demo(directory / "agencies.yaml", directory / "tokens.env", keys_dir=directory / "keys")
+    done = Provisioned(
+        directory,
+        AgencyDirectory.load(directory / "agencies.yaml"),
+        BrokerCredentials(directory / "amqp"),
+    )
+    await remove_provisioned()
+    await done.provision("--keep-guest")
+    try:
+        yield done
+    finally:
+        await remove_provisioned()
+
+
+async def refused(connection: AbstractConnection, operation: Operation) -> bool:
+    """Whether RabbitMQ refuses ``operation`` (ACCESS_REFUSED), tried on a channel of its own
+    (a refusal closes the channel)."""
+    channel = await connection.channel(publisher_confirms=operation.publishes)
+    try:
+        await operation.run(channel)
+    except ChannelAccessRefused:
+        return True
+    finally:
+        if not channel.is_closed:
+            # The broker may close it meanwhile.
+            with contextlib.suppress(*CONNECTION_EXCEPTIONS):
+                await channel.close()
+    return False
+
+
+async def connect(url: str) -> AbstractConnection:
+    return await aio_pika.connect(url, timeout=10)
