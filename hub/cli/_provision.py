@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from hub._exceptions import ConfigurationError
 from hub.agencies import AgencyDirectory
 from hub.delivery import (
     Broker,
@@ -64,6 +65,17 @@ def _admin_amqp_url(settings: Settings) -> str:
     )
 
 
+async def _check_same_broker(api: ManagementApi, settings: Settings) -> None:
+    """Users go through the management API, the topology through AMQP: one broker, or neither."""
+    parts = urlsplit(settings.amqp_url)
+    port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
+    if port not in await api.amqp_ports():
+        raise ConfigurationError(
+            f"the management API (HUB_RABBITMQ_ADMIN_URL) has no AMQP listener on port {port}, "
+            "which HUB_AMQP_URL names: they are not the same broker"
+        )
+
+
 async def provision(args: argparse.Namespace, settings: Settings) -> int:
     agencies = AgencyDirectory.load(settings.agencies_path)
     auditors = [agency_id for agency_id in agencies if agencies[agency_id].is_auditor]
@@ -76,6 +88,7 @@ async def provision(args: argparse.Namespace, settings: Settings) -> int:
     }
     vhost = vhost_of(settings.amqp_url)
     async with ManagementApi(settings.rabbitmq_admin_url) as api:
+        await _check_same_broker(api, settings)
         exists = await api.vhost_exists(vhost)
         planned = plan_provisioning(
             wanted,

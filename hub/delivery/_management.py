@@ -116,6 +116,19 @@ class ManagementApi:
                 "plugin enabled and HUB_RABBITMQ_ADMIN_URL right?"
             ) from exc
 
+    async def amqp_ports(self) -> set[int]:
+        """The ports this broker's AMQP and AMQPS listeners are on (to check that an AMQP URL
+        and this API are one broker)."""
+        overview = await self._call("GET", "overview") or {}
+        listeners = overview.get("listeners", []) if isinstance(overview, dict) else []
+        return {
+            int(listener["port"])
+            for listener in listeners
+            if isinstance(listener, dict)
+            and str(listener.get("protocol", "")).startswith("amqp")
+            and isinstance(listener.get("port"), int)
+        }
+
     async def users(self) -> list[ExistingUser]:
         """Every user on the broker (rule 3)."""
         listed = await self._call("GET", "users") or []

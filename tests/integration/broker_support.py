@@ -29,10 +29,22 @@ from hub.delivery import MANAGED_TAG, BrokerCredentials, ManagementApi
 from tests.integration.conftest import AMQP_URL, REPO
 
 VHOST = "sehub-isolation-test"
-ADMIN_URL = os.environ.get(
-    "HUB_TEST_RABBITMQ_ADMIN_URL",
-    f"http://guest:guest@127.0.0.1:{os.environ.get('HUB_AMQP_MGMT_PORT', '15672')}",
-)
+
+
+def _admin_url() -> str:
+    """The management API of the broker the tests use: ``HUB_TEST_RABBITMQ_ADMIN_URL``, else
+    guest on ``HUB_AMQP_MGMT_PORT``; on a broker off the default port, one of them must be set,
+    so that a test that deletes guest never reaches another checkout's broker."""
+    explicit = os.environ.get("HUB_TEST_RABBITMQ_ADMIN_URL")
+    if explicit:
+        return explicit
+    port = os.environ.get("HUB_AMQP_MGMT_PORT")
+    if port is None and (urlsplit(AMQP_URL).port or 5672) != 5672:
+        raise RuntimeError("set HUB_TEST_RABBITMQ_ADMIN_URL or HUB_AMQP_MGMT_PORT for this broker")
+    return f"http://guest:guest@127.0.0.1:{port or 15672}"
+
+
+ADMIN_URL = _admin_url()
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,13 @@ async def run_provision(
     return process.returncode, stdout.decode(), stderr.decode()
 
 
+async def _same_broker() -> None:
+    """Fail unless the management API belongs to the broker ``HUB_TEST_AMQP_URL`` names."""
+    async with ManagementApi(ADMIN_URL) as api:
+        ports = await api.amqp_ports()
+    assert (urlsplit(AMQP_URL).port or 5672) in ports, f"{ADMIN_URL} is another broker's API"
+
+
 async def remove_provisioned() -> None:
     """Delete the test vhost and every user provisioning made (tagged as ours)."""
     async with ManagementApi(ADMIN_URL) as api:
@@ -121,6 +140,7 @@ async def provisioning(tmp_path: Path) -> AsyncIterator[Provisioned]:
         AgencyDirectory.load(directory / "agencies.yaml"),
         BrokerCredentials(directory / "amqp"),
     )
+    await _same_broker()
     await remove_provisioned()
     await done.provision("--keep-guest")
     try:
