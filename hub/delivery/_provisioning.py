@@ -106,7 +106,7 @@ def _user_changes(
         ]
         if differs:
             changes.append(Change(Action.UPDATE, user.name, " and ".join(differs) + " differ"))
-    if permission != user.permission:
+    if existing is None or permission != user.permission:
         changes.append(Change(Action.PERMIT, user.name, _describe(user.permission)))
     return changes
 

@@ -192,6 +192,8 @@ prepare_state_dir() {
             # Clients are not asked for certificates: they log in with a user and password.
             echo "ssl_options.verify = verify_none"
             echo "ssl_options.fail_if_no_peer_cert = false"
+            echo "ssl_options.versions.1 = tlsv1.3"
+            echo "ssl_options.versions.2 = tlsv1.2"
         fi
         if [ "$MANAGEMENT" = 1 ]; then
             # Only valid when the plugin is enabled (unknown keys abort boot).

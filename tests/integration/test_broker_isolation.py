@@ -147,8 +147,8 @@ async def _not_refused_for(
     for other in provisioned.receiving:
         if other == me:
             continue
-        for name, operation in ON_ANOTHER.items():
-            if not await refused(connection, operation(me, other)):
+        for name, on_pair in ON_ANOTHER.items():
+            if not await refused(connection, on_pair(me, other)):
                 failures.append(f"{me} -> {other}: {name}")
     for name, operation in ON_THE_HUB.items():
         if not await refused(connection, operation):
