@@ -87,30 +87,32 @@ class Provisioned:
         return stdout
 
 
-async def run_provision(
-    directory: Path, *args: str, admin_url: str = ADMIN_URL
-) -> tuple[int | None, str, str]:
-    """``hub provision ARGS`` as its own process, for the directory in ``directory``: its exit
-    code, stdout and stderr."""
-    env = {
-        **os.environ,
-        "HUB_AMQP_URL": in_vhost(AMQP_URL),
-        "HUB_RABBITMQ_ADMIN_URL": admin_url,
-        "HUB_AGENCIES_PATH": str(directory / "agencies.yaml"),
-    }
+async def run_hub(*args: str, env: dict[str, str]) -> tuple[int | None, str, str]:
+    """``hub ARGS`` as its own process with ``env`` added: its exit code, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "hub",
-        "provision",
         *args,
         cwd=REPO,
-        env=env,
+        env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=40)
     return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def run_provision(
+    directory: Path, *args: str, admin_url: str = ADMIN_URL
+) -> tuple[int | None, str, str]:
+    """``hub provision ARGS`` for the directory in ``directory``, in the test vhost."""
+    env = {
+        "HUB_AMQP_URL": in_vhost(AMQP_URL),
+        "HUB_RABBITMQ_ADMIN_URL": admin_url,
+        "HUB_AGENCIES_PATH": str(directory / "agencies.yaml"),
+    }
+    return await run_hub("provision", *args, env=env)
 
 
 async def _same_broker() -> None:

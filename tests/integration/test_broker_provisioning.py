@@ -3,9 +3,6 @@ and the hub's processes running as the users it made."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,9 +28,10 @@ from tests.integration.broker_support import (
     Provisioned,
     connect,
     provisioning,
+    run_hub,
     run_provision,
 )
-from tests.integration.conftest import REPO, running_hub
+from tests.integration.conftest import running_hub
 
 POLICE = "northumbria-police"
 
@@ -189,27 +187,12 @@ async def test_tail_logs_in_as_the_agency_when_its_credentials_are_there(
     """``hub tail`` uses the agency's own credentials file: it reaches the queue although
     ``HUB_AMQP_URL`` names a port where no broker listens, and waits out its timeout."""
     env = {
-        **os.environ,
         "HUB_AMQP_URL": "amqp://guest:guest@127.0.0.1:9/",
         "HUB_AGENCIES_PATH": str(provisioned.directory / "agencies.yaml"),
         "HUB_KEYS_DIR": str(provisioned.directory / "keys"),
     }
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "tail",
-        "--agency",
-        POLICE,
-        "--count",
-        "1",
-        "--timeout",
-        "1",
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    returncode, _, stderr = await run_hub(
+        "tail", "--agency", POLICE, "--count", "1", "--timeout", "1", env=env
     )
-    _, stderr = await asyncio.wait_for(tail.communicate(), timeout=40)
-    assert tail.returncode == 1
-    assert "no notification for 1 s; 0 of 1 received" in stderr.decode()
+    assert returncode == 1
+    assert "no notification for 1 s; 0 of 1 received" in stderr
