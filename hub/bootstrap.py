@@ -218,7 +218,8 @@ async def bootstrap(
 
     With ``wait``, a database or broker that is down is waited for instead of failing; with
     ``configuration``, the directory and protocol already loaded are used; ``role`` says which
-    private keys are loaded (:func:`private_key_owners`).
+    private keys are loaded (:func:`private_key_owners`), and an intake (``"api"``) only checks
+    ingress passively, so that a broker user without configure rights can start it.
     """
     agencies, protocol = configuration or load_configuration(settings)
     # One engine for every store, so a decision and its audit rows commit in one transaction.
@@ -232,7 +233,10 @@ async def bootstrap(
 
     async def start_broker() -> None:
         await broker.connect()
-        await broker.declare_topology(agencies)
+        if role == "api":
+            await broker.check_ingress()
+        else:
+            await broker.declare_topology(agencies)
 
     try:
         await _until_up("database", start_database, wait)

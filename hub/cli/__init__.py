@@ -19,6 +19,7 @@ from hub.cli import (
     _keys,
     _maintenance,
     _protocol,
+    _provision,
     _run,
     _subject,
     _tail,
@@ -33,7 +34,19 @@ __all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    modules = (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit, _subject, _dlq)
+    modules = (
+        _run,
+        _tail,
+        _adapt,
+        _demo,
+        _provision,
+        _maintenance,
+        _protocol,
+        _keys,
+        _audit,
+        _subject,
+        _dlq,
+    )
     for module in modules:
         module.register(commands)
     return parser

@@ -57,9 +57,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         async with contextlib.AsyncExitStack() as stack:
-            for relay in (hub.ingress_relay.run(), hub.outbox_relay.run()):
-                stack.callback(asyncio.create_task(relay).cancel)
+            stack.callback(asyncio.create_task(hub.ingress_relay.run()).cancel)
             if args.role in ("all", "router"):
+                # Only a router publishes deliveries: an intake's broker user may not.
+                stack.callback(asyncio.create_task(hub.outbox_relay.run()).cancel)
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
