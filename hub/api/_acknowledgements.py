@@ -57,7 +57,7 @@ async def acknowledge_delivery(request: web.Request) -> web.Response:
     said = await json_body(request, AcknowledgementBody)
     ack = _of(request.match_info["delivery_id"], said, correlation_id)
     delivery = await deps.acknowledgements.acknowledge(
-        agency.id, ack, channel="http", correlation_id=correlation_id
+        agency.id, ack, channel="http", correlation_id=correlation_id, route=_ROUTE
     )
     answer = Acknowledged(
         delivery_id=delivery.delivery_id,
@@ -81,5 +81,8 @@ def _of(delivery_id: str, said: AcknowledgementBody, correlation_id: str) -> Ack
         ) from exc
 
 
+_ROUTE = "/v1/deliveries/{delivery_id}/acknowledgements"
+
+
 def add_acknowledgement_routes(app: web.Application) -> None:
-    app.router.add_post("/v1/deliveries/{delivery_id}/acknowledgements", acknowledge_delivery)
+    app.router.add_post(_ROUTE, acknowledge_delivery)

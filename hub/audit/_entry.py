@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     CLOCK_STOPPED = "clock.stopped"
     CLOCK_FIRED = "clock.fired"
     DELIVERY_REPLAYED = "delivery.replayed"
+    DELIVERY_DOWNLOADED = "delivery.downloaded"
     MESSAGE_DEAD_LETTERED = "message.dead_lettered"
     DEAD_LETTER_REQUEUED = "dead_letter.requeued"
 

@@ -163,6 +163,11 @@ class KeyMaterial:
         """Check that ``agency`` signed ``data`` with a key valid at ``now``; else raise."""
         self._retrying(lambda: verify(self._registry, agency, signature, data, now))
 
+    def holds(self, agency: str) -> bool:
+        """Whether this process holds ``agency``'s private ring (rule 5: it can open for it)."""
+        self.refresh()
+        return agency in self._rings
+
     # --- loading ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
