@@ -39,10 +39,10 @@ from hub._exceptions import AgencyKeyNotHeld, NotFound
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import KeyMaterial
 from hub.logs import get_logger
-from hub.messages import DELIVERY_CONTENT_TYPE, InboxCopy
+from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, InboxCopy
 from hub.ports import AuditLog, Clock, InboxStore
 from hub.replay import page_cursor, parse_cursor
-from hub.subscriber import Delivery, open_message
+from hub.subscriber import open_message
 
 __all__ = [
     "FIRST_PAUSE_SECONDS",
@@ -108,7 +108,7 @@ class Download:
     delivery_id: str
     envelope: bytes
     content_type: str
-    opened: Delivery | None
+    opened: DeliveredNotification | None
     acknowledged: bool
 
 
@@ -196,11 +196,13 @@ class AgencyInbox:
             )
         copy = held.copy
         now = self._clock()
-        document = (
-            open_message(self._keys, agency, copy.message.body, replayed=False, now=now)
-            if opened
-            else None
-        )
+        document = None
+        if opened:
+            # The subscriber's own checks (rule 4); its replay mark means nothing here.
+            delivery = open_message(self._keys, agency, copy.message.body, replayed=False, now=now)
+            document = DeliveredNotification.model_validate(
+                delivery.model_dump(exclude={"replayed"})
+            )
         notification_id, notification_type = copy.notification
         await self._audit.record(
             AuditEntry(
