@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import Final
 
 from hub._exceptions import AgencyKeyNotHeld, NotFound
-from hub.audit import AuditAction, AuditEntry
+from hub.audit import AuditAction, AuditEntry, access_refused
 from hub.crypto import KeyMaterial
 from hub.logs import get_logger
 from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, InboxCopy
@@ -246,12 +246,4 @@ class AgencyInbox:
         detail = {"reason": reason, "route": route, "channel": "http"}
         if delivery_id is not None and _ID.match(delivery_id):
             detail["delivery_id"] = delivery_id
-        await self._audit.record(
-            AuditEntry(
-                action=AuditAction.ACCESS_REFUSED,
-                recorded_at=self._clock(),
-                correlation_id=correlation_id,
-                actor=agency,
-                detail=detail,
-            )
-        )
+        await self._audit.record(access_refused(agency, self._clock(), correlation_id, detail))

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from hub._exceptions import Conflict, InvalidMessage, NotFound
-from hub.audit import AuditAction, AuditEntry
+from hub.audit import AuditAction, AuditEntry, access_refused
 from hub.crypto import KeyMaterial
 from hub.logs import get_logger
 from hub.messages import AcknowledgedDelivery, Acknowledgement, AckOutcome
@@ -143,12 +143,4 @@ class Acknowledgements:
         detail = {"reason": reason, "delivery_id": ack.delivery_id, "channel": channel}
         if route is not None:
             detail["route"] = route
-        await self._audit.record(
-            AuditEntry(
-                action=AuditAction.ACCESS_REFUSED,
-                recorded_at=self._clock(),
-                correlation_id=correlation_id,
-                actor=agency,
-                detail=detail,
-            )
-        )
+        await self._audit.record(access_refused(agency, self._clock(), correlation_id, detail))

@@ -26,7 +26,7 @@ from hub._exceptions import ConfigurationError, InvalidInput
 from hub.api._context import CORRELATION_ID, as_agency
 from hub.inbox import MAX_PAGE, MAX_WAIT_SECONDS, AgencyInbox, InboxItem
 from hub.messages import DELIVERY_DOCUMENT_CONTENT_TYPE
-from hub.validation import field_problems
+from hub.validation import invalid_input
 
 __all__ = [
     "INBOX",
@@ -124,11 +124,8 @@ def _query(request: web.Request, model: type[Query]) -> Query:
     try:
         return model.model_validate(dict(request.query))
     except ValidationError as exc:
-        problems = field_problems(exc)
-        raise InvalidInput(
-            f"{len(problems)} query parameter(s) failed validation",
-            problems,
-            correlation_id=request[CORRELATION_ID],
+        raise invalid_input(
+            exc, what="query parameter(s)", correlation_id=request[CORRELATION_ID]
         ) from exc
 
 
