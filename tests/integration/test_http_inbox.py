@@ -28,6 +28,7 @@ from tests.integration.conftest import (
     HubProcess,
     drop_all_tables,
     running_hub,
+    wait_until,
 )
 from tests.integration.queue_support import queued
 
@@ -223,3 +224,30 @@ async def test_no_agency_lists_downloads_or_acknowledges_anothers_delivery(
         owner = next(b for b, d in holders.items() if d == refusal.detail["delivery_id"])
         assert owner != refusal.actor
         assert owner not in json.dumps(refusal.detail)
+
+
+async def test_the_cursor_pages_a_long_inbox_on_the_real_store(hub_process: HubProcess) -> None:
+    """Five copies for the police, listed two at a time: three pages, each copy once, oldest
+    first, the last page with no next; an AMQP agency's inbox lists its published copies too."""
+    for n in range(5):
+        assert (await hub_process.post(_event(100 + n)))[0] == 202
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        police = Agent(session, hub_process, POLICE)
+
+        async def all_five() -> bool:
+            return len((await police.list())[1]["deliveries"]) == 5
+
+        await wait_until(all_five, timeout=30, what="five police copies in the inbox")
+        pages: list[list[dict[str, Any]]] = []
+        query: dict[str, str] = {"limit": "2"}
+        while True:
+            status, body = await police.list(**query)
+            assert status == 200, body
+            pages.append(body["deliveries"])
+            if body["next"] is None:
+                break
+            query = {"limit": "2", "after": body["next"]}
+    assert [len(page) for page in pages] == [2, 2, 1]
+    listed = [entry for page in pages for entry in page]
+    assert len({entry["delivery_id"] for entry in listed}) == 5
+    assert [e["released_at"] for e in listed] == sorted(e["released_at"] for e in listed)
