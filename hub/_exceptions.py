@@ -10,6 +10,7 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     HubError
     ├── PeerError                 400  the peer's fault; do not retry unchanged
     │   ├── NotAuthenticated      401  no or unknown credential
+    │   │   └── RequestNotVerified 401  a request signature failed; opaque, .check for audit
     │   ├── Forbidden             403  authenticated, but not allowed (e.g. posting as another)
     │   ├── NotFound              404  no route for the path
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
@@ -46,6 +47,7 @@ from typing import Final, Literal, get_args
 __all__ = [
     "OPAQUE_MESSAGE",
     "REASONS",
+    "REQUEST_NOT_VERIFIED",
     "AgencyKeyNotHeld",
     "AuditLogTampered",
     "BrokerUnavailable",
@@ -65,6 +67,7 @@ __all__ = [
     "PayloadTooLarge",
     "PeerError",
     "Reason",
+    "RequestNotVerified",
     "ServiceError",
     "StoreUnavailable",
     "UnreadableDelivery",
@@ -105,6 +108,25 @@ class NotAuthenticated(PeerError):
 
     status_hint = 401
     title = "Not authenticated"
+
+
+REQUEST_NOT_VERIFIED: Final = "the request signature does not verify"
+
+
+class RequestNotVerified(NotAuthenticated):
+    """An HTTP message signature (RFC 9421) failed: ``str()`` is always the same opaque text.
+
+    ``check`` names the check that failed (``missing``, ``malformed``, ``not_covered``,
+    ``stale``, ``bad_nonce``, a key reason such as ``unknown_kid``, ``bad_signature``,
+    ``bad_digest``, ``replayed``): for the audit log, never sent back as a hint.
+    """
+
+    def __init__(self, check: str, *, correlation_id: str | None = None) -> None:
+        super().__init__(REQUEST_NOT_VERIFIED, correlation_id=correlation_id)
+        self.check = check
+
+    def __repr__(self) -> str:
+        return f"RequestNotVerified(check={self.check!r})"
 
 
 class Forbidden(PeerError):

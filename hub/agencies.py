@@ -66,6 +66,13 @@ class Agency(BaseModel):
     token_sha256: tuple[str, ...] = Field(
         default=(), description="Hashes of the tokens it may post with (several, to rotate)."
     )
+    signs_at_edge: bool = Field(
+        default=False,
+        description=(
+            "It seals and signs its own source envelopes (docs/wire-format.md): the hub holds no"
+            " private key of it, and refuses its plain or native posts."
+        ),
+    )
     roles: tuple[AgencyRole, ...] = Field(
         default=(),
         description=(

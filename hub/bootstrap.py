@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
 
 from hub._exceptions import ConfigurationError, ServiceError
 from hub.acknowledgements import AcknowledgementConsumer, Acknowledgements
@@ -34,14 +36,33 @@ from hub.stores import (
     SqlAuditReader,
     SqlInboxStore,
     SqlIntakeStore,
+    SqlNonceStore,
     SqlRoutingStore,
     SqlSubjectKeys,
 )
 from protocols import Protocol, ProtocolError, load_protocol
 
-__all__ = ["Hub", "Waiting", "bootstrap", "directory_loaded", "load_configuration"]
+__all__ = [
+    "Hub",
+    "Role",
+    "Waiting",
+    "bootstrap",
+    "directory_loaded",
+    "load_configuration",
+    "private_key_owners",
+]
 
 log = get_logger(__name__)
+
+Role = Literal["all", "api", "router"]
+
+
+def private_key_owners(agencies: AgencyDirectory, role: Role) -> tuple[str, ...]:
+    """Whose private documents a process of ``role`` loads: the API the agencies it signs for,
+    the router the hub's; never an agency that signs at its own edge, in any role."""
+    signed_for = tuple(agency.id for agency in agencies.values() if not agency.signs_at_edge)
+    hub = (HUB_AGENCY,) if role in ("all", "router") else ()
+    return (*hub, *(signed_for if role in ("all", "api") else ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +87,7 @@ class Hub:
     replay: Replay
     inbox: AgencyInbox
     clock: Clock
+    keys: KeyMaterial  # the public keys, and the private rings this role holds
 
     def api_dependencies(self) -> ApiDependencies:
         return ApiDependencies(
@@ -193,11 +215,13 @@ async def bootstrap(
     clock: Clock = utc_now,
     wait: Waiting | None = None,
     configuration: tuple[AgencyDirectory, Protocol] | None = None,
+    role: Role = "all",
 ) -> Hub:
     """Connect to the database and the broker, migrate, declare the topology, and wire.
 
     With ``wait``, a database or broker that is down is waited for instead of failing; with
-    ``configuration``, the directory and protocol already loaded are used.
+    ``configuration``, the directory and protocol already loaded are used; ``role`` says which
+    private keys are loaded (:func:`private_key_owners`).
     """
     agencies, protocol = configuration or load_configuration(settings)
     # One engine for every store, so a decision and its audit rows commit in one transaction.
@@ -218,7 +242,7 @@ async def bootstrap(
         pseudonyms = _pseudonymiser(settings)
         # Only the private documents present on this machine are loaded: a router's machine
         # holds the hub's, an agency edge's holds that agency's (the demo holds them all).
-        keys = KeyMaterial(settings.keys_dir, (HUB_AGENCY, *agencies))
+        keys = KeyMaterial(settings.keys_dir, private_key_owners(agencies, role))
         await _until_up("broker", start_broker, wait)
     except BaseException:
         await audit.close()
@@ -257,8 +281,11 @@ async def bootstrap(
             pseudonyms=pseudonyms,
             keys=keys,
             max_body_bytes=settings.max_body_bytes,
+            nonces=SqlNonceStore(engine),
+            signature_window=timedelta(seconds=settings.request_signature_window_seconds),
         ),
         router=router,
+        keys=keys,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
         dead_letters=DeadLetterAuditor(audit, clock),
         clock=clock,

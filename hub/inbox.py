@@ -134,7 +134,8 @@ class AgencyInbox:
 
     def can_open(self, agency: str) -> bool:
         """Whether this process holds ``agency``'s private key (rule 4)."""
-        return self._keys.holds(agency)
+        self._keys.refresh()
+        return agency in self._keys.private_agencies
 
     async def pending(
         self,

@@ -31,6 +31,7 @@ __all__ = [
     "Clock",
     "InboxStore",
     "IntakeStore",
+    "NonceStore",
     "Publisher",
     "RoutingStore",
     "SubjectKeys",
@@ -87,6 +88,19 @@ class IntakeStore(Protocol):
 
     async def retry_later(self, event_key: str, at: datetime) -> None:
         """Count a failed publish and leave the acceptance until ``at``."""
+        ...
+
+
+class NonceStore(Protocol):
+    """The nonces of signed requests, each usable once while a replay could still be on time."""
+
+    async def first_use(self, agency: str, nonce: str, *, expires_at: datetime) -> bool:
+        """Record ``agency``'s ``nonce`` until ``expires_at``: False if it is held already;
+        ``StoreUnavailable`` if the database cannot answer."""
+        ...
+
+    async def prune(self, now: datetime) -> int:
+        """Forget nonces that expired before ``now``; how many."""
         ...
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     keys_dir: Path = Path("var/demo/keys")
     pseudonym_key_path: Path = Path("var/demo/keys/pseudonym.key")
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    # How far a signed request's ``created`` may be from our clock; its nonce is kept as long.
+    request_signature_window_seconds: int = Field(default=300, gt=0)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     router_prefetch: int = Field(default=100, gt=0)
     log_level: str = "INFO"

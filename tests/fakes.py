@@ -274,6 +274,25 @@ class FakeIntakeStore:
         self.retries[event_key] = at
 
 
+@dataclass
+class FakeNonceStore:
+    """Signed requests' nonces in memory, with their expiry, like the SQL store."""
+
+    held: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    async def first_use(self, agency: str, nonce: str, *, expires_at: datetime) -> bool:
+        if (agency, nonce) in self.held:
+            return False
+        self.held[agency, nonce] = expires_at
+        return True
+
+    async def prune(self, now: datetime) -> int:
+        expired = [key for key, expires_at in self.held.items() if expires_at < now]
+        for key in expired:
+            del self.held[key]
+        return len(expired)
+
+
 def fake_intake(
     publisher: FakePublisher,
     audit: FakeAuditLog,
@@ -282,6 +301,7 @@ def fake_intake(
     keys: KeyMaterial,
     max_body_bytes: int,
     store: FakeIntakeStore | None = None,
+    nonces: FakeNonceStore | None = None,
 ) -> Intake:
     """An :class:`~hub.intake.Intake` on fakes: its outbox in memory, a fixed pseudonym key."""
     return Intake(
@@ -292,6 +312,7 @@ def fake_intake(
         pseudonyms=Pseudonymiser(b"p" * 32),
         keys=keys,
         max_body_bytes=max_body_bytes,
+        nonces=FakeNonceStore() if nonces is None else nonces,
     )
 
 

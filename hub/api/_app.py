@@ -52,7 +52,7 @@ from hub.api._problems import problem_response
 from hub.api._replay import add_replay_routes
 from hub.audit import AuditAction
 from hub.inbox import AgencyInbox
-from hub.intake import ACCEPTED_CONTENT_TYPES
+from hub.intake import ACCEPTED_CONTENT_TYPES, HttpRequest
 from hub.logs import get_logger
 from hub.sharing import simulate
 from hub.validation import notification_problems
@@ -136,11 +136,11 @@ async def post_notification(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     agency = await as_agency(request)
     body = await _read_body(request, agency)
-    notification = await deps.intake.accept(
-        agency, body, correlation_id, content_type=request.content_type
+    accepted = await deps.intake.accept_post(
+        agency, _as_read(request, body), correlation_id, content_type=request.content_type
     )
     return web.json_response(
-        {"id": notification.id, "status": "accepted", "correlation_id": correlation_id},
+        {"id": accepted, "status": "accepted", "correlation_id": correlation_id},
         status=202,
     )
 
@@ -151,6 +151,7 @@ async def post_records(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     agency = await as_agency(request)
     body = await _read_body(request, agency)
+    await deps.intake.admit(agency, _as_read(request, body), correlation_id, envelope=False)
     notifications = await deps.intake.accept_records(
         agency,
         body,
@@ -166,6 +167,11 @@ async def post_records(request: web.Request) -> web.Response:
         },
         status=202,
     )
+
+
+def _as_read(request: web.Request, body: bytes) -> HttpRequest:
+    """What a request signature covers, as this request came."""
+    return HttpRequest(request.method, str(request.url), tuple(request.headers.items()), body)
 
 
 async def _read_body(request: web.Request, agency: Agency) -> bytes:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from hub.agencies import AgencyDirectory
 from hub.api import create_app, create_starting_app
-from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
+from hub.bootstrap import Hub, Role, Waiting, bootstrap, load_configuration
 from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
 from hub.routing import DEAD_LETTER_PREFETCH
@@ -49,7 +49,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # Until the broker and the database answer, the port says so (503) instead of refusing.
     starting = await _serve(create_starting_app(waiting.states), settings) if serves_api else None
     try:
-        hub = await _bootstrapped(settings, waiting, stop, configuration)
+        hub = await _bootstrapped(settings, waiting, stop, configuration, role=args.role)
     finally:
         if starting is not None:
             await starting.cleanup()
@@ -96,9 +96,13 @@ async def _bootstrapped(
     waiting: Waiting,
     stop: asyncio.Event,
     configuration: tuple[AgencyDirectory, Protocol],
+    *,
+    role: Role,
 ) -> Hub | None:
     """The wired hub once its services answer; None if the process was stopped first."""
-    booting = asyncio.create_task(bootstrap(settings, wait=waiting, configuration=configuration))
+    booting = asyncio.create_task(
+        bootstrap(settings, wait=waiting, configuration=configuration, role=role)
+    )
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait((booting, stopping), return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()

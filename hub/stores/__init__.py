@@ -11,6 +11,7 @@ from hub.stores._audit_queries import SqlAuditReader
 from hub.stores._audit_rows import audit_rows, subject_index
 from hub.stores._inbox_store import SqlInboxStore
 from hub.stores._intake_store import SqlIntakeStore
+from hub.stores._nonce_store import SqlNonceStore
 from hub.stores._routing_store import SqlRoutingStore
 from hub.stores._subject_keys import SqlSubjectKeys
 
@@ -20,6 +21,7 @@ __all__ = [
     "SqlAuditReader",
     "SqlInboxStore",
     "SqlIntakeStore",
+    "SqlNonceStore",
     "SqlRoutingStore",
     "SqlSubjectKeys",
     "audit_rows",

@@ -266,10 +266,11 @@ async def running_hub(
             await wait_until(ready, timeout=30, what="the hub to become ready")
         yield hub
     finally:
-        _stop(process)
+        stop_process(process)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a hub process and wait for it; kill it if it will not stop."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
