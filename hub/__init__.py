@@ -15,6 +15,7 @@ free of I/O libraries; import the parts from their subpackages.
 """
 
 from hub._exceptions import (
+    AgencyKeyNotHeld,
     AuditLogTampered,
     BrokerUnavailable,
     ConfigurationError,
@@ -40,6 +41,7 @@ from hub._exceptions import (
 from hub.settings import Settings
 
 __all__ = [
+    "AgencyKeyNotHeld",
     "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",

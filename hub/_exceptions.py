@@ -15,6 +15,7 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     │   ├── NotFound              404  no route for the path
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── Conflict              409  the same source and id were accepted with other content
+    │   │   └── AgencyKeyNotHeld  409  an opened download asked of a hub holding no key for it
     │   ├── PayloadTooLarge       413  body over the configured limit
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
     │   ├── InvalidInput          422  failed validation; carries the failing fields, not values
@@ -47,6 +48,7 @@ __all__ = [
     "OPAQUE_MESSAGE",
     "REASONS",
     "REQUEST_NOT_VERIFIED",
+    "AgencyKeyNotHeld",
     "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",
@@ -139,6 +141,13 @@ class Conflict(PeerError):
 
     status_hint = 409
     title = "Conflict"
+
+
+class AgencyKeyNotHeld(Conflict):
+    """An inbox download asked to be opened, but this process holds no private key of the
+    agency (only an agency's own edge does): download it sealed and open it there."""
+
+    title = "No key to open this delivery"
 
 
 class NotFound(PeerError):

@@ -81,6 +81,14 @@ class Agency(BaseModel):
         ),
     )
 
+    delivery: Literal["amqp", "http"] = Field(
+        default="amqp",
+        description=(
+            "How it receives: amqp, from its queue (and its HTTP inbox); http, from its HTTP "
+            "inbox only, so the hub publishes nothing to its queue (docs/inbox.md)."
+        ),
+    )
+
     @model_validator(mode="after")
     def _auditors_are_only_auditors(self) -> Agency:
         # An auditor reads the audit log and nothing else: it never posts or receives.

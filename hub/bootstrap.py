@@ -20,12 +20,13 @@ from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
+from hub.inbox import AgencyInbox
 from hub.inspection import Inspection
 from hub.intake import Intake
 from hub.logs import get_logger
 from hub.ports import Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
-from hub.relays import IngressRelay, OutboxRelay
+from hub.relays import InboxOnlyPublisher, IngressRelay, OutboxRelay
 from hub.replay import Replay
 from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
@@ -33,6 +34,7 @@ from hub.stores import (
     SqlAcknowledgementStore,
     SqlAuditLog,
     SqlAuditReader,
+    SqlInboxStore,
     SqlIntakeStore,
     SqlNonceStore,
     SqlRoutingStore,
@@ -83,6 +85,7 @@ class Hub:
     acknowledgements: Acknowledgements
     acknowledgement_consumer: AcknowledgementConsumer
     replay: Replay
+    inbox: AgencyInbox
     clock: Clock
     keys: KeyMaterial  # the public keys, and the private rings this role holds
 
@@ -252,9 +255,13 @@ async def bootstrap(
     subject_keys = SqlSubjectKeys(engine)
     state = SqlRoutingStore(engine)
     intake_store = SqlIntakeStore(engine)
+    # Copies for an agency that reads only its HTTP inbox are not published to its queue.
+    deliveries = InboxOnlyPublisher(
+        broker, [agency.id for agency in agencies.values() if agency.delivery == "http"]
+    )
     router = Router(
         protocol,
-        publisher=broker,
+        publisher=deliveries,
         audit=audit,
         state=state,
         subject_keys=subject_keys,
@@ -295,16 +302,17 @@ async def bootstrap(
             every_seconds=settings.audit_checkpoint_every_seconds,
         ),
         ingress_relay=IngressRelay(intake_store, broker, clock),
-        outbox_relay=OutboxRelay(state, broker, clock),
+        outbox_relay=OutboxRelay(state, deliveries, clock),
         acknowledgements=acknowledgements,
         acknowledgement_consumer=AcknowledgementConsumer(
             acknowledgements, audit=audit, clock=clock
         ),
         replay=Replay(
             state,
-            broker,
+            deliveries,
             audit,
             clock,
             retention=retention,
         ),
+        inbox=AgencyInbox(SqlInboxStore(engine), audit, clock, keys=keys),
     )

@@ -18,6 +18,7 @@ from hub.messages import (
     AcknowledgedDelivery,
     Acknowledgement,
     AckOutcome,
+    InboxCopy,
     OutboxCopy,
     OutgoingMessage,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AuditLog",
     "AuditReader",
     "Clock",
+    "InboxStore",
     "IntakeStore",
     "NonceStore",
     "Publisher",
@@ -196,4 +198,21 @@ class AcknowledgementStore(Protocol):
     ) -> tuple[AckOutcome, AcknowledgedDelivery | None]:
         """Record ``ack`` by ``agency`` if it is the delivery's recipient, cancel its ladder and
         append ``audit(delivery)``, in one transaction; or say why not."""
+        ...
+
+
+class InboxStore(Protocol):
+    """An agency's released copies, for its HTTP inbox (:mod:`hub.inbox`)."""
+
+    async def pending(
+        self, recipient: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> list[InboxCopy]:
+        """``recipient``'s released copies it has not acknowledged, oldest release first, after
+        the (released at, delivery id) position ``after``; never a held, cancelled or deadline
+        row."""
+        ...
+
+    async def copy(self, recipient: str, delivery_id: str) -> InboxCopy | None:
+        """The released copy ``delivery_id`` if ``recipient`` is its recipient; else None,
+        alike for another agency's copy and for no copy at all."""
         ...

@@ -46,10 +46,12 @@ from hub.api._context import (
     audit_call,
 )
 from hub.api._failed_auth import FailedAuthentications
+from hub.api._inbox import add_inbox_routes
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.api._replay import add_replay_routes
 from hub.audit import AuditAction
+from hub.inbox import AgencyInbox
 from hub.intake import ACCEPTED_CONTENT_TYPES, HttpRequest
 from hub.logs import get_logger
 from hub.sharing import simulate
@@ -246,7 +248,7 @@ async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-def create_app(deps: ApiDependencies) -> web.Application:
+def create_app(deps: ApiDependencies, *, inbox: AgencyInbox | None = None) -> web.Application:
     """The aiohttp application; the caller owns start-up and shutdown of ``deps``."""
     app = web.Application(middlewares=[_correlate], client_max_size=deps.max_body_bytes)
     app[DEPENDENCIES] = deps
@@ -258,6 +260,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     add_auditor_routes(app)
     add_acknowledgement_routes(app)
     add_replay_routes(app)
+    add_inbox_routes(app, inbox)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

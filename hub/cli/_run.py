@@ -80,7 +80,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 checkpoints = asyncio.create_task(hub.checkpointer.run())
                 stack.callback(checkpoints.cancel)
             if serves_api:
-                runner = await _serve(create_app(hub.api_dependencies()), settings)
+                runner = await _serve(create_app(hub.api_dependencies(), inbox=hub.inbox), settings)
                 stack.push_async_callback(runner.cleanup)
                 port: int = runner.addresses[0][1]
                 log.info("api.started", host=settings.http_host, port=port)

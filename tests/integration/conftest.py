@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import aio_pika
 import aiohttp
 import pytest
+import yaml
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from sqlalchemy import text
 
@@ -214,14 +215,22 @@ async def running_hub(
     database_url: str | None = None,
     amqp_url: str = AMQP_URL,
     wait_ready: bool = True,
+    http_only: tuple[str, ...] = (),
 ) -> AsyncIterator[HubProcess]:
     """Start ``hub run --role ROLE`` with fresh demo configuration and keys; stop it after.
 
-    By default on a fresh SQLite file, and only once ``/readyz`` says ready.
+    By default on a fresh SQLite file, and only once ``/readyz`` says ready. The agencies in
+    ``http_only`` receive over their HTTP inbox only (directory ``delivery: http``).
     """
     agencies_path = tmp_path / "agencies.yaml"
     keys_dir = tmp_path / "keys"
     tokens = write_demo(agencies_path, tmp_path / "tokens.env", keys_dir=keys_dir)
+    if http_only:
+        directory = yaml.safe_load(agencies_path.read_text())
+        for entry in directory["agencies"]:
+            if entry["id"] in http_only:
+                entry["delivery"] = "http"
+        agencies_path.write_text(yaml.safe_dump(directory))
     assert set(AgencyDirectory.load(agencies_path)) >= set(DEMO_AGENCY_IDS)
     port = free_port()
     database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
