@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.integration.broker_support import ADMIN_URL, remove_provisioned
 from tests.integration.conftest import AMQP_URL, REPO, HubProcess
 
 GUIDE = REPO / "docs" / "integration-guide.md"
@@ -47,12 +48,15 @@ def guide_blocks() -> list[Block]:
 
 
 def _localised(body: str, hub: HubProcess, demo_dir: Path) -> str:
-    return (
-        body.replace("http://127.0.0.1:8080", hub.base_url)
-        .replace("var/demo/", f"{demo_dir}/")
-        .replace(".venv/bin/hub", f"{sys.executable} -m hub")
-        .replace(".venv/bin/python", sys.executable)
-    )
+    # One pass, so that a replacement is never itself replaced.
+    replacements = {
+        "http://127.0.0.1:8080": hub.base_url,
+        "var/demo/": f"{demo_dir}/",
+        ".venv/bin/hub": f"{sys.executable} -m hub",
+        ".venv/bin/python": sys.executable,
+    }
+    pattern = "|".join(re.escape(old) for old in replacements)
+    return re.sub(pattern, lambda found: replacements[found[0]], body)
 
 
 async def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -75,6 +79,9 @@ async def run_guide(hub: HubProcess, work: Path) -> list[str]:
         **os.environ,
         "HUB_AMQP_URL": AMQP_URL,
         "HUB_KEYS_DIR": str(hub.keys_dir),
+        "HUB_AGENCIES_PATH": str(demo_dir / "agencies.yaml"),
+        "HUB_PSEUDONYM_KEY_PATH": str(hub.keys_dir / "pseudonym.key"),
+        "HUB_RABBITMQ_ADMIN_URL": ADMIN_URL,
         "PYTHONPATH": str(REPO),
     }
     outputs = []
@@ -105,12 +112,19 @@ def test_every_skipped_block_says_why() -> None:
 
 async def test_the_guide_runs_end_to_end(hub_process: HubProcess, tmp_path: Path) -> None:
     """Every example of the integration guide runs green against a real hub, and the walk-through
-    ends with the police holding the notification the guide posted."""
+    leaves the police and education with the copies it says they get."""
     work = tmp_path / "work"
     work.mkdir()
     # The reader runs the guide from a checkout: its files are where the guide says.
     (work / "docs").symlink_to(REPO / "docs")
-    outputs = await run_guide(hub_process, work)
+    try:
+        outputs = await run_guide(hub_process, work)
+    finally:
+        await remove_provisioned()  # the broker users the guide's `hub provision` made
     assert outputs
     accepted = json.loads((work / "accepted.json").read_text(encoding="utf-8"))
     assert accepted["status"] == "accepted"
+    assert (work / "police-delivery-id.txt").read_text() in (work / "replay.json").read_text()
+    acknowledged = (work / "education-delivery-id.txt").read_text().strip()
+    pending = json.loads((work / "inbox.json").read_text())["deliveries"]
+    assert acknowledged not in {entry["delivery_id"] for entry in pending}
