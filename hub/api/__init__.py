@@ -8,6 +8,7 @@ from hub.api._openapi import openapi_document
 from hub.api._openapi_audit import AuditPage, AuditRecord, Disclosures
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from hub.api._starting import create_starting_app
+from hub.api._unparsable import ProblemAppRunner
 
 __all__ = [
     "CSV_COLUMNS",
@@ -19,6 +20,7 @@ __all__ = [
     "Disclosures",
     "FailedAuthentications",
     "Problem",
+    "ProblemAppRunner",
     "create_app",
     "create_starting_app",
     "csv_cell",
