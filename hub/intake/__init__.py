@@ -6,7 +6,13 @@ audit log are ports (:mod:`hub.ports`).
 """
 
 from hub.intake._intake import ACCEPTED_CONTENT_TYPES, Intake
-from hub.intake._native import MAX_PROBLEMS, MAX_RECORDS, adapt, parse_records
+from hub.intake._native import (
+    MAX_PROBLEMS,
+    MAX_RECORDS,
+    adapt,
+    native_record_shapes,
+    parse_records,
+)
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",
@@ -14,5 +20,6 @@ __all__ = [
     "MAX_RECORDS",
     "Intake",
     "adapt",
+    "native_record_shapes",
     "parse_records",
 ]
