@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from hub._exceptions import HubError
 from hub.cli import (
     _adapt,
+    _asyncapi,
     _audit,
     _demo,
     _dlq,
@@ -23,17 +24,40 @@ from hub.cli import (
     _subject,
     _tail,
 )
+from hub.cli._asyncapi import asyncapi_yaml
+from hub.cli._asyncapi_document import asyncapi_document
+from hub.cli._asyncapi_messages import MESSAGE_HEADERS
 from hub.cli._demo import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.logs import configure_logging
 from hub.settings import Settings
 
-__all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
+__all__ = [
+    "ADMIN_AGENCY_ID",
+    "AUDITOR_ID",
+    "MESSAGE_HEADERS",
+    "asyncapi_document",
+    "asyncapi_yaml",
+    "main",
+    "write_demo",
+]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    modules = (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit, _subject, _dlq)
+    modules = (
+        _run,
+        _tail,
+        _adapt,
+        _demo,
+        _maintenance,
+        _protocol,
+        _keys,
+        _audit,
+        _subject,
+        _dlq,
+        _asyncapi,
+    )
     for module in modules:
         module.register(commands)
     return parser
