@@ -41,7 +41,10 @@ SEED = "20261201"
 POLICE = "northumbria-police"
 
 
-async def _schemathesis(hub: HubProcess, agency_id: str, *options: str) -> tuple[int, str]:
+async def _schemathesis(
+    hub: HubProcess, agency_id: str, workdir: Path, *options: str
+) -> tuple[int, str]:
+    """Run schemathesis in ``workdir``, where it keeps its cache of earlier failures."""
     process = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS),
         "run",
@@ -59,6 +62,7 @@ async def _schemathesis(hub: HubProcess, agency_id: str, *options: str) -> tuple
         "--suppress-health-check",
         "too_slow,filter_too_much",
         *options,
+        cwd=workdir,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -88,13 +92,16 @@ async def _police_have_a_copy(hub: HubProcess) -> None:
 
 
 @pytest.mark.timeout(300)
-async def test_an_agency_fuzzing_every_operation_finds_nothing(hub_process: HubProcess) -> None:
+async def test_an_agency_fuzzing_every_operation_finds_nothing(
+    hub_process: HubProcess, tmp_path: Path
+) -> None:
     """Every operation fuzzed with the police token: no 5xx, nothing undocumented, no
     operation that lets a missing or wrong token through."""
     await _police_have_a_copy(hub_process)
     code, output = await _schemathesis(
         hub_process,
         POLICE,
+        tmp_path,
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--max-examples",
@@ -108,13 +115,14 @@ async def test_an_agency_fuzzing_every_operation_finds_nothing(hub_process: HubP
 
 @pytest.mark.timeout(300)
 async def test_the_auditor_and_the_administrator_fuzzing_their_operations_find_nothing(
-    hub_process: HubProcess,
+    hub_process: HubProcess, tmp_path: Path
 ) -> None:
     """The audit API fuzzed with the auditor's token, explain with the administrator's."""
     for agency_id, paths in ((AUDITOR_ID, "^/v1/audit/"), (ADMIN_AGENCY_ID, "^/v1/admin/")):
         code, output = await _schemathesis(
             hub_process,
             agency_id,
+            tmp_path,
             "--phases",
             "examples,fuzzing",
             "--max-examples",
