@@ -6,6 +6,9 @@ The shared interface and helpers are in :mod:`adapters._core`, exported here.
 
 import functools
 import importlib
+from collections.abc import Mapping as _Mapping
+from types import MappingProxyType as _MappingProxyType
+from typing import get_args as _get_args
 
 from adapters import _core
 from adapters._core import (
@@ -31,6 +34,7 @@ __all__ = [
     "derive_id",
     "map_records",
     "native_field_names",
+    "native_record_models",
 ]
 
 ADAPTER_KINDS = ("police", "children_services", "adult_services", "education")
@@ -74,3 +78,22 @@ def native_field_names() -> frozenset[str]:
         models.append(model)
         pending.extend(model.__subclasses__())
     return _field_names_of(models) | {"records"}
+
+
+@functools.cache
+def native_record_models(kind: str) -> _Mapping[str, type[_core.NativeRecord]]:
+    """The native record models of an adapter kind, by the ``record_type`` each one reads.
+
+    Found as the :class:`NativeRecord` subclasses defined in ``adapters.<kind>`` whose
+    ``record_type`` is one literal; ``KeyError`` for an unknown kind.
+    """
+    adapter_for(kind)
+    found: dict[str, type[_core.NativeRecord]] = {}
+    pending = [_core.NativeRecord]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        literal = _get_args(model.model_fields["record_type"].annotation)
+        if model.__module__.startswith(f"adapters.{kind}.") and len(literal) == 1:
+            found[literal[0]] = model
+    return _MappingProxyType(dict(sorted(found.items())))

@@ -53,7 +53,15 @@ from schemas._missing import (
     PoliceRiskLevel,
     return_interview_due,
 )
-from schemas._person import NhsNumber, PersonRef, Sex, Upn, UpnUnknown
+from schemas._person import (
+    NHS_NUMBER_PATTERN,
+    UPN_PATTERN,
+    NhsNumber,
+    PersonRef,
+    Sex,
+    Upn,
+    UpnUnknown,
+)
 from schemas._placement import (
     PLACEMENT_TYPES,
     PlacementEnded,
@@ -100,12 +108,14 @@ __all__ = [
     "JSON_SCHEMA_DIR",
     "LA_CODE_PATTERN",
     "MAX_INTERVIEW_ITEMS",
+    "NHS_NUMBER_PATTERN",
     "NON_ENGLISH_LOCATIONS",
     "PERSONAL",
     "PERSONAL_FIELD_NAMES",
     "PLACEMENT_TYPES",
     "RETURN_INTERVIEW_DUE_AFTER",
     "UNKNOWN_FIELD",
+    "UPN_PATTERN",
     "ActionOwner",
     "AreaCode",
     "Associate",

@@ -17,11 +17,12 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 from stdnum.exceptions import InvalidComponent as StdnumInvalidComponent
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.gb import nhs, upn
@@ -29,14 +30,45 @@ from stdnum.gb import nhs, upn
 from schemas._areas import AreaCode, LaCode
 from schemas._base import CanonicalModel, personal
 
-__all__ = ["NhsNumber", "PersonRef", "Sex", "Upn", "UpnUnknown"]
+__all__ = [
+    "NHS_NUMBER_PATTERN",
+    "UPN_PATTERN",
+    "NhsNumber",
+    "PersonRef",
+    "Sex",
+    "Upn",
+    "UpnUnknown",
+]
+
+
+# The patterns are what the JSON Schema can say, checked first; the check digit (NHS number,
+# modulus 11), the check letter and the LA number (UPN) only the description can say.
+NHS_NUMBER_PATTERN = r"^[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}$"
+UPN_PATTERN = r"^[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]$"
+_NHS_NUMBER = re.compile(NHS_NUMBER_PATTERN)
+_UPN = re.compile(UPN_PATTERN)
+_NHS_RULE = (
+    "NHS number: 10 digits, optionally grouped 3-3-4 by spaces or hyphens (kept as the 10 "
+    "digits). The last digit must be the modulus 11 check digit of the first nine, which the "
+    "pattern cannot express: a number that matches it may still be refused (422, value_error)."
+)
+_UPN_RULE = (
+    "Unique Pupil Number: 13 characters, a check letter, a 3-digit LA number, 9 digits (the last "
+    "may be a letter in a temporary UPN); letters in either case, kept upper-case. The check "
+    "letter must match the other 12 characters and the LA number must be a real one, which the "
+    "pattern cannot express: a UPN that matches it may still be refused (422, value_error)."
+)
+_NHS_MESSAGE = "not a valid NHS number (10 digits, modulus 11 check digit)"
+_UPN_MESSAGE = "not a valid UPN (13 characters, check letter first)"
 
 
 def _check_nhs_number(value: str) -> str:
+    if not _NHS_NUMBER.match(value):
+        raise ValueError(_NHS_MESSAGE)
     try:
         return str(nhs.validate(value))
     except StdnumValidationError as exc:
-        raise ValueError("not a valid NHS number (10 digits, modulus 11 check digit)") from exc
+        raise ValueError(_NHS_MESSAGE) from exc
 
 
 # python-stdnum's list of LA numbers predates the 2019 and 2023 reorganisations (Dorset 838,
@@ -47,19 +79,27 @@ _NEWER_LA_NUMBERS = frozenset({838, 839, 940, 941, 942, 943})
 
 
 def _check_upn(value: str) -> str:
+    if not _UPN.match(value):
+        raise ValueError(_UPN_MESSAGE)
     try:
         return str(upn.validate(value))
     except StdnumInvalidComponent:
         number = upn.compact(value)
         if int(number[1:4]) in _NEWER_LA_NUMBERS and upn.calc_check_digit(number[1:]) == number[0]:
             return str(number)
-        raise ValueError("not a valid UPN (13 characters, check letter first)") from None
+        raise ValueError(_UPN_MESSAGE) from None
     except StdnumValidationError as exc:
-        raise ValueError("not a valid UPN (13 characters, check letter first)") from exc
+        raise ValueError(_UPN_MESSAGE) from exc
 
 
-NhsNumber = Annotated[str, AfterValidator(_check_nhs_number)]
-Upn = Annotated[str, AfterValidator(_check_upn)]
+def _described(pattern: str, rule: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": rule})
+
+
+NhsNumber = Annotated[
+    str, AfterValidator(_check_nhs_number), _described(NHS_NUMBER_PATTERN, _NHS_RULE)
+]
+Upn = Annotated[str, AfterValidator(_check_upn), _described(UPN_PATTERN, _UPN_RULE)]
 
 
 class UpnUnknown(StrEnum):
@@ -88,8 +128,8 @@ class PersonRef(CanonicalModel):
     local_id: str = personal(
         min_length=1, max_length=64, description="The publishing agency's own id for the person."
     )
-    nhs_number: NhsNumber | None = personal(default=None, description="NHS number, 10 digits.")
-    upn: Upn | None = personal(default=None, description="Unique Pupil Number, 13 characters.")
+    nhs_number: NhsNumber | None = personal(default=None)
+    upn: Upn | None = personal(default=None)
     upn_unknown: UpnUnknown | None = Field(
         default=None, description="Why there is no UPN (SSDA903 UN1-UN5, CIN census UN1-UN7)."
     )

@@ -9,6 +9,7 @@ from hub.api._openapi import openapi_document
 from hub.api._openapi_audit import AuditPage, AuditRecord, Disclosures
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from hub.api._starting import create_starting_app
+from hub.api._unparsable import ProblemAppRunner
 
 __all__ = [
     "CSV_COLUMNS",
@@ -22,6 +23,7 @@ __all__ = [
     "InboxEntry",
     "InboxListing",
     "Problem",
+    "ProblemAppRunner",
     "create_app",
     "create_starting_app",
     "csv_cell",

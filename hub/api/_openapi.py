@@ -1,7 +1,18 @@
 """The OpenAPI 3.1 document, generated from the pydantic models (never written by hand).
 
 Pydantic emits JSON Schema 2020-12, which OpenAPI 3.1 uses as is; the models' definitions go to
-``components/schemas`` and the operations refer to them.
+``components/schemas`` and the operations refer to them. The pieces every operation is built
+from (problem responses, headers, security, links) are :mod:`hub.api._openapi_parts`; the native
+records are :mod:`hub.api._openapi_records`, the auditor API :mod:`hub.api._openapi_audit`.
+
+Rules:
+
+1. The document describes what the hub enforces: a pattern, a bound or a media type in it is
+   checked by the hub, and a rule no schema can say (a check digit) is said in a description.
+2. Every operation lists each status it can answer; problems carry real example renderings.
+3. Links follow the stateful flows: a delivery id in one answer feeds the next operation
+   (replay -> acknowledge; the inbox, :mod:`hub.api._openapi_inbox`: list -> download ->
+   acknowledge), and a cursor the next page.
 """
 
 from __future__ import annotations
@@ -14,8 +25,20 @@ from pydantic.json_schema import models_json_schema
 
 from hub.api._acknowledgements import Acknowledged, AcknowledgementBody
 from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
+from hub.api._openapi_examples import CANONICAL_EXAMPLES
 from hub.api._openapi_inbox import INBOX_MODELS, inbox_paths
-from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
+from hub.api._openapi_parts import (
+    AGENCY_TOKEN,
+    EXAMPLE_CORRELATION_ID,
+    SECURITY_SCHEMES,
+    json_answer,
+    json_body,
+    link,
+    problems,
+    ref,
+)
+from hub.api._openapi_records import native_components, records_path
+from hub.api._problems import Problem
 from hub.api._replay import ReplayAnswer, ReplayRequest
 from hub.sharing import Explanation
 from schemas import AREA_CODE_PATTERN, CATALOGUE, notification_adapter
@@ -23,6 +46,7 @@ from schemas import AREA_CODE_PATTERN, CATALOGUE, notification_adapter
 __all__ = ["openapi_document"]
 
 _REF = "#/components/schemas/{model}"
+_DELIVERY_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 
 
 class Accepted(BaseModel):
@@ -63,23 +87,7 @@ class Health(BaseModel):
     checks: dict[str, str] | None = None
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": _REF.format(model="Problem")}}},
-    }
-
-
-def _json(description: str, model: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}},
-    }
-
-
-@cache
-def openapi_document() -> dict[str, Any]:
-    """The whole OpenAPI 3.1 document for the hub's HTTP API."""
+def _components() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [
             (model, "validation")
@@ -101,229 +109,255 @@ def openapi_document() -> dict[str, Any]:
     )
     components: dict[str, Any] = dict(definitions.get("$defs", {}))
     notification = notification_adapter.json_schema(ref_template=_REF)
-    components.update(notification.pop("$defs", {}))
-    components["Notification"] = notification
-    request_body = {
+    parts = (notification.pop("$defs", {}), {"Notification": notification}, native_components())
+    for part in parts:
+        clash = components.keys() & part.keys()
+        if clash:
+            raise RuntimeError(f"two schemas would be named {sorted(clash)}")
+        components.update(part)
+    return components
+
+
+def _notification_body() -> dict[str, Any]:
+    examples = {
+        name: {"summary": "A synthetic notification", "value": value}
+        for name, value in CANONICAL_EXAMPLES.items()
+    }
+    return {
         "required": True,
         "content": {
-            media: {"schema": {"$ref": _REF.format(model="Notification")}}
+            media: {"schema": ref("Notification"), **({"examples": examples} if examples else {})}
             for media in ("application/cloudevents+json", "application/json")
         },
     }
+
+
+def _post_notification() -> dict[str, Any]:
+    return {
+        "operationId": "postNotification",
+        "summary": "Post a notification for routing under the sharing protocol.",
+        "description": (
+            "JSON is validated strictly: a wrong type is a 422 naming the field, never coerced. "
+            "The source must be the calling agency's own URN."
+        ),
+        "security": AGENCY_TOKEN,
+        "requestBody": _notification_body(),
+        "responses": {
+            "202": json_answer(
+                "Accepted: confirmed durable by the broker.",
+                "Accepted",
+                example={
+                    "id": "demo-missing-0001",
+                    "status": "accepted",
+                    "correlation_id": EXAMPLE_CORRELATION_ID,
+                },
+            ),
+            **problems(
+                {
+                    401: "No or unknown bearer token.",
+                    403: "The source is not the authenticated agency.",
+                    409: "This source and id were accepted before with other content.",
+                    413: "The body is too large.",
+                    415: "Not a JSON media type.",
+                    422: "Validation failed; errors name each field and rule.",
+                    503: "Broker or audit store unavailable; retry later.",
+                }
+            ),
+        },
+    }
+
+
+def _explain() -> dict[str, Any]:
+    return {
+        "operationId": "explainNotification",
+        "summary": "Explain what the protocol decides for a notification.",
+        "description": (
+            "For protocol administrators (an agency whose directory entry has the "
+            "role protocol_admin). Runs the router's own decision on the posted "
+            "notification, publishing and storing nothing, and answers, per "
+            "recipient, the rule, lawful basis, purpose, deadline, retention and "
+            "the leaf paths shared and withheld; and every rule or recipient not "
+            "used, with the reason. Paths only, never values. Deadlines are counted "
+            "from the notification's time. See docs/protocol.md."
+        ),
+        "security": AGENCY_TOKEN,
+        "parameters": [
+            {
+                "name": "placed_in",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "pattern": AREA_CODE_PATTERN},
+                "description": (
+                    "Assume the subject has an active out-of-area placement hosted "
+                    "by this LA (placed by the notification's responsible LA, or "
+                    "929), to see cross-border routing."
+                ),
+            }
+        ],
+        "requestBody": _notification_body(),
+        "responses": {
+            "200": json_answer("The explanation.", "Explanation"),
+            **problems(
+                {
+                    400: "placed_in is not an LA code.",
+                    401: "No or unknown bearer token.",
+                    403: "The agency does not have the protocol_admin role.",
+                    413: "The body is too large.",
+                    415: "Not a JSON media type.",
+                    422: "Validation failed; errors name each field and rule.",
+                    500: "No protocol is configured.",
+                }
+            ),
+        },
+    }
+
+
+def _acknowledge() -> dict[str, Any]:
+    return {
+        "operationId": "acknowledgeDelivery",
+        "summary": "Acknowledge one of your agency's deliveries (received, actioned, "
+        "declined); stops its escalation ladder.",
+        "security": AGENCY_TOKEN,
+        "parameters": [
+            {
+                "name": "delivery_id",
+                "in": "path",
+                "required": True,
+                "schema": _DELIVERY_ID,
+                "description": "The delivery's id, as in the delivered document.",
+            }
+        ],
+        "requestBody": json_body(
+            "AcknowledgementBody",
+            examples={
+                "received": {"action": "received", "by": "duty-officer-17"},
+                "actioned": {"action": "actioned", "by": "mash-team", "note_ref": "NOTE-2231"},
+            },
+        ),
+        "responses": {
+            "200": json_answer(
+                "Recorded, or recorded before alike.",
+                "Acknowledged",
+                example={
+                    "delivery_id": "5d41402abc4b2a76b9719d911017c592",
+                    "action": "received",
+                    "status": "acknowledged",
+                    "escalations_stopped": 1,
+                    "correlation_id": EXAMPLE_CORRELATION_ID,
+                },
+            ),
+            **problems(
+                {
+                    401: "No or unknown bearer token.",
+                    403: "An auditor's credential.",
+                    404: "No such delivery for your agency.",
+                    409: "Acknowledged with this action by someone else.",
+                    415: "Not application/json.",
+                    422: "Validation failed; errors name each field and rule.",
+                    503: "The database is unavailable; retry later.",
+                }
+            ),
+        },
+    }
+
+
+def _replay() -> dict[str, Any]:
+    return {
+        "operationId": "replayDeliveries",
+        "summary": "Send your agency's copies again, marked replayed, a page at a "
+        "time (since a time, then after the cursor given).",
+        "security": AGENCY_TOKEN,
+        "requestBody": json_body(
+            "ReplayRequest",
+            examples={
+                "first page": {"since": "2026-11-28T00:00:00Z", "limit": 100},
+                "next page": {"after": "opaque-cursor-from-next"},
+            },
+        ),
+        "responses": {
+            "200": json_answer(
+                "This page was sent again.",
+                "ReplayAnswer",
+                example={
+                    "replayed": 1,
+                    "delivery_ids": ["5d41402abc4b2a76b9719d911017c592"],
+                    "next": None,
+                    "correlation_id": EXAMPLE_CORRELATION_ID,
+                },
+                links={
+                    "nextPage": link(
+                        "replayDeliveries",
+                        "The next page, after this page's cursor (none once next is null).",
+                        requestBody={"after": "$response.body#/next"},
+                    ),
+                    "acknowledgeFirst": link(
+                        "acknowledgeDelivery",
+                        "Acknowledge the first delivery sent again.",
+                        delivery_id="$response.body#/delivery_ids/0",
+                    ),
+                },
+            ),
+            **problems(
+                {
+                    401: "No or unknown bearer token.",
+                    403: "An auditor's credential.",
+                    415: "Not application/json.",
+                    422: "Neither or both of since and after, or a bad cursor.",
+                    503: "Broker or database unavailable; retry later.",
+                }
+            ),
+        },
+    }
+
+
+def _operational() -> dict[str, Any]:
+    alive = {"status": "ok"}
+    ready = {"status": "ready", "checks": {"broker": "ok", "database": "ok"}}
+    return {
+        "/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "The process is alive.",
+                "responses": {"200": json_answer("Alive.", "Health", example=alive)},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "operationId": "readiness",
+                "summary": "The broker and the database are reachable.",
+                "responses": {
+                    "200": json_answer("Ready.", "Health", example=ready),
+                    "503": json_answer("Not ready; checks say which part is down.", "Health"),
+                },
+            }
+        },
+    }
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document for the hub's HTTP API."""
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Safeguarding information-sharing hub",
             "version": "1",
             "description": (
-                "Agencies post canonical notifications (CloudEvents 1.0, structured JSON). "
-                f"Known types: {', '.join(sorted(CATALOGUE))}."
+                "Agencies post canonical notifications (CloudEvents 1.0, structured JSON) or "
+                "their native records. Known types: "
+                f"{', '.join(sorted(CATALOGUE))}."
             ),
         },
         "servers": [{"url": "/"}],
         "paths": {
-            "/v1/notifications": {
-                "post": {
-                    "operationId": "postNotification",
-                    "summary": "Post a notification for routing under the sharing protocol.",
-                    "security": [{"agencyToken": []}],
-                    "requestBody": request_body,
-                    "responses": {
-                        "202": _json("Accepted: confirmed durable by the broker.", "Accepted"),
-                        "401": _problem("No or unknown bearer token."),
-                        "403": _problem("The source is not the authenticated agency."),
-                        "409": _problem(
-                            "This source and id were accepted before with other content."
-                        ),
-                        "413": _problem("The body is too large."),
-                        "415": _problem("Not a JSON media type."),
-                        "422": _problem("Validation failed; errors name each field and rule."),
-                        "503": _problem("Broker or audit store unavailable; retry later."),
-                    },
-                }
-            },
-            "/v1/records": {
-                "post": {
-                    "operationId": "postRecords",
-                    "summary": "Post native records for the agency's adapter to map.",
-                    "description": (
-                        'A JSON array of records, {"records": [...]}, or one record, each with a '
-                        "record_type and the native field names of the agency's national "
-                        "return; or CSV with a header row and ?record_type=. Nothing is "
-                        "published unless every record maps. See docs/adapters.md."
-                    ),
-                    "security": [{"agencyToken": []}],
-                    "parameters": [
-                        {
-                            "name": "record_type",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string"},
-                            "description": "The record type of every CSV row.",
-                        }
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "oneOf": [
-                                        {"type": "array", "items": {"type": "object"}},
-                                        {"type": "object"},
-                                    ]
-                                }
-                            },
-                            "text/csv": {"schema": {"type": "string"}},
-                        },
-                    },
-                    "responses": {
-                        "202": _json(
-                            "Accepted: every notification confirmed durable.", "RecordsAccepted"
-                        ),
-                        "401": _problem("No or unknown bearer token."),
-                        "403": _problem(
-                            "The agency's kind has no adapter: it posts canonical notifications."
-                        ),
-                        "409": _problem(
-                            "A record's notification was accepted before with other content."
-                        ),
-                        "413": _problem("The body is too large."),
-                        "415": _problem("Not application/json or text/csv."),
-                        "422": _problem(
-                            "A record failed, or there is none (an empty list, a CSV with no "
-                            "rows); errors name records[i].FIELD and the rule."
-                        ),
-                        "503": _problem("Broker or audit store unavailable; retry later."),
-                    },
-                }
-            },
-            "/v1/admin/protocol/explain": {
-                "post": {
-                    "operationId": "explainNotification",
-                    "summary": "Explain what the protocol decides for a notification.",
-                    "description": (
-                        "For protocol administrators (an agency whose directory entry has the "
-                        "role protocol_admin). Runs the router's own decision on the posted "
-                        "notification, publishing and storing nothing, and answers, per "
-                        "recipient, the rule, lawful basis, purpose, deadline, retention and "
-                        "the leaf paths shared and withheld; and every rule or recipient not "
-                        "used, with the reason. Paths only, never values. Deadlines are counted "
-                        "from the notification's time. See docs/protocol.md."
-                    ),
-                    "security": [{"agencyToken": []}],
-                    "parameters": [
-                        {
-                            "name": "placed_in",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "pattern": AREA_CODE_PATTERN},
-                            "description": (
-                                "Assume the subject has an active out-of-area placement hosted "
-                                "by this LA (placed by the notification's responsible LA, or "
-                                "929), to see cross-border routing."
-                            ),
-                        }
-                    ],
-                    "requestBody": request_body,
-                    "responses": {
-                        "200": _json("The explanation.", "Explanation"),
-                        "400": _problem("placed_in is not an LA code."),
-                        "401": _problem("No or unknown bearer token."),
-                        "403": _problem("The agency does not have the protocol_admin role."),
-                        "413": _problem("The body is too large."),
-                        "415": _problem("Not a JSON media type."),
-                        "422": _problem("Validation failed; errors name each field and rule."),
-                        "500": _problem("No protocol is configured."),
-                    },
-                }
-            },
-            "/v1/deliveries/{delivery_id}/acknowledgements": {
-                "post": {
-                    "operationId": "acknowledgeDelivery",
-                    "summary": "Acknowledge one of your agency's deliveries (received, actioned, "
-                    "declined); stops its escalation ladder.",
-                    "security": [{"agencyToken": []}],
-                    "parameters": [
-                        {
-                            "name": "delivery_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
-                            "description": "The delivery's id, as in the delivered document.",
-                        }
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": _REF.format(model="AcknowledgementBody")}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": _json("Recorded, or recorded before alike.", "Acknowledged"),
-                        "401": _problem("No or unknown bearer token."),
-                        "403": _problem("An auditor's credential."),
-                        "404": _problem("No such delivery for your agency."),
-                        "409": _problem("Acknowledged with this action by someone else."),
-                        "415": _problem("Not application/json."),
-                        "422": _problem("Validation failed; errors name each field and rule."),
-                        "503": _problem("The database is unavailable; retry later."),
-                    },
-                }
-            },
-            "/v1/deliveries/replay": {
-                "post": {
-                    "operationId": "replayDeliveries",
-                    "summary": "Send your agency's copies again, marked replayed, a page at a "
-                    "time (since a time, then after the cursor given).",
-                    "security": [{"agencyToken": []}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": _REF.format(model="ReplayRequest")}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": _json("This page was sent again.", "ReplayAnswer"),
-                        "401": _problem("No or unknown bearer token."),
-                        "403": _problem("An auditor's credential."),
-                        "415": _problem("Not application/json."),
-                        "422": _problem("Neither or both of since and after, or a bad cursor."),
-                        "503": _problem("Broker or database unavailable; retry later."),
-                    },
-                }
-            },
-            **audit_paths(_REF, _problem, _json),
-            **inbox_paths(_REF, _problem, _json),
-            "/healthz": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "The process is alive.",
-                    "responses": {"200": _json("Alive.", "Health")},
-                }
-            },
-            "/readyz": {
-                "get": {
-                    "operationId": "readiness",
-                    "summary": "The broker and the database are reachable.",
-                    "responses": {
-                        "200": _json("Ready.", "Health"),
-                        "503": _json("Not ready; checks say which part is down.", "Health"),
-                    },
-                }
-            },
+            "/v1/notifications": {"post": _post_notification()},
+            "/v1/records": records_path(),
+            "/v1/admin/protocol/explain": {"post": _explain()},
+            "/v1/deliveries/{delivery_id}/acknowledgements": {"post": _acknowledge()},
+            "/v1/deliveries/replay": {"post": _replay()},
+            **audit_paths(),
+            **inbox_paths(),
+            **_operational(),
         },
-        "components": {
-            "schemas": components,
-            "securitySchemes": {
-                "agencyToken": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "The agency's token; the hub stores only its SHA-256.",
-                }
-            },
-        },
+        "components": {"schemas": _components(), "securitySchemes": SECURITY_SCHEMES},
     }

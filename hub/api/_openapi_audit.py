@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.api._openapi_parts import AGENCY_TOKEN, json_answer, json_body, link, problems, ref
 from hub.inspection import DisclosureRequest, ExportRequest, RecordsRequest
 
 __all__ = ["AUDIT_MODELS", "AuditPage", "AuditRecord", "Disclosures", "audit_paths"]
@@ -132,24 +133,28 @@ class Disclosures(_Answer):
 AUDIT_MODELS = (AuditPage, Disclosures, RecordsRequest, ExportRequest, DisclosureRequest)
 
 
-def audit_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
-    """The three auditor operations; ``problem`` and ``json_answer`` build responses."""
+def audit_paths() -> dict[str, Any]:
+    """The three auditor operations."""
 
-    def body(model: str) -> dict[str, Any]:
-        schema = {"$ref": ref.format(model=model)}
-        return {"required": True, "content": {"application/json": {"schema": schema}}}
+    def body(model: str, example: dict[str, Any]) -> dict[str, Any]:
+        return json_body(model, examples={"example": example})
 
     refused = {
-        "401": problem("No or unknown bearer token."),
-        "403": problem("Not an auditor's credential (audited as access.refused)."),
-        "415": problem("Not application/json."),
-        "422": problem("A filter failed validation; errors name each field, never its value."),
-        "503": problem("The audit store is unavailable; nothing was answered."),
+        401: "No or unknown bearer token.",
+        403: "Not an auditor's credential (audited as access.refused).",
+        415: "Not application/json.",
+        422: "A filter failed validation; errors name each field, never its value.",
+        503: "The audit store is unavailable; nothing was answered.",
     }
     common = (
         " For auditors' credentials only; agencies get 403. The query is audited (audit.queried) "
         "before it is answered. Subjects are given by NHS number, UPN or an agency's own id, in "
         "the body (never a URL), and matched by their audit tokens. See docs/audit.md."
+    )
+    next_page = link(
+        "listAuditRecords",
+        "The next page: send next_cursor as cursor, with the same filters as this request.",
+        requestBody={"cursor": "$response.body#/next_cursor"},
     )
     return {
         "/v1/audit/records": {
@@ -157,12 +162,15 @@ def audit_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                 "operationId": "listAuditRecords",
                 "summary": "A page of audit records matching the filters.",
                 "description": "Cursor pagination, oldest first." + common,
-                "security": [{"agencyToken": []}],
-                "requestBody": body("RecordsRequest"),
+                "security": AGENCY_TOKEN,
+                "requestBody": body(
+                    "RecordsRequest", {"actions": ["notification.shared"], "limit": 50}
+                ),
                 "responses": {
-                    "200": json_answer("A page of records.", "AuditPage"),
-                    "400": problem("The cursor is not this query's."),
-                    **refused,
+                    "200": json_answer(
+                        "A page of records.", "AuditPage", links={"nextPage": next_page}
+                    ),
+                    **problems({400: "The cursor is not this query's.", **refused}),
                 },
             }
         },
@@ -171,20 +179,20 @@ def audit_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                 "operationId": "exportAuditRecords",
                 "summary": "Every matching audit record, streamed as JSON Lines or CSV.",
                 "description": "format: jsonl (default) or csv." + common,
-                "security": [{"agencyToken": []}],
-                "requestBody": body("ExportRequest"),
+                "security": AGENCY_TOKEN,
+                "requestBody": body("ExportRequest", {"format": "csv"}),
                 "responses": {
                     "200": {
                         "description": "The records, one per line (CSV: a header row first).",
                         "content": {
                             "application/jsonl": {
                                 "schema": {"type": "string"},
-                                "x-item-schema": {"$ref": ref.format(model="AuditRecord")},
+                                "x-item-schema": ref("AuditRecord"),
                             },
                             "text/csv": {"schema": {"type": "string"}},
                         },
                     },
-                    **refused,
+                    **problems(refused),
                 },
             }
         },
@@ -193,11 +201,11 @@ def audit_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                 "operationId": "subjectDisclosures",
                 "summary": "Who was told what about one subject, when, why; who was refused.",
                 "description": "Field names only, never values." + common,
-                "security": [{"agencyToken": []}],
-                "requestBody": body("DisclosureRequest"),
+                "security": AGENCY_TOKEN,
+                "requestBody": body("DisclosureRequest", {"subject": {"nhs_number": "9434765919"}}),
                 "responses": {
                     "200": json_answer("The disclosure view.", "Disclosures"),
-                    **refused,
+                    **problems(refused),
                 },
             }
         },

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.api._inbox import InboxListing
+from hub.api._openapi_parts import AGENCY_TOKEN, json_answer, problems, ref
 from hub.inbox import MAX_PAGE, MAX_WAIT_SECONDS
 from hub.messages import (
     DELIVERY_CONTENT_TYPE,
@@ -25,11 +26,11 @@ _ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 _FIRST = "$response.body#/deliveries/0/delivery_id"
 
 
-def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
-    """The two inbox operations; ``problem`` and ``json_answer`` build responses."""
+def inbox_paths() -> dict[str, Any]:
+    """The two inbox operations."""
     refused = {
-        "401": problem("No or unknown bearer token."),
-        "403": problem("An auditor's credential."),
+        401: "No or unknown bearer token.",
+        403: "An auditor's credential, or a token without the inbox scope.",
     }
     from_listing = {
         "downloadFirst": {
@@ -43,8 +44,9 @@ def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
             "description": "Acknowledge the oldest pending copy; it leaves the list.",
         },
     }
-    listed = json_answer("A page of pending copies, oldest first (maybe empty).", "InboxListing")
-    listed["links"] = from_listing
+    listed = json_answer(
+        "A page of pending copies, oldest first (maybe empty).", "InboxListing", links=from_listing
+    )
     downloaded = {
         "description": (
             "The sealed delivery envelope, byte for byte as on the agency's queue "
@@ -53,9 +55,7 @@ def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
         ),
         "content": {
             DELIVERY_CONTENT_TYPE: {"schema": {"type": "object"}},
-            DELIVERY_DOCUMENT_CONTENT_TYPE: {
-                "schema": {"$ref": ref.format(model="DeliveredNotification")}
-            },
+            DELIVERY_DOCUMENT_CONTENT_TYPE: {"schema": ref("DeliveredNotification")},
         },
         "links": {
             "acknowledge": {
@@ -75,7 +75,7 @@ def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                     "comes as soon as a copy is pending, or empty at the deadline. "
                     "See docs/inbox.md."
                 ),
-                "security": [{"agencyToken": []}],
+                "security": AGENCY_TOKEN,
                 "parameters": [
                     {
                         "name": "limit",
@@ -100,10 +100,14 @@ def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": listed,
-                    **refused,
-                    "404": problem("The cursor names no copy of your agency's (audited)."),
-                    "422": problem("A query parameter failed validation, or a bad cursor."),
-                    "503": problem("The database is unavailable; retry later."),
+                    **problems(
+                        {
+                            **refused,
+                            404: "The cursor names no copy of your agency's (audited).",
+                            422: "A query parameter failed validation, or a bad cursor.",
+                            503: "The database is unavailable; retry later.",
+                        }
+                    ),
                 },
             }
         },
@@ -116,7 +120,7 @@ def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                     f"Accept: {DELIVERY_DOCUMENT_CONTENT_TYPE}) only where this hub holds your "
                     "agency's private key, at your own edge; otherwise 409."
                 ),
-                "security": [{"agencyToken": []}],
+                "security": AGENCY_TOKEN,
                 "parameters": [
                     {"name": "delivery_id", "in": "path", "required": True, "schema": _ID},
                     {
@@ -128,13 +132,15 @@ def inbox_paths(ref: str, problem: Any, json_answer: Any) -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": downloaded,
-                    **refused,
-                    "404": problem(
-                        "No such copy for your agency: another's, held, or none (audited)."
+                    **problems(
+                        {
+                            **refused,
+                            404: "No such copy of yours: another's, held, or none (audited).",
+                            409: "Asked opened, but this hub holds no key of your agency.",
+                            422: "A query parameter failed validation.",
+                            503: "The database is unavailable; retry later.",
+                        }
                     ),
-                    "409": problem("Asked opened, but this hub holds no key of your agency."),
-                    "422": problem("A query parameter failed validation."),
-                    "503": problem("The database is unavailable; retry later."),
                 },
             }
         },

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from hub._exceptions import HubError
 from hub.cli import (
     _adapt,
+    _asyncapi,
     _audit,
     _demo,
     _dlq,
@@ -24,11 +25,22 @@ from hub.cli import (
     _subject,
     _tail,
 )
+from hub.cli._asyncapi import asyncapi_yaml
+from hub.cli._asyncapi_document import asyncapi_document
+from hub.cli._asyncapi_messages import MESSAGE_HEADERS
 from hub.cli._demo import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.logs import configure_logging
 from hub.settings import Settings
 
-__all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
+__all__ = [
+    "ADMIN_AGENCY_ID",
+    "AUDITOR_ID",
+    "MESSAGE_HEADERS",
+    "asyncapi_document",
+    "asyncapi_yaml",
+    "main",
+    "write_demo",
+]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         _audit,
         _subject,
         _dlq,
+        _asyncapi,
     )
     for module in modules:
         module.register(commands)

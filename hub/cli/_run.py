@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.agencies import AgencyDirectory
-from hub.api import create_app, create_starting_app
+from hub.api import ProblemAppRunner, create_app, create_starting_app
 from hub.bootstrap import Hub, Role, Waiting, bootstrap, load_configuration
 from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
@@ -116,7 +116,7 @@ async def _bootstrapped(
 
 
 async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
+    runner = ProblemAppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()

@@ -27,7 +27,10 @@ explicitly; they are the recipes ``KeyMaterial`` binds, and what the known-answe
 
 from hub._exceptions import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
 from hub.crypto._envelopes import (
+    DELIVERY_FIELDS,
+    DELIVERY_SIGNED_FIELDS,
     DELIVERY_VERSION,
+    SOURCE_FIELDS,
     SOURCE_VERSION,
     DeliveryContents,
     SourceContents,
@@ -75,6 +78,8 @@ __all__ = [
     "AGENCY_ID_PATTERN",
     "DEFAULT_LIFETIME",
     "DEFAULT_OVERLAP",
+    "DELIVERY_FIELDS",
+    "DELIVERY_SIGNED_FIELDS",
     "DELIVERY_VERSION",
     "ED25519",
     "HPKE_HYBRID",
@@ -85,6 +90,7 @@ __all__ = [
     "REASONS",
     "REQUEST_SIGNATURE_LABEL",
     "REQUIRED_COMPONENTS",
+    "SOURCE_FIELDS",
     "SOURCE_VERSION",
     "Algorithm",
     "DeliveryContents",

@@ -8,7 +8,13 @@ with a request signature (:mod:`._signed_requests`); ``HttpRequest`` is the requ
 
 from hub.crypto import HttpRequest
 from hub.intake._intake import ACCEPTED_CONTENT_TYPES, ENVELOPE_CONTENT_TYPE, Intake
-from hub.intake._native import MAX_PROBLEMS, MAX_RECORDS, adapt, parse_records
+from hub.intake._native import (
+    MAX_PROBLEMS,
+    MAX_RECORDS,
+    adapt,
+    native_record_shapes,
+    parse_records,
+)
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",
@@ -18,5 +24,6 @@ __all__ = [
     "HttpRequest",
     "Intake",
     "adapt",
+    "native_record_shapes",
     "parse_records",
 ]

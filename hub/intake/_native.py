@@ -19,19 +19,34 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters import AdapterContext, MappingFailed, adapter_for, map_records, native_field_names
+from pydantic import BaseModel
+
+from adapters import (
+    ADAPTER_KINDS,
+    AdapterContext,
+    MappingFailed,
+    adapter_for,
+    map_records,
+    native_field_names,
+    native_record_models,
+)
 from hub._exceptions import FieldProblem, Forbidden, InvalidNotification, UnsupportedMediaType
 from hub.agencies import Agency
 from hub.pseudonyms import Pseudonymiser
 from hub.validation import decode_json, int_too_large, too_long_integers
 from schemas import Locations, Notification
 
-__all__ = ["MAX_PROBLEMS", "MAX_RECORDS", "adapt", "parse_records"]
+__all__ = ["MAX_PROBLEMS", "MAX_RECORDS", "adapt", "native_record_shapes", "parse_records"]
 
 MAX_RECORDS = 1000
 MAX_PROBLEMS = 50
 _JSON_TYPES = frozenset({"application/json"})
 _CSV_TYPES = frozenset({"text/csv"})
+
+
+def native_record_shapes() -> dict[str, Mapping[str, type[BaseModel]]]:
+    """Each adapter kind's native record models, by record type: what ``/v1/records`` reads."""
+    return {kind: native_record_models(kind) for kind in ADAPTER_KINDS}
 
 
 def _body_problem(rule: str, message: str) -> InvalidNotification:
