@@ -40,6 +40,7 @@ from hub.api._openapi_parts import (
 from hub.api._openapi_records import native_components, records_path
 from hub.api._problems import Problem
 from hub.api._replay import ReplayAnswer, ReplayRequest
+from hub.intake import ENVELOPE_CONTENT_TYPE
 from hub.sharing import Explanation
 from schemas import AREA_CODE_PATTERN, CATALOGUE, notification_adapter
 
@@ -123,13 +124,52 @@ def _notification_body() -> dict[str, Any]:
         name: {"summary": "A synthetic notification", "value": value}
         for name, value in CANONICAL_EXAMPLES.items()
     }
-    return {
-        "required": True,
-        "content": {
-            media: {"schema": ref("Notification"), **({"examples": examples} if examples else {})}
-            for media in ("application/cloudevents+json", "application/json")
-        },
+    content: dict[str, Any] = {
+        media: {"schema": ref("Notification"), **({"examples": examples} if examples else {})}
+        for media in ("application/cloudevents+json", "application/json")
     }
+    content[ENVELOPE_CONTENT_TYPE] = {"schema": _SOURCE_ENVELOPE}
+    return {"required": True, "content": content}
+
+
+# docs/wire-format.md section 5: what an agency that seals and signs at its own edge posts.
+SOURCE_ENVELOPE_MEMBERS = ("v", "source", "message_id", "sig_kid", "sig", "enc_kid", "suite", "ct")
+_SOURCE_ENVELOPE: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "A source envelope the agency sealed to the hub and signed itself (docs/wire-format.md "
+        "sections 5 and 5a); it must come in a request signed by the agency (Signature-Input, "
+        "Signature, Content-Digest). The hub's API checks its header with public keys and "
+        "commits it as it came; only the router opens it."
+    ),
+    "properties": {name: {"type": "string", "minLength": 1} for name in SOURCE_ENVELOPE_MEMBERS}
+    | {"v": {"const": "sehub-source-1"}},
+    "required": list(SOURCE_ENVELOPE_MEMBERS),
+    "additionalProperties": False,
+}
+
+
+def _signature_headers() -> list[dict[str, Any]]:
+    """RFC 9421 request signatures and the RFC 9530 digest they cover (docs/wire-format.md 5a)."""
+    described = {
+        "Content-Digest": "RFC 9530 digest of the body with a sha-256 member.",
+        "Signature-Input": (
+            'RFC 9421: covers "@method" "@path" "@query" "content-type" "content-digest", with '
+            "created, keyid (the agency's signing kid) and a fresh nonce."
+        ),
+        "Signature": "RFC 9421: the agency's Ed25519 signature over the signature base.",
+    }
+    return [
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": f"{text} Required with an envelope, and for an agency that signs "
+            "at its edge; checked whenever sent.",
+        }
+        for name, text in described.items()
+    ]
 
 
 def _post_notification() -> dict[str, Any]:
@@ -141,6 +181,7 @@ def _post_notification() -> dict[str, Any]:
             "The source must be the calling agency's own URN."
         ),
         "security": AGENCY_TOKEN,
+        "parameters": _signature_headers(),
         "requestBody": _notification_body(),
         "responses": {
             "202": json_answer(
@@ -154,11 +195,18 @@ def _post_notification() -> dict[str, Any]:
             ),
             **problems(
                 {
-                    401: "No or unknown bearer token.",
-                    403: "The source is not the authenticated agency.",
+                    400: "An envelope whose header does not check (docs/wire-format.md 5a).",
+                    401: (
+                        "No or unknown bearer token; or a request signature that does not "
+                        "verify, is stale or replays a nonce."
+                    ),
+                    403: (
+                        "The source is not the authenticated agency; or an agency that signs "
+                        "at its edge posted anything but an envelope."
+                    ),
                     409: "This source and id were accepted before with other content.",
                     413: "The body is too large.",
-                    415: "Not a JSON media type.",
+                    415: "Not a JSON media type, nor a source envelope.",
                     422: "Validation failed; errors name each field and rule.",
                     503: "Broker or audit store unavailable; retry later.",
                 }

@@ -201,8 +201,11 @@ def records_path() -> dict[str, Any]:
                 ),
                 **problems(
                     {
-                        401: "No or unknown bearer token.",
-                        403: "The agency's kind has no adapter: it posts canonical notifications.",
+                        401: "No or unknown bearer token, or a request signature that fails.",
+                        403: (
+                            "The agency's kind has no adapter (it posts canonical "
+                            "notifications), or it signs at its edge (it posts envelopes)."
+                        ),
                         409: "A record's notification was accepted before with other content.",
                         413: "The body is too large.",
                         415: "Not application/json or text/csv.",

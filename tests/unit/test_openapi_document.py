@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from referencing.jsonschema import DRAFT202012
 
 from adapters import ADAPTER_KINDS, adapter_for
 from hub.api import openapi_document
+from hub.crypto import SOURCE_FIELDS
+from hub.intake import ENVELOPE_CONTENT_TYPE
 
 DOCUMENT = openapi_document()
 _URI = "urn:sehub:openapi"
@@ -144,3 +147,17 @@ def test_every_problem_example_has_the_status_of_its_response() -> None:
             assert example["value"]["status"] == int(status), name
             assert example["value"]["type"].startswith("urn:sehub:problem:")
             assert "X-Correlation-ID" in response["headers"]
+
+
+def test_the_source_envelope_body_is_the_wire_formats_and_takes_its_vector() -> None:
+    """postNotification describes the source envelope with exactly the wire format's members,
+    and the known-answer envelope of docs/wire-format.md satisfies that schema."""
+    operation = DOCUMENT["paths"]["/v1/notifications"]["post"]
+    schema = operation["requestBody"]["content"][ENVELOPE_CONTENT_TYPE]["schema"]
+    assert tuple(schema["required"]) == SOURCE_FIELDS
+    assert schema["additionalProperties"] is False
+    vectors = Path(__file__).parent / "crypto" / "vectors" / "source-envelope.json"
+    envelope = json.loads(json.loads(vectors.read_text(encoding="utf-8"))["envelope"])
+    _validator(schema).validate(envelope)
+    signed = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert signed == {"Content-Digest", "Signature-Input", "Signature"}
