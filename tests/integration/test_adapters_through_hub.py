@@ -8,7 +8,9 @@ Router over fakes, in the same order).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,8 @@ from adapters import ADAPTER_KINDS
 from hub.agencies import Agency
 from hub.intake import adapt
 from hub.pseudonyms import Pseudonymiser
-from hub.routing import Router
+from hub.routing import ESCALATION_TYPE, Router
+from hub.sharing import CLOCK_FIRED_TYPE
 from protocols import load_protocol
 from schemas import notification_adapter
 from tests.fakes import (
@@ -31,9 +34,10 @@ from tests.fakes import (
     provisioned_keys,
 )
 from tests.integration.conftest import DEMO_AGENCY_IDS, REPO, HubProcess
-from tests.integration.queue_support import drain_every, wait_for_queued
+from tests.integration.queue_support import drain_every
 
 NATIVE = REPO / "docs" / "examples" / "native"
+HUB_MADE_TYPES = frozenset({CLOCK_FIRED_TYPE, ESCALATION_TYPE})
 AGENCY_FOR_KIND = {
     "police": "northumbria-police",
     "children_services": "northumberland-childrens",
@@ -111,12 +115,19 @@ async def test_native_records_of_every_adapter_reach_their_recipients(
             assert views, f"the {kind} example should reach at least one recipient"
             expected.update(views)
 
-    await wait_for_queued(DEMO_AGENCY_IDS, len(expected), timeout=60)
-    received = {
-        (agency_id, delivery.event["id"]): delivery.event
-        for agency_id, deliveries in (await drain_every(hub_process, DEMO_AGENCY_IDS)).items()
-        for delivery in deliveries
-    }
+    # The examples' dates are in the past, so the hub's statutory clocks (a return interview
+    # not held in 72 hours) fire as soon as its outbox relay looks: their alerts arrive when
+    # they will, and are not copies of the posted records (test_statutory_clocks covers them).
+    received: dict[tuple[str, str], dict[str, Any]] = {}
+    deadline = time.monotonic() + 60
+    while True:
+        for agency_id, deliveries in (await drain_every(hub_process, DEMO_AGENCY_IDS)).items():
+            for delivery in deliveries:
+                if delivery.event["type"] not in HUB_MADE_TYPES:
+                    received[(agency_id, delivery.event["id"])] = delivery.event
+        if set(expected) <= set(received) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
 
     assert set(received) == set(expected)
     for key, view in expected.items():
