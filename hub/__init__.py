@@ -33,6 +33,7 @@ from hub._exceptions import (
     PeerError,
     ServiceError,
     StoreUnavailable,
+    TooManyRequests,
     UnreadableDelivery,
     UnsupportedMediaType,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "ServiceError",
     "Settings",
     "StoreUnavailable",
+    "TooManyRequests",
     "UnreadableDelivery",
     "UnsupportedMediaType",
 ]

@@ -14,8 +14,9 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     │   ├── NotFound              404  no route for the path
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── Conflict              409  the same source and id were accepted with other content
-    │   ├── PayloadTooLarge       413  body over the configured limit
+    │   ├── PayloadTooLarge       413  body over the configured limit (the agency's own, if set)
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
+    │   ├── TooManyRequests       429  over the request rate; carries Retry-After (seconds)
     │   ├── InvalidInput          422  failed validation; carries the failing fields, not values
     │   │   ├── InvalidNotification 422  a notification or native record failed validation
     │   │   └── InvalidQuery    422  an auditor's query failed validation
@@ -65,6 +66,7 @@ __all__ = [
     "Reason",
     "ServiceError",
     "StoreUnavailable",
+    "TooManyRequests",
     "UnreadableDelivery",
     "UnsupportedMediaType",
 ]
@@ -155,6 +157,17 @@ class UnsupportedMediaType(PeerError):
 
     status_hint = 415
     title = "Unsupported media type"
+
+
+class TooManyRequests(PeerError):
+    """Over the caller's request rate; ``retry_after`` is the whole seconds until one is allowed."""
+
+    status_hint = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int, *, correlation_id: str | None = None) -> None:
+        super().__init__(detail, correlation_id=correlation_id)
+        self.retry_after = retry_after
 
 
 class InvalidInput(PeerError):

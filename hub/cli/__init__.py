@@ -22,6 +22,7 @@ from hub.cli import (
     _run,
     _subject,
     _tail,
+    _tokens,
 )
 from hub.cli._demo import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.logs import configure_logging
@@ -33,7 +34,19 @@ __all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "main", "write_demo"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Safeguarding information hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    modules = (_run, _tail, _adapt, _demo, _maintenance, _protocol, _keys, _audit, _subject, _dlq)
+    modules = (
+        _run,
+        _tail,
+        _adapt,
+        _demo,
+        _maintenance,
+        _protocol,
+        _keys,
+        _tokens,
+        _audit,
+        _subject,
+        _dlq,
+    )
     for module in modules:
         module.register(commands)
     return parser
