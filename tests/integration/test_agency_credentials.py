@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from hub.audit import AuditAction, ListedRecord
-from hub.cli._tokens import write_atomically
 from hub.stores import SqlAuditLog
 from tests.fixtures import example_event
 from tests.integration.conftest import REPO, HubProcess, running_hub, wait_until
@@ -123,7 +122,9 @@ def _map_certificates(hub: HubProcess, fingerprints: dict[str, str]) -> None:
     for entry in document["agencies"]:
         if entry["id"] in fingerprints:
             entry["certificates"] = [fingerprints[entry["id"]]]
-    write_atomically(path, yaml.safe_dump(document, sort_keys=False))
+    temporary = path.with_name("agencies.yaml.new")
+    temporary.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    os.replace(temporary, path)  # whole, as hub tokens writes it
 
 
 async def test_mutual_tls_maps_certificates_to_agencies(clean_broker: None, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
+from structlog.testing import capture_logs
 
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, ReloadingDirectory, create_app
@@ -110,20 +111,20 @@ async def test_a_changed_file_is_used_after_at_most_a_second_and_audited(path: P
     ["agencies: [", "agencies:\n  - {id: Bad_Id, name: x, kind: police}\n", ""],
     ids=["bad-yaml", "invalid", "empty"],
 )
-async def test_a_reload_that_fails_keeps_the_directory_in_use(
-    path: Path, broken: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_a_reload_that_fails_keeps_the_directory_in_use(path: Path, broken: str) -> None:
     """A broken file is logged, not audited, and the old directory keeps authenticating."""
     audit, ticks = FakeAuditLog(), Ticks()
     reloading = _reloading(path, audit, ticks)
     _write(path, broken)
     ticks.now += 1.0
 
-    current = await reloading.current()
+    with capture_logs() as logs:
+        current = await reloading.current()
 
     assert current.authenticate(OLD, now=NOW).agency.id == "northumbria-police"
     assert audit.entries == []
-    assert "directory.reload_failed" in capsys.readouterr().out
+    assert [log["event"] for log in logs] == ["directory.reload_failed"]
+    assert logs[0]["cause"] == "file changed"
 
 
 async def test_an_unchanged_file_is_not_audited_again(path: Path) -> None:
