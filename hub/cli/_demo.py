@@ -140,7 +140,10 @@ async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
         if _covers(agencies_path, parties):
             print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
             return await _audit_keys(settings, created, now, enabled=not args.no_audit)
-        print("the demo directory lacks parties of the protocol; writing a new one (new tokens)")
+        print(
+            "the demo directory lacks parties of the protocol or is in an older format "
+            "(token_sha256); writing a new one (new tokens)"
+        )
     write_demo(agencies_path, tokens_path, settings.protocol_path)
     print(f"wrote {agencies_path} and {tokens_path} (tokens, mode 0600)")
     return await _audit_keys(settings, created, now, enabled=not args.no_audit)

@@ -108,43 +108,39 @@ def _with(scope: Scope) -> str:
 
 
 SCOPED = [(key, scope) for key, scope in ROUTE_SCOPES.items() if scope is not None]
+each_scoped_route = pytest.mark.parametrize(
+    ("key", "scope"), SCOPED, ids=[f"{m} {r}" for (m, r), _ in SCOPED]
+)
 
 
-@pytest.mark.parametrize(("key", "scope"), SCOPED, ids=[f"{m} {r}" for (m, r), _ in SCOPED])
+async def _status(client: TestClient, key: tuple[str, str], token: str) -> int:
+    method, route = key
+    headers = {"Authorization": f"Bearer {token}"}
+    async with client.request(method, _path(route), json={}, headers=headers) as response:
+        return response.status
+
+
+@each_scoped_route
 async def test_a_token_without_the_scope_is_refused_and_audited(
-    scoped_client: TestClient,
-    audit: FakeAuditLog,
-    key: tuple[str, str],
-    scope: Scope,
+    scoped_client: TestClient, audit: FakeAuditLog, key: tuple[str, str], scope: Scope
 ) -> None:
     """A known token lacking the route's scope gets a 403, audited with the route and the scope."""
-    method, route = key
-    response = await scoped_client.request(
-        method, _path(route), json={}, headers={"Authorization": f"Bearer {_without(scope)}"}
-    )
+    _, route = key
 
-    assert response.status == 403
+    assert await _status(scoped_client, key, _without(scope)) == 403
     refused = [e for e in audit.entries if e.action is AuditAction.ACCESS_REFUSED]
     assert [e.detail["route"] for e in refused] == [route]
     if scope != "audit":
         assert f"the {scope} scope" in refused[0].detail["reason"]
 
 
-@pytest.mark.parametrize(("key", "scope"), SCOPED, ids=[f"{m} {r}" for (m, r), _ in SCOPED])
+@each_scoped_route
 async def test_a_token_with_the_scope_passes_authorisation(
-    scoped_client: TestClient,
-    audit: FakeAuditLog,
-    key: tuple[str, str],
-    scope: Scope,
+    scoped_client: TestClient, audit: FakeAuditLog, key: tuple[str, str], scope: Scope
 ) -> None:
     """A token holding the route's scope is not a 401 and no access is refused (a 403 from the
     use case itself, such as a hub agency having no adapter for native records, may follow)."""
-    method, route = key
-    response = await scoped_client.request(
-        method, _path(route), json={}, headers={"Authorization": f"Bearer {_with(scope)}"}
-    )
-
-    assert response.status != 401
+    assert await _status(scoped_client, key, _with(scope)) != 401
     assert not [e for e in audit.entries if e.action is AuditAction.ACCESS_REFUSED]
 
 
