@@ -46,8 +46,12 @@ postgres-stop:
 demo: venv
 	$(BIN)/hub demo init
 
+# The hub runs as the broker user hub provision made for the router; guest stays for the tests
+# and the other commands (docs/operations.md, "Broker identities").
 run: venv rabbitmq demo
-	$(BIN)/hub run
+	HUB_RABBITMQ_ADMIN_URL="$${HUB_RABBITMQ_ADMIN_URL:-http://guest:guest@127.0.0.1:$${HUB_AMQP_MGMT_PORT:-15672}}" \
+		$(BIN)/hub provision --keep-guest
+	HUB_AMQP_URL="$$(cat var/demo/amqp/sehub-router.url)" $(BIN)/hub run
 
 lint: venv
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ free of I/O libraries; import the parts from their subpackages.
 """
 
 from hub._exceptions import (
+    AgencyKeyNotHeld,
     AuditLogTampered,
     BrokerUnavailable,
     ConfigurationError,
@@ -31,6 +32,7 @@ from hub._exceptions import (
     NotFound,
     PayloadTooLarge,
     PeerError,
+    RequestNotVerified,
     ServiceError,
     StoreUnavailable,
     TooManyRequests,
@@ -40,6 +42,7 @@ from hub._exceptions import (
 from hub.settings import Settings
 
 __all__ = [
+    "AgencyKeyNotHeld",
     "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",
@@ -56,6 +59,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PeerError",
+    "RequestNotVerified",
     "ServiceError",
     "Settings",
     "StoreUnavailable",

@@ -10,10 +10,12 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     HubError
     ├── PeerError                 400  the peer's fault; do not retry unchanged
     │   ├── NotAuthenticated      401  no or unknown credential
+    │   │   └── RequestNotVerified 401  a request signature failed; opaque, .check for audit
     │   ├── Forbidden             403  authenticated, but not allowed (e.g. posting as another)
     │   ├── NotFound              404  no route for the path
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── Conflict              409  the same source and id were accepted with other content
+    │   │   └── AgencyKeyNotHeld  409  an opened download asked of a hub holding no key for it
     │   ├── PayloadTooLarge       413  body over the configured limit (the agency's own, if set)
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
     │   ├── TooManyRequests       429  over the request rate; carries Retry-After (seconds)
@@ -46,6 +48,8 @@ from typing import Final, Literal, get_args
 __all__ = [
     "OPAQUE_MESSAGE",
     "REASONS",
+    "REQUEST_NOT_VERIFIED",
+    "AgencyKeyNotHeld",
     "AuditLogTampered",
     "BrokerUnavailable",
     "ConfigurationError",
@@ -64,6 +68,7 @@ __all__ = [
     "PayloadTooLarge",
     "PeerError",
     "Reason",
+    "RequestNotVerified",
     "ServiceError",
     "StoreUnavailable",
     "TooManyRequests",
@@ -107,6 +112,25 @@ class NotAuthenticated(PeerError):
     title = "Not authenticated"
 
 
+REQUEST_NOT_VERIFIED: Final = "the request signature does not verify"
+
+
+class RequestNotVerified(NotAuthenticated):
+    """An HTTP message signature (RFC 9421) failed: ``str()`` is always the same opaque text.
+
+    ``check`` names the check that failed (``missing``, ``malformed``, ``not_covered``,
+    ``stale``, ``bad_nonce``, a key reason such as ``unknown_kid``, ``bad_signature``,
+    ``bad_digest``, ``replayed``): for the audit log, never sent back as a hint.
+    """
+
+    def __init__(self, check: str, *, correlation_id: str | None = None) -> None:
+        super().__init__(REQUEST_NOT_VERIFIED, correlation_id=correlation_id)
+        self.check = check
+
+    def __repr__(self) -> str:
+        return f"RequestNotVerified(check={self.check!r})"
+
+
 class Forbidden(PeerError):
     """Authenticated, but not allowed to do this (e.g. posting as another agency)."""
 
@@ -119,6 +143,13 @@ class Conflict(PeerError):
 
     status_hint = 409
     title = "Conflict"
+
+
+class AgencyKeyNotHeld(Conflict):
+    """An inbox download asked to be opened, but this process holds no private key of the
+    agency (only an agency's own edge does): download it sealed and open it there."""
+
+    title = "No key to open this delivery"
 
 
 class NotFound(PeerError):

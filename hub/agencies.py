@@ -133,11 +133,26 @@ class Agency(BaseModel):
         default=(), description="SHA-256 fingerprints of its client certificates (mutual TLS)."
     )
     limits: Limits = Limits()
+    signs_at_edge: bool = Field(
+        default=False,
+        description=(
+            "It seals and signs its own source envelopes (docs/wire-format.md): the hub holds no"
+            " private key of it, and refuses its plain or native posts."
+        ),
+    )
     roles: tuple[AgencyRole, ...] = Field(
         default=(),
         description=(
             "Administrative roles: protocol_admin may call /v1/admin/protocol/explain; auditor "
             "may call /v1/audit/* and nothing else (its kind must be 'auditor')."
+        ),
+    )
+
+    delivery: Literal["amqp", "http"] = Field(
+        default="amqp",
+        description=(
+            "How it receives: amqp, from its queue (and its HTTP inbox); http, from its HTTP "
+            "inbox only, so the hub publishes nothing to its queue (docs/inbox.md)."
         ),
     )
 

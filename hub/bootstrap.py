@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
 
 from hub._exceptions import ConfigurationError, ServiceError
 from hub.acknowledgements import AcknowledgementConsumer, Acknowledgements
@@ -18,12 +20,13 @@ from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
+from hub.inbox import AgencyInbox
 from hub.inspection import Inspection
 from hub.intake import Intake
 from hub.logs import get_logger
 from hub.ports import AuditLog, Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
-from hub.relays import IngressRelay, OutboxRelay
+from hub.relays import InboxOnlyPublisher, IngressRelay, OutboxRelay
 from hub.replay import Replay
 from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
@@ -31,7 +34,9 @@ from hub.stores import (
     SqlAcknowledgementStore,
     SqlAuditLog,
     SqlAuditReader,
+    SqlInboxStore,
     SqlIntakeStore,
+    SqlNonceStore,
     SqlRoutingStore,
     SqlSubjectKeys,
 )
@@ -39,16 +44,28 @@ from protocols import Protocol, ProtocolError, load_protocol
 
 __all__ = [
     "Hub",
+    "Role",
     "Waiting",
     "bootstrap",
     "check_directory",
     "directory_loaded",
     "load_configuration",
+    "private_key_owners",
     "reloading_directory",
     "throttle",
 ]
 
 log = get_logger(__name__)
+
+Role = Literal["all", "api", "router"]
+
+
+def private_key_owners(agencies: AgencyDirectory, role: Role) -> tuple[str, ...]:
+    """Whose private documents a process of ``role`` loads: the API the agencies it signs for,
+    the router the hub's; never an agency that signs at its own edge, in any role."""
+    signed_for = tuple(agency.id for agency in agencies.values() if not agency.signs_at_edge)
+    hub = (HUB_AGENCY,) if role in ("all", "router") else ()
+    return (*hub, *(signed_for if role in ("all", "api") else ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +88,10 @@ class Hub:
     acknowledgements: Acknowledgements
     acknowledgement_consumer: AcknowledgementConsumer
     replay: Replay
+    inbox: AgencyInbox
     clock: Clock
     directory: ReloadingDirectory  # what the API authenticates by; reloaded (hub run: SIGHUP)
+    keys: KeyMaterial  # the public keys, and the private rings this role holds
 
     def api_dependencies(self) -> ApiDependencies:
         return ApiDependencies(
@@ -250,11 +269,14 @@ async def bootstrap(
     clock: Clock = utc_now,
     wait: Waiting | None = None,
     configuration: tuple[AgencyDirectory, Protocol] | None = None,
+    role: Role = "all",
 ) -> Hub:
     """Connect to the database and the broker, migrate, declare the topology, and wire.
 
     With ``wait``, a database or broker that is down is waited for instead of failing; with
-    ``configuration``, the directory and protocol already loaded are used.
+    ``configuration``, the directory and protocol already loaded are used; ``role`` says which
+    private keys are loaded (:func:`private_key_owners`), and an intake (``"api"``) only checks
+    ingress passively, so that a broker user without configure rights can start it.
     """
     agencies, protocol = configuration or load_configuration(settings)
     # One engine for every store, so a decision and its audit rows commit in one transaction.
@@ -268,14 +290,17 @@ async def bootstrap(
 
     async def start_broker() -> None:
         await broker.connect()
-        await broker.declare_topology(agencies)
+        if role == "api":
+            await broker.check_ingress()
+        else:
+            await broker.declare_topology(agencies)
 
     try:
         await _until_up("database", start_database, wait)
         pseudonyms = _pseudonymiser(settings)
         # Only the private documents present on this machine are loaded: a router's machine
         # holds the hub's, an agency edge's holds that agency's (the demo holds them all).
-        keys = KeyMaterial(settings.keys_dir, (HUB_AGENCY, *agencies))
+        keys = KeyMaterial(settings.keys_dir, private_key_owners(agencies, role))
         await _until_up("broker", start_broker, wait)
     except BaseException:
         await audit.close()
@@ -284,9 +309,13 @@ async def bootstrap(
     subject_keys = SqlSubjectKeys(engine)
     state = SqlRoutingStore(engine)
     intake_store = SqlIntakeStore(engine)
+    # Copies for an agency that reads only its HTTP inbox are not published to its queue.
+    deliveries = InboxOnlyPublisher(
+        broker, [agency.id for agency in agencies.values() if agency.delivery == "http"]
+    )
     router = Router(
         protocol,
-        publisher=broker,
+        publisher=deliveries,
         audit=audit,
         state=state,
         subject_keys=subject_keys,
@@ -310,8 +339,11 @@ async def bootstrap(
             pseudonyms=pseudonyms,
             keys=keys,
             max_body_bytes=settings.max_body_bytes,
+            nonces=SqlNonceStore(engine),
+            signature_window=timedelta(seconds=settings.request_signature_window_seconds),
         ),
         router=router,
+        keys=keys,
         consumer=RoutingConsumer(router, audit=audit, clock=clock),
         dead_letters=DeadLetterAuditor(audit, clock),
         clock=clock,
@@ -324,17 +356,18 @@ async def bootstrap(
             every_seconds=settings.audit_checkpoint_every_seconds,
         ),
         ingress_relay=IngressRelay(intake_store, broker, clock),
-        outbox_relay=OutboxRelay(state, broker, clock),
+        outbox_relay=OutboxRelay(state, deliveries, clock),
         acknowledgements=acknowledgements,
         acknowledgement_consumer=AcknowledgementConsumer(
             acknowledgements, audit=audit, clock=clock
         ),
         replay=Replay(
             state,
-            broker,
+            deliveries,
             audit,
             clock,
             retention=retention,
         ),
         directory=reloading_directory(agencies, protocol, settings, audit, clock),
+        inbox=AgencyInbox(SqlInboxStore(engine), audit, clock, keys=keys),
     )

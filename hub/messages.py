@@ -24,6 +24,7 @@ __all__ = [
     "ACKNOWLEDGEMENT_CONTENT_TYPE",
     "DEADLINE",
     "DELIVERY_CONTENT_TYPE",
+    "DELIVERY_DOCUMENT_CONTENT_TYPE",
     "NOTIFICATION_CONTENT_TYPE",
     "REPLAY_HEADER",
     "SOURCE_CONTENT_TYPE",
@@ -35,6 +36,7 @@ __all__ = [
     "Acknowledgement",
     "DeliveredNotification",
     "DeliveryId",
+    "InboxCopy",
     "OutboxCopy",
     "OutgoingMessage",
     "Reference",
@@ -44,6 +46,8 @@ __all__ = [
 NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
 SOURCE_CONTENT_TYPE = "application/vnd.sehub.source-envelope+json"
 DELIVERY_CONTENT_TYPE = "application/vnd.sehub.delivery-envelope+json"
+# An opened delivery envelope: the recipient's DeliveredNotification (the HTTP inbox's ?open=true).
+DELIVERY_DOCUMENT_CONTENT_TYPE = "application/vnd.sehub.delivery+json"
 ACKNOWLEDGEMENT_CONTENT_TYPE = "application/vnd.sehub.acknowledgement-envelope+json"
 # The kind of a deadline marker in the outbox: held until a copy's deadline, never published;
 # its release is the record that the deadline was missed (hub.routing._copies).
@@ -136,6 +140,17 @@ class OutboxCopy:
     def notification(self) -> tuple[str, str]:
         """The (id, type) of the notification this copy is about."""
         return self.about or (self.message.message_id, self.message.type)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxCopy:
+    """A copy released to its recipient, as its HTTP inbox serves it: the outbox copy, when it
+    was released (published, or marked sent to an inbox-only agency), and whether the agency
+    has acknowledged it (any action)."""
+
+    copy: OutboxCopy
+    released_at: datetime
+    acknowledged: bool = False
 
 
 class DeliveredNotification(BaseModel):

@@ -18,6 +18,7 @@ from hub.messages import (
     AcknowledgedDelivery,
     Acknowledgement,
     AckOutcome,
+    InboxCopy,
     OutboxCopy,
     OutgoingMessage,
 )
@@ -28,7 +29,9 @@ __all__ = [
     "AuditLog",
     "AuditReader",
     "Clock",
+    "InboxStore",
     "IntakeStore",
+    "NonceStore",
     "Publisher",
     "RoutingStore",
     "SubjectKeys",
@@ -85,6 +88,19 @@ class IntakeStore(Protocol):
 
     async def retry_later(self, event_key: str, at: datetime) -> None:
         """Count a failed publish and leave the acceptance until ``at``."""
+        ...
+
+
+class NonceStore(Protocol):
+    """The nonces of signed requests, each usable once while a replay could still be on time."""
+
+    async def first_use(self, agency: str, nonce: str, *, expires_at: datetime) -> bool:
+        """Record ``agency``'s ``nonce`` until ``expires_at``: False if it is held already;
+        ``StoreUnavailable`` if the database cannot answer."""
+        ...
+
+    async def prune(self, now: datetime) -> int:
+        """Forget nonces that expired before ``now``; how many."""
         ...
 
 
@@ -182,4 +198,21 @@ class AcknowledgementStore(Protocol):
     ) -> tuple[AckOutcome, AcknowledgedDelivery | None]:
         """Record ``ack`` by ``agency`` if it is the delivery's recipient, cancel its ladder and
         append ``audit(delivery)``, in one transaction; or say why not."""
+        ...
+
+
+class InboxStore(Protocol):
+    """An agency's released copies, for its HTTP inbox (:mod:`hub.inbox`)."""
+
+    async def pending(
+        self, recipient: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> list[InboxCopy]:
+        """``recipient``'s released copies it has not acknowledged, oldest release first, after
+        the (released at, delivery id) position ``after``; never a held, cancelled or deadline
+        row."""
+        ...
+
+    async def copy(self, recipient: str, delivery_id: str) -> InboxCopy | None:
+        """The released copy ``delivery_id`` if ``recipient`` is its recipient; else None,
+        alike for another agency's copy and for no copy at all."""
         ...

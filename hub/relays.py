@@ -20,13 +20,17 @@ Rules:
    claimed is lost, since an unpublished row stays in its outbox.
 5. A row published but not yet marked (a crash, an outage between the two) is published again
    under the same ids; the router and the subscribers de-duplicate by them.
+6. A copy for an agency that receives only over its HTTP inbox (directory ``delivery: http``)
+   is not published: :class:`InboxOnlyPublisher` confirms it at once, and it is marked sent and
+   audited like any other, its ``delivery.published`` saying ``channel: inbox``. Its queue is
+   left empty, not filled for nobody; the inbox (:mod:`hub.inbox`) serves it from the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -35,12 +39,13 @@ from hub._exceptions import ServiceError
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import delivery_header
 from hub.logs import get_logger
-from hub.messages import DEADLINE, OutboxCopy
+from hub.messages import DEADLINE, OutboxCopy, OutgoingMessage
 from hub.ports import Clock, IntakeStore, Publisher, RoutingStore
 
 __all__ = [
     "LEASE",
     "MAX_RETRY_SECONDS",
+    "InboxOnlyPublisher",
     "IngressRelay",
     "OutboxRelay",
     "release_entries",
@@ -91,10 +96,13 @@ def _missed(copy: OutboxCopy, now: datetime) -> list[AuditEntry]:
     ]
 
 
-def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[AuditEntry]:
+def release_entries(
+    copy: OutboxCopy, *, retry: bool, now: datetime, channel: str = "amqp"
+) -> list[AuditEntry]:
     """What publishing ``copy`` is audited as (rule 3): ``delivery.published``, described by
     its envelope's clear header (the rule and protocol, the keys), never its contents; after
-    what the release of a held copy means (its ``on_release``)."""
+    what the release of a held copy means (its ``on_release``). ``channel`` is where it went:
+    ``amqp``, its queue, or ``inbox``, its HTTP inbox only (rule 6)."""
     message = copy.message
     header = delivery_header(message.body)
     base = _about(copy, now, header["rule_id"], header["protocol_version"])
@@ -116,9 +124,33 @@ def release_entries(copy: OutboxCopy, *, retry: bool, now: datetime) -> list[Aud
             "enc_kid": header["enc_kid"],
             "hub_kid": header["hub_kid"],
             "retry": retry,
+            "channel": channel,
         },
     )
     return [*released, published]
+
+
+class InboxOnlyPublisher:
+    """A publisher that publishes no delivery to the agencies in ``inbox_only`` (rule 6)."""
+
+    def __init__(self, publisher: Publisher, inbox_only: Collection[str]) -> None:
+        self._publisher = publisher
+        self.inbox_only = frozenset(inbox_only)
+
+    @property
+    def connected(self) -> bool:
+        return self._publisher.connected
+
+    def channel(self, agency_id: str) -> str:
+        """Where a copy for ``agency_id`` goes: ``inbox`` or ``amqp``."""
+        return "inbox" if agency_id in self.inbox_only else "amqp"
+
+    async def publish_ingress(self, message: OutgoingMessage) -> None:
+        await self._publisher.publish_ingress(message)
+
+    async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
+        if agency_id not in self.inbox_only:
+            await self._publisher.publish_delivery(agency_id, message)
 
 
 class _Relay:
@@ -195,7 +227,12 @@ class OutboxRelay(_Relay):
             later = self._clock() + timedelta(seconds=retry_seconds(copy.attempts + 1))
             await self._state.retry_later(copy, later)
             return False
-        entries = release_entries(copy, retry=retry, now=self._clock())
+        channel = (
+            self._publisher.channel(copy.recipient)
+            if isinstance(self._publisher, InboxOnlyPublisher)
+            else "amqp"
+        )
+        entries = release_entries(copy, retry=retry, now=self._clock(), channel=channel)
         await self._state.mark_sent(copy, self._clock(), entries=entries)
         return True
 

@@ -29,10 +29,10 @@ from typing import Final
 from hub._exceptions import FieldProblem, InvalidInput
 from hub.audit import AuditAction, AuditEntry, RetentionPolicy
 from hub.logs import get_logger
-from hub.messages import REPLAY_HEADER, OutboxCopy
+from hub.messages import REPLAY_HEADER
 from hub.ports import AuditLog, Clock, Publisher, RoutingStore
 
-__all__ = ["MAX_PAGE", "Replay", "Replayed", "parse_cursor"]
+__all__ = ["MAX_PAGE", "Replay", "Replayed", "page_cursor", "parse_cursor"]
 
 log = get_logger(__name__)
 
@@ -48,8 +48,10 @@ class Replayed:
     next: str | None
 
 
-def _cursor(copy: OutboxCopy, created_at: datetime) -> str:
-    document = json.dumps([created_at.isoformat(), copy.delivery_id]).encode()
+def page_cursor(at: datetime, delivery_id: str) -> str:
+    """The opaque cursor of a page's last position: a time and a delivery id (also the HTTP
+    inbox's, :mod:`hub.inbox`); :func:`parse_cursor` reads it back."""
+    document = json.dumps([at.isoformat(), delivery_id]).encode()
     return base64.urlsafe_b64encode(document).decode().rstrip("=")
 
 
@@ -110,7 +112,10 @@ class Replay:
             if not self._retention.past(created, copy.message.headers.get("sehub-rule"), now)
         ]
         ids = tuple(copy.delivery_id for copy, _ in kept)
-        next_cursor = _cursor(*page[-1]) if len(page) == min(limit, MAX_PAGE) else None
+        next_cursor = None
+        if len(page) == min(limit, MAX_PAGE):
+            last, made = page[-1]
+            next_cursor = page_cursor(made, last.delivery_id)
         # Audited before anything is sent again (rule 4): a page that fails part-way is on
         # record in full, and its retry is recorded again.
         await self._audit.record(

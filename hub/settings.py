@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # The management API ``hub provision`` administers the broker's users through.
+    rabbitmq_admin_url: str = "http://guest:guest@127.0.0.1:15672"
     database_url: str = "sqlite+aiosqlite:///var/hub.db"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    # How far a signed request's ``created`` may be from our clock; its nonce is kept as long.
+    request_signature_window_seconds: int = Field(default=300, gt=0)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     router_prefetch: int = Field(default=100, gt=0)
     log_level: str = "INFO"

@@ -17,13 +17,14 @@ from typing import Any, Final
 
 from pydantic import ConfigDict, ValidationError
 
-from hub._exceptions import FieldProblem
+from hub._exceptions import FieldProblem, InvalidInput
 from schemas import CATALOGUE, Envelope, Locations, canonical_field_names
 
 __all__ = [
     "decode_json",
     "field_problems",
     "int_too_large",
+    "invalid_input",
     "notification_problems",
     "too_long_integers",
 ]
@@ -116,6 +117,16 @@ def _message(rule: str, message: str) -> str:
     if rule == "union_tag_invalid":
         return f"unknown notification type; known types: {', '.join(sorted(CATALOGUE))}"
     return message.removeprefix("Value error, ")
+
+
+def invalid_input(
+    error: ValidationError, *, what: str = "field(s)", correlation_id: str | None = None
+) -> InvalidInput:
+    """The 422 for ``error``: how many ``what`` failed, each named by :func:`field_problems`."""
+    problems = field_problems(error)
+    return InvalidInput(
+        f"{len(problems)} {what} failed validation", problems, correlation_id=correlation_id
+    )
 
 
 def field_problems(error: ValidationError) -> tuple[FieldProblem, ...]:

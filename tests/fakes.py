@@ -18,7 +18,7 @@ from hub import BrokerUnavailable, StoreUnavailable
 from hub.audit import SUBJECT_KEY_BYTES, AuditEntry, subject_token
 from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
 from hub.intake import Intake
-from hub.messages import Acceptance, AcceptedCopy, OutboxCopy, OutgoingMessage
+from hub.messages import Acceptance, AcceptedCopy, InboxCopy, OutboxCopy, OutgoingMessage
 from hub.ports import (
     AuditLog,
     Clock,
@@ -41,6 +41,7 @@ from hub.sharing import (
 __all__ = [
     "FakeAuditLog",
     "FakeChannel",
+    "FakeInboxStore",
     "FakeIncomingMessage",
     "FakeIntakeStore",
     "FakePublisher",
@@ -273,6 +274,25 @@ class FakeIntakeStore:
         self.retries[event_key] = at
 
 
+@dataclass
+class FakeNonceStore:
+    """Signed requests' nonces in memory, with their expiry, like the SQL store."""
+
+    held: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    async def first_use(self, agency: str, nonce: str, *, expires_at: datetime) -> bool:
+        if (agency, nonce) in self.held:
+            return False
+        self.held[agency, nonce] = expires_at
+        return True
+
+    async def prune(self, now: datetime) -> int:
+        expired = [key for key, expires_at in self.held.items() if expires_at < now]
+        for key in expired:
+            del self.held[key]
+        return len(expired)
+
+
 def fake_intake(
     publisher: FakePublisher,
     audit: FakeAuditLog,
@@ -281,6 +301,7 @@ def fake_intake(
     keys: KeyMaterial,
     max_body_bytes: int,
     store: FakeIntakeStore | None = None,
+    nonces: FakeNonceStore | None = None,
 ) -> Intake:
     """An :class:`~hub.intake.Intake` on fakes: its outbox in memory, a fixed pseudonym key."""
     return Intake(
@@ -291,6 +312,7 @@ def fake_intake(
         pseudonyms=Pseudonymiser(b"p" * 32),
         keys=keys,
         max_body_bytes=max_body_bytes,
+        nonces=FakeNonceStore() if nonces is None else nonces,
     )
 
 
@@ -432,3 +454,33 @@ def _conforms(
 ) -> tuple[Publisher, AuditLog, RoutingStore, Clock, SubjectKeys, IntakeStore]:
     """Never called: mypy checks here that each fake has the shape of its port."""
     return publisher, audit, store, clock, subject_keys, intake_store
+
+
+@dataclass
+class FakeInboxStore:
+    """Released copies in memory; ``acknowledged`` holds the delivery ids acknowledged."""
+
+    copies: list[InboxCopy] = field(default_factory=list)
+    acknowledged: set[str] = field(default_factory=set)
+    reads: int = 0
+
+    def _mine(self, recipient: str) -> list[InboxCopy]:
+        mine = [c for c in self.copies if c.copy.recipient == recipient]
+        return sorted(mine, key=lambda c: (c.released_at, c.copy.delivery_id))
+
+    async def pending(
+        self, recipient: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> list[InboxCopy]:
+        self.reads += 1
+        return [
+            c
+            for c in self._mine(recipient)
+            if c.copy.delivery_id not in self.acknowledged
+            and (after is None or (c.released_at, c.copy.delivery_id) > after)
+        ][:limit]
+
+    async def copy(self, recipient: str, delivery_id: str) -> InboxCopy | None:
+        for held in self._mine(recipient):
+            if held.copy.delivery_id == delivery_id:
+                return InboxCopy(held.copy, held.released_at, delivery_id in self.acknowledged)
+        return None

@@ -7,7 +7,8 @@ The AMQP ack is transport; this is what counts. Rules:
    agency's own signature on an envelope sealed to the hub (``KeyMaterial.open_source``), whose
    message id must name the delivery and the action it carries.
 2. Only the delivery's recipient may acknowledge it; anyone else, or an id that is no delivery,
-   gets the same "not found", audited as ``access.refused`` with the reason.
+   gets the same "not found", audited as ``access.refused`` with the reason (and, over HTTP,
+   the route).
 3. A new acknowledgement is recorded, its ladder's waiting steps cancelled, and
    ``delivery.acknowledged`` appended, in one transaction. The same one again (same action, user
    and note) is answered the same and not recorded twice; the same action by someone else or
@@ -21,7 +22,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from hub._exceptions import Conflict, InvalidMessage, NotFound
-from hub.audit import AuditAction, AuditEntry
+from hub.audit import AuditAction, AuditEntry, access_refused
 from hub.crypto import KeyMaterial
 from hub.logs import get_logger
 from hub.messages import AcknowledgedDelivery, Acknowledgement, AckOutcome
@@ -50,8 +51,11 @@ class Acknowledgements:
         *,
         channel: str,
         correlation_id: str | None = None,
+        route: str | None = None,
     ) -> AcknowledgedDelivery:
-        """Record ``ack`` by ``agency`` (rules 2-4); :class:`NotFound` or :class:`Conflict` else."""
+        """Record ``ack`` by ``agency`` (rules 2-4); :class:`NotFound` or :class:`Conflict` else.
+
+        ``route`` (over HTTP, the route template) is named in a refusal's record."""
         now = self._clock()
 
         def acknowledged(delivery: AcknowledgedDelivery) -> AuditEntry:
@@ -80,12 +84,22 @@ class Acknowledgements:
         )
         if outcome is AckOutcome.UNKNOWN or delivery is None:
             await self._refused(
-                agency, ack, channel, correlation_id, "acknowledged a delivery not its own, or none"
+                agency,
+                ack,
+                channel,
+                correlation_id,
+                "acknowledged a delivery not its own, or none",
+                route=route,
             )
             raise NotFound("no such delivery for this agency", correlation_id=correlation_id)
         if outcome is AckOutcome.CONFLICTING:
             await self._refused(
-                agency, ack, channel, correlation_id, "already acknowledged so by another user"
+                agency,
+                ack,
+                channel,
+                correlation_id,
+                "already acknowledged so by another user",
+                route=route,
             )
             raise Conflict(
                 "this delivery was acknowledged with this action by another user or note",
@@ -123,17 +137,10 @@ class Acknowledgements:
         channel: str,
         correlation_id: str | None,
         reason: str,
+        *,
+        route: str | None,
     ) -> None:
-        await self._audit.record(
-            AuditEntry(
-                action=AuditAction.ACCESS_REFUSED,
-                recorded_at=self._clock(),
-                correlation_id=correlation_id,
-                actor=agency,
-                detail={
-                    "reason": reason,
-                    "delivery_id": ack.delivery_id,
-                    "channel": channel,
-                },
-            )
-        )
+        detail = {"reason": reason, "delivery_id": ack.delivery_id, "channel": channel}
+        if route is not None:
+            detail["route"] = route
+        await self._audit.record(access_refused(agency, self._clock(), correlation_id, detail))

@@ -4,6 +4,7 @@ from hub.api._app import create_app
 from hub.api._auditor import CSV_COLUMNS, csv_cell
 from hub.api._context import ApiDependencies
 from hub.api._failed_auth import MAX_KEYS_PER_MINUTE, FailedAuthentications, token_fingerprint
+from hub.api._inbox import InboxEntry, InboxListing
 from hub.api._limits import Rate, RateLimiter
 from hub.api._openapi import openapi_document
 from hub.api._openapi_audit import AuditPage, AuditRecord, Disclosures
@@ -22,6 +23,8 @@ __all__ = [
     "AuditRecord",
     "Disclosures",
     "FailedAuthentications",
+    "InboxEntry",
+    "InboxListing",
     "Problem",
     "Rate",
     "RateLimiter",

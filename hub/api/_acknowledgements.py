@@ -12,10 +12,10 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from hub._exceptions import ConfigurationError, InvalidInput
+from hub._exceptions import ConfigurationError
 from hub.api._context import CORRELATION_ID, DEPENDENCIES, as_agency, json_body
 from hub.messages import AckAction, Acknowledgement, Reference
-from hub.validation import field_problems
+from hub.validation import invalid_input
 
 __all__ = [
     "Acknowledged",
@@ -57,7 +57,7 @@ async def acknowledge_delivery(request: web.Request) -> web.Response:
     said = await json_body(request, AcknowledgementBody)
     ack = _of(request.match_info["delivery_id"], said, correlation_id)
     delivery = await deps.acknowledgements.acknowledge(
-        agency.id, ack, channel="http", correlation_id=correlation_id
+        agency.id, ack, channel="http", correlation_id=correlation_id, route=_ROUTE
     )
     answer = Acknowledged(
         delivery_id=delivery.delivery_id,
@@ -75,11 +75,11 @@ def _of(delivery_id: str, said: AcknowledgementBody, correlation_id: str) -> Ack
     try:
         return Acknowledgement(delivery_id=delivery_id, **said.model_dump())
     except ValidationError as exc:
-        problems = field_problems(exc)
-        raise InvalidInput(
-            f"{len(problems)} field(s) failed validation", problems, correlation_id=correlation_id
-        ) from exc
+        raise invalid_input(exc, correlation_id=correlation_id) from exc
+
+
+_ROUTE = "/v1/deliveries/{delivery_id}/acknowledgements"
 
 
 def add_acknowledgement_routes(app: web.Application) -> None:
-    app.router.add_post("/v1/deliveries/{delivery_id}/acknowledgements", acknowledge_delivery)
+    app.router.add_post(_ROUTE, acknowledge_delivery)

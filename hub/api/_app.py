@@ -46,12 +46,14 @@ from hub.api._context import (
     audit_call,
     body_limit,
 )
+from hub.api._inbox import add_inbox_routes
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.api._replay import add_replay_routes
 from hub.api._tallies import MinuteTally
 from hub.audit import AuditAction
-from hub.intake import ACCEPTED_CONTENT_TYPES
+from hub.inbox import AgencyInbox
+from hub.intake import ACCEPTED_CONTENT_TYPES, HttpRequest
 from hub.logs import get_logger
 from hub.sharing import simulate
 from hub.validation import notification_problems
@@ -135,11 +137,11 @@ async def post_notification(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     agency = await as_agency(request, "post")
     body = await _read_body(request, agency)
-    notification = await deps.intake.accept(
-        agency, body, correlation_id, content_type=request.content_type
+    accepted = await deps.intake.accept_post(
+        agency, _as_read(request, body), correlation_id, content_type=request.content_type
     )
     return web.json_response(
-        {"id": notification.id, "status": "accepted", "correlation_id": correlation_id},
+        {"id": accepted, "status": "accepted", "correlation_id": correlation_id},
         status=202,
     )
 
@@ -150,6 +152,7 @@ async def post_records(request: web.Request) -> web.Response:
     correlation_id = request[CORRELATION_ID]
     agency = await as_agency(request, "post")
     body = await _read_body(request, agency)
+    await deps.intake.admit(agency, _as_read(request, body), correlation_id, envelope=False)
     notifications = await deps.intake.accept_records(
         agency,
         body,
@@ -165,6 +168,11 @@ async def post_records(request: web.Request) -> web.Response:
         },
         status=202,
     )
+
+
+def _as_read(request: web.Request, body: bytes) -> HttpRequest:
+    """What a request signature covers, as this request came."""
+    return HttpRequest(request.method, str(request.url), tuple(request.headers.items()), body)
 
 
 async def _read_body(request: web.Request, agency: Agency) -> bytes:
@@ -249,7 +257,7 @@ async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-def create_app(deps: ApiDependencies) -> web.Application:
+def create_app(deps: ApiDependencies, *, inbox: AgencyInbox | None = None) -> web.Application:
     """The aiohttp application; the caller owns start-up and shutdown of ``deps``."""
     app = web.Application(middlewares=[_correlate], client_max_size=deps.max_body_bytes)
     app[DEPENDENCIES] = deps
@@ -262,6 +270,7 @@ def create_app(deps: ApiDependencies) -> web.Application:
     add_auditor_routes(app)
     add_acknowledgement_routes(app)
     add_replay_routes(app)
+    add_inbox_routes(app, inbox)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)

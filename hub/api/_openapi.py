@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from hub.api._acknowledgements import Acknowledged, AcknowledgementBody
 from hub.api._openapi_audit import AUDIT_MODELS, audit_paths
+from hub.api._openapi_inbox import INBOX_MODELS, inbox_paths
 from hub.api._problems import PROBLEM_CONTENT_TYPE, Problem
 from hub.api._replay import ReplayAnswer, ReplayRequest
 from hub.sharing import Explanation
@@ -93,6 +94,7 @@ def openapi_document() -> dict[str, Any]:
                 ReplayRequest,
                 ReplayAnswer,
                 *AUDIT_MODELS,
+                *INBOX_MODELS,
             )
         ],
         ref_template=_REF,
@@ -295,6 +297,7 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             **audit_paths(_REF, _problem, _json),
+            **inbox_paths(_REF, _problem, _json),
             "/healthz": {
                 "get": {
                     "operationId": "health",

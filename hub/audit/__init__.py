@@ -24,7 +24,7 @@ from hub.audit._checkpoint import (
     prune_signing_input,
 )
 from hub.audit._disclosure import ABOUT_A_SUBJECT, FOLLOW_UPS, NotificationDisclosure, disclosures
-from hub.audit._entry import AuditAction, AuditEntry
+from hub.audit._entry import AuditAction, AuditEntry, access_refused
 from hub.audit._query import (
     RECORD_FIELDS,
     AuditQuery,
@@ -61,6 +61,7 @@ __all__ = [
     "PruneScan",
     "RecordedBefore",
     "RetentionPolicy",
+    "access_refused",
     "canonical_record",
     "checkpoint_signing_input",
     "decode_cursor",

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["AuditAction", "AuditEntry"]
+__all__ = ["AuditAction", "AuditEntry", "access_refused"]
 
 
 class AuditAction(StrEnum):
@@ -45,6 +45,7 @@ class AuditAction(StrEnum):
     CLOCK_STOPPED = "clock.stopped"
     CLOCK_FIRED = "clock.fired"
     DELIVERY_REPLAYED = "delivery.replayed"
+    DELIVERY_DOWNLOADED = "delivery.downloaded"
     MESSAGE_DEAD_LETTERED = "message.dead_lettered"
     DEAD_LETTER_REQUEUED = "dead_letter.requeued"
 
@@ -63,3 +64,17 @@ class AuditEntry:
     rule_id: str | None = None
     protocol_version: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+def access_refused(
+    actor: str, recorded_at: datetime, correlation_id: str | None, detail: dict[str, Any]
+) -> AuditEntry:
+    """The record that ``actor`` was refused: ``detail`` says what and why (a route, a reason,
+    an id asked for), never whose the thing asked for was."""
+    return AuditEntry(
+        action=AuditAction.ACCESS_REFUSED,
+        recorded_at=recorded_at,
+        correlation_id=correlation_id,
+        actor=actor,
+        detail=detail,
+    )

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from hub.agencies import AgencyDirectory
 from hub.api import create_app, create_starting_app, server_ssl_context
-from hub.bootstrap import Hub, Waiting, bootstrap, load_configuration
+from hub.bootstrap import Hub, Role, Waiting, bootstrap, load_configuration
 from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
 from hub.routing import DEAD_LETTER_PREFETCH
@@ -57,7 +57,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         await _serve(create_starting_app(waiting.states), settings, tls) if serves_api else None
     )
     try:
-        hub = await _bootstrapped(settings, waiting, stop, configuration)
+        hub = await _bootstrapped(settings, waiting, stop, configuration, role=args.role)
     finally:
         if starting is not None:
             await starting.cleanup()
@@ -73,9 +73,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     loop.add_signal_handler(signal.SIGHUP, reload_directory)
     try:
         async with contextlib.AsyncExitStack() as stack:
-            for relay in (hub.ingress_relay.run(), hub.outbox_relay.run()):
-                stack.callback(asyncio.create_task(relay).cancel)
+            stack.callback(asyncio.create_task(hub.ingress_relay.run()).cancel)
             if args.role in ("all", "router"):
+                # Only a router publishes deliveries: an intake's broker user may not.
+                stack.callback(asyncio.create_task(hub.outbox_relay.run()).cancel)
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
@@ -95,7 +96,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 checkpoints = asyncio.create_task(hub.checkpointer.run())
                 stack.callback(checkpoints.cancel)
             if serves_api:
-                runner = await _serve(create_app(hub.api_dependencies()), settings, tls)
+                app = create_app(hub.api_dependencies(), inbox=hub.inbox)
+                runner = await _serve(app, settings, tls)
                 stack.push_async_callback(runner.cleanup)
                 port: int = runner.addresses[0][1]
                 log.info("api.started", host=settings.http_host, port=port)
@@ -112,9 +114,13 @@ async def _bootstrapped(
     waiting: Waiting,
     stop: asyncio.Event,
     configuration: tuple[AgencyDirectory, Protocol],
+    *,
+    role: Role,
 ) -> Hub | None:
     """The wired hub once its services answer; None if the process was stopped first."""
-    booting = asyncio.create_task(bootstrap(settings, wait=waiting, configuration=configuration))
+    booting = asyncio.create_task(
+        bootstrap(settings, wait=waiting, configuration=configuration, role=role)
+    )
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait((booting, stopping), return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()

@@ -4,7 +4,8 @@ It consumes (and acknowledges) what it prints, like any subscriber; its inbox is
 it skips a copy it already printed only within one run. The output is the recipient's view,
 so it is as sensitive as that agency's own copy: use it on demo data.
 Stdout carries only the JSON lines; when ``--timeout`` runs out, stderr says so and how many
-notifications arrived.
+notifications arrived. It logs in as the agency's own broker user when ``hub provision`` wrote
+that user's credentials (``var/demo/amqp/sehub-agency-<id>.url``), else with ``HUB_AMQP_URL``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import json
 import sys
 from typing import Any
 
+from hub.cli._provision import credentials_dir
+from hub.delivery import BrokerCredentials, agency_user
 from hub.settings import Settings
 from hub.subscriber import Subscriber, UnreadableDelivery
 
@@ -32,7 +35,9 @@ def register(commands: Any) -> None:
 
 async def tail(args: argparse.Namespace, settings: Settings) -> int:
     received = 0
-    async with Subscriber(settings.amqp_url, args.agency, keys_dir=settings.keys_dir) as subscriber:
+    own = BrokerCredentials(credentials_dir(settings)).url(agency_user(args.agency))
+    amqp_url = own or settings.amqp_url
+    async with Subscriber(amqp_url, args.agency, keys_dir=settings.keys_dir) as subscriber:
         while args.count is None or received < args.count:
             try:
                 async with subscriber.receive(timeout=args.timeout) as delivery:

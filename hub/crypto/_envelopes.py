@@ -16,6 +16,10 @@ Rules:
    base64url text). ``open_delivery`` checks, in order: JSON shape and version, the hub's
    signature, ``recipient`` equals the agency opening it (``wrong_recipient``), then decryption
    with ``info`` binding recipient and ``message_id``. Verify before decrypting.
+1a. ``check_source_header`` is what a process without the hub's private key can check of a
+   source envelope: rule 1's shape, version and ``sig_kid``, then that ``enc_kid`` is a usable
+   encryption key of the hub whose ``alg`` is ``suite``, and that ``sig`` is 64 bytes. Nothing
+   is opened or verified; the router does both.
 3. Header members are header text (:mod:`hub.crypto._codec` rule 2), so neither the
    ``"\\n"``-joined signing input nor the HPKE ``info`` is ambiguous. ``source_sig_sha256`` is 64
    lower-case hex digits.
@@ -52,6 +56,8 @@ __all__ = [
     "SOURCE_VERSION",
     "DeliveryContents",
     "SourceContents",
+    "SourceHeader",
+    "check_source_header",
     "delivery_header",
     "delivery_signing_input",
     "open_delivery",
@@ -96,6 +102,16 @@ class SourceContents:
     message_id: str
     notification: bytes
     source_sig: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHeader:
+    """The clear members of a source envelope that checked out: who, which id, which keys."""
+
+    agency: str
+    message_id: str
+    sig_kid: str
+    enc_kid: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +165,19 @@ def seal_source(
         "ct": b64encode(sealed.ciphertext),
     }
     return _dump(fields)
+
+
+def check_source_header(registry: KeyRegistry, envelope: bytes, *, now: datetime) -> SourceHeader:
+    """Check a source envelope's header with public keys only (rule 1a); nothing is opened."""
+    fields = parse_envelope(envelope, SOURCE_VERSION, SOURCE_FIELDS)
+    _require_headers(fields, _SOURCE_HEADERS)
+    source, sig_kid, enc_kid = fields["source"], fields["sig_kid"], fields["enc_kid"]
+    registry.signing_key(source, sig_kid, now)
+    if registry.encryption_key(HUB_AGENCY, enc_kid, now).alg != fields["suite"]:
+        raise InvalidMessage("suite_mismatch", kid=enc_kid)
+    if len(b64decode(fields["sig"])) != 64 or not b64decode(fields["ct"]):
+        raise InvalidMessage("malformed")
+    return SourceHeader(source, fields["message_id"], sig_kid, enc_kid)
 
 
 def open_source(

@@ -7,7 +7,11 @@ ring or a registry out to hand it back to a recipe:
 
 * :meth:`KeyMaterial.seal_source` / :meth:`KeyMaterial.open_source`: agency -> hub;
 * :meth:`KeyMaterial.seal_delivery` / :meth:`KeyMaterial.open_delivery`: hub -> recipient;
-* :meth:`KeyMaterial.sign` / :meth:`KeyMaterial.verify`: a bare signature (audit checkpoints).
+* :meth:`KeyMaterial.sign` / :meth:`KeyMaterial.verify`: a bare signature (audit checkpoints);
+* :meth:`KeyMaterial.check_source_header`: what an API process without the hub's key checks
+  of an envelope an agency sealed itself;
+* :meth:`KeyMaterial.sign_request` / :meth:`KeyMaterial.verify_request`: an agency's HTTP
+  message signature on a post (:mod:`._request_signatures`).
 
 Rules:
 
@@ -29,15 +33,17 @@ Rules:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from hub._exceptions import ConfigurationError, InvalidMessage
+from hub._exceptions import ConfigurationError, InvalidMessage, RequestNotVerified
 from hub.crypto._envelopes import (
     DeliveryContents,
     SourceContents,
+    SourceHeader,
+    check_source_header,
     open_delivery,
     open_source,
     seal_delivery,
@@ -46,6 +52,12 @@ from hub.crypto._envelopes import (
 from hub.crypto._keys import HUB_AGENCY
 from hub.crypto._recipes import Signature, sign, verify
 from hub.crypto._registry import KeyRegistry, KeyRing
+from hub.crypto._request_signatures import (
+    HttpRequest,
+    VerifiedRequest,
+    sign_request,
+    verify_request,
+)
 from hub.crypto._rotation import DEFAULT_LIFETIME, generate_document
 from hub.crypto._store import KeyStore
 from hub.logs import get_logger
@@ -162,6 +174,45 @@ class KeyMaterial:
     def verify(self, agency: str, signature: Signature, data: bytes, *, now: datetime) -> None:
         """Check that ``agency`` signed ``data`` with a key valid at ``now``; else raise."""
         self._retrying(lambda: verify(self._registry, agency, signature, data, now))
+
+    def check_source_header(self, envelope: bytes, *, now: datetime) -> SourceHeader:
+        """Check an agency-sealed envelope's header with public keys only; open nothing."""
+        return self._retrying(lambda: check_source_header(self._registry, envelope, now=now))
+
+    def sign_request(
+        self,
+        agency: str,
+        *,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        now: datetime,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
+        """The Content-Digest and signature headers for a post by ``agency`` (its ring)."""
+        ring = self._ring(agency)
+        return sign_request(
+            ring, method=method, url=url, headers=headers, body=body, now=now, nonce=nonce
+        )
+
+    def verify_request(
+        self, agency: str, request: HttpRequest, *, now: datetime, window: timedelta
+    ) -> VerifiedRequest:
+        """Check ``agency``'s signature on ``request`` with its public key; else raise."""
+        self.refresh()
+        try:
+            return verify_request(self._registry, agency, request, now=now, window=window)
+        except RequestNotVerified as exc:
+            fresh = self._monotonic() - self._loaded_at < RELOAD_INTERVAL_SECONDS
+            if exc.check not in _STALE or fresh or not self._reload_or_keep(exc.check):
+                raise
+        return verify_request(self._registry, agency, request, now=now, window=window)
+
+    @property
+    def private_agencies(self) -> tuple[str, ...]:
+        """The agencies whose private keys this process holds (never more than ``own``)."""
+        return tuple(sorted(self._rings))
 
     # --- loading ----------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ STATE_TABLES: Final = (
     "outbox",
     "intake_outbox",
     "acknowledgements",
+    "request_nonces",
 )
 _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

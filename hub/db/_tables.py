@@ -34,6 +34,7 @@ __all__ = [
     "metadata",
     "outbox",
     "processed_notifications",
+    "request_nonces",
     "subject_episodes",
     "subject_keys",
     "subject_placements",
@@ -229,4 +230,15 @@ acknowledgements = Table(
     Column("note_ref", String(64), nullable=True),
     Column("channel", String(8), nullable=False),
     Column("acknowledged_at", DateTime(timezone=True), nullable=False),
+)
+
+# The nonce of each signed request an agency made, while a replay of it could still be in its
+# window: the primary key is what refuses the second use, whichever API process sees it.
+request_nonces = Table(
+    "request_nonces",
+    metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("nonce", String(128), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_request_nonces_expires_at", "expires_at"),
 )

@@ -1,9 +1,25 @@
-"""Delivery over RabbitMQ: the topology, the broker edge and the dead letters (what travels:
-:mod:`hub.messages`)."""
+"""Delivery over RabbitMQ: the topology, the broker edge, the dead letters, and the broker's
+users and their permissions (what travels: :mod:`hub.messages`)."""
 
 from hub.delivery._broker import Broker, MessageHandler, server_version
+from hub.delivery._credentials import BrokerCredentials, url_with_credentials, vhost_of
 from hub.delivery._dead_letter_queue import DeadLetterQueue, Requeued
 from hub.delivery._dead_letters import REQUEUES_HEADER, DeadLetter, Death, republished_headers
+from hub.delivery._management import ExistingUser, ManagementApi
+from hub.delivery._permissions import (
+    INTAKE_USER,
+    MANAGED_TAG,
+    ROUTER_USER,
+    BrokerRole,
+    BrokerUser,
+    Permission,
+    agency_user,
+    broker_users,
+    permission_pattern,
+)
+from hub.delivery._provisioning import GUEST, Change, Plan, password_matches
+from hub.delivery._provisioning import apply as apply_provisioning
+from hub.delivery._provisioning import plan as plan_provisioning
 from hub.delivery._topology import (
     ACK_EXCHANGE,
     ACK_QUEUE,
@@ -32,21 +48,41 @@ __all__ = [
     "DEAD_QUEUE",
     "DELIVERY_LIMIT",
     "DELIVER_EXCHANGE",
+    "GUEST",
     "INGRESS_EXCHANGE",
     "INGRESS_QUEUE",
     "INGRESS_ROUTING_KEY",
+    "INTAKE_USER",
+    "MANAGED_TAG",
     "REQUEUES_HEADER",
+    "ROUTER_USER",
     "Broker",
+    "BrokerCredentials",
+    "BrokerRole",
+    "BrokerUser",
+    "Change",
     "DeadLetter",
     "DeadLetterQueue",
     "Death",
+    "ExistingUser",
+    "ManagementApi",
     "MessageHandler",
+    "Permission",
+    "Plan",
     "Requeued",
     "agency_of_queue",
     "agency_queue_name",
+    "agency_user",
+    "apply_provisioning",
+    "broker_users",
     "dead_queue_arguments",
     "declare_agency_queue",
+    "password_matches",
+    "permission_pattern",
+    "plan_provisioning",
     "republished_headers",
     "server_version",
+    "url_with_credentials",
+    "vhost_of",
     "working_queue_arguments",
 ]

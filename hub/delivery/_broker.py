@@ -6,6 +6,12 @@ PRECONDITION_FAILED): that is a :class:`~hub.ConfigurationError` naming the queu
 (:mod:`._topology`, rule 5), because retrying cannot help. A publish returns only after
 RabbitMQ has confirmed that it routed the message to a durable queue; an unroutable (returned)
 or refused message is an error, never a silent drop.
+
+An intake (``hub run --role api``) needs only ingress, and its broker user may not declare
+anything (:mod:`._permissions`): :meth:`Broker.check_ingress` looks for it passively, which
+RabbitMQ allows anyone, and declares it only if it is missing (for a user with the right).
+An ``amqps://`` URL connects over TLS; aiormq reads ``cafile``, ``capath``, ``certfile``,
+``keyfile`` and ``no_verify_ssl`` from its query (docs/operations.md, "Broker identities").
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from aiormq.exceptions import ChannelNotFoundEntity
 from pamqp.commands import Basic
 
 from hub._exceptions import BrokerUnavailable
@@ -30,6 +37,7 @@ from hub.delivery._topology import (
     ACK_QUEUE,
     DELIVER_EXCHANGE,
     INGRESS_EXCHANGE,
+    INGRESS_QUEUE,
     INGRESS_ROUTING_KEY,
     declare_ingress,
     declare_topology,
@@ -93,6 +101,22 @@ class Broker:
                 await declare_ingress(channel, broker_version=self.server_version)
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable("could not declare the ingress topology") from exc
+
+    async def check_ingress(self) -> None:
+        """Check passively that ingress exists (what an intake needs); declare it if missing."""
+        if self._connection is None:
+            raise BrokerUnavailable("the message broker is not connected")
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                channel = await self._connection.channel()
+                try:
+                    exists = await _ingress_exists(channel)
+                finally:
+                    await channel.close()
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable("could not check the ingress topology") from exc
+        if not exists:
+            await self.declare_ingress()
 
     async def declare_topology(self, agency_ids: Iterable[str]) -> None:
         """Declare the whole topology (what the router needs)."""
@@ -187,6 +211,16 @@ def server_version(server_properties: Mapping[str, object]) -> str:
     if isinstance(version, bytes):
         return version.decode("ascii", errors="replace")
     return version if isinstance(version, str) else ""
+
+
+async def _ingress_exists(channel: AbstractChannel) -> bool:
+    """Whether the ingress exchange and queue exist, asked passively (no right needed)."""
+    try:
+        await channel.get_exchange(INGRESS_EXCHANGE, ensure=True)
+        await channel.get_queue(INGRESS_QUEUE, ensure=True)
+    except ChannelNotFoundEntity:
+        return False
+    return True
 
 
 def _to_amqp(message: OutgoingMessage) -> aio_pika.Message:

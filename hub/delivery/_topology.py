@@ -26,6 +26,10 @@ Rules:
    (a topology from an older hub) cannot be redeclared: RabbitMQ's PRECONDITION_FAILED becomes
    a :class:`~hub.ConfigurationError` naming it, since retrying cannot help, and
    docs/operations.md says how to migrate it.
+6. A user that may not declare a queue or exchange (RabbitMQ's ACCESS_REFUSED: no configure
+   right on it, as for every agency and the intake) is a :class:`~hub.ConfigurationError` too:
+   ``hub provision`` declares the topology as the administrator and grants the router its
+   queues (:mod:`._permissions`).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
-from aiormq.exceptions import ChannelPreconditionFailed
+from aiormq.exceptions import ChannelAccessRefused, ChannelPreconditionFailed
 
 from hub._exceptions import ConfigurationError
 
@@ -118,9 +122,15 @@ def _major(version: str) -> int:
 
 @contextmanager
 def _declaring(kind: str, name: str) -> Iterator[None]:
-    """Map RabbitMQ's refusal to redeclare ``name`` with other arguments or type (rule 5)."""
+    """Map RabbitMQ's refusals to redeclare ``name`` with other arguments or type (rule 5) or
+    to declare it at all (rule 6)."""
     try:
         yield
+    except ChannelAccessRefused as exc:
+        raise ConfigurationError(
+            f"this broker user may not declare the {kind} {name}; run hub provision, which "
+            "declares the topology as the administrator and grants the router its queues"
+        ) from exc
     except ChannelPreconditionFailed as exc:
         # RabbitMQ's reply names the argument that differs; it holds no message data.
         refusal = exc.args[0] if exc.args else "PRECONDITION_FAILED"

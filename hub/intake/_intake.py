@@ -14,12 +14,26 @@ The order matters:
 6. It is then published to ingress at once; if the broker does not confirm, the intake relay
    (:mod:`hub.relays`) publishes it later. The router routes each ``source`` + ``id`` once.
 
+An agency may instead post a source envelope it sealed and signed itself
+(:data:`ENVELOPE_CONTENT_TYPE`, docs/wire-format.md): :meth:`Intake.accept_post`.
+
+0. Who may post what: an agency that ``signs_at_edge`` may post only envelopes (403 otherwise:
+   the hub holds no key to sign as it). An envelope post, any post of such an agency, and any
+   request that carries a signature must carry a request signature that verifies, with a fresh
+   nonce (:mod:`._signed_requests`; 401 otherwise).
+7. An envelope's header is checked with public keys only (well-formed, ``source`` the caller's
+   (403), ``sig_kid`` a usable signing key of it, ``enc_kid`` a usable key of the hub; 400
+   otherwise, the check audited) and the envelope is committed as it came: its keyed content
+   hash is of its bytes, so the same bytes again are a duplicate and other bytes under the same
+   id a 409. The router opens it and verifies the inner signature, as for every envelope.
+
 Every refusal is audited with the failing fields and rules, never with the values.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -36,20 +50,23 @@ from hub._exceptions import (
 )
 from hub.agencies import Agency
 from hub.audit import AuditAction, AuditEntry
-from hub.crypto import InvalidMessage, KeyMaterial
+from hub.crypto import HttpRequest, InvalidMessage, KeyMaterial, is_signed
 from hub.intake._native import adapt, parse_records
+from hub.intake._signed_requests import DEFAULT_WINDOW, SignedRequests
 from hub.logs import get_logger
 from hub.messages import SOURCE_CONTENT_TYPE, Acceptance, AcceptedCopy, OutgoingMessage
-from hub.ports import AuditLog, Clock, IntakeStore, Publisher
+from hub.ports import AuditLog, Clock, IntakeStore, NonceStore, Publisher
 from hub.pseudonyms import Pseudonymiser
 from hub.validation import notification_problems
 from schemas import Notification, notification_adapter, parse_notification
 
-__all__ = ["ACCEPTED_CONTENT_TYPES", "Intake"]
+__all__ = ["ACCEPTED_CONTENT_TYPES", "ENVELOPE_CONTENT_TYPE", "Intake"]
 
 log = get_logger(__name__)
 
 ACCEPTED_CONTENT_TYPES = frozenset({"application/json", "application/cloudevents+json"})
+ENVELOPE_CONTENT_TYPE = SOURCE_CONTENT_TYPE
+_ENVELOPE_TYPE = "sehub.source-envelope"  # the AMQP type: the notification's is sealed inside
 
 
 class Intake:
@@ -65,6 +82,8 @@ class Intake:
         pseudonyms: Pseudonymiser,
         keys: KeyMaterial,
         max_body_bytes: int,
+        nonces: NonceStore | None = None,
+        signature_window: timedelta = DEFAULT_WINDOW,
     ) -> None:
         self._publisher = publisher
         self._audit = audit
@@ -73,6 +92,34 @@ class Intake:
         self._pseudonyms = pseudonyms
         self._keys = keys
         self._max_body_bytes = max_body_bytes
+        self._signed = SignedRequests(keys, nonces, audit, clock, window=signature_window)
+
+    async def accept_post(
+        self, agency: Agency, request: HttpRequest, correlation_id: str, *, content_type: str
+    ) -> str:
+        """A post to ``/v1/notifications``: a notification or an envelope; the id accepted."""
+        envelope = content_type == ENVELOPE_CONTENT_TYPE
+        await self.admit(agency, request, correlation_id, envelope=envelope)
+        if envelope:
+            return await self._accept_envelope(agency, request.body, correlation_id)
+        notification = await self.accept(
+            agency, request.body, correlation_id, content_type=content_type
+        )
+        return notification.id
+
+    async def admit(
+        self, agency: Agency, request: HttpRequest, correlation_id: str, *, envelope: bool
+    ) -> None:
+        """Rule 0: refuse (audited) what this agency may not post, or a signature that fails."""
+        if agency.signs_at_edge and not envelope:
+            forbidden = Forbidden(
+                "this agency signs at its own edge: post source envelopes only",
+                correlation_id=correlation_id,
+            )
+            await self.refuse(agency, forbidden, correlation_id)
+            raise forbidden
+        if envelope or agency.signs_at_edge or is_signed(request.headers):
+            await self._signed.check(agency, request, correlation_id)
 
     async def accept(
         self, agency: Agency, body: bytes, correlation_id: str, *, content_type: str
@@ -130,14 +177,67 @@ class Intake:
         canonical = notification_adapter.dump_json(notification, exclude_none=True)
         # The time the hub took the post: before it is queued, so before any routing of it.
         taken_at = self._clock()
+        await self._commit(
+            agency,
+            notification.id,
+            content=canonical,
+            envelope=self._seal(agency, notification.id, canonical),
+            notification_type=notification.type,
+            correlation_id=correlation_id,
+            taken_at=taken_at,
+        )
+
+    async def _accept_envelope(self, agency: Agency, body: bytes, correlation_id: str) -> str:
+        """Rule 7: check the header with public keys, then commit the envelope as it came."""
+        try:
+            if len(body) > self._max_body_bytes:
+                raise PayloadTooLarge(f"the body is over {self._max_body_bytes} bytes")
+            header = self._keys.check_source_header(body, now=self._clock())
+            if header.agency != agency.id:
+                raise Forbidden("the envelope's source is not the authenticated agency")
+        except PeerError as refusal:
+            refusal.correlation_id = correlation_id
+            await self.refuse(agency, refusal, correlation_id)
+            raise
+        if not self._publisher.connected:
+            raise BrokerUnavailable("the message broker is not connected")
+        await self._commit(
+            agency,
+            header.message_id,
+            content=body,
+            envelope=body,
+            notification_type=None,
+            correlation_id=correlation_id,
+            taken_at=self._clock(),
+            detail={"sealed_by": "agency", "sig_kid": header.sig_kid},
+        )
+        return header.message_id
+
+    async def _commit(
+        self,
+        agency: Agency,
+        message_id: str,
+        *,
+        content: bytes,
+        envelope: bytes,
+        notification_type: str | None,
+        correlation_id: str,
+        taken_at: datetime,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Commit the acceptance, or answer a repeat or a conflict; then publish (rules 4-6).
+
+        ``content`` is what the keyed content hash is of: the canonical bytes of a notification
+        the hub sealed, or the envelope an agency sealed itself (rule 7).
+        """
         copy = AcceptedCopy(
-            event_key=self._pseudonyms.event(notification.source, notification.id),
-            content=self._pseudonyms.content(canonical),
+            event_key=self._pseudonyms.event(agency.source, message_id),
+            content=self._pseudonyms.content(content),
             publisher=agency.id,
             message=OutgoingMessage(
-                body=self._seal(agency, notification.id, canonical),
-                message_id=notification.id,
-                type=notification.type,
+                body=envelope,
+                message_id=message_id,
+                type=notification_type or _ENVELOPE_TYPE,
                 correlation_id=correlation_id,
                 content_type=SOURCE_CONTENT_TYPE,
                 headers={"sehub-publisher": agency.id},
@@ -148,9 +248,10 @@ class Intake:
             action=AuditAction.NOTIFICATION_ACCEPTED,
             recorded_at=taken_at,
             correlation_id=correlation_id,
-            notification_id=notification.id,
-            notification_type=notification.type,
+            notification_id=message_id,
+            notification_type=notification_type,
             actor=agency.id,
+            detail=detail or {},
         )
         outcome, published = await self._store.accept(copy, about)
         if outcome is Acceptance.CONFLICTING:
@@ -222,6 +323,8 @@ class Intake:
     async def refuse(self, agency: Agency, refusal: PeerError, correlation_id: str) -> None:
         """Audit a refused post: the fields and rules that failed, never the values."""
         detail: dict[str, object] = {"status": refusal.status_hint, "reason": refusal.detail}
+        if isinstance(refusal, InvalidMessage):
+            detail["check"], detail["kid"] = refusal.reason, refusal.kid
         if isinstance(refusal, InvalidNotification):
             detail["problems"] = [
                 {"field": problem.field, "rule": problem.rule} for problem in refusal.problems

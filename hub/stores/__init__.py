@@ -1,4 +1,5 @@
-"""The SQL stores behind the ports: the audit log, and routing state with its outbox.
+"""The SQL stores behind the ports: the audit log, and routing state with its outbox (and the
+HTTP inbox that reads it).
 
 Both write through the tables of :mod:`hub.db`, and share one engine so that a routing decision,
 its audit rows and its outbox are committed in one transaction.
@@ -8,7 +9,9 @@ from hub.stores._acknowledgement_store import SqlAcknowledgementStore
 from hub.stores._audit_log import SqlAuditLog
 from hub.stores._audit_queries import SqlAuditReader
 from hub.stores._audit_rows import audit_rows, subject_index
+from hub.stores._inbox_store import SqlInboxStore
 from hub.stores._intake_store import SqlIntakeStore
+from hub.stores._nonce_store import SqlNonceStore
 from hub.stores._routing_store import SqlRoutingStore
 from hub.stores._subject_keys import SqlSubjectKeys
 
@@ -16,7 +19,9 @@ __all__ = [
     "SqlAcknowledgementStore",
     "SqlAuditLog",
     "SqlAuditReader",
+    "SqlInboxStore",
     "SqlIntakeStore",
+    "SqlNonceStore",
     "SqlRoutingStore",
     "SqlSubjectKeys",
     "audit_rows",

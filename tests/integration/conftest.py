@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import aio_pika
 import aiohttp
 import pytest
+import yaml
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from sqlalchemy import text
 
@@ -217,17 +218,25 @@ async def running_hub(
     database_url: str | None = None,
     amqp_url: str = AMQP_URL,
     wait_ready: bool = True,
-    env: Mapping[str, str] | None = None,
+    http_only: tuple[str, ...] = (),
+    extra_env: Mapping[str, str] | None = None,
     client_tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[HubProcess]:
     """Start ``hub run --role ROLE`` with fresh demo configuration and keys; stop it after.
 
-    By default on a fresh SQLite file, and only once ``/readyz`` says ready. ``env`` adds
-    settings; with ``client_tls`` the hub is reached (and its readiness probed) over HTTPS.
+    By default on a fresh SQLite file, and only once ``/readyz`` says ready. The agencies in
+    ``http_only`` receive over their HTTP inbox only (directory ``delivery: http``). ``extra_env``
+    adds settings; with ``client_tls`` the hub is reached (and its readiness probed) over HTTPS.
     """
     agencies_path = tmp_path / "agencies.yaml"
     keys_dir = tmp_path / "keys"
     tokens = write_demo(agencies_path, tmp_path / "tokens.env", keys_dir=keys_dir)
+    if http_only:
+        directory = yaml.safe_load(agencies_path.read_text())
+        for entry in directory["agencies"]:
+            if entry["id"] in http_only:
+                entry["delivery"] = "http"
+        agencies_path.write_text(yaml.safe_dump(directory))
     assert set(AgencyDirectory.load(agencies_path)) >= set(DEMO_AGENCY_IDS)
     port = free_port()
     database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
@@ -240,7 +249,7 @@ async def running_hub(
         "HUB_PSEUDONYM_KEY_PATH": str(keys_dir / "pseudonym.key"),
         "HUB_KEYS_DIR": str(keys_dir),
         "HUB_LOG_LEVEL": "DEBUG",
-        **(env or {}),
+        **(extra_env or {}),
     }
     log_path = tmp_path / "hub.log"
     with log_path.open("wb") as log_file:
@@ -267,10 +276,11 @@ async def running_hub(
             await wait_until(ready, timeout=30, what="the hub to become ready")
         yield hub
     finally:
-        _stop(process)
+        stop_process(process)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a hub process and wait for it; kill it if it will not stop."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:

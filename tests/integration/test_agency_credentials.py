@@ -141,7 +141,7 @@ async def test_mutual_tls_maps_certificates_to_agencies(clean_broker: None, tmp_
         "HUB_TLS_CLIENT_CA": str(ca.cert),
     }
     async with running_hub(
-        tmp_path, role="api", env=settings, client_tls=_client(ca, police)
+        tmp_path, role="api", extra_env=settings, client_tls=_client(ca, police)
     ) as hub:
         _map_certificates(hub, {CHILDRENS: childrens.fingerprint, POLICE: police.fingerprint})
         own = _client(ca, childrens)

@@ -34,7 +34,13 @@ async def test_readme_example_shows_the_event_arriving(hub_process: HubProcess) 
         "-c",
         script,
         cwd=REPO,
-        env={**os.environ, "HUB_AMQP_URL": AMQP_URL, "HUB_KEYS_DIR": str(hub_process.keys_dir)},
+        # The test's own directory, so that no var/demo/amqp credentials of a `make run` apply.
+        env={
+            **os.environ,
+            "HUB_AMQP_URL": AMQP_URL,
+            "HUB_KEYS_DIR": str(hub_process.keys_dir),
+            "HUB_AGENCIES_PATH": str(hub_process.log_path.with_name("agencies.yaml")),
+        },
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

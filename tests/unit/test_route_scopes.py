@@ -28,6 +28,8 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("POST", "/v1/audit/disclosures"): "audit",
     ("POST", "/v1/deliveries/{delivery_id}/acknowledgements"): "inbox",
     ("POST", "/v1/deliveries/replay"): "inbox",
+    ("GET", "/v1/inbox"): "inbox",
+    ("GET", "/v1/inbox/{delivery_id}"): "inbox",
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
     ("GET", "/openapi.json"): None,
