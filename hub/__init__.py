@@ -35,6 +35,7 @@ from hub._exceptions import (
     RequestNotVerified,
     ServiceError,
     StoreUnavailable,
+    TooManyRequests,
     UnreadableDelivery,
     UnsupportedMediaType,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "ServiceError",
     "Settings",
     "StoreUnavailable",
+    "TooManyRequests",
     "UnreadableDelivery",
     "UnsupportedMediaType",
 ]

@@ -16,8 +16,9 @@ mapped where they are raised, with ``raise HubError(...) from exc``; aiohttp's o
     │   ├── MethodNotAllowed      405  the route does not take the method; carries Allow
     │   ├── Conflict              409  the same source and id were accepted with other content
     │   │   └── AgencyKeyNotHeld  409  an opened download asked of a hub holding no key for it
-    │   ├── PayloadTooLarge       413  body over the configured limit
+    │   ├── PayloadTooLarge       413  body over the configured limit (the agency's own, if set)
     │   ├── UnsupportedMediaType  415  not application/json or application/cloudevents+json
+    │   ├── TooManyRequests       429  over the request rate; carries Retry-After (seconds)
     │   ├── InvalidInput          422  failed validation; carries the failing fields, not values
     │   │   ├── InvalidNotification 422  a notification or native record failed validation
     │   │   └── InvalidQuery    422  an auditor's query failed validation
@@ -70,6 +71,7 @@ __all__ = [
     "RequestNotVerified",
     "ServiceError",
     "StoreUnavailable",
+    "TooManyRequests",
     "UnreadableDelivery",
     "UnsupportedMediaType",
 ]
@@ -186,6 +188,17 @@ class UnsupportedMediaType(PeerError):
 
     status_hint = 415
     title = "Unsupported media type"
+
+
+class TooManyRequests(PeerError):
+    """Over the caller's request rate; ``retry_after`` is the whole seconds until one is allowed."""
+
+    status_hint = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int, *, correlation_id: str | None = None) -> None:
+        super().__init__(detail, correlation_id=correlation_id)
+        self.retry_after = retry_after
 
 
 class InvalidInput(PeerError):

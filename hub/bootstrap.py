@@ -14,7 +14,7 @@ from typing import Literal
 from hub._exceptions import ConfigurationError, ServiceError
 from hub.acknowledgements import AcknowledgementConsumer, Acknowledgements
 from hub.agencies import AgencyDirectory
-from hub.api import ApiDependencies, FailedAuthentications
+from hub.api import ApiDependencies, FailedAuthentications, Rate, ReloadingDirectory, Throttle
 from hub.audit import AuditAction, AuditEntry, ByRule, Period
 from hub.checkpoints import Checkpointer
 from hub.crypto import HUB_AGENCY, KeyMaterial
@@ -24,7 +24,7 @@ from hub.inbox import AgencyInbox
 from hub.inspection import Inspection
 from hub.intake import Intake
 from hub.logs import get_logger
-from hub.ports import Clock, utc_now
+from hub.ports import AuditLog, Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
 from hub.relays import InboxOnlyPublisher, IngressRelay, OutboxRelay
 from hub.replay import Replay
@@ -47,9 +47,12 @@ __all__ = [
     "Role",
     "Waiting",
     "bootstrap",
+    "check_directory",
     "directory_loaded",
     "load_configuration",
     "private_key_owners",
+    "reloading_directory",
+    "throttle",
 ]
 
 log = get_logger(__name__)
@@ -87,6 +90,7 @@ class Hub:
     replay: Replay
     inbox: AgencyInbox
     clock: Clock
+    directory: ReloadingDirectory  # what the API authenticates by; reloaded (hub run: SIGHUP)
     keys: KeyMaterial  # the public keys, and the private rings this role holds
 
     def api_dependencies(self) -> ApiDependencies:
@@ -102,6 +106,9 @@ class Hub:
             acknowledgements=self.acknowledgements,
             replay=self.replay,
             clock=self.clock,
+            directory=self.directory,
+            throttle=throttle(self.settings, self.audit, self.clock),
+            client_certificates=self.settings.tls_client_ca is not None,
         )
 
     async def close(self) -> None:
@@ -116,6 +123,14 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
         protocol = load_protocol(settings.protocol_path)
     except ProtocolError as exc:
         raise ConfigurationError(str(exc)) from exc
+    return check_directory(agencies, protocol, settings), protocol
+
+
+def check_directory(
+    agencies: AgencyDirectory, protocol: Protocol, settings: Settings
+) -> AgencyDirectory:
+    """``agencies`` if it agrees with the protocol and the settings; at start and at every
+    reload (:class:`hub.api.ReloadingDirectory`)."""
     missing = sorted(set(protocol.party_ids) - set(agencies))
     if missing:
         raise ConfigurationError(
@@ -132,7 +147,42 @@ def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
         raise ConfigurationError(
             f"parties whose LA code differs between the protocol and the directory: {disagreeing}"
         )
-    return agencies, protocol
+    above = sorted(
+        agency.id
+        for agency in agencies.values()
+        if (agency.limits.max_body_bytes or 0) > settings.max_body_bytes
+    )
+    if above:
+        raise ConfigurationError(f"agencies whose body limit is above HUB_MAX_BODY_BYTES: {above}")
+    return agencies
+
+
+def reloading_directory(
+    agencies: AgencyDirectory,
+    protocol: Protocol,
+    settings: Settings,
+    audit: AuditLog | None,
+    clock: Clock,
+) -> ReloadingDirectory:
+    """The API's directory, reloaded from ``HUB_AGENCIES_PATH`` under the start's checks."""
+    return ReloadingDirectory(
+        agencies,
+        settings.agencies_path,
+        load=lambda path: check_directory(AgencyDirectory.load(path), protocol, settings),
+        loaded_entry=lambda fresh, cause: directory_loaded(fresh, clock, cause=cause),
+        audit=audit,
+    )
+
+
+def throttle(settings: Settings, audit: AuditLog, clock: Clock) -> Throttle:
+    """The API's request limits, from the settings' defaults."""
+    return Throttle(
+        audit,
+        clock,
+        per_agency=Rate(settings.rate_per_minute, settings.rate_burst),
+        failures=Rate(settings.failed_auth_per_minute, settings.failed_auth_burst),
+        max_body_bytes=settings.max_body_bytes,
+    )
 
 
 def _protocol_loaded(protocol: Protocol, clock: Clock) -> AuditEntry:
@@ -150,9 +200,12 @@ def _protocol_loaded(protocol: Protocol, clock: Clock) -> AuditEntry:
     )
 
 
-def directory_loaded(agencies: AgencyDirectory, clock: Clock) -> AuditEntry:
+def directory_loaded(
+    agencies: AgencyDirectory, clock: Clock, *, cause: str | None = None
+) -> AuditEntry:
     """The record that a process now authenticates by this directory: how many agencies, their
-    ids and the file's hash (which identifies it). Never a token hash."""
+    ids, the file's hash (which identifies it) and, for a reload, its cause. Never a token
+    hash."""
     return AuditEntry(
         action=AuditAction.DIRECTORY_LOADED,
         recorded_at=clock(),
@@ -160,6 +213,7 @@ def directory_loaded(agencies: AgencyDirectory, clock: Clock) -> AuditEntry:
             "agencies": len(agencies),
             "agency_ids": sorted(agencies),
             "content_sha256": agencies.content_sha256,
+            **({"reloaded": cause} if cause is not None else {}),
         },
     )
 
@@ -314,5 +368,6 @@ async def bootstrap(
             clock,
             retention=retention,
         ),
+        directory=reloading_directory(agencies, protocol, settings, audit, clock),
         inbox=AgencyInbox(SqlInboxStore(engine), audit, clock, keys=keys),
     )

@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     keys_dir: Path = Path("var/demo/keys")
     pseudonym_key_path: Path = Path("var/demo/keys/pseudonym.key")
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    # Per agency, unless its directory entry's ``limits`` says otherwise.
+    rate_per_minute: int = Field(default=6000, gt=0)
+    rate_burst: int = Field(default=600, gt=0)
+    # Per remote address, spent only by failed authentications.
+    failed_auth_per_minute: int = Field(default=60, gt=0)
+    failed_auth_burst: int = Field(default=30, gt=0)
+    # Server TLS for the API; with a client CA, mutual TLS. None of them: plain HTTP.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
     # How far a signed request's ``created`` may be from our clock; its nonce is kept as long.
     request_signature_window_seconds: int = Field(default=300, gt=0)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -49,7 +49,7 @@ class Acknowledged(BaseModel):
 
 async def acknowledge_delivery(request: web.Request) -> web.Response:
     """Record the calling agency's acknowledgement of one of its deliveries."""
-    agency = await as_agency(request)
+    agency = await as_agency(request, "inbox")
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
     if deps.acknowledgements is None:

@@ -44,12 +44,13 @@ from hub.api._context import (
     ApiDependencies,
     as_agency,
     audit_call,
+    body_limit,
 )
-from hub.api._failed_auth import FailedAuthentications
 from hub.api._inbox import add_inbox_routes
 from hub.api._openapi import openapi_document
 from hub.api._problems import problem_response
 from hub.api._replay import add_replay_routes
+from hub.api._tallies import MinuteTally
 from hub.audit import AuditAction
 from hub.inbox import AgencyInbox
 from hub.intake import ACCEPTED_CONTENT_TYPES, HttpRequest
@@ -134,7 +135,7 @@ async def post_notification(request: web.Request) -> web.Response:
     """Accept a canonical notification from an authenticated agency."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = await as_agency(request)
+    agency = await as_agency(request, "post")
     body = await _read_body(request, agency)
     accepted = await deps.intake.accept_post(
         agency, _as_read(request, body), correlation_id, content_type=request.content_type
@@ -149,7 +150,7 @@ async def post_records(request: web.Request) -> web.Response:
     """Accept an agency's native records; its adapter maps them to canonical notifications."""
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = await as_agency(request)
+    agency = await as_agency(request, "post")
     body = await _read_body(request, agency)
     await deps.intake.admit(agency, _as_read(request, body), correlation_id, envelope=False)
     notifications = await deps.intake.accept_records(
@@ -175,13 +176,21 @@ def _as_read(request: web.Request, body: bytes) -> HttpRequest:
 
 
 async def _read_body(request: web.Request, agency: Agency) -> bytes:
-    deps = request.app[DEPENDENCIES]
+    limit = body_limit(request, agency)
+    declared = request.content_length or 0
     try:
-        return await request.read()
+        body = await request.read() if declared <= limit else None
     except web.HTTPRequestEntityTooLarge as exc:
-        too_large = PayloadTooLarge(f"the body is over {deps.max_body_bytes} bytes")
-        await deps.intake.refuse(agency, too_large, request[CORRELATION_ID])
-        raise too_large from exc
+        raise await _too_large(request, agency, limit) from exc
+    if body is None or len(body) > limit:
+        raise await _too_large(request, agency, limit)
+    return body
+
+
+async def _too_large(request: web.Request, agency: Agency, limit: int) -> PayloadTooLarge:
+    too_large = PayloadTooLarge(f"the body is over {limit} bytes")
+    await request.app[DEPENDENCIES].intake.refuse(agency, too_large, request[CORRELATION_ID])
+    return too_large
 
 
 async def explain_notification(request: web.Request) -> web.Response:
@@ -192,7 +201,7 @@ async def explain_notification(request: web.Request) -> web.Response:
     """
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
-    agency = await as_agency(request)
+    agency = await as_agency(request, "explain")
     if PROTOCOL_ADMIN not in agency.roles:
         reason = f"only an agency with the {PROTOCOL_ADMIN} role may explain decisions"
         await audit_call(request, AuditAction.ACCESS_REFUSED, agency, reason=reason)
@@ -252,8 +261,9 @@ def create_app(deps: ApiDependencies, *, inbox: AgencyInbox | None = None) -> we
     """The aiohttp application; the caller owns start-up and shutdown of ``deps``."""
     app = web.Application(middlewares=[_correlate], client_max_size=deps.max_body_bytes)
     app[DEPENDENCIES] = deps
-    if deps.failed_auth is not None:
-        app.cleanup_ctx.append(_flushing_failed_auth(deps.failed_auth))
+    tallies = [deps.failed_auth, deps.throttle.refused if deps.throttle else None]
+    if any(tallies):
+        app.cleanup_ctx.append(_flushing(*(tally for tally in tallies if tally is not None)))
     app.router.add_post("/v1/notifications", post_notification)
     app.router.add_post("/v1/records", post_records)
     app.router.add_post("/v1/admin/protocol/explain", explain_notification)
@@ -267,22 +277,22 @@ def create_app(deps: ApiDependencies, *, inbox: AgencyInbox | None = None) -> we
     return app
 
 
-def _flushing_failed_auth(
-    failed: FailedAuthentications,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """While the app runs, audit each minute's failed authentications once it is over."""
+def _flushing(*tallies: MinuteTally) -> Callable[[web.Application], AsyncIterator[None]]:
+    """While the app runs, audit each minute's refusals once it is over (:mod:`._tallies`)."""
 
     async def flushing(_app: web.Application) -> AsyncIterator[None]:
         async def every_minute() -> None:
             while True:
                 await asyncio.sleep(60 - time.time() % 60 + 1)
-                await failed.flush_due()
+                for tally in tallies:
+                    await tally.flush_due()
 
         task = asyncio.create_task(every_minute())
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await failed.flush()
+        for tally in tallies:
+            await tally.flush()
 
     return flushing

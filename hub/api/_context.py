@@ -2,11 +2,19 @@
 
 Rules:
 
-1. Every request but health, readiness and the OpenAPI document carries a bearer token; one
-   the directory does not know is a 401, counted for the audit log (:mod:`._failed_auth`).
-2. An auditor's credential may call the auditor endpoints and nothing else; every other
-   credential may call everything but those. A refusal is a 403 and an ``access.refused``
-   record naming the caller, the route (never the path's values) and why.
+1. Every request but health, readiness and the OpenAPI document carries a bearer token. One
+   the directory does not know, or knows as expired or revoked, is the same 401, counted for
+   the audit log (:mod:`._failed_auth`). The directory is the reloaded one when the app has a
+   :class:`~._reloading.ReloadingDirectory`; expiry is judged by the injected clock.
+2. With mutual TLS (``client_certificates``), the token must also belong to the agency the
+   connection's client certificate is listed for; otherwise the same 401, counted alike.
+3. Request limits (:mod:`._throttling`): an address whose failed authentications are over its
+   rate is a 429 before its token is looked at; an authenticated agency over its rate is a 429.
+4. Each route names the scope its token must hold (``post``, ``inbox``, ``explain`` or
+   ``audit``). An auditor's credential may call the auditor endpoints and nothing else; every
+   other credential may call everything but those. A refusal is a 403 and an
+   ``access.refused`` record naming the caller, the token's id, the route (never the path's
+   values) and why (for a missing scope, which).
 """
 
 from __future__ import annotations
@@ -19,10 +27,19 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub._exceptions import Forbidden, InvalidInput, NotAuthenticated, UnsupportedMediaType
+from hub._exceptions import (
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    TooManyRequests,
+    UnsupportedMediaType,
+)
 from hub.acknowledgements import Acknowledgements
-from hub.agencies import Agency, AgencyDirectory
+from hub.agencies import Agency, AgencyDirectory, Credential, Scope
 from hub.api._failed_auth import FailedAuthentications
+from hub.api._reloading import ReloadingDirectory
+from hub.api._throttling import Throttle
+from hub.api._tls import peer_certificate_fingerprint
 from hub.audit import AuditAction, AuditEntry
 from hub.inspection import Inspection
 from hub.intake import Intake
@@ -39,6 +56,7 @@ __all__ = [
     "as_agency",
     "as_auditor",
     "authenticated",
+    "body_limit",
     "json_body",
 ]
 
@@ -60,6 +78,9 @@ class ApiDependencies:
     acknowledgements: Acknowledgements | None = None  # records agencies' acknowledgements
     replay: Replay | None = None  # sends an agency's copies again
     clock: Clock = utc_now
+    directory: ReloadingDirectory | None = None  # if set, authenticates instead of ``agencies``
+    throttle: Throttle | None = None  # request rates and per-agency body limits
+    client_certificates: bool = False  # mutual TLS: a token must match its certificate's agency
 
 
 DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
@@ -71,18 +92,50 @@ def _bearer_token(request: web.Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def authenticated(request: web.Request) -> Agency:
-    """The party whose bearer token this is, bound to the request's log context (rule 1)."""
+async def authenticated(request: web.Request) -> Credential:
+    """The credential of the request's bearer token, bound to the log context (rules 1-3)."""
     deps = request.app[DEPENDENCIES]
     token = _bearer_token(request)
+    if deps.throttle is not None:
+        wait = deps.throttle.address_wait(request.remote)
+        if wait:
+            await _note_failure(deps, request.remote, token)
+            raise TooManyRequests("too many failed authentications from this address", wait)
+    directory = deps.agencies if deps.directory is None else await deps.directory.current()
     try:
-        agency = deps.agencies.authenticate(token)
+        credential = directory.authenticate(token, now=deps.clock())
+        if deps.client_certificates:
+            _check_certificate(request, directory, credential)
     except NotAuthenticated:
-        if deps.failed_auth is not None:
-            await deps.failed_auth.note(request.remote, token)
+        if deps.throttle is not None:
+            deps.throttle.failed(request.remote)
+        await _note_failure(deps, request.remote, token)
         raise
-    structlog.contextvars.bind_contextvars(agency=agency.id)
-    return agency
+    structlog.contextvars.bind_contextvars(agency=credential.agency.id)
+    if deps.throttle is not None:
+        await deps.throttle.admit(credential.agency)
+    return credential
+
+
+async def _note_failure(deps: ApiDependencies, remote: str | None, token: str | None) -> None:
+    if deps.failed_auth is not None:
+        await deps.failed_auth.note(remote, token)
+
+
+def _check_certificate(
+    request: web.Request, directory: AgencyDirectory, credential: Credential
+) -> None:
+    """Rule 2; the 401 says no more than an unknown token's would."""
+    fingerprint = peer_certificate_fingerprint(request)
+    holder = directory.by_certificate(fingerprint) if fingerprint is not None else None
+    if holder is None or holder.id != credential.agency.id:
+        raise NotAuthenticated("the bearer token is not recognised")
+
+
+def body_limit(request: web.Request, agency: Agency) -> int:
+    """The most bytes ``agency`` may send in one body (its own limit, if it has one)."""
+    deps = request.app[DEPENDENCIES]
+    return deps.max_body_bytes if deps.throttle is None else deps.throttle.body_limit(agency)
 
 
 async def audit_call(
@@ -108,9 +161,25 @@ async def audit_call(
     )
 
 
-async def _refused(request: web.Request, party: Agency, reason: str) -> Forbidden:
-    await audit_call(request, AuditAction.ACCESS_REFUSED, party, reason=reason)
+async def _refused(request: web.Request, credential: Credential, reason: str) -> Forbidden:
+    await audit_call(
+        request,
+        AuditAction.ACCESS_REFUSED,
+        credential.agency,
+        reason=reason,
+        token_id=credential.token.id,
+    )
     return Forbidden(reason)
+
+
+_HELD_BY: dict[str, str] = {"explain": " (only a protocol_admin's tokens hold it)"}
+
+
+async def _scoped(request: web.Request, credential: Credential, scope: Scope) -> Agency:
+    if not credential.allows(scope):
+        hint = _HELD_BY.get(scope, "")
+        raise await _refused(request, credential, f"the token lacks the {scope} scope{hint}")
+    return credential.agency
 
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -132,17 +201,21 @@ async def json_body(request: web.Request, model: type[Body]) -> Body:
         ) from exc
 
 
-async def as_agency(request: web.Request) -> Agency:
-    """The calling agency; an auditor is refused (rule 2)."""
-    party = await authenticated(request)
-    if party.is_auditor:
-        raise await _refused(request, party, "an auditor's credential may only query the audit log")
-    return party
+async def as_agency(request: web.Request, scope: Scope) -> Agency:
+    """The calling agency, if its token holds ``scope``; an auditor is refused (rule 4)."""
+    credential = await authenticated(request)
+    if credential.agency.is_auditor:
+        raise await _refused(
+            request, credential, "an auditor's credential may only query the audit log"
+        )
+    return await _scoped(request, credential, scope)
 
 
 async def as_auditor(request: web.Request) -> Agency:
-    """The calling auditor; anyone else is refused (rule 2)."""
-    party = await authenticated(request)
-    if not party.is_auditor:
-        raise await _refused(request, party, "only an auditor's credential may query the audit log")
-    return party
+    """The calling auditor, if its token holds ``audit``; anyone else is refused (rule 4)."""
+    credential = await authenticated(request)
+    if not credential.agency.is_auditor:
+        raise await _refused(
+            request, credential, "only an auditor's credential may query the audit log"
+        )
+    return await _scoped(request, credential, "audit")

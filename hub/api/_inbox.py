@@ -136,7 +136,7 @@ def _gone(request: web.Request) -> bool:
 
 async def list_inbox(request: web.Request) -> web.Response:
     """A page of the calling agency's pending copies (rule 1)."""
-    agency = await as_agency(request)
+    agency = await as_agency(request, "inbox")
     inbox = _inbox(request)
     correlation_id = request[CORRELATION_ID]
     asked = _query(request, InboxQuery)
@@ -163,7 +163,7 @@ async def list_inbox(request: web.Request) -> web.Response:
 
 async def download_delivery(request: web.Request) -> web.Response:
     """One of the calling agency's copies, sealed or opened (rules 2 and 4)."""
-    agency = await as_agency(request)
+    agency = await as_agency(request, "inbox")
     inbox = _inbox(request)
     delivery_id = request.match_info["delivery_id"]
     opened = _query(request, _DownloadQuery).open or (

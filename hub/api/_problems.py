@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub._exceptions import HubError, InvalidInput, MethodNotAllowed
+from hub._exceptions import HubError, InvalidInput, MethodNotAllowed, TooManyRequests
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "FieldProblemModel", "Problem", "problem_response"]
 
@@ -75,6 +75,8 @@ def problem_response(error: HubError, correlation_id: str | None) -> web.Respons
         response.headers["WWW-Authenticate"] = 'Bearer realm="sehub"'
     if isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.allowed)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
     if problem.status == 503:
         response.headers["Retry-After"] = "5"
     return response

@@ -49,7 +49,7 @@ class ReplayAnswer(BaseModel):
 
 async def replay_deliveries(request: web.Request) -> web.Response:
     """Send one page of the calling agency's copies again, marked replayed."""
-    agency = await as_agency(request)
+    agency = await as_agency(request, "inbox")
     deps = request.app[DEPENDENCIES]
     correlation_id = request[CORRELATION_ID]
     if deps.replay is None:

@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     ROUTING_FAILED = "routing.failed"
     PROTOCOL_LOADED = "protocol.loaded"
     AUTHENTICATION_FAILED = "authentication.failed"
+    RATE_LIMITED = "rate.limited"
     DELIVERY_PUBLISHED = "delivery.published"
     DIRECTORY_LOADED = "directory.loaded"
     KEYS_GENERATED = "keys.generated"

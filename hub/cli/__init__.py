@@ -24,6 +24,7 @@ from hub.cli import (
     _run,
     _subject,
     _tail,
+    _tokens,
 )
 from hub.cli._asyncapi import asyncapi_yaml
 from hub.cli._asyncapi_document import asyncapi_document
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         _maintenance,
         _protocol,
         _keys,
+        _tokens,
         _audit,
         _subject,
         _dlq,

@@ -4,16 +4,18 @@ It also writes one entry that is not a party: ``hub-admin`` (kind ``hub``, role
 ``protocol_admin``), the credential for ``POST /v1/admin/protocol/explain`` (``HUB_ADMIN_TOKEN``).
 
 Tokens are secrets: they are generated here, written only under ``var/`` (ignored by git) with
-mode 0600, and the directory holds only their SHA-256. Re-running keeps what exists unless
-``--force`` is given. Keys it generates are recorded as ``keys.generated`` in the audit log, as
-``hub keys generate`` records them (``--no-audit`` to skip; :mod:`hub.cli._key_audit`).
+mode 0600, and the directory holds only their SHA-256, under a public id, with the scopes of
+``hub tokens issue``'s defaults (parties ``post`` and ``inbox``; ``hub-admin`` ``explain``; the
+auditor ``audit``) and an expiry :data:`DEMO_TOKEN_DAYS` days away. Re-running keeps what exists
+unless ``--force`` is given. Keys it generates are recorded as ``keys.generated`` in the audit
+log, as ``hub keys generate`` records them (``--no-audit`` to skip; :mod:`hub.cli._key_audit`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +27,28 @@ from hub.agencies import (
     AUDITOR_KIND,
     PROTOCOL_ADMIN,
     AgencyDirectory,
-    hash_token,
     new_token,
 )
 from hub.cli._key_audit import NO_AUDIT_HELP, generated_entry, record_key_change
+from hub.cli._tokens import default_scopes, token_entry, write_atomically
 from hub.crypto import HUB_AGENCY, KeyStore, provision_keys
 from hub.ports import utc_now
 from hub.settings import PROTOCOLS_DIR, Settings
 from protocols import load_protocol
 
-__all__ = ["ADMIN_AGENCY_ID", "AUDITOR_ID", "register", "token_variable", "write_demo"]
+__all__ = [
+    "ADMIN_AGENCY_ID",
+    "AUDITOR_ID",
+    "DEMO_TOKEN_DAYS",
+    "register",
+    "token_variable",
+    "write_demo",
+]
 
 SHIPPED_PROTOCOL = PROTOCOLS_DIR / "northumberland.yaml"
 ADMIN_AGENCY_ID = "hub-admin"
 AUDITOR_ID = "hub-auditor"
+DEMO_TOKEN_DAYS = 365
 
 
 def token_variable(agency_id: str) -> str:
@@ -78,7 +88,6 @@ def write_demo(
             "name": party.name,
             "kind": party.kind.value,
             **({"la_code": party.la_code} if party.la_code else {}),
-            "token_sha256": [hash_token(tokens[party.id])],
         }
         for party in parties
     ]
@@ -88,7 +97,6 @@ def write_demo(
             "name": "Hub protocol administrators",
             "kind": "hub",
             "roles": [PROTOCOL_ADMIN],
-            "token_sha256": [hash_token(tokens[ADMIN_AGENCY_ID])],
         }
     )
     agencies.append(
@@ -97,12 +105,13 @@ def write_demo(
             "name": "Partnership audit and inspection",
             "kind": AUDITOR_KIND,
             "roles": [AUDITOR],
-            "token_sha256": [hash_token(tokens[AUDITOR_ID])],
         }
     )
+    expires = utc_now().replace(microsecond=0) + timedelta(days=DEMO_TOKEN_DAYS)
+    for entry in agencies:
+        entry["tokens"] = [token_entry(tokens[entry["id"]], default_scopes(entry), expires)]
     directory = {"agencies": agencies}
-    agencies_path.parent.mkdir(parents=True, exist_ok=True)
-    agencies_path.write_text(yaml.safe_dump(directory, sort_keys=False), encoding="utf-8")
+    write_atomically(agencies_path, yaml.safe_dump(directory, sort_keys=False))
     descriptor = os.open(tokens_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(
@@ -131,7 +140,10 @@ async def init_demo(args: argparse.Namespace, settings: Settings) -> int:
         if _covers(agencies_path, parties):
             print(f"demo configuration already in {agencies_path.parent} (use --force to replace)")
             return await _audit_keys(settings, created, now, enabled=not args.no_audit)
-        print("the demo directory lacks parties of the protocol; writing a new one (new tokens)")
+        print(
+            "the demo directory lacks parties of the protocol or is in an older format "
+            "(token_sha256); writing a new one (new tokens)"
+        )
     write_demo(agencies_path, tokens_path, settings.protocol_path)
     print(f"wrote {agencies_path} and {tokens_path} (tokens, mode 0600)")
     return await _audit_keys(settings, created, now, enabled=not args.no_audit)

@@ -1,4 +1,8 @@
-"""``hub run``: serve the HTTP API and route notifications until SIGINT or SIGTERM."""
+"""``hub run``: serve the HTTP API and route notifications until SIGINT or SIGTERM.
+
+SIGHUP reloads the agency directory (:class:`hub.api.ReloadingDirectory`); with ``HUB_TLS_*``
+set the API serves TLS, or mutual TLS (:mod:`hub.api._tls`).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import ssl
 from typing import Any
 
 from aiohttp import web
 
 from hub.agencies import AgencyDirectory
-from hub.api import ProblemAppRunner, create_app, create_starting_app
+from hub.api import ProblemAppRunner, create_app, create_starting_app, server_ssl_context
 from hub.bootstrap import Hub, Role, Waiting, bootstrap, load_configuration
 from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
 from hub.logs import get_logger
@@ -45,9 +50,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     serves_api = args.role in ("all", "api")
     # A configuration error stops the process before it listens.
     configuration = load_configuration(settings)
+    tls = server_ssl_context(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
     waiting = Waiting()
     # Until the broker and the database answer, the port says so (503) instead of refusing.
-    starting = await _serve(create_starting_app(waiting.states), settings) if serves_api else None
+    starting = (
+        await _serve(create_starting_app(waiting.states), settings, tls) if serves_api else None
+    )
     try:
         hub = await _bootstrapped(settings, waiting, stop, configuration, role=args.role)
     finally:
@@ -55,6 +63,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             await starting.cleanup()
     if hub is None:
         return 0
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def reload_directory() -> None:
+        task = asyncio.create_task(hub.directory.reload("SIGHUP"))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload_directory)
     try:
         async with contextlib.AsyncExitStack() as stack:
             stack.callback(asyncio.create_task(hub.ingress_relay.run()).cancel)
@@ -80,11 +96,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 checkpoints = asyncio.create_task(hub.checkpointer.run())
                 stack.callback(checkpoints.cancel)
             if serves_api:
-                runner = await _serve(create_app(hub.api_dependencies(), inbox=hub.inbox), settings)
+                app = create_app(hub.api_dependencies(), inbox=hub.inbox)
+                runner = await _serve(app, settings, tls)
                 stack.push_async_callback(runner.cleanup)
                 port: int = runner.addresses[0][1]
                 log.info("api.started", host=settings.http_host, port=port)
-                _print_welcome(hub, settings, port)
+                _print_welcome(hub, settings, port, tls)
             await stop.wait()
             log.info("hub.stopping")
     finally:
@@ -115,16 +132,18 @@ async def _bootstrapped(
     return booting.result()
 
 
-async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
+async def _serve(
+    app: web.Application, settings: Settings, tls: ssl.SSLContext | None
+) -> web.AppRunner:
     runner = ProblemAppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, ssl_context=tls)
     await site.start()
     return runner
 
 
-def _print_welcome(hub: Hub, settings: Settings, port: int) -> None:
-    base = f"http://{settings.http_host}:{port}"
+def _print_welcome(hub: Hub, settings: Settings, port: int, tls: ssl.SSLContext | None) -> None:
+    base = f"{'https' if tls else 'http'}://{settings.http_host}:{port}"
     tokens = settings.agencies_path.with_name("tokens.env")
     print(
         f"hub listening on {base} (protocol {hub.protocol.version_tag})\n"

@@ -12,10 +12,11 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,11 +183,13 @@ async def wait_until(
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
-async def readyz_status(base_url: str) -> int | None:
+async def readyz_status(base_url: str, tls: ssl.SSLContext | None = None) -> int | None:
     try:
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"{base_url}/readyz", timeout=aiohttp.ClientTimeout(total=3)) as response,
+            session.get(
+                f"{base_url}/readyz", timeout=aiohttp.ClientTimeout(total=3), ssl=tls or True
+            ) as response,
         ):
             return response.status
     except (aiohttp.ClientError, TimeoutError):
@@ -216,11 +219,14 @@ async def running_hub(
     amqp_url: str = AMQP_URL,
     wait_ready: bool = True,
     http_only: tuple[str, ...] = (),
+    extra_env: Mapping[str, str] | None = None,
+    client_tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[HubProcess]:
     """Start ``hub run --role ROLE`` with fresh demo configuration and keys; stop it after.
 
     By default on a fresh SQLite file, and only once ``/readyz`` says ready. The agencies in
-    ``http_only`` receive over their HTTP inbox only (directory ``delivery: http``).
+    ``http_only`` receive over their HTTP inbox only (directory ``delivery: http``). ``extra_env``
+    adds settings; with ``client_tls`` the hub is reached (and its readiness probed) over HTTPS.
     """
     agencies_path = tmp_path / "agencies.yaml"
     keys_dir = tmp_path / "keys"
@@ -243,6 +249,7 @@ async def running_hub(
         "HUB_PSEUDONYM_KEY_PATH": str(keys_dir / "pseudonym.key"),
         "HUB_KEYS_DIR": str(keys_dir),
         "HUB_LOG_LEVEL": "DEBUG",
+        **(extra_env or {}),
     }
     log_path = tmp_path / "hub.log"
     with log_path.open("wb") as log_file:
@@ -254,12 +261,15 @@ async def running_hub(
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    hub = HubProcess(f"http://127.0.0.1:{port}", database_url, tokens, log_path, process, keys_dir)
+    scheme = "https" if client_tls is not None else "http"
+    hub = HubProcess(
+        f"{scheme}://127.0.0.1:{port}", database_url, tokens, log_path, process, keys_dir
+    )
 
     async def ready() -> bool:
         if process.poll() is not None:
             pytest.fail(f"hub exited with {process.returncode}:\n{hub.logs()}")
-        return await readyz_status(hub.base_url) == 200
+        return await readyz_status(hub.base_url, client_tls) == 200
 
     try:
         if wait_ready:

@@ -19,7 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from stdnum.gb import nhs, upn
 
-from hub.agencies import Agency, AgencyDirectory, hash_token
+from hub.agencies import Agency, AgencyDirectory
 from hub.api import ApiDependencies, AuditPage, AuditRecord, Disclosures, create_app
 from hub.audit import AuditAction
 from hub.inspection import Inspection
@@ -27,6 +27,7 @@ from hub.pseudonyms import Pseudonymiser
 from hub.routing import Router
 from hub.stores import SqlAuditLog, SqlAuditReader, SqlRoutingStore, SqlSubjectKeys
 from protocols import load_protocol
+from tests.credentials import token_of
 from tests.fakes import FakePublisher, FixedClock, fake_intake, provisioned_keys
 from tests.fixtures import example_event
 from tests.integration.conftest import REPO
@@ -98,7 +99,7 @@ def _directory() -> AgencyDirectory:
             name=agency_id,
             kind=KINDS[agency_id],
             la_code=None if agency_id == POLICE else "929",
-            token_sha256=(hash_token(TOKENS[agency_id]),),
+            tokens=(token_of(TOKENS[agency_id]),),
         )
         for agency_id in KINDS
     ]
@@ -107,7 +108,7 @@ def _directory() -> AgencyDirectory:
         name="Inspector",
         kind="auditor",
         roles=("auditor",),
-        token_sha256=(hash_token(TOKENS[AUDITOR]),),
+        tokens=(token_of(TOKENS[AUDITOR], "audit"),),
     )
     return AgencyDirectory((*agencies, auditor))
 

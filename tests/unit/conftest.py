@@ -14,10 +14,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub import BrokerUnavailable
-from hub.agencies import Agency, AgencyDirectory, hash_token
+from hub.agencies import Agency, AgencyDirectory
 from hub.api import ApiDependencies, create_app
 from hub.crypto import KeyMaterial
 from protocols import load_protocol
+from tests.credentials import token_of
 from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, fake_intake, provisioned_keys
 
 CHILDRENS_TOKEN = "test-token-childrens"
@@ -78,27 +79,27 @@ def deps(
                 name="CS",
                 kind="children_services",
                 la_code="929",
-                token_sha256=(hash_token(CHILDRENS_TOKEN),),
+                tokens=(token_of(CHILDRENS_TOKEN),),
             ),
             Agency(
                 id="northumberland-education",
                 name="Education",
                 kind="education",
                 la_code="929",
-                token_sha256=(hash_token(EDUCATION_TOKEN),),
+                tokens=(token_of(EDUCATION_TOKEN),),
             ),
             Agency(
                 id="northumbria-police",
                 name="Police",
                 kind="police",
-                token_sha256=(hash_token(POLICE_TOKEN),),
+                tokens=(token_of(POLICE_TOKEN),),
             ),
             Agency(
                 id="hub-admin",
                 name="Hub protocol administrators",
                 kind="hub",
                 roles=("protocol_admin",),
-                token_sha256=(hash_token(ADMIN_TOKEN),),
+                tokens=(token_of(ADMIN_TOKEN, "explain"),),
             ),
         )
     )

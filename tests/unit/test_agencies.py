@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,13 @@ from hub import ConfigurationError, NotAuthenticated
 from hub.agencies import Agency, AgencyDirectory, hash_token, new_token
 from hub.cli import write_demo
 from protocols import load_protocol
+from tests.credentials import token_of
 from tests.unit.builders import PROTOCOL_PATH
 
 POLICE_TOKEN = "synthetic-police-token-0001"
 POLICE_NEXT_TOKEN = "synthetic-police-token-0002"
 CHILDRENS_TOKEN = "synthetic-childrens-token-0001"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _police() -> Agency:
@@ -24,7 +27,7 @@ def _police() -> Agency:
         id="northumbria-police",
         name="Northumbria Police",
         kind="police",
-        token_sha256=(hash_token(POLICE_TOKEN), hash_token(POLICE_NEXT_TOKEN)),
+        tokens=(token_of(POLICE_TOKEN), token_of(POLICE_NEXT_TOKEN)),
     )
 
 
@@ -33,7 +36,7 @@ def _childrens() -> Agency:
         id="northumberland-childrens",
         name="Northumberland children's services",
         kind="children_services",
-        token_sha256=(hash_token(CHILDRENS_TOKEN),),
+        tokens=(token_of(CHILDRENS_TOKEN),),
     )
 
 
@@ -69,7 +72,7 @@ def test_right_token_gives_the_agency(
     directory: AgencyDirectory, token: str, agency_id: str
 ) -> None:
     """Each of an agency's tokens authenticates as that agency and no other."""
-    agency = directory.authenticate(token)
+    agency = directory.authenticate(token, now=NOW).agency
 
     assert agency.id == agency_id
     assert agency.source == f"urn:sehub:agency:{agency_id}"
@@ -87,14 +90,14 @@ def test_right_token_gives_the_agency(
 def test_wrong_token_is_not_authenticated(directory: AgencyDirectory, token: str) -> None:
     """A token that is not exactly a registered one raises NotAuthenticated."""
     with pytest.raises(NotAuthenticated):
-        directory.authenticate(token)
+        directory.authenticate(token, now=NOW)
 
 
 @pytest.mark.parametrize("token", [None, ""])
 def test_missing_token_is_not_authenticated(directory: AgencyDirectory, token: str | None) -> None:
     """No token, or an empty one, raises NotAuthenticated."""
     with pytest.raises(NotAuthenticated, match="required"):
-        directory.authenticate(token)
+        directory.authenticate(token, now=NOW)
 
 
 def test_not_authenticated_does_not_echo_the_token(directory: AgencyDirectory) -> None:
@@ -102,7 +105,7 @@ def test_not_authenticated_does_not_echo_the_token(directory: AgencyDirectory) -
     presented = "synthetic-guess-CANARY-5521"
 
     with pytest.raises(NotAuthenticated) as caught:
-        directory.authenticate(presented)
+        directory.authenticate(presented, now=NOW)
 
     assert presented not in str(caught.value)
     assert caught.value.status_hint == 401
@@ -131,13 +134,13 @@ def _write_directory(path: Path) -> None:
                 "id": "northumbria-police",
                 "name": "Northumbria Police",
                 "kind": "police",
-                "token_sha256": [hash_token(POLICE_TOKEN)],
+                "tokens": [token_of(POLICE_TOKEN).model_dump(mode="json", exclude_none=True)],
             },
             {
                 "id": "northumberland-childrens",
                 "name": "Northumberland children's services",
                 "kind": "children_services",
-                "token_sha256": [hash_token(CHILDRENS_TOKEN)],
+                "tokens": [token_of(CHILDRENS_TOKEN).model_dump(mode="json", exclude_none=True)],
             },
         ]
     }
@@ -151,8 +154,8 @@ def test_load_from_yaml_authenticates_with_the_tokens(tmp_path: Path) -> None:
 
     directory = AgencyDirectory.load(path)
 
-    assert directory.authenticate(POLICE_TOKEN).id == "northumbria-police"
-    assert directory.authenticate(CHILDRENS_TOKEN).id == "northumberland-childrens"
+    assert directory.authenticate(POLICE_TOKEN, now=NOW).agency.id == "northumbria-police"
+    assert directory.authenticate(CHILDRENS_TOKEN, now=NOW).agency.id == "northumberland-childrens"
 
 
 def test_hand_written_file_holds_hashes_and_never_the_tokens(tmp_path: Path) -> None:
@@ -182,7 +185,7 @@ def test_demo_directory_holds_only_hashes_and_its_tokens_authenticate(tmp_path: 
     for agency_id, token in tokens.items():
         assert token not in text
         assert hash_token(token) in text
-        assert directory.authenticate(token).id == agency_id
+        assert directory.authenticate(token, now=NOW).agency.id == agency_id
     assert tokens_path.stat().st_mode & 0o777 == 0o600
 
 
@@ -224,12 +227,12 @@ def test_a_duplicate_id_in_the_file_is_a_configuration_error(tmp_path: Path) -> 
 
 def test_one_token_shared_by_two_agencies_is_a_configuration_error() -> None:
     """A token hash listed under two agencies is refused, so it cannot pick one silently."""
-    shared = (hash_token("shared-token"),)
+    shared = (token_of("shared-token"),)
     with pytest.raises(ConfigurationError):
         AgencyDirectory(
             (
-                Agency(id="agency-a", name="A", kind="police", token_sha256=shared),
-                Agency(id="agency-b", name="B", kind="education", token_sha256=shared),
+                Agency(id="agency-a", name="A", kind="police", tokens=shared),
+                Agency(id="agency-b", name="B", kind="education", tokens=shared),
             )
         )
 

@@ -12,16 +12,21 @@ import yaml
 from hub.agencies import AgencyDirectory, hash_token
 from hub.audit import AuditAction
 from hub.bootstrap import directory_loaded
+from tests.credentials import token_of
 from tests.fakes import FixedClock
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 TOKENS = {"northumbria-police": "police-secret", "northumberland-childrens": "childrens-secret"}
 
 
+def _token(token: str) -> dict[str, object]:
+    return token_of(token).model_dump(mode="json", exclude_none=True)
+
+
 def _directory(path: Path) -> bytes:
     document = {
         "agencies": [
-            {"id": agency, "name": agency, "kind": kind, "token_sha256": [hash_token(token)]}
+            {"id": agency, "name": agency, "kind": kind, "tokens": [_token(token)]}
             | ({"la_code": "929"} if kind == "children_services" else {})
             for (agency, token), kind in zip(
                 TOKENS.items(), ("police", "children_services"), strict=True

@@ -12,12 +12,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate
 
 from hub import ConfigurationError
-from hub.agencies import Agency, AgencyDirectory, hash_token
+from hub.agencies import Agency, AgencyDirectory
 from hub.api import ApiDependencies, create_app, openapi_document
 from hub.audit import AuditAction
 from hub.cli import ADMIN_AGENCY_ID, AUDITOR_ID, write_demo
 from hub.crypto import KeyMaterial
+from hub.ports import utc_now
 from hub.sharing import Explanation
+from tests.credentials import token_of
 from tests.fakes import FakeAuditLog, FakePublisher, FixedClock, fake_intake
 from tests.fixtures import CANARIES, canary_event, example_event
 from tests.unit.conftest import ADMIN_TOKEN, POLICE_TOKEN, PROBLEM, SHIPPED_PROTOCOL
@@ -176,7 +178,7 @@ async def test_without_a_configured_protocol_it_is_500(keys: KeyMaterial) -> Non
         name="Admin",
         kind="hub",
         roles=("protocol_admin",),
-        token_sha256=(hash_token(ADMIN_TOKEN),),
+        tokens=(token_of(ADMIN_TOKEN, "explain"),),
     )
     audit = FakeAuditLog()
     deps = ApiDependencies(
@@ -233,7 +235,7 @@ def test_demo_writes_an_admin_credential(tmp_path: Path) -> None:
     tokens_path = tmp_path / "tokens.env"
     tokens = write_demo(agencies_path, tokens_path, SHIPPED_PROTOCOL)
     directory = AgencyDirectory.load(agencies_path)
-    admin = directory.authenticate(tokens[ADMIN_AGENCY_ID])
+    admin = directory.authenticate(tokens[ADMIN_AGENCY_ID], now=utc_now()).agency
     assert (admin.id, admin.kind, admin.roles) == ("hub-admin", "hub", ("protocol_admin",))
     assert f"HUB_ADMIN_TOKEN={tokens[ADMIN_AGENCY_ID]}" in tokens_path.read_text()
     hub_parties = (ADMIN_AGENCY_ID, AUDITOR_ID)
@@ -244,7 +246,8 @@ def test_demo_writes_an_auditor_credential(tmp_path: Path) -> None:
     """``hub demo init`` adds hub-auditor (kind auditor, role auditor only) and its token."""
     tokens_path = tmp_path / "tokens.env"
     tokens = write_demo(tmp_path / "agencies.yaml", tokens_path, SHIPPED_PROTOCOL)
-    auditor = AgencyDirectory.load(tmp_path / "agencies.yaml").authenticate(tokens[AUDITOR_ID])
+    directory = AgencyDirectory.load(tmp_path / "agencies.yaml")
+    auditor = directory.authenticate(tokens[AUDITOR_ID], now=utc_now()).agency
     assert (auditor.id, auditor.kind, auditor.roles) == ("hub-auditor", "auditor", ("auditor",))
     assert auditor.is_auditor
     assert f"HUB_AUDITOR_TOKEN={tokens[AUDITOR_ID]}" in tokens_path.read_text()

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.agencies import Agency, AgencyDirectory, hash_token
+from hub.agencies import Agency, AgencyDirectory
 from hub.api import ApiDependencies, create_app
 from hub.audit import AuditAction, AuditEntry
 from hub.bootstrap import private_key_owners
 from hub.crypto import KeyMaterial
 from hub.edge import ENVELOPE_CONTENT_TYPE, seal_and_sign, sign_request
+from tests.credentials import token_of
 from tests.fakes import FakeAuditLog, FakeNonceStore, FakePublisher, FixedClock, fake_intake
 from tests.fixtures import example_event
 
@@ -46,11 +47,9 @@ def directory() -> AgencyDirectory:
                 kind="children_services",
                 la_code="929",
                 signs_at_edge=True,
-                token_sha256=(hash_token(TOKENS[EDGE]),),
+                tokens=(token_of(TOKENS[EDGE]),),
             ),
-            Agency(
-                id=POLICE, name="Police", kind="police", token_sha256=(hash_token(TOKENS[POLICE]),)
-            ),
+            Agency(id=POLICE, name="Police", kind="police", tokens=(token_of(TOKENS[POLICE]),)),
         )
     )
 
