@@ -397,15 +397,52 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": {
-            "/v1/notifications": {"post": _post_notification()},
-            "/v1/records": records_path(),
-            "/v1/admin/protocol/explain": {"post": _explain()},
-            "/v1/deliveries/{delivery_id}/acknowledgements": {"post": _acknowledge()},
-            "/v1/deliveries/replay": {"post": _replay()},
-            **audit_paths(),
-            **inbox_paths(),
-            **_operational(),
-        },
+        "paths": _with_access(
+            {
+                "/v1/notifications": {"post": _post_notification()},
+                "/v1/records": records_path(),
+                "/v1/admin/protocol/explain": {"post": _explain()},
+                "/v1/deliveries/{delivery_id}/acknowledgements": {"post": _acknowledge()},
+                "/v1/deliveries/replay": {"post": _replay()},
+                **audit_paths(),
+                **inbox_paths(),
+                **_operational(),
+            }
+        ),
         "components": {"schemas": _components(), "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+#: (method, path) -> the token scope the operation needs (hub.agencies.Scope); the handlers
+#: check it, and tests/unit/test_route_scopes.py holds this table to theirs.
+OPERATION_SCOPES: dict[tuple[str, str], str] = {
+    ("post", "/v1/notifications"): "post",
+    ("post", "/v1/records"): "post",
+    ("post", "/v1/admin/protocol/explain"): "explain",
+    ("post", "/v1/audit/records"): "audit",
+    ("post", "/v1/audit/export"): "audit",
+    ("post", "/v1/audit/disclosures"): "audit",
+    ("post", "/v1/deliveries/{delivery_id}/acknowledgements"): "inbox",
+    ("post", "/v1/deliveries/replay"): "inbox",
+    ("get", "/v1/inbox"): "inbox",
+    ("get", "/v1/inbox/{delivery_id}"): "inbox",
+}
+
+
+def _with_access(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every authenticated operation names its scope and documents the refusals every one of
+    them can answer: 403 without the scope, 429 over the agency's (or, before authentication,
+    the address's) rate."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            scope = OPERATION_SCOPES.get((method, path))
+            if scope is None:
+                continue
+            operation["x-sehub-scope"] = scope
+            refusals = {
+                403: "An auditor's credential, or a token without the scope.",
+                429: "Over the request rate; Retry-After says when to try again.",
+            }
+            for status, answer in problems(refusals).items():
+                operation["responses"].setdefault(status, answer)
+    return paths

@@ -34,6 +34,7 @@ from hub._exceptions import (
     PayloadTooLarge,
     PeerError,
     ServiceError,
+    TooManyRequests,
     UnsupportedMediaType,
 )
 from hub.api._problems import PROBLEM_CONTENT_TYPE, problem_for
@@ -56,10 +57,20 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "scheme": "bearer",
         "description": (
             "The agency's (or an auditor's) token from the agency directory; the hub stores "
-            "only its SHA-256. A missing or unknown token is 401, a known token used where its "
-            "party may not go is 403."
+            "only its SHA-256. Each token has scopes (post, inbox, explain, audit: an "
+            "operation's x-sehub-scope names the one it needs), an expiry, and may be revoked. "
+            "A missing, unknown, expired or revoked token is 401, alike; a token without the "
+            "scope, or a party that may not go there, is 403."
         ),
-    }
+    },
+    "mutualTLS": {
+        "type": "mutualTLS",
+        "description": (
+            "Where the hub is deployed with a client CA (HUB_TLS_CLIENT_CA), every connection "
+            "presents an agency's client certificate, and the bearer token must be of the same "
+            "agency (docs/operations.md, Agency credentials). Not used by the demo."
+        ),
+    },
 }
 EXAMPLE_CORRELATION_ID = "3f1c9e0a-8d2b-4c71-9a55-0b6f2e4d7c18"
 
@@ -72,6 +83,7 @@ _CORRELATED = {
 }
 _STATUS_HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": 'Always Bearer realm="sehub".', **_STRING}},
+    429: {"Retry-After": {"description": "Whole seconds until a request is allowed.", **_STRING}},
     503: {"Retry-After": {"description": "Seconds to wait before retrying.", **_STRING}},
 }
 _EXAMPLE_ERRORS: dict[int, type[HubError]] = {
@@ -98,6 +110,8 @@ def _example_problem(status: int, detail: str) -> dict[str, Any]:
             "1 field(s) failed validation",
             (FieldProblem("data.person.nhs_number", "value_error", "not a valid NHS number"),),
         )
+    elif status == 429:
+        error = TooManyRequests(detail, 2)
     else:
         error = _EXAMPLE_ERRORS[status](detail)
     return problem_for(error, EXAMPLE_CORRELATION_ID).model_dump(exclude_none=True)

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.agencies import Agency, AgencyDirectory, Scope
-from hub.api import ApiDependencies, create_app
+from hub.api import ApiDependencies, create_app, openapi_document
 from hub.audit import AuditAction
 from tests.credentials import token_of
 from tests.fakes import FakeAuditLog
@@ -157,3 +157,18 @@ async def test_the_operational_routes_need_no_token(
     response = await scoped_client.request(method, route)
 
     assert response.status in (200, 503)
+
+
+def test_the_openapi_document_names_each_operations_scope_and_its_refusals() -> None:
+    """Every authenticated operation in /openapi.json says the scope this table requires, and
+    documents the 403 and the 429 (with Retry-After) it can answer; public ones name none."""
+    paths = openapi_document()["paths"]
+    for (method, route), scope in ROUTE_SCOPES.items():
+        if route not in paths:  # the document does not describe itself
+            assert scope is None, route
+            continue
+        operation = paths[route][method.lower()]
+        assert operation.get("x-sehub-scope") == scope, route
+        if scope is not None:
+            assert {"401", "403", "429"} <= set(operation["responses"]), route
+            assert "Retry-After" in operation["responses"]["429"]["headers"], route
