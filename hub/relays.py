@@ -1,10 +1,13 @@
 """The relays: they publish what the hub has committed to its outboxes, whatever became of the
 request or message that committed it.
 
-Two outboxes, one discipline. The intake outbox holds each accepted notification until ingress
-has it (:class:`IngressRelay`); the delivery outbox holds each recipient's sealed copy until its
-queue has it (:class:`OutboxRelay`). The request or router that committed a row publishes it at
-once; a relay, which every hub process runs, is what makes that a guarantee.
+Three outboxes, one discipline. The intake outbox holds each accepted notification until
+ingress has it (:class:`IngressRelay`); the delivery outbox holds each recipient's sealed copy
+until its queue has it (:class:`OutboxRelay`); the replay outbox holds each copy an agency asked
+for again until its queue has it once more (:class:`ReplayRelay`). The request or router that
+committed an intake or delivery row publishes it at once; a relay is what makes that a
+guarantee. Every process runs the ingress relay; only a router (role ``router`` or ``all``)
+runs the other two, since only the router's broker user may publish to the agencies' queues.
 
 Rules:
 
@@ -24,6 +27,11 @@ Rules:
    is not published: :class:`InboxOnlyPublisher` confirms it at once, and it is marked sent and
    audited like any other, its ``delivery.published`` saying ``channel: inbox``. Its queue is
    left empty, not filled for nobody; the inbox (:mod:`hub.inbox`) serves it from the outbox.
+7. A replayed copy was audited (``delivery.replayed``) when it was committed; the replay relay
+   publishes it, marked replayed, and marks it sent, auditing nothing more. Rules 1, 2, 4 and 5
+   hold for it: a second publish after a crash is a second replayed copy, which the subscriber
+   library hands again (a replay is handed even if its inbox has it). Nothing is published for
+   an inbox-only agency (rule 6); it reads its copies from its inbox, replay or not.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from hub.audit import AuditAction, AuditEntry
 from hub.crypto import delivery_header
 from hub.logs import get_logger
 from hub.messages import DEADLINE, OutboxCopy, OutgoingMessage
-from hub.ports import Clock, IntakeStore, Publisher, RoutingStore
+from hub.ports import Clock, IntakeStore, Publisher, ReplayStore, RoutingStore
 
 __all__ = [
     "LEASE",
@@ -48,6 +56,7 @@ __all__ = [
     "InboxOnlyPublisher",
     "IngressRelay",
     "OutboxRelay",
+    "ReplayRelay",
     "release_entries",
     "retry_seconds",
 ]
@@ -273,4 +282,38 @@ class IngressRelay(_Relay):
             published += 1
         if published:
             log.info("ingress.relayed", published=published, claimed=len(rows))
+        return published
+
+
+class ReplayRelay(_Relay):
+    """Drains the replay outbox: every copy an agency asked for again, until its queue has it
+    (rule 7)."""
+
+    name = "replay"
+
+    def __init__(self, store: ReplayStore, publisher: Publisher, clock: Clock, **pace: Any) -> None:
+        super().__init__(publisher, clock, **pace)
+        self._store = store
+
+    async def drain_once(self) -> int:
+        """Claim unsent replays and publish each on its own; how many were published."""
+        copies = await self._store.due(self._clock(), limit=self._batch, lease=LEASE)
+        published = 0
+        for copy in copies:
+            try:
+                await self._publisher.publish_delivery(copy.recipient, copy.message)
+            except ServiceError as exc:
+                log.warning(
+                    "replay.publish_failed",
+                    delivery_id=copy.delivery_id,
+                    recipient=copy.recipient,
+                    error=type(exc).__name__,
+                )
+                later = self._clock() + timedelta(seconds=retry_seconds(copy.attempts + 1))
+                await self._store.retry_later(copy, later)
+                continue
+            await self._store.mark_sent(copy, self._clock())
+            published += 1
+        if published:
+            log.info("replay.relayed", published=published, claimed=len(copies))
         return published
