@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -26,7 +26,7 @@ from hub.audit import AuditEntry
 from hub.db import replay_outbox
 from hub.messages import ReplayCopy
 from hub.stores._audit_rows import append_audit, committing
-from hub.stores._message_rows import message_from_row, message_properties
+from hub.stores._message_rows import claim_rows, message_from_row, message_properties
 
 __all__ = ["SqlReplayStore"]
 
@@ -69,34 +69,29 @@ class SqlReplayStore:
             replay_outbox.c.sent_at.is_(None),
             or_(replay_outbox.c.next_attempt_at.is_(None), replay_outbox.c.next_attempt_at <= at),
         )
-        query = (
-            select(replay_outbox)
-            .where(*due)
-            .order_by(replay_outbox.c.requested_at, replay_outbox.c.replay_id)
-            .limit(limit)
-        )
-        claimed: list[ReplayCopy] = []
         try:
             async with self._engine.begin() as connection:
-                for row in (await connection.execute(query)).mappings().all():
-                    taken = await connection.execute(
-                        update(replay_outbox)
-                        .where(replay_outbox.c.replay_id == row["replay_id"], *due)
-                        .values(next_attempt_at=(now + lease).astimezone(UTC))
-                    )
-                    if taken.rowcount == 1:
-                        claimed.append(
-                            ReplayCopy(
-                                replay_id=row["replay_id"],
-                                recipient=row["recipient"],
-                                delivery_id=row["delivery_id"],
-                                message=message_from_row(row["body"], row["properties"]),
-                                attempts=row["attempts"],
-                            )
-                        )
+                rows = await claim_rows(
+                    connection,
+                    replay_outbox,
+                    replay_outbox.c.replay_id,
+                    due,
+                    order_by=(replay_outbox.c.requested_at, replay_outbox.c.replay_id),
+                    limit=limit,
+                    until=now + lease,
+                )
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the replay outbox") from exc
-        return claimed
+        return [
+            ReplayCopy(
+                replay_id=row["replay_id"],
+                recipient=row["recipient"],
+                delivery_id=row["delivery_id"],
+                message=message_from_row(row["body"], row["properties"]),
+                attempts=row["attempts"],
+            )
+            for row in rows
+        ]
 
     async def retry_later(self, copy: ReplayCopy, at: datetime) -> None:
         """Count a failed publish of ``copy`` and leave it until ``at``."""

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,15 +245,7 @@ async def running_hub(
         "HUB_LOG_LEVEL": "DEBUG",
     }
     log_path = tmp_path / "hub.log"
-    with log_path.open("wb") as log_file:
-        # ASYNC220: started once, then waited on by polling; S603: our own module, fixed arguments.
-        process = subprocess.Popen(  # noqa: ASYNC220, S603
-            [sys.executable, "-m", "hub", "run", "--role", role],
-            cwd=REPO,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_hub(role, log_path, env)
     hub = HubProcess(f"http://127.0.0.1:{port}", database_url, tokens, log_path, process, keys_dir)
 
     async def ready() -> bool:
@@ -267,6 +259,20 @@ async def running_hub(
         yield hub
     finally:
         stop_process(process)
+
+
+def start_hub(role: str, log_path: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """``hub run --role ROLE`` from the repository with environment ``env``, its output (stdout
+    and stderr) written to ``log_path``; started, not waited for."""
+    with log_path.open("wb") as log_file:
+        # S603: our own module, fixed arguments.
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "hub", "run", "--role", role],
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

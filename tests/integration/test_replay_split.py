@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,11 +23,11 @@ from tests.fixtures import example_event
 from tests.integration.broker_support import Provisioned, provisioning
 from tests.integration.conftest import (
     POSTGRES_URL,
-    REPO,
     HubProcess,
     drop_all_tables,
     free_port,
     readyz_status,
+    start_hub,
     stop_process,
     wait_until,
 )
@@ -64,15 +63,7 @@ def _start(directory: Path, role: str, amqp_url: str, port: int) -> subprocess.P
         "HUB_PSEUDONYM_KEY_PATH": str(directory / "keys" / "pseudonym.key"),
         "HUB_LOG_LEVEL": "DEBUG",
     }
-    with (directory / f"{role}.log").open("wb") as log:
-        # S603: our own module, fixed arguments.
-        return subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "hub", "run", "--role", role],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    return start_hub(role, directory / f"{role}.log", env)
 
 
 @pytest.fixture
