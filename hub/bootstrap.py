@@ -26,7 +26,7 @@ from hub.intake import Intake
 from hub.logs import get_logger
 from hub.ports import AuditLog, Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
-from hub.relays import InboxOnlyPublisher, IngressRelay, OutboxRelay
+from hub.relays import InboxOnlyPublisher, IngressRelay, OutboxRelay, ReplayRelay
 from hub.replay import Replay
 from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
 from hub.settings import Settings
@@ -37,6 +37,7 @@ from hub.stores import (
     SqlInboxStore,
     SqlIntakeStore,
     SqlNonceStore,
+    SqlReplayStore,
     SqlRoutingStore,
     SqlSubjectKeys,
 )
@@ -85,6 +86,7 @@ class Hub:
     inspection: Inspection
     ingress_relay: IngressRelay
     outbox_relay: OutboxRelay
+    replay_relay: ReplayRelay
     acknowledgements: Acknowledgements
     acknowledgement_consumer: AcknowledgementConsumer
     replay: Replay
@@ -325,6 +327,7 @@ async def bootstrap(
     )
     retention = ByRule({rule: Period.parse(kept) for rule, kept in protocol.retentions.items()})
     acknowledgements = Acknowledgements(SqlAcknowledgementStore(engine), audit, clock, keys=keys)
+    replays = SqlReplayStore(engine)
     return Hub(
         settings=settings,
         agencies=agencies,
@@ -357,17 +360,12 @@ async def bootstrap(
         ),
         ingress_relay=IngressRelay(intake_store, broker, clock),
         outbox_relay=OutboxRelay(state, deliveries, clock),
+        replay_relay=ReplayRelay(replays, deliveries, clock),
         acknowledgements=acknowledgements,
         acknowledgement_consumer=AcknowledgementConsumer(
             acknowledgements, audit=audit, clock=clock
         ),
-        replay=Replay(
-            state,
-            deliveries,
-            audit,
-            clock,
-            retention=retention,
-        ),
+        replay=Replay(state, replays, clock, retention=retention),
         directory=reloading_directory(agencies, protocol, settings, audit, clock),
         inbox=AgencyInbox(SqlInboxStore(engine), audit, clock, keys=keys),
     )

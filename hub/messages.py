@@ -40,6 +40,7 @@ __all__ = [
     "OutboxCopy",
     "OutgoingMessage",
     "Reference",
+    "ReplayCopy",
     "delivery_id",
 ]
 
@@ -140,6 +141,19 @@ class OutboxCopy:
     def notification(self) -> tuple[str, str]:
         """The (id, type) of the notification this copy is about."""
         return self.about or (self.message.message_id, self.message.type)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayCopy:
+    """A copy its recipient asked for again, as it waits in the replay outbox (:mod:`hub.replay`):
+    the very sealed envelope first published, marked ``sehub-replay``. ``replay_id`` is the
+    row's own: one per copy per request, so a copy asked for twice is sent twice."""
+
+    replay_id: str
+    recipient: str
+    delivery_id: str
+    message: OutgoingMessage
+    attempts: int = 0  # failed publishes so far
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from hub.messages import (
     InboxCopy,
     OutboxCopy,
     OutgoingMessage,
+    ReplayCopy,
 )
 from hub.sharing import EpisodeChange, PlacementChange, RiskTold, RoutingState
 
@@ -33,6 +34,7 @@ __all__ = [
     "IntakeStore",
     "NonceStore",
     "Publisher",
+    "ReplayStore",
     "RoutingStore",
     "SubjectKeys",
     "utc_now",
@@ -155,6 +157,27 @@ class RoutingStore(Protocol):
         """Mark a confirmed copy sent and append ``entries`` (its ``delivery.published``, and
         for a held copy what its release means) in one transaction; False, and nothing
         appended, if the copy was marked sent already."""
+        ...
+
+
+class ReplayStore(Protocol):
+    """The replay outbox: copies an agency asked for again, until its queue has them."""
+
+    async def request(self, copies: Sequence[ReplayCopy], entry: AuditEntry) -> None:
+        """Commit ``copies`` with their ``delivery.replayed`` ``entry``, in one transaction, or
+        neither; ``StoreUnavailable`` if the database cannot."""
+        ...
+
+    async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[ReplayCopy]:
+        """Claim, for ``lease``, up to ``limit`` unsent copies, oldest request first."""
+        ...
+
+    async def retry_later(self, copy: ReplayCopy, at: datetime) -> None:
+        """Count a failed publish and leave the copy until ``at``."""
+        ...
+
+    async def mark_sent(self, copy: ReplayCopy, now: datetime) -> None:
+        """Record that the agency's queue confirmed ``copy`` (or that it has none)."""
         ...
 
 

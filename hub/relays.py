@@ -1,10 +1,13 @@
 """The relays: they publish what the hub has committed to its outboxes, whatever became of the
 request or message that committed it.
 
-Two outboxes, one discipline. The intake outbox holds each accepted notification until ingress
-has it (:class:`IngressRelay`); the delivery outbox holds each recipient's sealed copy until its
-queue has it (:class:`OutboxRelay`). The request or router that committed a row publishes it at
-once; a relay, which every hub process runs, is what makes that a guarantee.
+Three outboxes, one discipline. The intake outbox holds each accepted notification until
+ingress has it (:class:`IngressRelay`); the delivery outbox holds each recipient's sealed copy
+until its queue has it (:class:`OutboxRelay`); the replay outbox holds each copy an agency asked
+for again until its queue has it once more (:class:`ReplayRelay`). The request or router that
+committed an intake or delivery row publishes it at once; a relay is what makes that a
+guarantee. Every process runs the ingress relay; only a router (role ``router`` or ``all``)
+runs the other two, since only the router's broker user may publish to the agencies' queues.
 
 Rules:
 
@@ -24,23 +27,28 @@ Rules:
    is not published: :class:`InboxOnlyPublisher` confirms it at once, and it is marked sent and
    audited like any other, its ``delivery.published`` saying ``channel: inbox``. Its queue is
    left empty, not filled for nobody; the inbox (:mod:`hub.inbox`) serves it from the outbox.
+7. A replayed copy was audited (``delivery.replayed``) when it was committed; the replay relay
+   publishes it, marked replayed, and marks it sent, auditing nothing more. Rules 1, 2, 4 and 5
+   hold for it: a second publish after a crash is a second replayed copy, which the subscriber
+   library hands again (a replay is handed even if its inbox has it). Nothing is published for
+   an inbox-only agency (rule 6); it reads its copies from its inbox, replay or not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
 from hub._exceptions import ServiceError
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import delivery_header
 from hub.logs import get_logger
-from hub.messages import DEADLINE, OutboxCopy, OutgoingMessage
-from hub.ports import Clock, IntakeStore, Publisher, RoutingStore
+from hub.messages import DEADLINE, AcceptedCopy, OutboxCopy, OutgoingMessage, ReplayCopy
+from hub.ports import Clock, IntakeStore, Publisher, ReplayStore, RoutingStore
 
 __all__ = [
     "LEASE",
@@ -48,6 +56,7 @@ __all__ = [
     "InboxOnlyPublisher",
     "IngressRelay",
     "OutboxRelay",
+    "ReplayRelay",
     "release_entries",
     "retry_seconds",
 ]
@@ -58,6 +67,16 @@ MAX_RETRY_SECONDS: Final = 60.0
 LEASE: Final = timedelta(seconds=30)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Attempted(Protocol):
+    """A claimed outbox row: how often its publish has failed."""
+
+    @property
+    def attempts(self) -> int: ...
+
+
+_Row = TypeVar("_Row", bound=_Attempted)
 
 
 def retry_seconds(attempts: int) -> float:
@@ -176,6 +195,33 @@ class _Relay:
     async def drain_once(self) -> int:
         raise NotImplementedError
 
+    async def _publish_each(
+        self,
+        rows: Sequence[_Row],
+        publish: Callable[[_Row], Awaitable[None]],
+        *,
+        retry_later: Callable[[_Row, datetime], Awaitable[None]],
+        mark: Callable[[_Row], Awaitable[None]],
+        about: Callable[[_Row], dict[str, str]],
+    ) -> int:
+        """Publish each claimed row on its own (rule 2): a confirmed one is marked, a failed one
+        left for its back-off, logged with the ids ``about`` gives; how many were published."""
+        failed, relayed = f"{self.name}.publish_failed", f"{self.name}.relayed"
+        published = 0
+        for row in rows:
+            try:
+                await publish(row)
+            except ServiceError as exc:
+                log.warning(failed, **about(row), error=type(exc).__name__)
+                later = self._clock() + timedelta(seconds=retry_seconds(row.attempts + 1))
+                await retry_later(row, later)
+                continue
+            await mark(row)
+            published += 1
+        if published:
+            log.info(relayed, published=published, claimed=len(rows))
+        return published
+
     async def run(self) -> None:
         """Drain for ever, pausing when there is nothing more and after an outage (rule 4);
         cancel the task to stop it."""
@@ -260,17 +306,43 @@ class IngressRelay(_Relay):
     async def drain_once(self) -> int:
         """Claim unpublished acceptances and publish each on its own; how many were published."""
         rows = await self._store.unpublished(self._clock(), limit=self._batch, lease=LEASE)
-        published = 0
-        for row in rows:
-            try:
-                await self._publisher.publish_ingress(row.message)
-            except ServiceError as exc:
-                log.warning("ingress.publish_failed", error=type(exc).__name__)
-                later = self._clock() + timedelta(seconds=retry_seconds(row.attempts + 1))
-                await self._store.retry_later(row.event_key, later)
-                continue
+
+        async def retry_later(row: AcceptedCopy, at: datetime) -> None:
+            await self._store.retry_later(row.event_key, at)
+
+        async def mark(row: AcceptedCopy) -> None:
             await self._store.mark_published(row.event_key, self._clock())
-            published += 1
-        if published:
-            log.info("ingress.relayed", published=published, claimed=len(rows))
-        return published
+
+        return await self._publish_each(
+            rows,
+            lambda row: self._publisher.publish_ingress(row.message),
+            retry_later=retry_later,
+            mark=mark,
+            about=lambda row: {},
+        )
+
+
+class ReplayRelay(_Relay):
+    """Drains the replay outbox: every copy an agency asked for again, until its queue has it
+    (rule 7)."""
+
+    name = "replay"
+
+    def __init__(self, store: ReplayStore, publisher: Publisher, clock: Clock, **pace: Any) -> None:
+        super().__init__(publisher, clock, **pace)
+        self._store = store
+
+    async def drain_once(self) -> int:
+        """Claim unsent replays and publish each on its own; how many were published."""
+        copies = await self._store.due(self._clock(), limit=self._batch, lease=LEASE)
+
+        async def mark(copy: ReplayCopy) -> None:
+            await self._store.mark_sent(copy, self._clock())
+
+        return await self._publish_each(
+            copies,
+            lambda copy: self._publisher.publish_delivery(copy.recipient, copy.message),
+            retry_later=self._store.retry_later,
+            mark=mark,
+            about=lambda copy: {"delivery_id": copy.delivery_id, "recipient": copy.recipient},
+        )

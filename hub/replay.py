@@ -13,8 +13,13 @@ send again what it was sent. Rules:
    replayed copy even if it already handled it. A copy sealed to a key the agency has since
    destroyed cannot be opened again; the hub keeps no readable copy to seal anew.
 4. Each page is audited (``delivery.replayed``) with the agency, the window, the number of
-   copies and their delivery ids, before any is sent again; never contents. A page that fails
-   part-way is a 503, and its retry is audited again.
+   copies and their delivery ids, never contents, in the same transaction that puts its copies
+   in the replay outbox: nothing is sent before the record is committed. A page that cannot be
+   committed is a 503 with nothing queued, and its retry is audited again.
+5. The answer comes once the page is committed, not once it is sent: the router's replay relay
+   (:class:`hub.relays.ReplayRelay`) publishes each copy within seconds, retrying what fails,
+   so that an API process whose broker user may publish only to ingress serves a replay too.
+   Nothing is published for an agency that receives over its HTTP inbox only.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -29,8 +35,8 @@ from typing import Final
 from hub._exceptions import FieldProblem, InvalidInput
 from hub.audit import AuditAction, AuditEntry, RetentionPolicy
 from hub.logs import get_logger
-from hub.messages import REPLAY_HEADER
-from hub.ports import AuditLog, Clock, Publisher, RoutingStore
+from hub.messages import REPLAY_HEADER, ReplayCopy
+from hub.ports import Clock, ReplayStore, RoutingStore
 
 __all__ = ["MAX_PAGE", "Replay", "Replayed", "page_cursor", "parse_cursor"]
 
@@ -41,7 +47,7 @@ MAX_PAGE: Final = 500
 
 @dataclass(frozen=True, slots=True)
 class Replayed:
-    """One page of a replay: how many copies were sent again, and the cursor for the next."""
+    """One page of a replay: how many copies go again, their ids, and the cursor for the next."""
 
     replayed: int
     delivery_ids: tuple[str, ...]
@@ -73,20 +79,18 @@ def parse_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 class Replay:
-    """Sends an agency's copies again (rules 1-4)."""
+    """Queues an agency's copies to be sent again (rules 1-5)."""
 
     def __init__(
         self,
         state: RoutingStore,
-        publisher: Publisher,
-        audit: AuditLog,
+        replays: ReplayStore,
         clock: Clock,
         *,
         retention: RetentionPolicy,
     ) -> None:
         self._state = state
-        self._publisher = publisher
-        self._audit = audit
+        self._replays = replays
         self._clock = clock
         self._retention = retention
 
@@ -99,45 +103,52 @@ class Replay:
         limit: int = MAX_PAGE,
         correlation_id: str | None = None,
     ) -> Replayed:
-        """Send one page of ``agency``'s copies again: those created at or after ``since``, or
-        after the position ``after`` names; the cursor says where the next page starts."""
+        """Queue one page of ``agency``'s copies to be sent again: those created at or after
+        ``since``, or after the position ``after`` names; the cursor says where the next page
+        starts."""
         position = None if after is None else parse_cursor(after)
         now = self._clock()
         page = await self._state.sent_to(
             agency, since=since, after=position, limit=min(limit, MAX_PAGE)
         )
         kept = [
-            (copy, created)
+            copy
             for copy, created in page
             if not self._retention.past(created, copy.message.headers.get("sehub-rule"), now)
         ]
-        ids = tuple(copy.delivery_id for copy, _ in kept)
+        ids = tuple(copy.delivery_id for copy in kept)
         next_cursor = None
         if len(page) == min(limit, MAX_PAGE):
             last, made = page[-1]
             next_cursor = page_cursor(made, last.delivery_id)
-        # Audited before anything is sent again (rule 4): a page that fails part-way is on
-        # record in full, and its retry is recorded again.
-        await self._audit.record(
-            AuditEntry(
-                action=AuditAction.DELIVERY_REPLAYED,
-                recorded_at=now,
-                correlation_id=correlation_id,
-                actor=agency,
-                recipient=agency,
-                detail={
-                    "since": None if since is None else since.isoformat(),
-                    "after": None
-                    if position is None
-                    else {"created_at": position[0].isoformat(), "delivery_id": position[1]},
-                    "replayed": len(ids),
-                    "delivery_ids": list(ids),
-                    "past_retention": len(page) - len(kept),
-                },
-            )
+        entry = AuditEntry(
+            action=AuditAction.DELIVERY_REPLAYED,
+            recorded_at=now,
+            correlation_id=correlation_id,
+            actor=agency,
+            recipient=agency,
+            detail={
+                "since": None if since is None else since.isoformat(),
+                "after": None
+                if position is None
+                else {"created_at": position[0].isoformat(), "delivery_id": position[1]},
+                "replayed": len(ids),
+                "delivery_ids": list(ids),
+                "past_retention": len(page) - len(kept),
+            },
         )
-        for copy, _ in kept:
-            message = replace(copy.message, headers={**copy.message.headers, REPLAY_HEADER: "true"})
-            await self._publisher.publish_delivery(agency, message)
-        log.info("delivery.replayed", agency=agency, replayed=len(ids))
+        copies = [
+            ReplayCopy(
+                replay_id=uuid.uuid4().hex,
+                recipient=agency,
+                delivery_id=copy.delivery_id,
+                message=replace(
+                    copy.message, headers={**copy.message.headers, REPLAY_HEADER: "true"}
+                ),
+            )
+            for copy in kept
+        ]
+        # One commit (rule 4): the record and the copies it names, or neither.
+        await self._replays.request(copies, entry)
+        log.info("delivery.replay_queued", agency=agency, replayed=len(ids))
         return Replayed(replayed=len(ids), delivery_ids=ids, next=next_cursor)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,14 @@ from hub import BrokerUnavailable, StoreUnavailable
 from hub.audit import SUBJECT_KEY_BYTES, AuditEntry, subject_token
 from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
 from hub.intake import Intake
-from hub.messages import Acceptance, AcceptedCopy, InboxCopy, OutboxCopy, OutgoingMessage
+from hub.messages import (
+    Acceptance,
+    AcceptedCopy,
+    InboxCopy,
+    OutboxCopy,
+    OutgoingMessage,
+    ReplayCopy,
+)
 from hub.ports import (
     AuditLog,
     Clock,
@@ -45,6 +52,7 @@ __all__ = [
     "FakeIncomingMessage",
     "FakeIntakeStore",
     "FakePublisher",
+    "FakeReplayStore",
     "FakeRoutingStore",
     "FixedClock",
     "RecordingSleep",
@@ -272,6 +280,38 @@ class FakeIntakeStore:
 
     async def retry_later(self, event_key: str, at: datetime) -> None:
         self.retries[event_key] = at
+
+
+@dataclass
+class FakeReplayStore:
+    """The replay outbox in memory; ``request`` hands its audit entry to ``audit``, like the
+    real one, in the same step; ``fail=True`` simulates a database outage (nothing written)."""
+
+    audit: FakeAuditLog
+    fail: bool = False
+    rows: dict[str, ReplayCopy] = field(default_factory=dict)  # replay id -> copy, in order
+    sent: list[ReplayCopy] = field(default_factory=list)
+    retries: dict[str, datetime] = field(default_factory=dict)  # replay id -> next attempt
+
+    async def request(self, copies: Sequence[ReplayCopy], entry: AuditEntry) -> None:
+        if self.fail:
+            raise StoreUnavailable("fake store is down")
+        await self.audit.record(entry)
+        self.rows.update((copy.replay_id, copy) for copy in copies)
+
+    async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[ReplayCopy]:
+        due = [c for key, c in self.rows.items() if self.retries.get(key, now) <= now][:limit]
+        for copy in due:
+            self.retries[copy.replay_id] = now + lease
+        return due
+
+    async def retry_later(self, copy: ReplayCopy, at: datetime) -> None:
+        self.rows[copy.replay_id] = replace(copy, attempts=copy.attempts + 1)
+        self.retries[copy.replay_id] = at
+
+    async def mark_sent(self, copy: ReplayCopy, now: datetime) -> None:
+        if self.rows.pop(copy.replay_id, None) is not None:
+            self.sent.append(copy)
 
 
 @dataclass

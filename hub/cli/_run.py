@@ -77,6 +77,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             if args.role in ("all", "router"):
                 # Only a router publishes deliveries: an intake's broker user may not.
                 stack.callback(asyncio.create_task(hub.outbox_relay.run()).cancel)
+                stack.callback(asyncio.create_task(hub.replay_relay.run()).cancel)
                 await stack.enter_async_context(
                     hub.broker.consuming(
                         INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch

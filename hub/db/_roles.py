@@ -7,8 +7,8 @@ Rules:
 2. The writer may SELECT and INSERT the audit tables and the subject keys, nothing more: no
    UPDATE, DELETE or TRUNCATE, whatever the triggers say. It may only SELECT the prune anchors
    (:data:`OWNER_APPENDS`): an anchor moves where verification starts, and only a prune
-   writes one. It may read and write the routing state and outbox. Pruning and erasure run as
-   the owner (``hub audit prune`` and
+   writes one. It may read and write the routing state and the outboxes (delivery, intake,
+   replay). Pruning and erasure run as the owner (``hub audit prune`` and
    ``hub subject erase``).
 3. The auditor may only SELECT the audit tables; it sees no routing state, no outbox and no
    subject keys (with those and the pseudonym key, a token could be linked to a person).
@@ -41,6 +41,7 @@ STATE_TABLES: Final = (
     "intake_outbox",
     "acknowledgements",
     "request_nonces",
+    "replay_outbox",
 )
 _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -34,6 +34,7 @@ __all__ = [
     "metadata",
     "outbox",
     "processed_notifications",
+    "replay_outbox",
     "request_nonces",
     "subject_episodes",
     "subject_keys",
@@ -241,4 +242,28 @@ request_nonces = Table(
     Column("nonce", String(128), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Index("ix_request_nonces_expires_at", "expires_at"),
+)
+
+# Each copy an agency asked for again (hub.replay), committed with the ``delivery.replayed``
+# record before the answer; the router's replay relay publishes it to the agency's queue. One
+# row per copy per request, keyed by its own id: a copy asked for twice is sent twice. The body
+# is the very sealed envelope first published; once sent, the row keeps only ids and times.
+replay_outbox = Table(
+    "replay_outbox",
+    metadata,
+    Column("replay_id", String(32), primary_key=True),
+    Column("recipient", String(64), nullable=False),
+    Column("delivery_id", String(32), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("properties", JSON, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_replay_outbox_unsent",
+        "requested_at",
+        postgresql_where=text("sent_at IS NULL"),
+        sqlite_where=text("sent_at IS NULL"),
+    ),
 )

@@ -1,5 +1,5 @@
 """The SQL stores behind the ports: the audit log, and routing state with its outbox (and the
-HTTP inbox that reads it).
+HTTP inbox that reads it), the intake and replay outboxes.
 
 Both write through the tables of :mod:`hub.db`, and share one engine so that a routing decision,
 its audit rows and its outbox are committed in one transaction.
@@ -12,6 +12,7 @@ from hub.stores._audit_rows import audit_rows, subject_index
 from hub.stores._inbox_store import SqlInboxStore
 from hub.stores._intake_store import SqlIntakeStore
 from hub.stores._nonce_store import SqlNonceStore
+from hub.stores._replay_store import SqlReplayStore
 from hub.stores._routing_store import SqlRoutingStore
 from hub.stores._subject_keys import SqlSubjectKeys
 
@@ -22,6 +23,7 @@ __all__ = [
     "SqlInboxStore",
     "SqlIntakeStore",
     "SqlNonceStore",
+    "SqlReplayStore",
     "SqlRoutingStore",
     "SqlSubjectKeys",
     "audit_rows",

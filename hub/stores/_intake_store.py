@@ -25,7 +25,12 @@ from hub.audit import AuditEntry
 from hub.db import intake_outbox
 from hub.messages import Acceptance, AcceptedCopy
 from hub.stores._audit_rows import append_audit, aware_utc, committing
-from hub.stores._message_rows import RELAY_GRACE, message_from_row, message_properties
+from hub.stores._message_rows import (
+    RELAY_GRACE,
+    claim_rows,
+    message_from_row,
+    message_properties,
+)
 
 __all__ = ["SqlIntakeStore"]
 
@@ -122,27 +127,27 @@ class SqlIntakeStore:
             intake_outbox.c.published_at.is_(None),
             or_(intake_outbox.c.next_attempt_at.is_(None), intake_outbox.c.next_attempt_at <= at),
         )
-        query = select(intake_outbox).where(*due).order_by(intake_outbox.c.accepted_at).limit(limit)
-        claimed: list[AcceptedCopy] = []
         try:
             async with self._engine.begin() as connection:
-                for row in (await connection.execute(query)).mappings().all():
-                    taken = await connection.execute(
-                        update(intake_outbox)
-                        .where(intake_outbox.c.event_key == row["event_key"], *due)
-                        .values(next_attempt_at=(now + lease).astimezone(UTC))
-                    )
-                    if taken.rowcount == 1:
-                        claimed.append(
-                            AcceptedCopy(
-                                event_key=row["event_key"],
-                                content=row["content_sha256"],
-                                publisher=row["publisher"],
-                                message=message_from_row(row["body"], row["properties"]),
-                                accepted_at=aware_utc(row["accepted_at"]),
-                                attempts=row["attempts"],
-                            )
-                        )
+                rows = await claim_rows(
+                    connection,
+                    intake_outbox,
+                    intake_outbox.c.event_key,
+                    due,
+                    order_by=(intake_outbox.c.accepted_at,),
+                    limit=limit,
+                    until=now + lease,
+                )
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable("could not read the intake outbox") from exc
-        return claimed
+        return [
+            AcceptedCopy(
+                event_key=row["event_key"],
+                content=row["content_sha256"],
+                publisher=row["publisher"],
+                message=message_from_row(row["body"], row["properties"]),
+                accepted_at=aware_utc(row["accepted_at"]),
+                attempts=row["attempts"],
+            )
+            for row in rows
+        ]

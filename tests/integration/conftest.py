@@ -252,15 +252,7 @@ async def running_hub(
         **(extra_env or {}),
     }
     log_path = tmp_path / "hub.log"
-    with log_path.open("wb") as log_file:
-        # ASYNC220: started once, then waited on by polling; S603: our own module, fixed arguments.
-        process = subprocess.Popen(  # noqa: ASYNC220, S603
-            [sys.executable, "-m", "hub", "run", "--role", role],
-            cwd=REPO,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_hub(role, log_path, env)
     scheme = "https" if client_tls is not None else "http"
     hub = HubProcess(
         f"{scheme}://127.0.0.1:{port}", database_url, tokens, log_path, process, keys_dir
@@ -277,6 +269,20 @@ async def running_hub(
         yield hub
     finally:
         stop_process(process)
+
+
+def start_hub(role: str, log_path: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """``hub run --role ROLE`` from the repository with environment ``env``, its output (stdout
+    and stderr) written to ``log_path``; started, not waited for."""
+    with log_path.open("wb") as log_file:
+        # S603: our own module, fixed arguments.
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "hub", "run", "--role", role],
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,10 +33,10 @@ from tests.fixtures import canary_event
 from tests.integration.conftest import (
     AMQP_URL,
     POSTGRES_URL,
-    REPO,
     drop_all_tables,
     free_port,
     readyz_status,
+    start_hub,
     stop_process,
     wait_until,
 )
@@ -114,15 +113,7 @@ def _start(
         "HUB_PSEUDONYM_KEY_PATH": str(tmp_path / "keys" / "pseudonym.key"),
         "HUB_LOG_LEVEL": "DEBUG",
     }
-    with (tmp_path / f"{role}.log").open("wb") as log:
-        # S603: our own module, fixed arguments.
-        return subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "hub", "run", "--role", role],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    return start_hub(role, tmp_path / f"{role}.log", env)
 
 
 @pytest.fixture
