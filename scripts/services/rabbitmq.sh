@@ -224,6 +224,24 @@ show_log_tail() {
     done
 }
 
+# The node answers ping before its plugins listen: the management API (hub provision) comes
+# up seconds after AMQP. Ready means every listener we configured accepts connections.
+wait_for_listeners() {
+    local port start=$SECONDS
+    local ports=("$AMQP_PORT")
+    [ "$TLS_PORT" = 0 ] || ports+=("$TLS_PORT")
+    [ "$MANAGEMENT" != 1 ] || ports+=("$MGMT_PORT")
+    for port in "${ports[@]}"; do
+        until port_in_use "$port"; do
+            if [ $((SECONDS - start)) -ge 60 ]; then
+                show_log_tail
+                die "node $NODE_NAME is not listening on 127.0.0.1:$port after 60 s"
+            fi
+            sleep 0.2
+        done
+    done
+}
+
 wait_until_up() {
     local start=$SECONDS
     until rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
@@ -252,6 +270,7 @@ cmd_start() {
     exec 9>"$STATE_DIR/.lock"
     flock 9
     if node_answers; then
+        wait_for_listeners
         echo "rabbitmq already running on 127.0.0.1:$AMQP_PORT"
         return 0
     fi
@@ -266,6 +285,7 @@ cmd_start() {
         rabbitmq-server -detached 9>&-
     fi
     wait_until_up
+    wait_for_listeners
     echo "rabbitmq ready on 127.0.0.1:$AMQP_PORT"
     if [ "$TLS_PORT" != 0 ]; then
         echo "rabbitmq amqps on 127.0.0.1:$TLS_PORT (CA: $STATE_DIR/tls/ca.pem)"
