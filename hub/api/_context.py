@@ -50,6 +50,7 @@ from protocols import Protocol
 
 __all__ = [
     "CORRELATION_ID",
+    "CREDENTIAL",
     "DEPENDENCIES",
     "ApiDependencies",
     "ReadinessCheck",
@@ -85,6 +86,8 @@ class ApiDependencies:
 
 DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
 CORRELATION_ID = web.RequestKey("correlation_id", str)
+#: The accepted credential, once the request is authenticated (its token's limits).
+CREDENTIAL = web.RequestKey("credential", Credential)
 
 
 def _bearer_token(request: web.Request) -> str | None:
@@ -114,6 +117,7 @@ async def authenticated(request: web.Request) -> Credential:
     structlog.contextvars.bind_contextvars(agency=credential.agency.id)
     if deps.throttle is not None:
         await deps.throttle.admit(credential.agency)
+    request[CREDENTIAL] = credential
     return credential
 
 
