@@ -32,7 +32,7 @@ import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub._exceptions import ConfigurationError, NotAuthenticated
-from schemas import LA_CODE_PATTERN, source_for_agency
+from schemas import CATALOGUE, LA_CODE_PATTERN, source_for_agency
 
 __all__ = [
     "AUDITOR",
@@ -94,6 +94,22 @@ class Token(BaseModel):
     scopes: tuple[Scope, ...] = Field(min_length=1)
     expires: AwareDatetime
     revoked: AwareDatetime | None = None
+    types: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "With the post scope: the only notification types this token may post (a type "
+            "of the catalogue); empty, any type its agency may post."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _types_go_with_post(self) -> Token:
+        if self.types and "post" not in self.scopes:
+            raise ValueError("notification types limit a token's post scope: it has none")
+        unknown = sorted(set(self.types) - set(CATALOGUE))
+        if unknown:
+            raise ValueError(f"not notification types of the catalogue: {unknown}")
+        return self
 
     def live_at(self, now: datetime) -> bool:
         """Whether the token is neither expired nor revoked at ``now``."""
@@ -199,6 +215,11 @@ class Credential:
 
     def allows(self, scope: Scope) -> bool:
         return scope in self.token.scopes
+
+    @property
+    def post_types(self) -> frozenset[str] | None:
+        """The notification types this token may post, or None for any."""
+        return frozenset(self.token.types) if self.token.types else None
 
 
 class _DirectoryFile(BaseModel):

@@ -22,6 +22,9 @@ Rules:
 5. Every download is audited (``delivery.downloaded``) before it is answered: the agency, the
    delivery id, the notification's id and type, the rule, sealed or opened, the envelope's hash;
    never its contents.
+6. At most :data:`MAX_WAITING_POLLS` polls of one agency wait at once in this process; a poll
+   beyond them answers at once, as with ``wait=0``, so that many idle long-polls cannot hold the
+   database's connections from everyone else.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ __all__ = [
     "FIRST_PAUSE_SECONDS",
     "MAX_PAGE",
     "MAX_PAUSE_SECONDS",
+    "MAX_WAITING_POLLS",
     "MAX_WAIT_SECONDS",
     "AgencyInbox",
     "Download",
@@ -58,6 +62,7 @@ __all__ = [
 log = get_logger(__name__)
 
 MAX_PAGE: Final = 500
+MAX_WAITING_POLLS: Final = 4
 MAX_WAIT_SECONDS: Final = 60.0
 FIRST_PAUSE_SECONDS: Final = 0.25
 MAX_PAUSE_SECONDS: Final = 2.0
@@ -124,6 +129,7 @@ class AgencyInbox:
         keys: KeyMaterial,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        max_waiting: int = MAX_WAITING_POLLS,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -131,6 +137,8 @@ class AgencyInbox:
         self._keys = keys
         self._sleep = sleep
         self._monotonic = monotonic
+        self._max_waiting = max_waiting
+        self._waiting: dict[str, int] = {}
 
     def can_open(self, agency: str) -> bool:
         """Whether this process holds ``agency``'s private key (rule 4)."""
@@ -158,20 +166,36 @@ class AgencyInbox:
             )
             raise NotFound(_NOT_FOUND, correlation_id=correlation_id)
         size = max(1, min(limit, MAX_PAGE))
+        if self._waiting.get(agency, 0) >= self._max_waiting:
+            wait = 0.0  # rule 6: this agency's other polls are waiting already
+        self._waiting[agency] = self._waiting.get(agency, 0) + 1
+        try:
+            page = await self._poll(agency, position, size, wait, gone)
+        finally:
+            self._waiting[agency] -= 1
+        last = page[-1] if len(page) == size else None
+        return InboxPage(
+            items=tuple(InboxItem.of(held) for held in page),
+            next=None if last is None else page_cursor(last.released_at, last.copy.delivery_id),
+        )
+
+    async def _poll(
+        self,
+        agency: str,
+        position: tuple[datetime, str] | None,
+        size: int,
+        wait: float,
+        gone: Callable[[], bool],
+    ) -> list[InboxCopy]:
         deadline = self._monotonic() + wait
         pause = FIRST_PAUSE_SECONDS
         while True:
             page = await self._store.pending(agency, after=position, limit=size)
             remaining = deadline - self._monotonic()
             if page or remaining <= 0 or gone():
-                break
+                return page
             await self._sleep(min(pause, remaining))
             pause = min(pause * 2, MAX_PAUSE_SECONDS)
-        last = page[-1] if len(page) == size else None
-        return InboxPage(
-            items=tuple(InboxItem.of(held) for held in page),
-            next=None if last is None else page_cursor(last.released_at, last.copy.delivery_id),
-        )
 
     async def download(
         self,

@@ -168,6 +168,10 @@ class ReplayStore(Protocol):
         neither; ``StoreUnavailable`` if the database cannot."""
         ...
 
+    async def waiting(self, recipient: str) -> int:
+        """How many of ``recipient``'s copies are not yet sent."""
+        ...
+
     async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[ReplayCopy]:
         """Claim, for ``lease``, up to ``limit`` unsent copies, oldest request first."""
         ...

@@ -20,6 +20,9 @@ send again what it was sent. Rules:
    (:class:`hub.relays.ReplayRelay`) publishes each copy within seconds, retrying what fails,
    so that an API process whose broker user may publish only to ingress serves a replay too.
    Nothing is published for an agency that receives over its HTTP inbox only.
+6. One agency may have at most :data:`MAX_WAITING` replayed copies queued and not yet sent: a
+   page that would pass it is a 429 with ``Retry-After`` and nothing is queued, so that asking
+   in a loop cannot fill the database or the broker for everyone (logged, by agency and count).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
-from hub._exceptions import FieldProblem, InvalidInput
+from hub._exceptions import FieldProblem, InvalidInput, TooManyRequests
 from hub.audit import AuditAction, AuditEntry, RetentionPolicy
 from hub.logs import get_logger
 from hub.messages import REPLAY_HEADER, ReplayCopy
@@ -43,6 +46,9 @@ __all__ = ["MAX_PAGE", "Replay", "Replayed", "page_cursor", "parse_cursor"]
 log = get_logger(__name__)
 
 MAX_PAGE: Final = 500
+# Unsent replayed copies one agency may have queued at once (rule 6): ten full pages.
+MAX_WAITING: Final = 10 * MAX_PAGE
+WAITING_RETRY_SECONDS: Final = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +94,13 @@ class Replay:
         clock: Clock,
         *,
         retention: RetentionPolicy,
+        max_waiting: int = MAX_WAITING,
     ) -> None:
         self._state = state
         self._replays = replays
         self._clock = clock
         self._retention = retention
+        self._max_waiting = max_waiting
 
     async def replay(
         self,
@@ -116,6 +124,14 @@ class Replay:
             for copy, created in page
             if not self._retention.past(created, copy.message.headers.get("sehub-rule"), now)
         ]
+        waiting = await self._replays.waiting(agency) if kept else 0
+        if waiting + len(kept) > self._max_waiting:
+            log.warning("replay.refused_waiting", agency=agency, waiting=waiting)
+            raise TooManyRequests(
+                "the copies asked for before are still being sent; ask again once they came",
+                WAITING_RETRY_SECONDS,
+                correlation_id=correlation_id,
+            )
         ids = tuple(copy.delivery_id for copy in kept)
         next_cursor = None
         if len(page) == min(limit, MAX_PAGE):

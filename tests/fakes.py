@@ -299,6 +299,9 @@ class FakeReplayStore:
         await self.audit.record(entry)
         self.rows.update((copy.replay_id, copy) for copy in copies)
 
+    async def waiting(self, recipient: str) -> int:
+        return sum(copy.recipient == recipient for copy in self.rows.values())
+
     async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[ReplayCopy]:
         due = [c for key, c in self.rows.items() if self.retries.get(key, now) <= now][:limit]
         for copy in due:

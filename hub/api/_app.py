@@ -40,6 +40,7 @@ from hub.api._acknowledgements import add_acknowledgement_routes
 from hub.api._auditor import add_auditor_routes
 from hub.api._context import (
     CORRELATION_ID,
+    CREDENTIAL,
     DEPENDENCIES,
     ApiDependencies,
     as_agency,
@@ -138,7 +139,11 @@ async def post_notification(request: web.Request) -> web.Response:
     agency = await as_agency(request, "post")
     body = await _read_body(request, agency)
     accepted = await deps.intake.accept_post(
-        agency, _as_read(request, body), correlation_id, content_type=request.content_type
+        agency,
+        _as_read(request, body),
+        correlation_id,
+        content_type=request.content_type,
+        types=request[CREDENTIAL].post_types,
     )
     return web.json_response(
         {"id": accepted, "status": "accepted", "correlation_id": correlation_id},
@@ -159,6 +164,7 @@ async def post_records(request: web.Request) -> web.Response:
         correlation_id,
         content_type=request.content_type,
         record_type=request.query.get("record_type"),
+        types=request[CREDENTIAL].post_types,
     )
     return web.json_response(
         {

@@ -50,6 +50,7 @@ from protocols import Protocol
 
 __all__ = [
     "CORRELATION_ID",
+    "CREDENTIAL",
     "DEPENDENCIES",
     "ApiDependencies",
     "ReadinessCheck",
@@ -85,6 +86,8 @@ class ApiDependencies:
 
 DEPENDENCIES = web.AppKey("dependencies", ApiDependencies)
 CORRELATION_ID = web.RequestKey("correlation_id", str)
+#: The accepted credential, once the request is authenticated (its token's limits).
+CREDENTIAL = web.RequestKey("credential", Credential)
 
 
 def _bearer_token(request: web.Request) -> str | None:
@@ -96,24 +99,27 @@ async def authenticated(request: web.Request) -> Credential:
     """The credential of the request's bearer token, bound to the log context (rules 1-3)."""
     deps = request.app[DEPENDENCIES]
     token = _bearer_token(request)
-    if deps.throttle is not None:
-        wait = deps.throttle.address_wait(request.remote)
-        if wait:
-            await _note_failure(deps, request.remote, token)
-            raise TooManyRequests("too many failed authentications from this address", wait)
     directory = deps.agencies if deps.directory is None else await deps.directory.current()
     try:
         credential = directory.authenticate(token, now=deps.clock())
         if deps.client_certificates:
             _check_certificate(request, directory, credential)
     except NotAuthenticated:
-        if deps.throttle is not None:
-            deps.throttle.failed(request.remote)
         await _note_failure(deps, request.remote, token)
+        if deps.throttle is not None:
+            # Only failures spend from, and are stopped by, the address's bucket: a valid
+            # token behind the same proxy or NAT is never locked out by someone else's.
+            wait = deps.throttle.address_wait(request.remote)
+            if wait:
+                raise TooManyRequests(
+                    "too many failed authentications from this address", wait
+                ) from None
+            deps.throttle.failed(request.remote)
         raise
     structlog.contextvars.bind_contextvars(agency=credential.agency.id)
     if deps.throttle is not None:
         await deps.throttle.admit(credential.agency)
+    request[CREDENTIAL] = credential
     return credential
 
 

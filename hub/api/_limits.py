@@ -69,6 +69,8 @@ class RateLimiter:
     def wait(self, key: str, rate: Rate) -> int:
         """The seconds until ``key`` may spend a token, 0 if now; spends nothing (rule 3)."""
         bucket = self._buckets.get(key)
+        if bucket is None and len(self._buckets) >= self._max_keys:
+            bucket = self._buckets.get(_OTHERS)  # where take() spends for a key with no room
         if bucket is None:
             return 0
         self._refill(bucket, rate)

@@ -201,8 +201,9 @@ def _post_notification() -> dict[str, Any]:
                         "verify, is stale or replays a nonce."
                     ),
                     403: (
-                        "The source is not the authenticated agency; or an agency that signs "
-                        "at its edge posted anything but an envelope."
+                        "The source is not the authenticated agency; an agency that signs "
+                        "at its edge posted anything but an envelope; or the token may not post "
+                        "this notification type (or, limited to types, an envelope)."
                     ),
                     409: "This source and id were accepted before with other content.",
                     413: "The body is too large.",

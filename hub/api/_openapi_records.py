@@ -204,7 +204,8 @@ def records_path() -> dict[str, Any]:
                         401: "No or unknown bearer token, or a request signature that fails.",
                         403: (
                             "The agency's kind has no adapter (it posts canonical "
-                            "notifications), or it signs at its edge (it posts envelopes)."
+                            "notifications), it signs at its edge (it posts envelopes), or a "
+                            "record maps to a type the token may not post."
                         ),
                         409: "A record's notification was accepted before with other content.",
                         413: "The body is too large.",

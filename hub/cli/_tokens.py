@@ -55,13 +55,17 @@ def default_scopes(entry: dict[str, Any]) -> tuple[Scope, ...]:
     return ("post", "inbox")
 
 
-def token_entry(token: str, scopes: tuple[Scope, ...], expires: datetime) -> dict[str, Any]:
-    """The directory's entry for a new token: a fresh id and the token's hash, never the token."""
+def token_entry(
+    token: str, scopes: tuple[Scope, ...], expires: datetime, types: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The directory's entry for a new token: a fresh id and the token's hash, never the token;
+    with ``types``, the only notification types it may post."""
     return {
         "id": new_token_id(),
         "sha256": hash_token(token),
         "scopes": list(scopes),
         "expires": expires.isoformat(),
+        **({"types": list(types)} if types else {}),
     }
 
 
@@ -92,6 +96,10 @@ def register(commands: Any) -> None:
     )
     issue.add_argument(
         "--days", type=int, default=DEFAULT_DAYS, help=f"valid for (default {DEFAULT_DAYS})"
+    )
+    issue.add_argument(
+        "--types",
+        help="comma-separated notification types: the only ones the token may post (default any)",
     )
     issue.set_defaults(handler=issue_token)
     revoke = actions.add_parser("revoke", help="revoke a token by its id")
@@ -143,7 +151,8 @@ async def issue_token(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError("--days must be positive")
     token = new_token()
     expires = utc_now().replace(microsecond=0) + timedelta(days=args.days)
-    added = token_entry(token, _scopes(args.scopes, entry), expires)
+    types = tuple(t for t in (args.types or "").split(",") if t)
+    added = token_entry(token, _scopes(args.scopes, entry), expires, types)
     entry["tokens"] = [*entry.get("tokens", []), added]
     _write(path, document)
     print(f"issued {added['id']} for {args.agency}: {', '.join(added['scopes'])}, until {expires}")

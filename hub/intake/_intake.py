@@ -26,6 +26,9 @@ An agency may instead post a source envelope it sealed and signed itself
    otherwise, the check audited) and the envelope is committed as it came: its keyed content
    hash is of its bytes, so the same bytes again are a duplicate and other bytes under the same
    id a 409. The router opens it and verifies the inner signature, as for every envelope.
+8. A token limited to notification types (``types`` in the directory) may post only those: a
+   notification of another type, or a records post that maps to one, is a 403 and nothing of
+   it is accepted; such a token cannot post an envelope, whose type the API cannot see (403).
 
 Every refusal is audited with the failing fields and rules, never with the values.
 """
@@ -95,17 +98,49 @@ class Intake:
         self._signed = SignedRequests(keys, nonces, audit, clock, window=signature_window)
 
     async def accept_post(
-        self, agency: Agency, request: HttpRequest, correlation_id: str, *, content_type: str
+        self,
+        agency: Agency,
+        request: HttpRequest,
+        correlation_id: str,
+        *,
+        content_type: str,
+        types: frozenset[str] | None = None,
     ) -> str:
-        """A post to ``/v1/notifications``: a notification or an envelope; the id accepted."""
+        """A post to ``/v1/notifications``: a notification or an envelope; the id accepted.
+        With ``types``, the caller's token may post only those notification types (rule 8)."""
         envelope = content_type == ENVELOPE_CONTENT_TYPE
         await self.admit(agency, request, correlation_id, envelope=envelope)
         if envelope:
+            if types is not None:
+                await self._refuse_types(
+                    agency,
+                    correlation_id,
+                    "a token limited to notification types may not post a sealed envelope, "
+                    "whose type the hub's API cannot see",
+                )
             return await self._accept_envelope(agency, request.body, correlation_id)
         notification = await self.accept(
-            agency, request.body, correlation_id, content_type=content_type
+            agency, request.body, correlation_id, content_type=content_type, types=types
         )
         return notification.id
+
+    async def _refuse_types(self, agency: Agency, correlation_id: str, reason: str) -> None:
+        forbidden = Forbidden(reason, correlation_id=correlation_id)
+        await self.refuse(agency, forbidden, correlation_id)
+        raise forbidden
+
+    async def _check_types(
+        self,
+        agency: Agency,
+        notifications: list[Notification],
+        types: frozenset[str] | None,
+        correlation_id: str,
+    ) -> None:
+        """Rule 8: every notification is of a type the token may post, or none is accepted."""
+        if types is not None and any(n.type not in types for n in notifications):
+            await self._refuse_types(
+                agency, correlation_id, "the token may not post this type of notification"
+            )
 
     async def admit(
         self, agency: Agency, request: HttpRequest, correlation_id: str, *, envelope: bool
@@ -122,7 +157,13 @@ class Intake:
             await self._signed.check(agency, request, correlation_id)
 
     async def accept(
-        self, agency: Agency, body: bytes, correlation_id: str, *, content_type: str
+        self,
+        agency: Agency,
+        body: bytes,
+        correlation_id: str,
+        *,
+        content_type: str,
+        types: frozenset[str] | None = None,
     ) -> Notification:
         """Validate, publish with confirmation, audit; raise a :class:`HubError` otherwise."""
         try:
@@ -130,6 +171,7 @@ class Intake:
         except PeerError as refusal:
             await self.refuse(agency, refusal, correlation_id)
             raise
+        await self._check_types(agency, [notification], types, correlation_id)
         await self.accept_notification(agency, notification, correlation_id)
         return notification
 
@@ -141,6 +183,7 @@ class Intake:
         *,
         content_type: str,
         record_type: str | None = None,
+        types: frozenset[str] | None = None,
     ) -> list[Notification]:
         """Map native records with the agency's adapter, then accept each notification.
 
@@ -158,6 +201,7 @@ class Intake:
             refusal.correlation_id = correlation_id
             await self.refuse(agency, refusal, correlation_id)
             raise
+        await self._check_types(agency, notifications, types, correlation_id)
         for notification in notifications:
             await self.accept_notification(agency, notification, correlation_id)
         return notifications

@@ -11,7 +11,8 @@ Rules:
 3. Every failure is one :class:`~hub.RequestNotVerified` (401, the same opaque text) and a
    ``notification.rejected`` record naming the check that failed, never a
    value from the request.
-4. Expired nonces are pruned after each request that verified.
+4. Expired nonces are pruned after each request that verified, a window late (clock skew
+   between API processes must not reopen a replay).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class SignedRequests:
             refusal.correlation_id = correlation_id
             await self._refused(agency, refusal, correlation_id)
             raise
-        await self._nonces.prune(now)
+        # A window late: another API process whose clock is behind ours still refuses a
+        # replay of a nonce it could accept.
+        await self._nonces.prune(now - self._window)
 
     async def _spend(
         self, nonces: NonceStore, agency: Agency, request: HttpRequest, now: datetime

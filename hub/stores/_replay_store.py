@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -61,6 +61,19 @@ class SqlReplayStore:
             await append_audit(connection, (entry,))
 
         await committing(self._engine, work, failure="could not commit the replay")
+
+    async def waiting(self, recipient: str) -> int:
+        """How many of ``recipient``'s replayed copies are not yet sent."""
+        query = (
+            select(func.count())
+            .select_from(replay_outbox)
+            .where(replay_outbox.c.recipient == recipient, replay_outbox.c.sent_at.is_(None))
+        )
+        try:
+            async with self._engine.connect() as connection:
+                return int(await connection.scalar(query) or 0)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the replay outbox") from exc
 
     async def due(self, now: datetime, *, limit: int, lease: timedelta) -> list[ReplayCopy]:
         """Claim up to ``limit`` unsent copies for ``lease``, oldest request first (rule 2)."""

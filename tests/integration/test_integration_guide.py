@@ -78,7 +78,6 @@ async def run_guide(hub: HubProcess, work: Path) -> list[str]:
     env = {
         **os.environ,
         "HUB_AMQP_URL": AMQP_URL,
-        "HUB_KEYS_DIR": str(hub.keys_dir),
         "HUB_AGENCIES_PATH": str(demo_dir / "agencies.yaml"),
         "HUB_PSEUDONYM_KEY_PATH": str(hub.keys_dir / "pseudonym.key"),
         "HUB_RABBITMQ_ADMIN_URL": ADMIN_URL,

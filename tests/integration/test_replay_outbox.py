@@ -98,3 +98,14 @@ async def test_a_page_that_cannot_commit_leaves_neither_copies_nor_record(
         await store.request([_copy(2), _copy(1)], _replayed(_copy(2), _copy(1)))
     assert len(await log.entries(action=AuditAction.DELIVERY_REPLAYED)) == 1
     assert [c.replay_id for c in await store.due(NOW, limit=10, lease=LEASE)] == ["1".zfill(32)]
+
+
+async def test_waiting_counts_an_agencys_unsent_copies_only(log: SqlAuditLog) -> None:
+    """``waiting`` counts the recipient's copies not yet sent: two queued, one sent, none of
+    another agency's."""
+    store = SqlReplayStore(log.engine)
+    copies = (_copy(1), _copy(2), _copy(3))
+    await store.request(copies, _replayed(*copies))
+    await store.mark_sent(copies[0], NOW)
+    assert await store.waiting(POLICE) == 2
+    assert await store.waiting("northumberland-education") == 0

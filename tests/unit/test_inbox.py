@@ -4,6 +4,7 @@ early or ends empty at its deadline, downloads sealed and opened, each audited, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -263,3 +264,39 @@ async def test_any_id_not_the_callers_is_the_same_not_found_audited(
     assert refusal.detail["route"] == ROUTE
     assert POLICE not in json.dumps(refusal.detail)
     assert "passwd" not in json.dumps(refusal.detail)
+
+
+async def test_an_agencys_polls_beyond_its_share_answer_at_once(hub_keys: KeyMaterial) -> None:
+    """With two police polls waiting, a third answers at once (empty) instead of waiting too;
+    education's poll still waits; once the two end, a police poll waits again."""
+    store = FakeInboxStore()
+    paused = asyncio.Event()
+    ended = False
+
+    async def sleep(_seconds: float) -> None:
+        await paused.wait()
+
+    def gone() -> bool:
+        return ended
+
+    inbox = AgencyInbox(
+        store, FakeAuditLog(), FixedClock(T0), keys=hub_keys, sleep=sleep, max_waiting=2
+    )
+    waiting = [asyncio.create_task(inbox.pending(POLICE, wait=30, gone=gone)) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    third = await asyncio.wait_for(inbox.pending(POLICE, wait=30, gone=gone), timeout=1)
+    other = asyncio.create_task(inbox.pending(EDUCATION, wait=30, gone=gone))
+    await asyncio.sleep(0.01)
+    assert third.items == ()
+    assert not any(task.done() for task in (*waiting, other))
+
+    ended = True
+    paused.set()
+    await asyncio.gather(*waiting, other)
+    ended, paused = False, asyncio.Event()
+    again = asyncio.create_task(inbox.pending(POLICE, wait=30, gone=gone))
+    await asyncio.sleep(0.01)
+    assert not again.done()
+    ended = True
+    paused.set()
+    await again

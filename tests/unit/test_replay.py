@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hub import StoreUnavailable
+from hub import StoreUnavailable, TooManyRequests
 from hub.audit import AuditAction, ByRule, Period
 from hub.messages import REPLAY_HEADER, OutboxCopy, OutgoingMessage, delivery_id
 from hub.replay import Replay, parse_cursor
@@ -39,7 +39,9 @@ def _copy(n: int, recipient: str = POLICE, rule: str = RULE) -> OutboxCopy:
 class Rig:
     """A replay use case over an outbox whose copies were sent at ``made``."""
 
-    def __init__(self, *copies: tuple[OutboxCopy, datetime], retention: str = "P1Y") -> None:
+    def __init__(
+        self, *copies: tuple[OutboxCopy, datetime], retention: str = "P1Y", max_waiting: int = 5000
+    ) -> None:
         self.audit = FakeAuditLog()
         self.state = FakeRoutingStore(self.audit)
         for copy, made in copies:
@@ -51,6 +53,7 @@ class Rig:
             self.replays,
             FixedClock(NOW),
             retention=ByRule({RULE: Period.parse(retention)}),
+            max_waiting=max_waiting,
         )
 
 
@@ -123,3 +126,25 @@ async def test_a_full_page_has_a_cursor_at_its_last_copy() -> None:
     empty = await nothing.replay.replay(POLICE, since=NOW - timedelta(hours=1))
     assert (empty.replayed, empty.next, nothing.replays.rows) == (0, None, {})
     assert [e.detail["replayed"] for e in nothing.audit.entries] == [0]
+
+
+async def test_an_agency_may_not_queue_more_than_its_share_of_unsent_replays() -> None:
+    """With three unsent copies allowed, a second page of two is 429 and queues nothing, while
+    another agency's replay still goes; once the relay has sent them, the page goes too."""
+    hour = timedelta(hours=1)
+    rig = Rig(
+        (_copy(1), NOW - hour),
+        (_copy(2), NOW - hour),
+        (_copy(3, EDUCATION), NOW - hour),
+        max_waiting=3,
+    )
+    await rig.replay.replay(POLICE, since=NOW - 2 * hour)
+    with pytest.raises(TooManyRequests) as refused:
+        await rig.replay.replay(POLICE, since=NOW - 2 * hour)
+    assert refused.value.retry_after > 0
+    assert len(rig.replays.rows) == 2
+    assert (await rig.replay.replay(EDUCATION, since=NOW - 2 * hour)).replayed == 1
+
+    for copy in list(rig.replays.rows.values()):
+        await rig.replays.mark_sent(copy, NOW)
+    assert (await rig.replay.replay(POLICE, since=NOW - 2 * hour)).replayed == 2

@@ -167,7 +167,8 @@ async def test_a_replayed_request_is_refused_and_its_nonce_forgotten_after_the_w
     audit: FakeAuditLog,
 ) -> None:
     """The same signed request twice: the second is 401 ``replayed``; past the window it is
-    ``stale`` and the nonce has been pruned."""
+    ``stale``; its nonce is pruned a window later still (so a slower API clock cannot accept
+    it again)."""
     body, headers = _signed(client, keys, _event())
     assert (await _post(client, body, headers))[0] == 202
     status, answer = await _post(client, body, headers)
@@ -176,17 +177,20 @@ async def test_a_replayed_request_is_refused_and_its_nonce_forgotten_after_the_w
     clock.now = NOW + timedelta(seconds=301)
     assert (await _post(client, body, headers))[0] == 401
     assert [e.detail["check"] for e in _rejections(audit)] == ["replayed", "stale"]
-    fresh, headers = _signed(client, keys, _event("edge-0002"))
-    headers_now = sign_request(
-        keys,
-        EDGE,
-        url=str(client.make_url("/v1/notifications")),
-        content_type=ENVELOPE_CONTENT_TYPE,
-        body=fresh,
-        now=clock.now,
-    )
-    assert (await _post(client, fresh, headers_now))[0] == 202
-    assert len(nonces.held) == 1  # the first request's nonce expired and was pruned
+    (first,) = nonces.held
+    for n, kept in ((2, True), (3, False)):  # kept one window past its expiry, then pruned
+        fresh, _ = _signed(client, keys, _event(f"edge-000{n}"))
+        headers_now = sign_request(
+            keys,
+            EDGE,
+            url=str(client.make_url("/v1/notifications")),
+            content_type=ENVELOPE_CONTENT_TYPE,
+            body=fresh,
+            now=clock.now,
+        )
+        assert (await _post(client, fresh, headers_now))[0] == 202
+        assert (first in nonces.held) is kept
+        clock.now = NOW + timedelta(seconds=1000)
 
 
 async def test_an_unsigned_envelope_is_refused(

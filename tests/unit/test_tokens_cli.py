@@ -100,3 +100,20 @@ def test_the_file_is_replaced_whole(agencies_path: Path) -> None:
         "agencies.yaml",
         "tokens.env",
     ]
+
+
+def test_issue_with_types_limits_what_the_token_may_post(
+    agencies_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--types stores the notification types the token may post; a type the catalogue does not
+    have changes nothing and exits 1."""
+    missing = "uk.sehub.missing_episode.started.v1"
+    before = agencies_path.read_bytes()
+    assert main(["tokens", "issue", "--agency", POLICE, "--types", "uk.sehub.made_up.v1"]) == 1
+    assert agencies_path.read_bytes() == before
+    capsys.readouterr()
+
+    assert main(["tokens", "issue", "--agency", POLICE, "--types", missing]) == 0
+    _, token = _issued(capsys.readouterr().out)
+    credential = AgencyDirectory.load(agencies_path).authenticate(token, now=utc_now())
+    assert credential.post_types == frozenset({missing})
