@@ -3,7 +3,9 @@
 Rules:
 
 1. The command edits ``HUB_AGENCIES_PATH`` in place: the edited document must load as a
-   directory (:class:`hub.agencies.AgencyDirectory`) before it is written, and it is written
+   directory (:class:`hub.agencies.AgencyDirectory`) and pass the checks a running hub's reload
+   makes against the protocol (:func:`hub.bootstrap.check_directory`) before it is written, so
+   that a revocation is never written into a file the hub would refuse; it is written
    atomically (a temporary file in the same folder, flushed, then renamed over the old one), so
    a running hub never reads half a file. The YAML is rewritten: comments are not kept.
 2. ``issue`` prints the new token once, on standard output, and stores only its SHA-256 under a
@@ -38,8 +40,10 @@ from hub.agencies import (
     new_token,
     new_token_id,
 )
+from hub.bootstrap import check_directory
 from hub.ports import utc_now
 from hub.settings import Settings
+from protocols import ProtocolError, load_protocol
 
 __all__ = ["default_scopes", "register", "token_entry", "write_atomically"]
 
@@ -128,8 +132,15 @@ def _entry(document: dict[str, Any], agency_id: str) -> dict[str, Any]:
     raise ConfigurationError(f"no agency {agency_id} in the directory")
 
 
-def _write(path: Path, document: dict[str, Any]) -> None:
-    AgencyDirectory.from_document(document, origin="as edited")  # rule 1: check, then write
+def _write(path: Path, document: dict[str, Any], settings: Settings) -> None:
+    # Rule 1: check as a running hub's reload will (the protocol's parties, LA codes, limits),
+    # then write; a file the hub would refuse would leave a revoked token in use there.
+    edited = AgencyDirectory.from_document(document, origin="as edited")
+    try:
+        protocol = load_protocol(settings.protocol_path)
+    except ProtocolError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    check_directory(edited, protocol, settings)
     write_atomically(path, yaml.safe_dump(document, sort_keys=False))
 
 
@@ -154,7 +165,7 @@ async def issue_token(args: argparse.Namespace, settings: Settings) -> int:
     types = tuple(t for t in (args.types or "").split(",") if t)
     added = token_entry(token, _scopes(args.scopes, entry), expires, types)
     entry["tokens"] = [*entry.get("tokens", []), added]
-    _write(path, document)
+    _write(path, document, settings)
     print(f"issued {added['id']} for {args.agency}: {', '.join(added['scopes'])}, until {expires}")
     print("the token (shown once; store it as a secret):")
     print(token, flush=True)
@@ -171,7 +182,7 @@ async def revoke_token(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{args.token_id} was already revoked at {token['revoked']}")
                 return 0
             token["revoked"] = utc_now().replace(microsecond=0).isoformat()
-            _write(path, document)
+            _write(path, document, settings)
             print(f"revoked {args.token_id} of {args.agency}; a running hub refuses it at reload")
             return 0
     raise ConfigurationError(f"{args.agency} has no token {args.token_id}")

@@ -117,3 +117,19 @@ def test_issue_with_types_limits_what_the_token_may_post(
     _, token = _issued(capsys.readouterr().out)
     credential = AgencyDirectory.load(agencies_path).authenticate(token, now=utc_now())
     assert credential.post_types == frozenset({missing})
+
+
+def test_an_edit_the_running_hub_would_refuse_is_not_written(
+    agencies_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A directory that loads but disagrees with the protocol (a council's LA code changed) is
+    refused by issue, exit 1, and the file is left as it was: a running hub would keep its old
+    directory, so a revocation written there would not take effect."""
+    text = agencies_path.read_text(encoding="utf-8").replace("la_code: '929'", "la_code: '391'", 1)
+    assert text != agencies_path.read_text(encoding="utf-8")
+    agencies_path.write_text(text, encoding="utf-8")
+    AgencyDirectory.load(agencies_path)  # still a directory: only the protocol disagrees
+
+    assert main(["tokens", "issue", "--agency", POLICE]) == 1
+    assert agencies_path.read_text(encoding="utf-8") == text
+    assert "LA code" in capsys.readouterr().err
