@@ -37,6 +37,7 @@ REPO: Final = Path(__file__).resolve().parent.parent
 SCRIPTS: Final = REPO / "scripts" / "services"
 SCRIPT_TIMEOUT_SECONDS: Final = 180.0
 DATABASE: Final = "hub_test"  # the database postgres.sh creates, owned by user hub
+DEFAULT_AMQP_PORT: Final = 5672
 
 __all__ = ["ServiceError", "Services"]
 
@@ -71,8 +72,12 @@ class Services:
             env["HUB_SERVICES_DIR"] = str(self.state_dir)
             # A node name of its own: the CLI tools never answer for another checkout's node.
             env["HUB_RABBITMQ_NODENAME"] = f"faults-{self.amqp_port}@localhost"
-        if self.state_dir is not None or "HUB_AMQP_MGMT_PORT" not in env:
-            # Not needed, and its default port may be another checkout's; restarts are quicker.
+        own_port = "HUB_AMQP_MGMT_PORT" in env or self.amqp_port == DEFAULT_AMQP_PORT
+        if self.state_dir is not None or not own_port:
+            # make faults' own broker needs no management API, and restarts quicker without;
+            # off the default port without a management port of its own, the default one may
+            # be another checkout's. The tests' shared broker keeps it: later tests provision
+            # broker users through it, so a restart must not take it away.
             env["HUB_RABBITMQ_MANAGEMENT"] = "0"
         return env
 
