@@ -51,7 +51,7 @@ from bench._faults_chaos import ChaosEvent, plan_chaos
 from bench._faults_recipients import Tally
 from bench._faults_report import delivery_figures
 from bench._faults_run import FaultConfig, FaultRun
-from bench._faults_services import ServiceError
+from bench._faults_services import ServiceError, Services
 from bench._faults_traffic import PlannedNotification, plan_notifications
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "ChaosEvent",
     "FaultConfig",
     "PlannedNotification",
+    "Services",
     "Tally",
     "delivery_figures",
     "guarantees_hold",

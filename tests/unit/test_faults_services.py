@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench._faults_services import Services
+from bench.faults import Services
 
 
 def test_the_shared_test_broker_keeps_its_management_plugin_on_restart(
