@@ -50,6 +50,7 @@ __all__ = [
     "bootstrap",
     "check_directory",
     "directory_loaded",
+    "directory_refused",
     "load_configuration",
     "private_key_owners",
     "reloading_directory",
@@ -172,6 +173,7 @@ def reloading_directory(
         settings.agencies_path,
         load=lambda path: check_directory(AgencyDirectory.load(path), protocol, settings),
         loaded_entry=lambda fresh, cause: directory_loaded(fresh, clock, cause=cause),
+        refused_entry=lambda in_use, cause, error: directory_refused(in_use, clock, cause, error),
         audit=audit,
     )
 
@@ -217,6 +219,16 @@ def directory_loaded(
             "content_sha256": agencies.content_sha256,
             **({"reloaded": cause} if cause is not None else {}),
         },
+    )
+
+
+def directory_refused(in_use: AgencyDirectory, clock: Clock, cause: str, error: str) -> AuditEntry:
+    """The record that a reload was refused: its cause, the error's type, and the hash of the
+    directory that stays in use (whose tokens, a revoked one included, still authenticate)."""
+    return AuditEntry(
+        action=AuditAction.DIRECTORY_REFUSED,
+        recorded_at=clock(),
+        detail={"reloaded": cause, "error": error, "in_use_sha256": in_use.content_sha256},
     )
 
 

@@ -6,12 +6,15 @@ Rules:
    request path; when that changed it is reloaded. ``hub run`` also reloads it on SIGHUP.
 2. A reload goes through the same loader and checks as the start (``bootstrap`` passes them:
    the protocol's parties must be in the new directory, and so on). One that fails (a file
-   half-written, invalid, or one the protocol disagrees with) is logged by error type and
-   changes nothing: the directory loaded before stays in use, until the file changes again.
+   half-written, invalid, or one the protocol disagrees with) changes nothing: the directory
+   loaded before stays in use, until the file changes again. It is logged, and audited as
+   ``directory.refused`` with its cause and the error's type only (a parser's message can
+   quote the file), since a token revoked in that file is still accepted meanwhile.
 3. A file whose bytes hash as before changes nothing and is not audited.
 4. A successful reload is used by the next request (so a revoked token stops working at once)
-   and audited as ``directory.loaded`` with its cause. If the audit log cannot take the record,
-   the new directory is still used and the record is written with a later check.
+   and audited as ``directory.loaded`` with its cause. If the audit log cannot take a record
+   (of either kind), the directory in use is as above and the record is written with a later
+   check.
 5. The monotonic clock that paces the checks is injectable.
 """
 
@@ -55,6 +58,7 @@ class ReloadingDirectory:
         *,
         load: Callable[[Path], AgencyDirectory],
         loaded_entry: Callable[[AgencyDirectory, str], AuditEntry],
+        refused_entry: Callable[[AgencyDirectory, str, str], AuditEntry],
         audit: AuditLog | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -62,6 +66,7 @@ class ReloadingDirectory:
         self._path = path
         self._load = load
         self._loaded_entry = loaded_entry
+        self._refused_entry = refused_entry
         self._audit = audit
         self._monotonic = monotonic
         self._checked_at = monotonic()
@@ -91,12 +96,10 @@ class ReloadingDirectory:
         try:
             fresh = self._load(self._path)
         except ConfigurationError as exc:
-            log.warning(
-                "directory.reload_failed",
-                cause=cause,
-                error=type(exc.__cause__ or exc).__name__,
-                detail=str(exc),
-            )
+            error = type(exc.__cause__ or exc).__name__
+            log.warning("directory.reload_failed", cause=cause, error=error, detail=str(exc))
+            self._unaudited.append(self._refused_entry(self._directory, cause, error))
+            await self._write_audit()
             return False
         if fresh.content_sha256 == self._directory.content_sha256:
             return False

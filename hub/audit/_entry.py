@@ -29,6 +29,7 @@ class AuditAction(StrEnum):
     RATE_LIMITED = "rate.limited"
     DELIVERY_PUBLISHED = "delivery.published"
     DIRECTORY_LOADED = "directory.loaded"
+    DIRECTORY_REFUSED = "directory.refused"
     KEYS_GENERATED = "keys.generated"
     KEYS_ROTATED = "keys.rotated"
     KEYS_RETIRED = "keys.retired"

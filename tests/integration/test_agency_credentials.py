@@ -109,6 +109,31 @@ async def test_sighup_reloads_the_directory(clean_broker: None, tmp_path: Path) 
         assert hub.process.poll() is None
 
 
+async def test_a_refused_reload_is_audited_and_keeps_the_directory_in_use(
+    clean_broker: None, tmp_path: Path
+) -> None:
+    """A directory file edited by hand into something the hub refuses is audited as refused,
+    naming the directory still in use, whose tokens keep working."""
+    async with running_hub(tmp_path, role="api") as hub:
+        token = hub.tokens[CHILDRENS]
+        path = hub.log_path.with_name("agencies.yaml")
+        temporary = path.with_name("agencies.yaml.new")
+        temporary.write_text("agencies: [", encoding="utf-8")
+        os.replace(temporary, path)
+        hub.process.send_signal(signal.SIGHUP)
+
+        async def refused() -> bool:
+            return bool(await _entries(hub, AuditAction.DIRECTORY_REFUSED))
+
+        await wait_until(refused, timeout=10, what="the refused reload to be audited")
+        [record] = await _entries(hub, AuditAction.DIRECTORY_REFUSED)
+        [loaded] = await _entries(hub, AuditAction.DIRECTORY_LOADED)
+        assert await _post_status(hub, token, "refused-0001") == 202
+
+    assert record.detail["reloaded"] == "SIGHUP"
+    assert record.detail["in_use_sha256"] == loaded.detail["content_sha256"]
+
+
 def _client(ca: TestCA, issued: Issued | None) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=ca.cert)
     if issued is not None:

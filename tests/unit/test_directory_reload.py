@@ -17,7 +17,12 @@ from structlog.testing import capture_logs
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, ReloadingDirectory, create_app
 from hub.audit import AuditAction, AuditEntry
-from hub.bootstrap import directory_loaded, load_configuration, reloading_directory
+from hub.bootstrap import (
+    directory_loaded,
+    directory_refused,
+    load_configuration,
+    reloading_directory,
+)
 from hub.cli import write_demo
 from hub.settings import Settings
 from tests.credentials import token_of
@@ -67,6 +72,10 @@ def _entry(fresh: AgencyDirectory, cause: str) -> AuditEntry:
     return directory_loaded(fresh, FixedClock(NOW), cause=cause)
 
 
+def _refused(in_use: AgencyDirectory, cause: str, error: str) -> AuditEntry:
+    return directory_refused(in_use, FixedClock(NOW), cause, error)
+
+
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     """A directory file with the police holding the OLD token."""
@@ -81,6 +90,7 @@ def _reloading(path: Path, audit: FakeAuditLog, ticks: Ticks) -> ReloadingDirect
         path,
         load=AgencyDirectory.load,
         loaded_entry=_entry,
+        refused_entry=_refused,
         audit=audit,
         monotonic=ticks,
     )
@@ -112,19 +122,44 @@ async def test_a_changed_file_is_used_after_at_most_a_second_and_audited(path: P
     ids=["bad-yaml", "invalid", "empty"],
 )
 async def test_a_reload_that_fails_keeps_the_directory_in_use(path: Path, broken: str) -> None:
-    """A broken file is logged, not audited, and the old directory keeps authenticating."""
+    """A broken file is logged and audited once as refused, naming the directory that stays
+    in use and none of the file, and the old directory keeps authenticating."""
     audit, ticks = FakeAuditLog(), Ticks()
     reloading = _reloading(path, audit, ticks)
+    in_use = reloading.directory.content_sha256
     _write(path, broken)
     ticks.now += 1.0
 
     with capture_logs() as logs:
         current = await reloading.current()
+        ticks.now += 5.0
+        await reloading.current()  # the same broken file: not tried, nor audited, again
 
     assert current.authenticate(OLD, now=NOW).agency.id == "northumbria-police"
-    assert audit.entries == []
+    [entry] = audit.entries
+    assert entry.action is AuditAction.DIRECTORY_REFUSED
+    assert entry.detail.keys() == {"reloaded", "error", "in_use_sha256"}
+    assert entry.detail["reloaded"] == "file changed"
+    assert entry.detail["in_use_sha256"] == in_use
+    assert "Bad_Id" not in str(entry.detail)
     assert [log["event"] for log in logs] == ["directory.reload_failed"]
     assert logs[0]["cause"] == "file changed"
+
+
+async def test_a_refusal_the_audit_log_could_not_take_is_audited_later(path: Path) -> None:
+    """With the audit log down, a refused reload's record is kept and written at a later check."""
+    audit, ticks = FakeAuditLog(fail=True), Ticks()
+    reloading = _reloading(path, audit, ticks)
+    _write(path, "agencies: [")
+
+    assert await reloading.reload("SIGHUP") is False
+    audit.fail = False
+    ticks.now += 1.0
+    await reloading.current()
+
+    assert [(e.action, e.detail["reloaded"]) for e in audit.entries] == [
+        (AuditAction.DIRECTORY_REFUSED, "SIGHUP")
+    ]
 
 
 async def test_an_unchanged_file_is_not_audited_again(path: Path) -> None:
@@ -202,7 +237,7 @@ async def test_a_directory_missing_a_protocol_party_is_refused_at_reload(
 
     assert await reloading.reload("SIGHUP") is False
     assert len(reloading.directory) == len(tokens)
-    assert audit.entries == []
+    assert [e.action for e in audit.entries] == [AuditAction.DIRECTORY_REFUSED]
 
 
 async def test_a_body_limit_above_the_hubs_is_refused_at_reload(
@@ -219,4 +254,7 @@ async def test_a_body_limit_above_the_hubs_is_refused_at_reload(
     taken = await reloading.reload("SIGHUP")
 
     assert (refused, taken) == (False, True)
-    assert [e.action for e in audit.entries] == [AuditAction.DIRECTORY_LOADED]
+    assert [e.action for e in audit.entries] == [
+        AuditAction.DIRECTORY_REFUSED,
+        AuditAction.DIRECTORY_LOADED,
+    ]
