@@ -377,7 +377,7 @@ async def bootstrap(
         acknowledgement_consumer=AcknowledgementConsumer(
             acknowledgements, audit=audit, clock=clock
         ),
-        replay=Replay(state, replays, clock, retention=retention),
+        replay=Replay(state, replays, clock, audit=audit, retention=retention),
         directory=reloading_directory(agencies, protocol, settings, audit, clock),
         inbox=AgencyInbox(SqlInboxStore(engine), audit, clock, keys=keys),
     )

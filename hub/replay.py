@@ -22,7 +22,10 @@ send again what it was sent. Rules:
    Nothing is published for an agency that receives over its HTTP inbox only.
 6. One agency may have at most :data:`MAX_WAITING` replayed copies queued and not yet sent: a
    page that would pass it is a 429 with ``Retry-After`` and nothing is queued, so that asking
-   in a loop cannot fill the database or the broker for everyone (logged, by agency and count).
+   in a loop cannot fill the database or the broker for everyone. The refusal is audited as
+   ``rate.limited`` (the agency, how many wait, how many were asked; the request rate limit
+   bounds how many such records one agency can cause), and a refusal the audit log cannot take
+   is a 503 rather than an unrecorded 429.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from hub._exceptions import FieldProblem, InvalidInput, TooManyRequests
 from hub.audit import AuditAction, AuditEntry, RetentionPolicy
 from hub.logs import get_logger
 from hub.messages import REPLAY_HEADER, ReplayCopy
-from hub.ports import Clock, ReplayStore, RoutingStore
+from hub.ports import AuditLog, Clock, ReplayStore, RoutingStore
 
 __all__ = ["MAX_PAGE", "Replay", "Replayed", "page_cursor", "parse_cursor"]
 
@@ -93,11 +96,13 @@ class Replay:
         replays: ReplayStore,
         clock: Clock,
         *,
+        audit: AuditLog,
         retention: RetentionPolicy,
         max_waiting: int = MAX_WAITING,
     ) -> None:
         self._state = state
         self._replays = replays
+        self._audit = audit
         self._clock = clock
         self._retention = retention
         self._max_waiting = max_waiting
@@ -127,6 +132,20 @@ class Replay:
         waiting = await self._replays.waiting(agency) if kept else 0
         if waiting + len(kept) > self._max_waiting:
             log.warning("replay.refused_waiting", agency=agency, waiting=waiting)
+            await self._audit.record(
+                AuditEntry(
+                    action=AuditAction.RATE_LIMITED,
+                    recorded_at=now,
+                    correlation_id=correlation_id,
+                    actor=agency,
+                    detail={
+                        "limit": "replay_waiting",
+                        "waiting": waiting,
+                        "asked": len(kept),
+                        "max_waiting": self._max_waiting,
+                    },
+                )
+            )
             raise TooManyRequests(
                 "the copies asked for before are still being sent; ask again once they came",
                 WAITING_RETRY_SECONDS,

@@ -52,6 +52,7 @@ class Rig:
             self.state,
             self.replays,
             FixedClock(NOW),
+            audit=self.audit,
             retention=ByRule({RULE: Period.parse(retention)}),
             max_waiting=max_waiting,
         )
@@ -128,9 +129,19 @@ async def test_a_full_page_has_a_cursor_at_its_last_copy() -> None:
     assert [e.detail["replayed"] for e in nothing.audit.entries] == [0]
 
 
+async def test_a_refusal_the_audit_log_cannot_take_is_a_service_error() -> None:
+    """With the audit log down, a replay over its share is a 503 (StoreUnavailable), not a 429."""
+    rig = Rig((_copy(1), NOW - timedelta(hours=1)), max_waiting=0)
+    rig.audit.fail = True
+    with pytest.raises(StoreUnavailable):
+        await rig.replay.replay(POLICE, since=NOW - timedelta(hours=2))
+    assert rig.replays.rows == {}
+
+
 async def test_an_agency_may_not_queue_more_than_its_share_of_unsent_replays() -> None:
-    """With three unsent copies allowed, a second page of two is 429 and queues nothing, while
-    another agency's replay still goes; once the relay has sent them, the page goes too."""
+    """With three unsent copies allowed, a second page of two is 429, audited, and queues
+    nothing, while another agency's replay still goes; once the relay has sent them, the page
+    goes too."""
     hour = timedelta(hours=1)
     rig = Rig(
         (_copy(1), NOW - hour),
@@ -143,6 +154,9 @@ async def test_an_agency_may_not_queue_more_than_its_share_of_unsent_replays() -
         await rig.replay.replay(POLICE, since=NOW - 2 * hour)
     assert refused.value.retry_after > 0
     assert len(rig.replays.rows) == 2
+    [limited] = [e for e in rig.audit.entries if e.action is AuditAction.RATE_LIMITED]
+    assert (limited.actor, limited.detail["limit"]) == (POLICE, "replay_waiting")
+    assert (limited.detail["waiting"], limited.detail["asked"]) == (2, 2)
     assert (await rig.replay.replay(EDUCATION, since=NOW - 2 * hour)).replayed == 1
 
     for copy in list(rig.replays.rows.values()):
