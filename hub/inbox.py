@@ -19,6 +19,8 @@ Rules:
 4. A download is the sealed delivery envelope exactly as it is (or would be) on the agency's
    queue. Opened, it is the agency's delivery document, only if this process holds the agency's
    private key (an agency edge); otherwise :class:`~hub.AgencyKeyNotHeld`, and nothing is opened.
+   Both that refusal and a copy that fails verification when opened (the hub sealed it, so a
+   changed row or key) are audited as ``access.refused`` before the error is raised.
 5. Every download is audited (``delivery.downloaded``) before it is answered: the agency, the
    delivery id, the notification's id and type, the rule, sealed or opened, the envelope's hash;
    never its contents.
@@ -40,7 +42,7 @@ from typing import Final
 
 from hub._exceptions import AgencyKeyNotHeld, NotFound
 from hub.audit import AuditAction, AuditEntry, access_refused
-from hub.crypto import KeyMaterial
+from hub.crypto import InvalidMessage, KeyMaterial
 from hub.logs import get_logger
 from hub.messages import DELIVERY_CONTENT_TYPE, DeliveredNotification, InboxCopy
 from hub.ports import AuditLog, Clock, InboxStore
@@ -214,6 +216,9 @@ class AgencyInbox:
             )
             raise NotFound(_NOT_FOUND, correlation_id=correlation_id)
         if opened and not self.can_open(agency):
+            await self.refused(
+                agency, route, correlation_id, "asked to open without its key here", delivery_id
+            )
             raise AgencyKeyNotHeld(
                 "this hub holds no private key of your agency, so it cannot open the delivery: "
                 "download it sealed and open it with your own key",
@@ -224,7 +229,20 @@ class AgencyInbox:
         document = None
         if opened:
             # The subscriber's own checks (rule 4); its replay mark means nothing here.
-            delivery = open_message(self._keys, agency, copy.message.body, replayed=False, now=now)
+            try:
+                delivery = open_message(
+                    self._keys, agency, copy.message.body, replayed=False, now=now
+                )
+            except InvalidMessage as exc:
+                # The hub sealed this copy itself: a failure here means a changed row or key.
+                await self.refused(
+                    agency,
+                    route,
+                    correlation_id,
+                    f"the copy failed verification when opened: {exc.reason}",
+                    delivery_id,
+                )
+                raise
             document = DeliveredNotification.model_validate(
                 delivery.model_dump(exclude={"replayed"})
             )

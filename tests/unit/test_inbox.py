@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from hub import AgencyKeyNotHeld, NotFound
 from hub.audit import AuditAction
-from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
+from hub.crypto import HUB_AGENCY, InvalidMessage, KeyMaterial, provision_keys
 from hub.inbox import FIRST_PAUSE_SECONDS, MAX_PAUSE_SECONDS, AgencyInbox
 from hub.messages import DELIVERY_CONTENT_TYPE, InboxCopy, OutboxCopy, OutgoingMessage, delivery_id
 from tests.fakes import FakeAuditLog, FakeInboxStore, FixedClock
@@ -228,8 +229,8 @@ async def test_an_opened_download_at_the_agencys_edge_is_its_delivery_document(
 
 
 async def test_an_opened_download_without_the_agencys_key_is_refused(keys_dir: Path) -> None:
-    """A hub holding only its own key cannot open the police's copy: AgencyKeyNotHeld, and no
-    download is recorded; sealed, the same copy downloads."""
+    """A hub holding only its own key cannot open the police's copy: AgencyKeyNotHeld, audited
+    as refused and recorded as no download; sealed, the same copy downloads."""
     hub_only = KeyMaterial(keys_dir, (HUB_AGENCY,))
     held = _copy(KeyMaterial(keys_dir, (HUB_AGENCY, POLICE)), POLICE, 1)
     audit = FakeAuditLog()
@@ -237,8 +238,31 @@ async def test_an_opened_download_without_the_agencys_key_is_refused(keys_dir: P
 
     with pytest.raises(AgencyKeyNotHeld):
         await inbox.download(POLICE, held.copy.delivery_id, opened=True)
-    assert audit.entries == []
+    [refused] = audit.entries
+    assert refused.action is AuditAction.ACCESS_REFUSED
+    assert refused.detail["delivery_id"] == held.copy.delivery_id
     assert (await inbox.download(POLICE, held.copy.delivery_id)).envelope == held.copy.message.body
+
+
+async def test_a_copy_that_fails_verification_when_opened_is_audited(
+    hub_keys: KeyMaterial,
+) -> None:
+    """A stored copy whose bytes were changed is refused opened (InvalidMessage), audited with
+    the failed check and nothing of the copy, and recorded as no download."""
+    held = _copy(hub_keys, POLICE, 1)
+    body = bytearray(held.copy.message.body)
+    body[len(body) // 2] ^= 0x01
+    changed = replace(
+        held, copy=replace(held.copy, message=replace(held.copy.message, body=bytes(body)))
+    )
+    audit = FakeAuditLog()
+    with pytest.raises(InvalidMessage):
+        await _inbox(FakeInboxStore([changed]), audit, hub_keys).download(
+            POLICE, held.copy.delivery_id, opened=True
+        )
+    [refused] = audit.entries
+    assert refused.action is AuditAction.ACCESS_REFUSED
+    assert refused.detail["reason"].startswith("the copy failed verification when opened")
 
 
 @pytest.mark.parametrize("asked", ["theirs", "none", "malformed"])
