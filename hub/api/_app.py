@@ -2,7 +2,7 @@
 protocol administrators' explain endpoint.
 
 Middleware binds a correlation id per request (``X-Correlation-ID`` if the caller sent a
-well-formed one, else a new UUID), logs one line per request without its query string, and
+UUID, else a new one), logs one line per request without its query string, and
 turns every :class:`HubError` into RFC 9457 problem+json; so is every aiohttp ``HTTPException``
 of 400 or more (the router's 404 and 405, a 413 from reading the body), with a fixed detail that
 never repeats the path or the exception's own text. Anything unexpected becomes a bare 500
@@ -65,7 +65,9 @@ __all__ = ["ApiDependencies", "create_app"]
 log = get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+# A UUID only: the id goes into logs, audit records and AMQP properties outside the seal, so a
+# free-form one could carry a case number or an NHS number there.
+_CORRELATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PLACED_IN = re.compile(AREA_CODE_PATTERN)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -94,7 +96,7 @@ def _http_error(exc: web.HTTPException, max_body_bytes: int) -> HubError:
 
 @web.middleware
 async def _correlate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    offered = request.headers.get(CORRELATION_HEADER, "")
+    offered = request.headers.get(CORRELATION_HEADER, "").lower()
     correlation_id = offered if _CORRELATION_ID.match(offered) else str(uuid.uuid4())
     request[CORRELATION_ID] = correlation_id
     structlog.contextvars.clear_contextvars()

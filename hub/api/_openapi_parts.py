@@ -77,8 +77,12 @@ EXAMPLE_CORRELATION_ID = "3f1c9e0a-8d2b-4c71-9a55-0b6f2e4d7c18"
 _STRING = {"schema": {"type": "string"}}
 _CORRELATED = {
     "X-Correlation-ID": {
-        "description": "The request's correlation id: the caller's own if well-formed, else new.",
-        **_STRING,
+        "description": (
+            "The request's correlation id: the caller's own if it is a UUID (lower-cased), "
+            "else a new one. Nothing else is kept, so that no case reference or identifier "
+            "reaches the hub's logs and audit records through it."
+        ),
+        "schema": {"type": "string", "format": "uuid"},
     }
 }
 _STATUS_HEADERS: dict[int, dict[str, Any]] = {

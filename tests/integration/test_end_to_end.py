@@ -20,6 +20,7 @@ from tests.integration.queue_support import queued
 CHILDRENS = "northumberland-childrens"
 POLICE = "northumbria-police"
 EDUCATION = "northumberland-education"
+E2E_CORRELATION_ID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 
 
 async def _post(hub: HubProcess, agency: str, event: dict[str, object]) -> aiohttp.ClientResponse:
@@ -27,7 +28,7 @@ async def _post(hub: HubProcess, agency: str, event: dict[str, object]) -> aioht
         response = await session.post(
             f"{hub.base_url}/v1/notifications",
             data=json.dumps(event),
-            headers={**hub.headers(agency), "X-Correlation-ID": "e2e-corr-1"},
+            headers={**hub.headers(agency), "X-Correlation-ID": E2E_CORRELATION_ID},
         )
         await response.read()
         return response
@@ -120,7 +121,7 @@ async def test_post_reaches_each_recipient_minimised_and_audited(hub_process: Hu
     for refusal in refusals:
         assert set(refusal.detail) == {"reason", "subjects"}
         assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in refusal.detail["subjects"])
-    assert {e.correlation_id for e in entries} == {"e2e-corr-1"}
+    assert {e.correlation_id for e in entries} == {E2E_CORRELATION_ID}
     shipped = load_protocol(REPO / "protocols" / "northumberland.yaml").version_tag
     assert {e.protocol_version for e in entries[1:]} == {shipped}
 
@@ -144,6 +145,6 @@ async def test_logs_hold_no_planted_personal_data(hub_process: HubProcess) -> No
     logs = hub_process.logs()
     lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert any(line.get("event") == "notification.routed" for line in lines)
-    assert any(line.get("correlation_id") == "e2e-corr-1" for line in lines)
+    assert any(line.get("correlation_id") == E2E_CORRELATION_ID for line in lines)
     for canary in (*CANARIES, "9434765918"):
         assert canary not in logs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from aiohttp import web
@@ -11,8 +12,10 @@ from openapi_spec_validator import validate
 
 from hub.api import ApiDependencies, create_app
 from tests.fakes import FakeAuditLog, FakePublisher
-from tests.fixtures import CANARIES, canary_event, example_event
+from tests.fixtures import CANARIES, CANARY_NHS_NUMBER, canary_event, example_event
 from tests.unit.conftest import CHILDRENS_TOKEN, POLICE_TOKEN, PROBLEM, Outage
+
+CALLERS_ID = "0b7e9f2c-4a1d-4e8b-9c3f-5d6a7b8c9d0e"
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -22,25 +25,34 @@ def _auth(token: str) -> dict[str, str]:
 async def test_post_returns_202_with_correlation_id(
     client: TestClient, publisher: FakePublisher
 ) -> None:
-    """An authenticated valid post is answered 202 and echoes the caller's correlation id."""
-    headers = {**_auth(CHILDRENS_TOKEN), "X-Correlation-ID": "case-42"}
+    """An authenticated valid post is answered 202 and echoes the caller's correlation id, a
+    UUID, lower-cased."""
+    headers = {**_auth(CHILDRENS_TOKEN), "X-Correlation-ID": CALLERS_ID.upper()}
     response = await client.post("/v1/notifications", json=example_event(), headers=headers)
     assert response.status == 202
     assert await response.json() == {
         "id": "demo-missing-0001",
         "status": "accepted",
-        "correlation_id": "case-42",
+        "correlation_id": CALLERS_ID,
     }
-    assert response.headers["X-Correlation-ID"] == "case-42"
+    assert response.headers["X-Correlation-ID"] == CALLERS_ID
     assert len(publisher.ingress) == 1
 
 
-async def test_malformed_correlation_id_is_replaced(client: TestClient) -> None:
-    """A correlation id with unsafe characters is replaced by a fresh one."""
-    headers = {**_auth(CHILDRENS_TOKEN), "X-Correlation-ID": "bad id\twith spaces"}
+@pytest.mark.parametrize(
+    "offered", ["bad id\twith spaces", "case-42", f"nhs-{CANARY_NHS_NUMBER}"], ids=repr
+)
+async def test_a_correlation_id_that_is_not_a_uuid_is_replaced(
+    client: TestClient, offered: str
+) -> None:
+    """Anything but a UUID (unsafe characters, a case reference, an NHS number) is replaced by
+    a fresh UUID, so none of it reaches the logs or the audit log."""
+    headers = {**_auth(CHILDRENS_TOKEN), "X-Correlation-ID": offered}
     response = await client.post("/v1/notifications", json=example_event(), headers=headers)
     assert response.status == 202
-    assert response.headers["X-Correlation-ID"] != "bad id\twith spaces"
+    fresh = response.headers["X-Correlation-ID"]
+    assert str(uuid.UUID(fresh)) == fresh
+    assert offered not in fresh
 
 
 async def test_missing_token_is_401_problem(client: TestClient, publisher: FakePublisher) -> None:
