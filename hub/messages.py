@@ -10,11 +10,12 @@ why it was told, the very receipt the decision made. ``docs/wire-format.md`` doc
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -42,6 +43,7 @@ __all__ = [
     "Reference",
     "ReplayCopy",
     "delivery_id",
+    "reply_properties",
 ]
 
 NOTIFICATION_CONTENT_TYPE = "application/cloudevents+json"
@@ -228,6 +230,23 @@ class Acknowledgement(BaseModel):
         """The message id a reply message carrying this must have: it names the delivery and
         the action, so a signed acknowledgement cannot be relabelled as another."""
         return f"ack-{self.delivery_id}-{self.action.value}"
+
+
+_ACK_MESSAGE_ID: Final = re.compile(r"^ack-[0-9a-f]{32}-(?:received|actioned|declined)$")
+_UUID: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def reply_properties(
+    message_id: str | None, correlation_id: str | None
+) -> tuple[str | None, str | None]:
+    """The message id and correlation id of a reply message an agency put on the broker, as far
+    as they may be recorded: an acknowledgement's own id shape and a UUID, else None. An agency
+    sets these AMQP properties itself, outside the seal, so anything else could carry a case
+    reference or a person's identifier into the audit log."""
+    return (
+        message_id if message_id is not None and _ACK_MESSAGE_ID.match(message_id) else None,
+        correlation_id if correlation_id is not None and _UUID.match(correlation_id) else None,
+    )
 
 
 class AckOutcome(StrEnum):

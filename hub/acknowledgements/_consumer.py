@@ -22,6 +22,7 @@ from hub._exceptions import Conflict, InvalidMessage, NotFound, ServiceError
 from hub.acknowledgements._acknowledging import Acknowledgements
 from hub.audit import AuditAction, AuditEntry
 from hub.logs import get_logger
+from hub.messages import reply_properties
 from hub.ports import AuditLog, Clock
 
 __all__ = ["AcknowledgementConsumer"]
@@ -81,17 +82,19 @@ class AcknowledgementConsumer:
             await self._sleep(min(MAX_BACKOFF_SECONDS, 0.5 * 2.0**attempts))
 
     async def _audited(self, message: AbstractIncomingMessage, check: str) -> bool:
-        """Record an unverifiable reply message; False if the audit log is down (rule 3)."""
+        """Record an unverifiable reply message; False if the audit log is down (rule 3). Its
+        properties are the agency's own, so only well-shaped ids are kept of them."""
+        message_id, correlation_id = reply_properties(message.message_id, message.correlation_id)
         try:
             await self._audit.record(
                 AuditEntry(
                     action=AuditAction.ROUTING_FAILED,
                     recorded_at=self._clock(),
-                    correlation_id=message.correlation_id,
+                    correlation_id=correlation_id,
                     detail={
                         "reason": "acknowledgement failed verification",
                         "check": check,
-                        "message_id": message.message_id,
+                        "message_id": message_id,
                         "ids_verified": False,
                     },
                 )

@@ -9,7 +9,10 @@ Rules:
 1. Each dead letter is recorded as ``message.dead_lettered`` with its metadata only (the queue
    it died in, the reason, how often, when, its message and delivery ids, its type, the
    recipient if it died in an agency's queue, how often an operator requeued it): never its
-   body. Its ids come from the message's properties, so ``ids_verified`` is false.
+   body. Its ids come from the message's properties, so ``ids_verified`` is false. A letter
+   that died in ``sehub.acks`` was put there by an agency, properties and all: only an
+   acknowledgement's own id shape, a UUID correlation id and a delivery id are recorded of it
+   (:func:`hub.messages.reply_properties`), never its type or free text.
 2. The message is acknowledged only after the record is committed. If the audit log does not
    answer, or writing fails in any way, the record is retried by time, with the routing
    consumer's back-off (doubling, capped), for as long as it takes: the copy is never dropped,
@@ -23,6 +26,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -31,8 +35,9 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from hub.audit import AuditAction, AuditEntry
-from hub.delivery import DeadLetter
+from hub.delivery import ACK_QUEUE, DeadLetter
 from hub.logs import get_logger
+from hub.messages import reply_properties
 from hub.ports import AuditLog, Clock
 from hub.routing._consumer import Sleep, backoff_seconds
 
@@ -41,23 +46,30 @@ __all__ = ["DEAD_LETTER_PREFETCH", "DeadLetterAuditor", "dead_lettered_entry", "
 log = get_logger(__name__)
 
 DEAD_LETTER_PREFETCH = 10
+_DELIVERY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _about(letter: DeadLetter, action: AuditAction, now: datetime, **detail: Any) -> AuditEntry:
     """A record about one dead letter: its ids and where it died, never its body (rule 1)."""
+    message_id, correlation_id, kind = letter.message_id, letter.correlation_id, letter.type
+    delivery = letter.delivery_id
+    if letter.queue == ACK_QUEUE:
+        message_id, correlation_id = reply_properties(message_id, correlation_id)
+        kind = None
+        delivery = delivery if delivery is not None and _DELIVERY_ID.match(delivery) else None
     return AuditEntry(
         action=action,
         recorded_at=now,
-        correlation_id=letter.correlation_id,
-        notification_id=letter.message_id,
-        notification_type=letter.type,
+        correlation_id=correlation_id,
+        notification_id=message_id,
+        notification_type=kind,
         recipient=letter.recipient,
         detail={
             "queue": letter.queue,
             "reason": letter.reason,
             "count": letter.count,
-            "message_id": letter.message_id,
-            "delivery_id": letter.delivery_id,
+            "message_id": message_id,
+            "delivery_id": delivery,
             **detail,
             "ids_verified": False,
         },

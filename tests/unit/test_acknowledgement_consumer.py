@@ -64,6 +64,36 @@ async def test_an_unverifiable_reply_is_audited_and_dead_lettered() -> None:
     assert sleep.waits == []
 
 
+@pytest.mark.parametrize(
+    ("message_id", "correlation_id", "kept"),
+    [
+        ("nhs-9434765919", "case-42", (None, None)),
+        (
+            "ack-0123456789abcdef0123456789abcdef-actioned",
+            "0b7e9f2c-4a1d-4e8b-9c3f-5d6a7b8c9d0e",
+            (
+                "ack-0123456789abcdef0123456789abcdef-actioned",
+                "0b7e9f2c-4a1d-4e8b-9c3f-5d6a7b8c9d0e",
+            ),
+        ),
+    ],
+    ids=["free-text", "well-shaped"],
+)
+async def test_an_unverifiable_replys_own_properties_are_kept_only_if_well_shaped(
+    message_id: str, correlation_id: str, kept: tuple[str | None, str | None]
+) -> None:
+    """The agency sets a reply's message and correlation ids itself: free text is not recorded,
+    an acknowledgement id and a UUID are."""
+    audit, sleep = FakeAuditLog(), RecordingSleep()
+    message = FakeIncomingMessage(
+        body=b"sealed", message_id=message_id, correlation_id=correlation_id
+    )
+    scripted = ScriptedAcknowledgements([InvalidMessage("bad_signature")])
+    await _consumer(scripted, audit, sleep).on_message(message)
+    (failed,) = audit.entries
+    assert (failed.detail["message_id"], failed.correlation_id) == kept
+
+
 async def test_a_reply_for_another_agencys_delivery_is_dead_lettered_at_once() -> None:
     """The use case refused it (and audited why): dead-lettered, not retried."""
     audit, sleep = FakeAuditLog(), RecordingSleep()

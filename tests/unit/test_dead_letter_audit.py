@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hub.audit import AuditAction, AuditEntry
-from hub.delivery import DeadLetter, agency_queue_name
+from hub.delivery import ACK_QUEUE, DeadLetter, agency_queue_name
 from hub.routing import DeadLetterAuditor, dead_lettered_entry, requeued_entry
 from tests.fakes import FakeAuditLog, FakeIncomingMessage, FixedClock
+from tests.fixtures import CANARY_NHS_NUMBER
 
 NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
 DIED = datetime(2026, 11, 29, 9, 0, 5, tzinfo=UTC)
@@ -203,3 +204,34 @@ def test_both_records_share_the_dead_letters_metadata() -> None:
     assert {key: dead.detail[key] for key in shared} == {
         key: requeued.detail[key] for key in shared
     }
+
+
+def _agency_reply(message_id: str, correlation_id: str, delivery: str) -> FakeIncomingMessage:
+    """A reply message an agency published to ``sehub.acks``, properties of its own choosing,
+    as RabbitMQ dead-letters it after the hub rejected it."""
+    return FakeIncomingMessage(
+        body=BODY,
+        message_id=message_id,
+        correlation_id=correlation_id,
+        type=f"nhs {CANARY_NHS_NUMBER}",
+        headers={
+            "sehub-delivery-id": delivery,
+            "x-death": [{"count": 1, "reason": "rejected", "queue": ACK_QUEUE, "time": DIED}],
+        },
+    )
+
+
+def test_a_reply_letters_free_text_properties_are_not_recorded() -> None:
+    """Of a letter that died in ``sehub.acks``, an agency's free-text message id, correlation
+    id, type and delivery header are dropped; an acknowledgement's own id shapes are kept."""
+    free = dead_lettered_entry(
+        _letter(_agency_reply(f"nhs-{CANARY_NHS_NUMBER}", "case-42", "Jane")), NOW
+    )
+    ack_id, uuid_id = f"ack-{DELIVERY}-received", "0b7e9f2c-4a1d-4e8b-9c3f-5d6a7b8c9d0e"
+    shaped = dead_lettered_entry(_letter(_agency_reply(ack_id, uuid_id, DELIVERY)), NOW)
+
+    assert CANARY_NHS_NUMBER not in json.dumps([free.detail, free.notification_type])
+    assert (free.notification_id, free.correlation_id, free.notification_type) == (None,) * 3
+    assert (free.detail["message_id"], free.detail["delivery_id"]) == (None, None)
+    assert (shaped.notification_id, shaped.correlation_id) == (ack_id, uuid_id)
+    assert shaped.detail["delivery_id"] == DELIVERY
