@@ -42,7 +42,6 @@ from typing import Any
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from protocols._index import ProtocolIndex, index_protocol
-
 from protocols._obligations import Clock, ClockTrigger, Ladder
 from protocols._terms import (
     COUNCIL_ROLES,
@@ -291,7 +290,7 @@ class Protocol(Frozen):
     @property
     def index(self) -> ProtocolIndex:
         """The protocol's lookups, built when it was loaded (:mod:`protocols._index`)."""
-        index = self._index
+        index: ProtocolIndex | None = self.__pydantic_private__["_index"]  # type: ignore[index]
         if index is None or not index.built_from(self.rules, self.parties, self.escalations):
             index = self._index = index_protocol(self.rules, self.parties, self.escalations)
         return index
