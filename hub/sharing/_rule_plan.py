@@ -50,18 +50,21 @@ _SCALARS: Final = (str, int, float, bool, type(None))
 
 
 def _distinct(whens: list[When]) -> tuple[tuple[When, ...], tuple[int, ...]]:
-    """The distinct ``when``\\s, and for each rule the position of its own among them."""
+    r"""The distinct ``when``\s, and for each rule the position of its own among them.
+
+    Told apart by their JSON, which keeps the order of ``match`` (the first path that fails is
+    the one a refusal names), where ``==`` would not.
+    """
+    positions: dict[str, int] = {}
     distinct: list[When] = []
-    positions: list[int] = []
+    of_rules: list[int] = []
     for when in whens:
-        for number, seen in enumerate(distinct):
-            if seen is when or seen == when:
-                positions.append(number)
-                break
-        else:
-            positions.append(len(distinct))
+        key = when.model_dump_json()
+        if key not in positions:
+            positions[key] = len(distinct)
             distinct.append(when)
-    return tuple(distinct), tuple(positions)
+        of_rules.append(positions[key])
+    return tuple(distinct), tuple(of_rules)
 
 
 @dataclass(slots=True)
