@@ -11,6 +11,7 @@ from protocols._deadlines import (
     school_calendar,
 )
 from protocols._diff import diff_protocols
+from protocols._index import ProtocolIndex
 from protocols._lint import Finding, Severity, lint_protocol, schema_leaf_paths, schema_paths
 from protocols._loader import ProtocolError, load_protocol, parse_protocol
 from protocols._model import (
@@ -47,6 +48,7 @@ __all__ = [
     "PartyKind",
     "Protocol",
     "ProtocolError",
+    "ProtocolIndex",
     "RiskThreshold",
     "Role",
     "RoleRecipient",

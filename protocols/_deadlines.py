@@ -31,7 +31,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -143,6 +143,7 @@ def school_calendar() -> SchoolCalendar:
     return SchoolCalendar.from_gov_uk(document, origin)
 
 
+@lru_cache(maxsize=256)  # a protocol has a handful of durations; decide() reads them per view
 def parse_duration(text: str) -> timedelta:
     """Parse ``'90m'``, ``'72h'`` or ``'7d'``."""
     match = _DURATION.match(text)

@@ -39,8 +39,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from protocols._index import ProtocolIndex, index_protocol
 from protocols._obligations import Clock, ClockTrigger, Ladder
 from protocols._terms import (
     COUNCIL_ROLES,
@@ -245,6 +246,7 @@ class Protocol(Frozen):
     rules: tuple[Rule, ...]
     escalations: tuple[Ladder, ...] = Field(default=(), description="Escalation ladders.")
     clocks: tuple[Clock, ...] = Field(default=(), description="Statutory clocks.")
+    _index: ProtocolIndex | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -279,10 +281,19 @@ class Protocol(Frozen):
         ):
             if duplicates:
                 raise ValueError(f"duplicate {what} id(s): {duplicates}")
+        self._index = index_protocol(self.rules, self.parties, self.escalations)
         problems = [*self._rule_problems(), *self._ladder_problems(), *self._clock_problems()]
         if problems:
             raise ValueError(problems[0])
         return self
+
+    @property
+    def index(self) -> ProtocolIndex:
+        """The protocol's lookups, built when it was loaded (:mod:`protocols._index`)."""
+        index: ProtocolIndex | None = self.__pydantic_private__["_index"]  # type: ignore[index]
+        if index is None or not index.built_from(self.rules, self.parties, self.escalations):
+            index = self._index = index_protocol(self.rules, self.parties, self.escalations)
+        return index
 
     def _rule_problems(self) -> Iterator[str]:
         known, ladders = set(self.party_ids), {ladder.id for ladder in self.escalations}
@@ -336,7 +347,7 @@ class Protocol(Frozen):
 
     def find_party(self, party_id: str) -> Party | None:
         """The party with this id, or None if it is not a party to the protocol."""
-        return next((candidate for candidate in self.parties if candidate.id == party_id), None)
+        return self.index.party_by_id.get(party_id)
 
     def party(self, party_id: str) -> Party:
         """The party with this id (``KeyError`` if none)."""
@@ -354,7 +365,7 @@ class Protocol(Frozen):
 
     def parties_of(self, kind: PartyKind) -> tuple[Party, ...]:
         """The parties of ``kind``, in file order."""
-        return tuple(party for party in self.parties if party.kind is kind)
+        return self.index.parties_by_kind[kind]
 
     def la_of(self, party_id: str) -> str | None:
         """The LA code of a council party; None for a party with none, or not in the protocol."""
@@ -363,11 +374,8 @@ class Protocol(Frozen):
 
     def may_publish(self, publisher: str, type_name: str) -> bool:
         """Whether some rule names ``publisher`` for ``type_name`` (whatever its conditions)."""
-        return any(type_name in rule.types and publisher in rule.publishers for rule in self.rules)
+        return bool(self.index.rules_for(type_name, publisher))
 
     def ladder(self, ladder_id: str) -> Ladder:
         """The escalation ladder with this id (``KeyError`` if none)."""
-        for candidate in self.escalations:
-            if candidate.id == ladder_id:
-                return candidate
-        raise KeyError(ladder_id)
+        return self.index.ladder_by_id[ladder_id]

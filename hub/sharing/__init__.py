@@ -1,6 +1,7 @@
 """The sharing decision and its explanation: pure, table-driven, no I/O.
 
 See the rules atop :mod:`._decide` (deciding), :mod:`._views` (minimised views and receipts),
+:mod:`._rule_plan` (the rules of a notification, found by the protocol's index),
 :mod:`._ladders` (escalation steps planned per view), :mod:`._clocks` (statutory clocks started
 and stopped, and their alerts), :mod:`._routing_state` (what is remembered between
 notifications), :mod:`._withdrawals` (a lowered risk told to all who heard of more) and
@@ -8,7 +9,7 @@ notifications), :mod:`._withdrawals` (a lowered risk told to all who heard of mo
 """
 
 from hub.sharing._clocks import CLOCK_FIRED_TYPE, HUB_SOURCE, ClockStart, ClockStop, EpisodeRef
-from hub.sharing._decide import Decision, decide
+from hub.sharing._decide import Decision, decide, decide_by_scan
 from hub.sharing._explain import (
     DEFAULT_PLACING_LA,
     SIMULATED_EPISODE,
@@ -68,6 +69,7 @@ __all__ = [
     "about_an_episode",
     "correlate_episode",
     "decide",
+    "decide_by_scan",
     "explain",
     "facts_for",
     "leaf_paths",

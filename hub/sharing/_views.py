@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -140,9 +141,12 @@ def view_of(
     ``shape`` turns the minimised event into what the recipient is given (a clock's alert
     document); the receipt's deadline is counted from ``deadline_from``.
     """
-    allowed = tuple(path.split(".") for path in terms.fields)
-    kept, withheld = _minimise(event, allowed, prefix=())
+    withheld: list[str] = []
+    shared: list[str] = []
+    kept = _minimise(event, _allowed(terms.fields), "", withheld, shared)
     given = shape(kept)
+    if shape is not _unchanged:
+        shared = leaf_paths(given)
     receipt = Receipt(
         rule_id=terms.id,
         protocol_version=protocol.version_tag,
@@ -155,39 +159,79 @@ def view_of(
             else acknowledge_by(terms.acknowledge_within, deadline_from)
         ),
     )
-    return View(
-        recipient=recipient, event=given, shared=tuple(sorted(leaf_paths(given))), receipt=receipt
-    )
+    return View(recipient=recipient, event=given, shared=tuple(sorted(shared)), receipt=receipt)
+
+
+# An allow-list as a tree of keys: a path's last key maps to _WHOLE (its subtree is shared); a
+# key above an allowed path maps to the tree below it. A path allowed whole wins over longer ones.
+_WHOLE: Final = object()
+_Allowed = dict[str, Any]
+
+
+@lru_cache(maxsize=1024)  # keyed by the rule's (or clock's) fields; a protocol has a few hundred
+def _allowed(fields: tuple[str, ...]) -> _Allowed:
+    tree: _Allowed = {}
+    for path in fields:
+        node = tree
+        *above, last = path.split(".")
+        for key in above:
+            below = node.setdefault(key, {})
+            if below is _WHOLE:
+                break
+            node = below
+        else:
+            node[last] = _WHOLE
+    return tree
 
 
 def _minimise(
-    node: Mapping[str, Any], allowed: tuple[list[str], ...], prefix: tuple[str, ...]
-) -> tuple[dict[str, Any], list[str]]:
+    node: Mapping[str, Any],
+    allowed: _Allowed,
+    prefix: str,
+    withheld: list[str],
+    shared: list[str],
+) -> dict[str, Any]:
+    """The allowed part of ``node``; its leaf paths (``prefix``ed) go to ``shared``, every other
+    one to ``withheld``."""
     kept: dict[str, Any] = {}
-    withheld: list[str] = []
     for key, value in node.items():
-        path = (*prefix, key)
-        if (not prefix and key in ALWAYS_SHARED) or list(path) in allowed:
+        below = allowed.get(key)
+        if below is _WHOLE or (not prefix and key in ALWAYS_SHARED):
             kept[key] = value
-        elif isinstance(value, Mapping) and _is_ancestor(path, allowed):
-            inner, inner_withheld = _minimise(value, allowed, path)
+            _leaves(value, prefix + key, shared)
+        elif below is not None and _is_mapping(value):
+            inner = _minimise(value, below, f"{prefix}{key}.", withheld, shared)
             if inner:
                 kept[key] = inner
-            withheld.extend(inner_withheld)
         else:
-            withheld.extend(leaf_paths(value, path))
-    return kept, withheld
+            _leaves(value, prefix + key, withheld)
+    return kept
 
 
-def _is_ancestor(path: tuple[str, ...], allowed: tuple[list[str], ...]) -> bool:
-    return any(len(rule) > len(path) and rule[: len(path)] == list(path) for rule in allowed)
+_NOT_MAPPINGS: Final = frozenset({str, int, float, bool, type(None), list})
+
+
+def _is_mapping(value: Any) -> bool:
+    kind = type(value)
+    return kind is dict or (kind not in _NOT_MAPPINGS and isinstance(value, Mapping))
+
+
+def _leaves(value: Any, path: str, into: list[str]) -> None:
+    if value and _is_mapping(value):
+        for key, inner in value.items():
+            _leaves(inner, f"{path}.{key}", into)
+    else:
+        into.append(path)
 
 
 def leaf_paths(value: Any, path: tuple[str, ...] = ()) -> list[str]:
     """The dotted paths of every leaf under ``value`` (an empty object is a leaf)."""
-    if isinstance(value, Mapping) and value:
-        leaves: list[str] = []
+    leaves: list[str] = []
+    if path:
+        _leaves(value, ".".join(path), leaves)
+    elif value and _is_mapping(value):
         for key, inner in value.items():
-            leaves.extend(leaf_paths(inner, (*path, key)))
-        return leaves
-    return [".".join(path)]
+            _leaves(inner, key, leaves)
+    else:
+        leaves.append("")
+    return leaves

@@ -51,7 +51,7 @@ def withdrawals(  # noqa: PLR0917  # decide()'s own arguments, passed on
     now: datetime,
 ) -> Iterator[tuple[View, Rule]]:
     """The withdrawal views this notification owes, each with the rule it is under (rules 1-3)."""
-    rules = {rule.id: rule for rule in protocol.rules}
+    rules = protocol.index.rule_by_id
     for told in state.told:
         rule = rules.get(told.rule_id)
         if (
@@ -70,7 +70,7 @@ def withdrawals(  # noqa: PLR0917  # decide()'s own arguments, passed on
 
 def told_after(views: tuple[View, ...], protocol: Protocol, facts: Facts) -> tuple[RiskTold, ...]:
     """What each recipient of a withdrawing rule now knows (rule 4)."""
-    withdrawing = {rule.id for rule in protocol.rules if rule.withdraw}
+    withdrawing = protocol.index.withdrawing
     return tuple(
         RiskTold(view.recipient, view.receipt.rule_id, facts.risk, facts.on_rmg is True)
         for view in views
