@@ -25,6 +25,7 @@ from hub.audit._checkpoint import (
 )
 from hub.audit._disclosure import ABOUT_A_SUBJECT, FOLLOW_UPS, NotificationDisclosure, disclosures
 from hub.audit._entry import AuditAction, AuditEntry, access_refused
+from hub.audit._macs import RecordMacs
 from hub.audit._query import (
     RECORD_FIELDS,
     AuditQuery,
@@ -59,6 +60,7 @@ __all__ = [
     "Position",
     "PruneAnchor",
     "PruneScan",
+    "RecordMacs",
     "RecordedBefore",
     "RetentionPolicy",
     "access_refused",

@@ -19,7 +19,11 @@ Rules:
 4. The chain alone cannot see records appended at, or cut from, its end by someone able to
    recompute hashes; signed checkpoints kept outside the database do. A walk may start after a
    known record (``after``: its seq and hash), such as the signed anchor a prune left.
-5. Pure: no database here. The store appends through :func:`link`, the verifier through
+5. With the writer's MAC keys (:mod:`._macs`), every record must also carry a MAC that checks,
+   except those at or before ``unvouched_through`` (covered by a signed checkpoint or prune
+   anchor), which may carry none. A record the hash chain accepts but the MAC refuses is the
+   first bad record like any other.
+6. Pure: no database here. The store appends through :func:`link`, the verifier through
    :class:`ChainVerifier`.
 """
 
@@ -31,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
+
+from hub.audit._macs import RecordMacs
 
 __all__ = [
     "CHAINED_FIELDS",
@@ -140,7 +146,12 @@ class ChainVerifier:
     """Checks records fed in ``seq`` order (rule 3); ``broken`` is the first break, if any."""
 
     def __init__(
-        self, watch: frozenset[int] = frozenset(), *, after: tuple[int, str] = (0, GENESIS)
+        self,
+        watch: frozenset[int] = frozenset(),
+        *,
+        after: tuple[int, str] = (0, GENESIS),
+        macs: RecordMacs | None = None,
+        unvouched_through: int = 0,
     ) -> None:
         self.checked = 0
         self.start = after  # the seq and hash the walk starts after; the genesis by default
@@ -148,6 +159,9 @@ class ChainVerifier:
         self.broken: ChainBreak | None = None
         self._watch = watch
         self.hashes_at: dict[int, str] = {}  # the verified hash at each watched seq
+        self.macs_checked = macs is not None
+        self._macs = macs
+        self._unvouched_through = unvouched_through
 
     def feed(self, row: Mapping[Any, Any]) -> bool:
         """Check the next record; False (and ``broken`` set) once the chain is broken."""
@@ -162,13 +176,30 @@ class ChainVerifier:
             return self._break(seq, record_id, f"sequence {seq} where {expected} was due ({why})")
         if row["prev_hash"] != self.head_hash:
             return self._break(seq, record_id, "does not follow the record before it")
-        if record_hash(row, seq=seq, prev=self.head_hash) != row["record_hash"]:
-            return self._break(seq, record_id, "its contents do not match its hash")
+        if (reason := self._content_problem(row, seq)) is not None:
+            return self._break(seq, record_id, reason)
         self.checked += 1
         self.head_seq, self.head_hash = seq, row["record_hash"]
         if seq in self._watch:
             self.hashes_at[seq] = self.head_hash
         return True
+
+    def _content_problem(self, row: Mapping[Any, Any], seq: int) -> str | None:
+        """Why the record's contents are not what its hash and its writer's MAC say (rules 3
+        and 5), or None. Without MAC keys, only the hash is checked."""
+        if record_hash(row, seq=seq, prev=self.head_hash) != row["record_hash"]:
+            return "its contents do not match its hash"
+        macs = self._macs
+        if macs is None:
+            return None
+        kid, mac = row.get("mac_kid"), row.get("mac")
+        if kid is None or mac is None:
+            if seq <= self._unvouched_through:
+                return None
+            return "it carries no MAC of the hub's writer: the hub did not append it"
+        if not macs.check(str(kid), str(row["record_hash"]), str(mac)):
+            return "its MAC does not check: the hub did not append it"
+        return None
 
     def outside(self, count: int) -> None:
         """Report ``count`` records that the walk by ``seq`` never reached (rule 3)."""
