@@ -10,9 +10,11 @@ from hub.audit._chain import (
     GENESIS,
     ChainBreak,
     ChainVerifier,
+    canonical_detail,
     canonical_record,
     link,
     record_hash,
+    stored_record_hash,
 )
 from hub.audit._checkpoint import (
     CHECKPOINT_VERSION,
@@ -64,6 +66,7 @@ __all__ = [
     "RecordedBefore",
     "RetentionPolicy",
     "access_refused",
+    "canonical_detail",
     "canonical_record",
     "checkpoint_signing_input",
     "decode_cursor",
@@ -72,5 +75,6 @@ __all__ = [
     "link",
     "prune_signing_input",
     "record_hash",
+    "stored_record_hash",
     "subject_token",
 ]

@@ -23,7 +23,7 @@ Rules:
    except those at or before ``unvouched_through`` (covered by a signed checkpoint or prune
    anchor), which may carry none. A record the hash chain accepts but the MAC refuses is the
    first bad record like any other.
-6. Pure: no database here. The store appends through :func:`link`, the verifier through
+8. Pure: no database here. The store appends through :func:`link`, the verifier through
    :class:`ChainVerifier`.
 """
 
@@ -43,9 +43,11 @@ __all__ = [
     "GENESIS",
     "ChainBreak",
     "ChainVerifier",
+    "canonical_detail",
     "canonical_record",
     "link",
     "record_hash",
+    "stored_record_hash",
     "utc_text",
 ]
 
@@ -67,6 +69,8 @@ CHAINED_FIELDS: Final = (
 
 def utc_text(value: datetime) -> str:
     """A time as the chain and its checkpoints write it; a naive time (SQLite's) is UTC."""
+    if value.tzinfo is UTC and value.year >= 1000:  # as PostgreSQL's driver gives it
+        return value.isoformat(timespec="microseconds")[:-6] + "Z"
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     utc = aware.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad such a year; isoformat would
@@ -103,17 +107,57 @@ def _require_plain(value: Any, where: str) -> None:
     raise TypeError(f"{where}: an audit record holds text, whole numbers, true/false and null")
 
 
+# What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) uses: the same
+# encoder for a value alone writes the same bytes as for that value inside a document.
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_value: Final = _ENCODER.encode
+_encode_text: Final = json.encoder.encode_basestring
+
+
+def canonical_detail(detail: Any) -> str:
+    """``detail`` as the canonical encoding writes it (rule 2); what the store keeps, so that
+    the stored text is exactly the bytes hashed."""
+    return _encode_value(detail)
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _encode_text(value)
+    return _encode_value(value)
+
+
+def _assemble(fields: Mapping[str, Any], seq: str, prev: str, detail: str) -> bytes:
+    """The canonical document with ``detail`` already encoded: its members written in sorted
+    order, byte for byte what ``json.dumps`` of the whole document with rule 2's settings
+    writes (the known-answer test in tests/unit/test_audit_chain.py holds it to that)."""
+    v = _value
+    return (
+        f'{{"action":{v(fields["action"])},"actor":{v(fields["actor"])},'
+        f'"correlation_id":{v(fields["correlation_id"])},"detail":{detail},'
+        f'"notification_id":{v(fields["notification_id"])},'
+        f'"notification_type":{v(fields["notification_type"])},"prev":{v(prev)},'
+        f'"protocol_version":{v(fields["protocol_version"])},'
+        f'"recipient":{v(fields["recipient"])},"recorded_at":"{utc_text(fields["recorded_at"])}",'
+        f'"rule_id":{v(fields["rule_id"])},"seq":{seq}}}'
+    ).encode()
+
+
 def canonical_record(fields: Mapping[str, Any], *, seq: int, prev: str) -> bytes:
     """The bytes a record's hash covers (rule 2); ``TypeError`` for a value outside it."""
-    document: dict[str, Any] = {name: fields[name] for name in CHAINED_FIELDS}
-    for name, value in document.items():
+    for name in CHAINED_FIELDS:
+        value = fields[name]
         if name != "recorded_at" and type(value) not in _PLAIN_SCALARS:
             _require_plain(value, name)
-    document["recorded_at"] = utc_text(document["recorded_at"])
-    document["seq"] = seq
-    document["prev"] = prev
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    return _assemble(fields, _value(seq), prev, _encode_value(fields["detail"]))
+
+
+def stored_record_hash(fields: Mapping[str, Any], *, seq: int, prev: str) -> str:
+    """The hash of a record whose ``detail`` is the JSON text the store kept, spliced in as it
+    is: the record's hash when that text is the canonical encoding (as the hub writes it)."""
+    document = _assemble(fields, _value(seq), prev, fields["detail"])
+    return hashlib.sha256(DOMAIN + document).hexdigest()
 
 
 def record_hash(fields: Mapping[str, Any], *, seq: int, prev: str) -> str:
@@ -183,6 +227,41 @@ class ChainVerifier:
         if seq in self._watch:
             self.hashes_at[seq] = self.head_hash
         return True
+
+    def feed_stored(self, row: Mapping[Any, Any]) -> bool:
+        """:meth:`feed` a row whose ``detail`` is the JSON text the store kept (rule 7).
+
+        The text is spliced into the canonical document unparsed when the writer's MAC keys
+        are held: if that gives the record's hash and its MAC checks, the text is what the
+        hub's writer hashed, which is the canonical encoding. Anything else (no keys, no MAC,
+        a mismatch, text another encoder wrote) is parsed and checked as :meth:`feed` does,
+        so both give the same verdict and the same reason.
+        """
+        macs, seq = self._macs, row["seq"]
+        if (
+            macs is not None
+            and self.broken is None
+            and type(seq) is int
+            and seq == self.head_seq + 1
+            and row["prev_hash"] == self.head_hash
+            and (digest := row["record_hash"])
+            == stored_record_hash(row, seq=seq, prev=self.head_hash)
+            and (kid := row["mac_kid"]) is not None
+            and (mac := row["mac"]) is not None
+            and macs.check(kid, digest, mac)
+        ):
+            self.checked += 1
+            self.head_seq, self.head_hash = seq, digest
+            if seq in self._watch:
+                self.hashes_at[seq] = digest
+            return True
+        try:
+            detail = json.loads(row["detail"])
+        except (TypeError, ValueError):
+            return self._break(
+                seq if type(seq) is int else None, row.get("id"), "its detail is not JSON"
+            )
+        return self.feed({**row, "detail": detail})
 
     def _content_problem(self, row: Mapping[Any, Any], seq: int) -> str | None:
         """Why the record's contents are not what its hash and its writer's MAC say (rules 3

@@ -35,6 +35,7 @@ from hub.stores._audit_rows import (
     entry_from_row,
     vouching,
 )
+from hub.stores._audit_walk import walk_chain
 
 __all__ = ["SqlAuditLog"]
 
@@ -211,7 +212,6 @@ class SqlAuditLog:
         check), or at the genesis. With ``after`` (a verified seq and its hash), only the
         records after it are walked, and they must follow it. With ``macs``, every record must
         carry the writer's MAC, except those up to ``unvouched_through`` (rule 5 there)."""
-        query = select(audit_records).order_by(audit_records.c.seq).limit(batch)
         try:
             async with self._engine.connect() as connection:
                 if after is None:
@@ -222,19 +222,9 @@ class SqlAuditLog:
                 verifier = ChainVerifier(
                     watch, after=after_start, macs=macs, unvouched_through=unvouched_through
                 )
-                position = verifier.head_seq
-                while True:
-                    result = await connection.execute(query.where(audit_records.c.seq > position))
-                    # Plain dicts: a third of the cost of SQLAlchemy's row mappings.
-                    names = tuple(result.keys())
-                    rows = [dict(zip(names, row, strict=True)) for row in result]
-                    if not all(verifier.feed(row) for row in rows):
-                        return verifier
-                    if progress is not None:
-                        progress(verifier.checked)
-                    if len(rows) < batch:
-                        break
-                    position = rows[-1]["seq"]
+                await walk_chain(connection, verifier, batch=batch, progress=progress)
+                if verifier.broken is not None:
+                    return verifier
                 if after is None:
                     # Rows the walk by seq cannot reach: none, a repeat, zero or below, or
                     # behind the prune anchor.
