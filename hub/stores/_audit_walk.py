@@ -22,29 +22,12 @@ from typing import Any, Final
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.audit import ChainVerifier
+from hub.audit import CHAINED_FIELDS, ChainVerifier
 from hub.db import audit_records
 
 __all__ = ["walk_chain"]
 
-_COLUMNS: Final = (
-    "id",
-    "seq",
-    "prev_hash",
-    "record_hash",
-    "recorded_at",
-    "action",
-    "correlation_id",
-    "notification_id",
-    "notification_type",
-    "actor",
-    "recipient",
-    "rule_id",
-    "protocol_version",
-    "detail",
-    "mac_kid",
-    "mac",
-)
+_COLUMNS: Final = ("id", "seq", "prev_hash", "record_hash", *CHAINED_FIELDS, "mac_kid", "mac")
 _SELECTED: Final = ", ".join("detail::text AS detail" if c == "detail" else c for c in _COLUMNS)
 # Fixed column names only; the position and the batch are bound parameters.
 _POSTGRES_BATCH: Final = (
