@@ -3,23 +3,25 @@
 Not a timed test: nothing here passes or fails on speed. One run, per backend (PostgreSQL, and
 SQLite for comparison) and per size N:
 
-1. populate a fresh log with N synthetic chained records and their ``audit_subjects`` rows,
-   built with :func:`hub.stores.audit_rows` and :func:`hub.audit.link` and bulk-inserted (COPY
-   on PostgreSQL); its time is printed, not reported as a result;
-2. time :meth:`hub.stores.SqlAuditLog.verify` over the whole log (records/s; best of 3 up to
-   10^5 records, one run above);
+1. populate a fresh log with N synthetic chained records, each with its writer's MAC, and their
+   ``audit_subjects`` rows, built in parallel (:mod:`bench._audit_workload`) and bulk-inserted
+   (COPY on PostgreSQL); its time is printed and kept, not a result;
+2. time :meth:`hub.stores.SqlAuditLog.verify` over the whole log with the writer's MAC keys, as
+   ``hub audit verify`` holding them does (records/s; best of 3 up to 10^5 records, one run
+   above), and once without them, as an auditor without the key;
 3. time :meth:`hub.stores.SqlAuditReader.page` by one subject token (p50/p95/p99 in ms, known
    and unknown tokens, after a warm-up), and the disclosure-style pair of queries;
 4. time raw baselines in the same run (hashing the canonical bytes without a database, a bare
    keyed scan of the table through the driver, a bare indexed lookup in ``audit_subjects``)
    and report the ratios against them.
 
-Synthetic data only: ids, agency and rule ids from the demo protocol, tokens derived from a
-counter. The results go to ``bench/results/audit.json``; docs/benchmarks.md explains them.
+The JSON follows the benchmark parts' shared shape (``part``, ``run_at``, ``machine``,
+``results``, ``curves``, ``targets``), and keeps everything measured under ``backends``.
 
 Usage::
 
-    .venv/bin/python -m bench.audit --postgres-url postgresql+asyncpg://hub:hub@127.0.0.1:55432/hub_test
+    .venv/bin/python -m bench.audit [--quick] [--output FILE] --postgres-url URL
+    .venv/bin/python -m bench.audit --sizes 10000000 --no-sqlite --postgres-url URL  # 10^7
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -36,8 +39,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -45,18 +49,20 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit import (
-    ABOUT_A_SUBJECT,
-    CHAINED_FIELDS,
-    GENESIS,
-    AuditAction,
-    AuditEntry,
-    AuditQuery,
-    link,
-    record_hash,
+from bench._audit_workload import (
+    CHUNK,
+    COPY_COLUMNS,
+    BuiltChunk,
+    as_table_row,
+    build_chunk,
+    chain_chunk,
+    link_check,
+    tokens_of,
 )
+from hub.audit import ABOUT_A_SUBJECT, GENESIS, AuditQuery, RecordMacs, record_hash
+from hub.crypto import AuditMacKeys
 from hub.db import audit_records, audit_subjects, create_engine_for, metadata
-from hub.stores import SqlAuditLog, SqlAuditReader, audit_rows, subject_index
+from hub.stores import SqlAuditLog, SqlAuditReader
 
 __all__ = [
     "DEFAULT_SIZES",
@@ -64,11 +70,15 @@ __all__ = [
     "BackendRun",
     "main",
     "run_benchmark",
-    "synthetic_rows",
 ]
 
+# About five minutes on this 2-core machine, most of it the 10^6 log; --quick about one.
 DEFAULT_SIZES: Final = (10_000, 100_000, 1_000_000)
-BATCH: Final = 10_000  # rows built, linked and inserted at a time
+QUICK_SIZES: Final = (10_000, 100_000)
+SQLITE_MAX: Final = 100_000  # SQLite is the comparison, not the target: small logs only
+# A benchmark's own MAC key (synthetic; never a hub's), as the writer vouches with its own.
+BENCH_MACS: Final = AuditMacKeys(Path("/nonexistent/bench-audit-mac.json"),
+                                 [("audit-mac-20260101-0000", bytes(range(32)))])  # fmt: skip
 HASH_SAMPLE: Final = 100_000  # rows kept in memory for the hashing baseline
 SCAN_BATCH: Final = 5000  # the batch SqlAuditLog.verify reads by default
 WARM_UP: Final = 20
@@ -83,199 +93,6 @@ RESULT_KEYS: Final = (
 MACHINE_NOTE: Final = (
     "2 cores shared with other engineers' test runs: figures are noisy, compare ratios"
 )
-
-# Shaped like the demo protocol (protocols/northumberland.yaml); ids only, no person.
-_AGENCIES: Final = (
-    "northumbria-police",
-    "northumberland-childrens",
-    "northumberland-adults",
-    "northumberland-education",
-    "northumbria-healthcare",
-    "newcastle-childrens",
-    "durham-childrens",
-    "durham-constabulary",
-)
-_TYPES_AND_RULES: Final = (
-    ("uk.sehub.missing_episode.started.v1", "missing-child-from-council-to-police"),
-    ("uk.sehub.missing_episode.started.v1", "missing-child-from-police-to-councils"),
-    ("uk.sehub.missing_episode.ended.v1", "missing-child-between-councils"),
-    ("uk.sehub.return_interview.recorded.v1", "return-interview-to-police"),
-    ("uk.sehub.placement.started.v1", "placement-to-host-area"),
-    ("uk.sehub.concern.raised.v1", "child-concern-from-police-to-councils"),
-    ("uk.sehub.se_risk.assessed.v1", "se-risk-to-police"),
-    ("uk.sehub.education.concern_raised.v1", "education-concern-to-childrens-services"),
-)
-_PROTOCOL_VERSION: Final = "2026.11.2+747bd130aeba"
-_FIELDS: Final = ("subject.local_id", "subject.nhs_number", "subject.upn", "episode.started_at")
-_START: Final = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def token(subject: int, which: int) -> str:
-    """A synthetic audit token: the shape of a real one (64 hex digits), from a counter."""
-    return hashlib.sha256(f"bench-subject-{subject}-{which}".encode()).hexdigest()
-
-
-def _tokens_of(subject: int) -> list[str]:
-    """A subject is named by 2 or 3 tokens (its local id, NHS number, UPN)."""
-    return sorted(token(subject, which) for which in range(2 + subject % 2))
-
-
-class _Workload:
-    """Entries shaped like the hub writes them, in the order it writes them (seeded)."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
-        self.population = max(1, n // 20)
-        self.named: set[int] = set()  # subjects some record names
-        self.clock = _START
-        self.notifications = 0
-
-    def _tick(self) -> datetime:
-        self.clock += timedelta(microseconds=self.rng.randint(1, 400_000))
-        return self.clock
-
-    def entries(self) -> Iterator[AuditEntry]:
-        """An endless stream: mostly notifications (accepted, shared, refused, published),
-        with the occasional rejection, duplicate, failed authentication and auditor query."""
-        rng = self.rng
-        while True:
-            roll = rng.random()
-            if roll < 0.08:
-                yield self._rejected()
-            elif roll < 0.11:
-                yield self._duplicate()
-            elif roll < 0.15:
-                yield self._authentication_failed()
-            elif roll < 0.18:
-                yield self._audit_queried()
-            else:
-                yield from self._notification()
-
-    def _notification(self) -> Iterator[AuditEntry]:
-        rng = self.rng
-        self.notifications += 1
-        kind, rule = rng.choice(_TYPES_AND_RULES)
-        publisher = rng.choice(_AGENCIES)
-        subject = rng.randrange(self.population)
-        self.named.add(subject)
-        about = _tokens_of(subject)
-        base = AuditEntry(
-            action=AuditAction.NOTIFICATION_ACCEPTED,
-            recorded_at=self._tick(),
-            correlation_id=f"corr-{self.notifications:09d}",
-            notification_id=f"bench-{self.notifications:09d}",
-            notification_type=kind,
-            actor=publisher,
-        )
-        yield base
-        others = [agency for agency in _AGENCIES if agency != publisher]
-        told = rng.sample(others, rng.choice((1, 1, 2, 2, 3)))
-        refused = rng.sample([a for a in others if a not in told], rng.choice((0, 0, 1)))
-        decided = self._tick()
-        signature = hashlib.sha256(f"sig-{self.notifications}".encode()).hexdigest()
-        for recipient in told:
-            yield replace(
-                base,
-                action=AuditAction.NOTIFICATION_SHARED,
-                recorded_at=decided,
-                recipient=recipient,
-                rule_id=rule,
-                protocol_version=_PROTOCOL_VERSION,
-                detail={
-                    "lawful_basis": ["Children Act 1989 s.47", "UK GDPR Art 6(1)(e)"],
-                    "purpose": "safeguarding a child at risk",
-                    "shared": list(_FIELDS[: rng.randint(2, 4)]),
-                    "withheld": list(_FIELDS[rng.randint(2, 4) :]),
-                    "acknowledge_by": (decided + timedelta(hours=4)).isoformat(),
-                    "source_sig_sha256": signature,
-                    "subjects": about,
-                },
-            )
-        for recipient in refused:
-            yield replace(
-                base,
-                action=AuditAction.SHARING_REFUSED,
-                recorded_at=decided,
-                recipient=recipient,
-                protocol_version=_PROTOCOL_VERSION,
-                detail={
-                    "reason": "no rule shares this type with this recipient",
-                    "subjects": about,
-                },
-            )
-        for recipient in told:
-            yield replace(
-                base,
-                action=AuditAction.DELIVERY_PUBLISHED,
-                recorded_at=self._tick(),
-                recipient=recipient,
-            )
-
-    def _rejected(self) -> AuditEntry:
-        return AuditEntry(
-            action=AuditAction.NOTIFICATION_REJECTED,
-            recorded_at=self._tick(),
-            correlation_id=f"corr-r-{self.rng.getrandbits(40):010x}",
-            actor=self.rng.choice(_AGENCIES),
-            detail={
-                "status": 422,
-                "reason": "1 field(s) failed validation",
-                "problems": [{"field": "subject.nhs_number", "rule": "nhs_number_checksum"}],
-            },
-        )
-
-    def _duplicate(self) -> AuditEntry:
-        number = self.rng.randint(1, max(1, self.notifications))
-        return AuditEntry(
-            action=AuditAction.NOTIFICATION_DUPLICATE,
-            recorded_at=self._tick(),
-            correlation_id=f"corr-d-{self.rng.getrandbits(40):010x}",
-            notification_id=f"bench-{number:09d}",
-            notification_type=_TYPES_AND_RULES[0][0],
-            actor=self.rng.choice(_AGENCIES),
-            detail={"reason": "already routed: same source and id"},
-        )
-
-    def _authentication_failed(self) -> AuditEntry:
-        minute = self.clock.replace(second=0, microsecond=0)
-        return AuditEntry(
-            action=AuditAction.AUTHENTICATION_FAILED,
-            recorded_at=self._tick(),
-            detail={
-                "minute": minute.isoformat(),
-                "until": (minute + timedelta(minutes=1)).isoformat(),
-                "source": f"192.0.2.{self.rng.randint(1, 254)}",  # TEST-NET-1
-                "token_sha256_prefix": f"{self.rng.getrandbits(48):012x}",
-                "attempts": self.rng.randint(1, 30),
-            },
-        )
-
-    def _audit_queried(self) -> AuditEntry:
-        return AuditEntry(
-            action=AuditAction.AUDIT_QUERIED,
-            recorded_at=self._tick(),
-            actor="auditor-bench",
-            detail={"endpoint": "records", "filters": {"subject": True, "limit": 100}},
-        )
-
-
-def synthetic_rows(
-    n: int, *, seed: int = 9, batch: int = BATCH
-) -> tuple[Iterator[list[dict[str, Any]]], _Workload]:
-    """N chained table rows, ``batch`` at a time, and the workload (which subjects it named)."""
-    workload = _Workload(n, seed)
-
-    def batches() -> Iterator[list[dict[str, Any]]]:
-        stream = workload.entries()
-        head_seq, head_hash = 0, GENESIS
-        while head_seq < n:
-            entries = [next(stream) for _ in range(min(batch, n - head_seq))]
-            linked = link(audit_rows(entries), head_seq=head_seq, head_hash=head_hash)
-            head_seq, head_hash = linked[-1]["seq"], linked[-1]["record_hash"]
-            yield linked
-
-    return batches(), workload
-
 
 # --- backends -------------------------------------------------------------------------------
 
@@ -327,20 +144,9 @@ async def _fresh(url: str) -> AsyncEngine:
     return engine
 
 
-_COPY_COLUMNS: Final = (*CHAINED_FIELDS, "seq", "prev_hash", "record_hash")
-
-
-async def _insert_postgres(driver: Any, linked: list[dict[str, Any]]) -> None:
-    """COPY a batch of records and their index rows (binary, through asyncpg)."""
-    records = [
-        tuple(
-            json.dumps(row["detail"], separators=(",", ":")) if name == "detail" else row[name]
-            for name in _COPY_COLUMNS
-        )
-        for row in linked
-    ]
-    await driver.copy_records_to_table("audit_records", records=records, columns=_COPY_COLUMNS)
-    index = [(item["subject"], item["seq"]) for item in subject_index(linked)]
+async def _insert_postgres(driver: Any, chained: list[tuple[Any, ...]], index: list[Any]) -> None:
+    """COPY a chunk of records and their index rows (binary, through asyncpg)."""
+    await driver.copy_records_to_table("audit_records", records=chained, columns=COPY_COLUMNS)
     if index:
         await driver.copy_records_to_table(
             "audit_subjects", records=index, columns=("subject", "seq")
@@ -377,34 +183,56 @@ class Populated:
     naming_records: int
 
 
+def _chunks(n: int, seed: int, workers: int) -> Iterator[BuiltChunk]:
+    """The log's chunks in order, built by ``workers`` processes (one: in this one)."""
+    count = -(-n // CHUNK)
+    if workers <= 1 or count == 1:
+        for chunk in range(count):
+            yield build_chunk(n, seed, chunk)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(build_chunk, [n] * count, [seed] * count, range(count))
+
+
 async def populate(
-    engine: AsyncEngine, n: int, *, seed: int, progress: Callable[[int], None] | None = None
+    engine: AsyncEngine,
+    n: int,
+    *,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 2,
 ) -> Populated:
-    """Fill the (empty) log with N chained records and their subject index."""
+    """Fill the (empty) log with N chained, MAC-ed records and their subject index."""
     started = time.perf_counter()
-    batches, workload = synthetic_rows(n, seed=seed)
     sample: list[dict[str, Any]] = []
+    named: set[int] = set()
     done = index_rows = naming = 0
+    head = GENESIS
     postgres = engine.dialect.name == "postgresql"
     async with engine.connect() as connection:
         driver: Any = None
         if postgres:
             driver = (await connection.get_raw_connection()).driver_connection
-        for linked in batches:
+        # Building the next chunks (in the workers) overlaps the COPY of this one.
+        for chunk in _chunks(n, seed, workers):
+            chained, head = chain_chunk(chunk, head, BENCH_MACS)
+            if not sample:
+                link_check(as_table_row(chained[0]))
             if len(sample) < HASH_SAMPLE:
-                sample.extend(linked[: HASH_SAMPLE - len(sample)])
-            naming += sum(1 for row in linked if row["detail"].get("subjects"))
+                sample.extend(as_table_row(v) for v in chained[: HASH_SAMPLE - len(sample)])
             if postgres:
-                await _insert_postgres(driver, linked)
-                index_rows += len(subject_index(linked))
+                await _insert_postgres(driver, chained, chunk.index)
             else:
-                index = subject_index(linked)
-                index_rows += len(index)
-                await connection.execute(insert(audit_records), linked)
-                if index:
-                    await connection.execute(insert(audit_subjects), index)
+                await connection.execute(insert(audit_records), [as_table_row(v) for v in chained])
+                if chunk.index:
+                    rows = [{"subject": subject, "seq": seq} for subject, seq in chunk.index]
+                    await connection.execute(insert(audit_subjects), rows)
                 await connection.commit()
-            done += len(linked)
+            named |= chunk.named
+            naming += chunk.naming
+            index_rows += len(chunk.index)
+            done += len(chained)
             if progress is not None:
                 progress(done)
         if postgres:
@@ -413,7 +241,7 @@ async def populate(
     return Populated(
         seconds=time.perf_counter() - started,
         sample=sample,
-        named=sorted(workload.named),
+        named=sorted(named),
         index_rows=index_rows,
         naming_records=naming,
     )
@@ -422,12 +250,16 @@ async def populate(
 # --- measurements ---------------------------------------------------------------------------
 
 
-async def measure_verify(log: SqlAuditLog, n: int, runs: int) -> dict[str, Any]:
-    """Verify the whole log ``runs`` times; the best rate counts."""
+async def measure_verify(
+    log: SqlAuditLog, n: int, runs: int, macs: RecordMacs | None = BENCH_MACS
+) -> dict[str, Any]:
+    """Verify the whole log ``runs`` times, with the writer's MAC keys as ``hub audit verify``
+    holding them does (or, with ``macs=None``, as an auditor without them); the best rate
+    counts."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        verifier = await log.verify()
+        verifier = await log.verify(macs=macs)
         times.append(time.perf_counter() - started)
         assert verifier.broken is None, f"the synthetic log does not verify: {verifier.broken}"
         assert verifier.checked == n
@@ -475,7 +307,7 @@ async def scan_baseline(engine: AsyncEngine, url: str, n: int) -> dict[str, Any]
                 seen += len(rows)
                 if len(rows) < SCAN_BATCH:
                     break
-                position = rows[-1][-3]  # seq, before prev_hash and record_hash
+                position = rows[-1][-5]  # seq, before prev_hash, record_hash, mac_kid, mac
         finally:
             database.close()
     seconds = time.perf_counter() - started
@@ -502,7 +334,7 @@ def _choose_tokens(named: Sequence[int], queries: int, seed: int) -> tuple[list[
     """Known tokens (one of each chosen subject's) and about a tenth as many unknown ones."""
     rng = random.Random(seed + 1)  # noqa: S311 - synthetic
     subjects = rng.sample(list(named), min(queries, len(named)))
-    known = [rng.choice(_tokens_of(subject)) for subject in subjects]
+    known = [rng.choice(tokens_of(subject)) for subject in subjects]
     unknown = [
         hashlib.sha256(f"bench-unknown-{i}".encode()).hexdigest()
         for i in range(max(2, queries // 10))
@@ -639,6 +471,7 @@ async def run_size(
             count = await connection.scalar(select(func.count()).select_from(audit_records))
         assert count == n
         verify = await measure_verify(log, n, verify_runs)
+        keyless = await measure_verify(log, n, 1, macs=None)
         hashing = hash_baseline(populated.sample)
         scan = await scan_baseline(engine, url, n)
         _say(
@@ -665,6 +498,7 @@ async def run_size(
             "subject_index_rows": populated.index_rows,
             "populate_seconds": populated.seconds,
             "verify": verify,
+            "verify_without_macs": keyless,
             "baseline_hash": hashing,
             "baseline_scan": scan,
             "baseline_hash_then_scan_records_per_s": serial,
@@ -694,6 +528,7 @@ async def run_benchmark(
     seed: int = 9,
     queries: int = 200,
     quiet: bool = False,
+    sqlite_sizes: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Every size on every backend given; the result document (also written to ``output``)."""
     runs: list[BackendRun] = []
@@ -706,7 +541,10 @@ async def run_benchmark(
             run = BackendRun(_dialect(url), await _server_version(probe))
         finally:
             await probe.dispose()
-        for n in sizes:
+        chosen = sizes
+        if run.backend == "sqlite":
+            chosen = sqlite_sizes or [n for n in sizes if n <= SQLITE_MAX] or [min(sizes)]
+        for n in chosen:
             _say(quiet, f"{run.backend} {run.version}, N={n:,}")
             verify_runs = 3 if n <= 100_000 else 1
             run.sizes[str(n)] = await run_size(
@@ -720,20 +558,68 @@ async def run_benchmark(
     return document
 
 
+def _target(value: float | None, target: str, met: bool) -> dict[str, Any]:
+    return {"target": target, "met": None if value is None else met, "value": value}
+
+
 def _document(runs: list[BackendRun], sizes: Sequence[int]) -> dict[str, Any]:
-    """The result: headline figures of the production backend, then everything measured."""
+    """The result: the shared shape (headline results, curves, targets) from the production
+    backend, then everything measured."""
     by_backend = {run.backend: run for run in runs}
     headline = by_backend.get("postgresql") or by_backend.get("sqlite")
     assert headline is not None, "no backend was run"
-    largest = str(max(sizes))
-    at_largest = headline.sizes[largest]
+    largest = str(max(int(n) for n in headline.sizes))
+    verify_rate = headline.sizes[largest]["verify"]["records_per_s"]
     at_1e7 = headline.sizes.get(str(10_000_000))
+    query_1e7 = None if at_1e7 is None else at_1e7["query_by_subject"]["ms"]["p99"]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    machine = {
+        "cpu_count": os.cpu_count(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgresql": by_backend["postgresql"].version if "postgresql" in by_backend else None,
+        "sqlite": by_backend["sqlite"].version if "sqlite" in by_backend else None,
+        "note": MACHINE_NOTE,
+    }
+    ordered = sorted(headline.sizes.items(), key=lambda item: int(item[0]))
     return {
+        "part": "audit",
+        "run_at": now,
+        "machine": machine,
+        "results": {
+            "audit_verify_records_per_s": verify_rate,
+            "query_by_subject_ms_at_1e7": query_1e7,
+        },
+        "curves": {
+            "audit_verify_records_per_s": [
+                {"records": int(n), "records_per_s": r["verify"]["records_per_s"]}
+                for n, r in ordered
+            ],
+            "audit_query_by_subject_ms": [
+                {
+                    "records": int(n),
+                    "p50_ms": r["query_by_subject"]["ms"]["p50"],
+                    "p99_ms": r["query_by_subject"]["ms"]["p99"],
+                }
+                for n, r in ordered
+            ],
+        },
+        "targets": {
+            "audit_verify_records_per_s": _target(
+                verify_rate, ">= 100000 records/s", verify_rate >= TARGET_VERIFY_RECORDS_PER_S
+            ),
+            "query_by_subject_ms_at_1e7": _target(
+                query_1e7,
+                "<= 50 ms (p99, 10^7 records, PostgreSQL)",
+                query_1e7 is not None and query_1e7 <= TARGET_QUERY_MS_AT_1E7,
+            ),
+        },
         "benchmark": "audit",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": now,
         "headline_backend": headline.backend,
         "largest_size": int(largest),
-        "audit_verify_records_per_s": at_largest["verify"]["records_per_s"],
+        "audit_verify_records_per_s": verify_rate,
         "query_by_subject_ms_p50": {
             n: result["query_by_subject"]["ms"]["p50"] for n, result in headline.sizes.items()
         },
@@ -741,21 +627,7 @@ def _document(runs: list[BackendRun], sizes: Sequence[int]) -> dict[str, Any]:
             n: result["query_by_subject"]["ms"]["p99"] for n, result in headline.sizes.items()
         },
         # p99 at 10^7 records, the figure issue 13's target is about; null when not run.
-        "query_by_subject_ms_at_1e7": (
-            None if at_1e7 is None else at_1e7["query_by_subject"]["ms"]["p99"]
-        ),
-        "targets": {
-            "audit_verify_records_per_s": TARGET_VERIFY_RECORDS_PER_S,
-            "query_by_subject_ms_at_1e7": TARGET_QUERY_MS_AT_1E7,
-        },
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "postgresql": by_backend["postgresql"].version if "postgresql" in by_backend else None,
-            "sqlite": by_backend["sqlite"].version if "sqlite" in by_backend else None,
-            "note": MACHINE_NOTE,
-        },
+        "query_by_subject_ms_at_1e7": query_1e7,
         "backends": {run.backend: {"version": run.version, "sizes": run.sizes} for run in runs},
     }
 
@@ -777,8 +649,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sizes",
         type=_sizes,
-        default=list(DEFAULT_SIZES),
-        help="comma-separated record counts (default 10000,100000,1000000; 10000000 works)",
+        default=None,
+        help="comma-separated record counts on PostgreSQL (default 10000,100000,1000000;"
+        " 10000000 works); SQLite runs those up to 100000",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="sizes 10000,100000 (SQLite: 10000), about a minute"
     )
     parser.add_argument(
         "--postgres-url",
@@ -799,14 +675,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     sqlite_url = None if args.no_sqlite else f"sqlite+aiosqlite:///{args.sqlite_path}"
     if args.postgres_url is None and sqlite_url is None:
         parser.error("nothing to run: give --postgres-url or drop --no-sqlite")
+    sizes = args.sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     asyncio.run(
         run_benchmark(
-            sizes=args.sizes,
+            sizes=sizes,
             postgres_url=args.postgres_url,
             sqlite_url=sqlite_url,
             output=args.output,
             seed=args.seed,
             queries=args.queries,
+            sqlite_sizes=[10_000] if args.quick and args.sizes is None else None,
         )
     )
     return 0

@@ -17,7 +17,7 @@ from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, FailedAuthentications, Rate, ReloadingDirectory, Throttle
 from hub.audit import AuditAction, AuditEntry, ByRule, Period
 from hub.checkpoints import Checkpointer
-from hub.crypto import HUB_AGENCY, KeyMaterial
+from hub.crypto import HUB_AGENCY, AuditMacKeys, KeyMaterial
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
 from hub.inbox import AgencyInbox
@@ -40,6 +40,7 @@ from hub.stores import (
     SqlReplayStore,
     SqlRoutingStore,
     SqlSubjectKeys,
+    vouching,
 )
 from protocols import Protocol, ProtocolError, load_protocol
 
@@ -47,6 +48,7 @@ __all__ = [
     "Hub",
     "Role",
     "Waiting",
+    "audit_macs",
     "bootstrap",
     "check_directory",
     "directory_loaded",
@@ -55,6 +57,7 @@ __all__ = [
     "private_key_owners",
     "reloading_directory",
     "throttle",
+    "writing_audit_log",
 ]
 
 log = get_logger(__name__)
@@ -117,6 +120,17 @@ class Hub:
     async def close(self) -> None:
         await self.broker.close()
         await self.audit.close()
+
+
+def audit_macs(settings: Settings, clock: Clock = utc_now) -> AuditMacKeys:
+    """The audit writer's MAC keys, created on first use (``hub.crypto.AuditMacKeys``)."""
+    return AuditMacKeys.load_or_create(settings.audit_mac_key_file, clock())
+
+
+def writing_audit_log(settings: Settings, clock: Clock = utc_now) -> SqlAuditLog:
+    """The audit log as a command that appends to it opens it: with the writer's MAC keys,
+    so that every record it appends is vouched for."""
+    return SqlAuditLog.from_url(settings.database_url, macs=audit_macs(settings, clock))
 
 
 def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
@@ -293,8 +307,10 @@ async def bootstrap(
     ingress passively, so that a broker user without configure rights can start it.
     """
     agencies, protocol = configuration or load_configuration(settings)
-    # One engine for every store, so a decision and its audit rows commit in one transaction.
-    engine = create_engine_for(settings.database_url)
+    macs = audit_macs(settings, clock)
+    # One engine for every store, so a decision and its audit rows commit in one transaction;
+    # every audit record appended on it carries the writer's MAC.
+    engine = vouching(create_engine_for(settings.database_url), macs)
     audit = SqlAuditLog(engine)
     broker = Broker(settings.amqp_url, publish_timeout=settings.publish_timeout_seconds)
 
@@ -367,6 +383,7 @@ async def bootstrap(
             audit,
             keys,
             clock,
+            macs,
             every_records=settings.audit_checkpoint_every_records,
             every_seconds=settings.audit_checkpoint_every_seconds,
         ),

@@ -19,7 +19,14 @@ Rules:
    Records deleted from the start without a signed anchor leave the walk at the genesis, and
    the first remaining record is named as missing its predecessors.
 5. The first problem found is reported by sequence number and record id where there is one.
-6. :func:`prune_log` is the one way records go (``hub audit prune``): it finds how far the
+6. The writer's MACs (:mod:`hub.audit._macs`): signing needs the MAC keys, and signs only
+   records that carry a MAC that checks, except those at or before a checkpoint the hub signed
+   already (records written before MACs existed); one without is refused like a broken chain,
+   so a record appended straight into the database is never signed. Once, after upgrading a
+   log from before MACs, the key holder may adopt the records without a MAC that come before
+   the first one with a MAC (``adopt_unvouched``). :func:`verify_log` checks
+   MACs when given the keys, and says whether it did (``macs_checked``).
+7. :func:`prune_log` is the one way records go (``hub audit prune``): it finds how far the
    retention allows (:class:`~hub.audit.PruneScan`), verifies the whole remaining log as rule 3
    does, signs the record there twice (a checkpoint, and a prune anchor under its own prefix),
    then cuts behind it and records ``audit.pruned`` in one transaction. A log that does not
@@ -42,6 +49,7 @@ from hub.audit import (
     Checkpoint,
     PruneAnchor,
     PruneScan,
+    RecordMacs,
     RetentionPolicy,
     checkpoint_signing_input,
     prune_signing_input,
@@ -82,19 +90,38 @@ def _refuse_unsigned(anchor: PruneAnchor | None, keys: KeyMaterial) -> None:
         raise AuditLogTampered(problem)
 
 
+def _vouched_through(checkpoints: Iterable[Checkpoint], keys: KeyMaterial) -> int:
+    """The greatest seq a checkpoint signed by the hub covers (0 if none): records up to it may
+    lack a MAC (rule 6), if the record there still has the signed hash (the caller checks)."""
+    return max(
+        (
+            c.seq
+            for c in checkpoints
+            if _signed_by_hub(keys, c.kid, c.signature, c.signing_input(), c.signed_at)
+        ),
+        default=0,
+    )
+
+
 async def sign_head(
     audit: SqlAuditLog,
     keys: KeyMaterial,
     clock: Clock,
     *,
+    macs: RecordMacs,
     after: tuple[int, str] | None = None,
+    adopt_unvouched: bool = False,
 ) -> Checkpoint | None:
-    """Verify the chain, then sign the head it verified to and keep the checkpoint (rule 2).
+    """Verify the chain and the writer's MACs, then sign the head it verified to and keep the
+    checkpoint (rules 2 and 6).
 
     With ``after`` (a head signed before), the record there must still be what was signed and
-    only the records after it are walked; else the whole chain is, from the newest prune
-    anchor. An anchor must be signed by the hub; one past ``after`` replaces it (the records
-    between were pruned). None when there is nothing new to sign;
+    only the records after it are walked, each of which must carry a MAC that checks; else the
+    whole chain is, from the newest prune anchor, and records up to the newest checkpoint kept
+    may lack one. An anchor must be signed by the hub; one past ``after`` replaces it (the
+    records between were pruned). With ``adopt_unvouched`` (once, after upgrading a log from
+    before MACs: ``hub audit checkpoint --adopt-unvouched``), records without a MAC before the
+    first record that has one are signed too. None when there is nothing new to sign;
     :class:`~hub.AuditLogTampered` when the chain does not verify.
     """
     anchor = await audit.newest_anchor()
@@ -105,10 +132,28 @@ async def sign_head(
         after = anchor.head  # what followed the last head signed, up to here, was pruned
     elif after is not None and await audit.hash_at(after[0]) != after[1]:
         raise AuditLogTampered(f"the record at seq {after[0]}, signed before, is gone or changed")
-    verifier = await audit.verify(after=after)
+    vouched = None
+    if after is None:
+        kept = await audit.checkpoints()
+        through = _vouched_through(kept, keys)
+        vouched = next((c for c in kept if c.seq == through), None)
+        if adopt_unvouched:
+            first = await audit.first_vouched()
+            head = await audit.head()
+            through = max(through, (head[0] if head else 0) if first is None else first - 1)
+    else:
+        through = after[0]
+    watch = frozenset() if vouched is None else frozenset({vouched.seq})
+    verifier = await audit.verify(after=after, macs=macs, unvouched_through=through, watch=watch)
     if verifier.broken is not None:
         broken = verifier.broken
         raise AuditLogTampered(f"broken at seq {broken.seq}: {broken.reason}")
+    if (
+        vouched is not None
+        and vouched.seq >= verifier.start[0]
+        and verifier.hashes_at.get(vouched.seq, verifier.start[1]) != vouched.record_hash
+    ):
+        raise AuditLogTampered(f"broken at seq {vouched.seq}: not the record signed there")
     if after is None and verifier.start != (anchor.head if anchor else (0, GENESIS)):
         raise AuditLogTampered("the log was pruned while it was being verified; try again")
     if verifier.checked == 0:
@@ -130,6 +175,7 @@ class Checkpointer:
     audit: SqlAuditLog
     keys: KeyMaterial
     clock: Clock
+    macs: RecordMacs
     every_records: int = 1000
     every_seconds: float = 300.0
     poll_seconds: float = 5.0
@@ -149,7 +195,9 @@ class Checkpointer:
         due = head[0] - last_seq >= self.every_records
         if not due and monotonic - self._last_time < self.every_seconds:
             return None
-        checkpoint = await sign_head(self.audit, self.keys, self.clock, after=self._signed)
+        checkpoint = await sign_head(
+            self.audit, self.keys, self.clock, macs=self.macs, after=self._signed
+        )
         if checkpoint is not None:
             self._signed, self._last_time = (checkpoint.seq, checkpoint.record_hash), monotonic
         return checkpoint
@@ -175,7 +223,8 @@ class LogReport:
     """What :func:`verify_log` found: how far the chain verifies, and the first problem.
 
     ``pruned_through`` is the prune anchor the walk started after (0 if never pruned);
-    ``hashes_at`` the verified hashes at the seqs asked for.
+    ``hashes_at`` the verified hashes at the seqs asked for; ``macs_checked`` whether the
+    writer's MACs were checked (only with its keys).
     """
 
     checked: int
@@ -185,6 +234,7 @@ class LogReport:
     problem: str | None
     pruned_through: int = 0
     hashes_at: Mapping[int, str] = field(default_factory=dict)
+    macs_checked: bool = False
 
     @property
     def intact(self) -> bool:
@@ -230,12 +280,20 @@ async def verify_log(
     outside: Iterable[Checkpoint] = (),
     progress: Callable[[int], None] | None = None,
     watch: Iterable[int] = (),
+    macs: RecordMacs | None = None,
 ) -> LogReport:
-    """Verify the chain, its prune anchors and every checkpoint against it (rules 3 to 5)."""
+    """Verify the chain, its prune anchors and every checkpoint against it (rules 3 to 5), and
+    with ``macs`` the writer's MAC on every record after the newest signed checkpoint, and on
+    every record that has one (rule 6)."""
     kept = await audit.checkpoints()
     given = list(outside)
     watching = frozenset((*watch, *(c.seq for c in (*kept, *given))))
-    verifier = await audit.verify(progress=progress, watch=watching)
+    verifier = await audit.verify(
+        progress=progress,
+        watch=watching,
+        macs=macs,
+        unvouched_through=_vouched_through((*kept, *given), keys),
+    )
     anchors = await audit.prune_anchors()  # after the walk, so they include the one it used
     problem = _start_problem(verifier, anchors)
     for anchor in anchors:
@@ -256,6 +314,7 @@ async def verify_log(
         problem=problem,
         pruned_through=verifier.start[0],
         hashes_at=dict(verifier.hashes_at),
+        macs_checked=verifier.macs_checked,
     )
 
 
@@ -279,17 +338,18 @@ async def prune_log(
     clock: Clock,
     policy: RetentionPolicy,
     *,
+    macs: RecordMacs,
     dry_run: bool = False,
     protocol_version: str | None = None,
 ) -> PruneReport:
     """Delete the longest prefix of the log past ``policy``'s retention, behind a signed
-    anchor (rule 6); :class:`~hub.AuditLogTampered` (nothing deleted) if the log is broken."""
+    anchor (rule 7); :class:`~hub.AuditLogTampered` (nothing deleted) if the log is broken."""
     now = clock()
     start = await audit.newest_anchor()
     scan_from = 0 if start is None else start.through_seq
     scan = PruneScan(policy, now, after=scan_from)
     await audit.scan_prunable(scan)
-    report = await verify_log(audit, keys, watch=(scan.through,))
+    report = await verify_log(audit, keys, watch=(scan.through,), macs=macs)
     if report.problem is not None:
         raise AuditLogTampered(report.problem)
     if scan.records == 0 or dry_run:

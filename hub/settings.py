@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     protocol_path: Path = PROTOCOLS_DIR / "northumberland.yaml"
     keys_dir: Path = Path("var/demo/keys")
     pseudonym_key_path: Path = Path("var/demo/keys/pseudonym.key")
+    # The audit writer's MAC keys (hub.crypto.AuditMacKeys); None: <keys_dir>/private/.
+    audit_mac_key_path: Path | None = None
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # Per agency, unless its directory entry's ``limits`` says otherwise.
     rate_per_minute: int = Field(default=6000, gt=0)
@@ -48,3 +50,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     audit_checkpoint_every_records: int = Field(default=1000, gt=0)
     audit_checkpoint_every_seconds: float = Field(default=300.0, gt=0)
+
+    @property
+    def audit_mac_key_file(self) -> Path:
+        """Where the audit writer's MAC keys are kept: never in the database."""
+        if self.audit_mac_key_path is not None:
+            return self.audit_mac_key_path
+        return self.keys_dir / "private" / "hub.audit-mac.json"

@@ -16,7 +16,7 @@ from aio_pika.exceptions import ChannelInvalidStateError
 
 from hub import BrokerUnavailable, StoreUnavailable
 from hub.audit import SUBJECT_KEY_BYTES, AuditEntry, subject_token
-from hub.crypto import HUB_AGENCY, KeyMaterial, provision_keys
+from hub.crypto import AUDIT_MAC_FILE, HUB_AGENCY, AuditMacKeys, KeyMaterial, provision_keys
 from hub.intake import Intake
 from hub.messages import (
     Acceptance,
@@ -381,6 +381,11 @@ class FakeSubjectKeys:
 
 TEST_KEYS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 FAKE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def audit_mac_keys(keys_dir: Path) -> AuditMacKeys:
+    """The audit writer's MAC keys where the hub keeps them under ``keys_dir`` (made if need be)."""
+    return AuditMacKeys.load_or_create(keys_dir / "private" / AUDIT_MAC_FILE, TEST_KEYS_FROM)
 
 
 def provisioned_keys(keys_dir: Path, agencies: Iterable[str]) -> KeyMaterial:

@@ -10,9 +10,11 @@ from hub.audit._chain import (
     GENESIS,
     ChainBreak,
     ChainVerifier,
+    canonical_detail,
     canonical_record,
     link,
     record_hash,
+    stored_record_hash,
 )
 from hub.audit._checkpoint import (
     CHECKPOINT_VERSION,
@@ -25,6 +27,7 @@ from hub.audit._checkpoint import (
 )
 from hub.audit._disclosure import ABOUT_A_SUBJECT, FOLLOW_UPS, NotificationDisclosure, disclosures
 from hub.audit._entry import AuditAction, AuditEntry, access_refused
+from hub.audit._macs import RecordMacs
 from hub.audit._query import (
     RECORD_FIELDS,
     AuditQuery,
@@ -59,9 +62,11 @@ __all__ = [
     "Position",
     "PruneAnchor",
     "PruneScan",
+    "RecordMacs",
     "RecordedBefore",
     "RetentionPolicy",
     "access_refused",
+    "canonical_detail",
     "canonical_record",
     "checkpoint_signing_input",
     "decode_cursor",
@@ -70,5 +75,6 @@ __all__ = [
     "link",
     "prune_signing_input",
     "record_hash",
+    "stored_record_hash",
     "subject_token",
 ]

@@ -19,7 +19,11 @@ Rules:
 4. The chain alone cannot see records appended at, or cut from, its end by someone able to
    recompute hashes; signed checkpoints kept outside the database do. A walk may start after a
    known record (``after``: its seq and hash), such as the signed anchor a prune left.
-5. Pure: no database here. The store appends through :func:`link`, the verifier through
+5. With the writer's MAC keys (:mod:`._macs`), every record must also carry a MAC that checks,
+   except those at or before ``unvouched_through`` (covered by a signed checkpoint or prune
+   anchor), which may carry none. A record the hash chain accepts but the MAC refuses is the
+   first bad record like any other.
+8. Pure: no database here. The store appends through :func:`link`, the verifier through
    :class:`ChainVerifier`.
 """
 
@@ -32,14 +36,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from hub.audit._macs import RecordMacs
+
 __all__ = [
     "CHAINED_FIELDS",
     "GENESIS",
     "ChainBreak",
     "ChainVerifier",
+    "canonical_detail",
     "canonical_record",
     "link",
     "record_hash",
+    "stored_record_hash",
     "utc_text",
 ]
 
@@ -61,6 +69,8 @@ CHAINED_FIELDS: Final = (
 
 def utc_text(value: datetime) -> str:
     """A time as the chain and its checkpoints write it; a naive time (SQLite's) is UTC."""
+    if value.tzinfo is UTC and value.year >= 1000:  # as PostgreSQL's driver gives it
+        return value.isoformat(timespec="microseconds")[:-6] + "Z"
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     utc = aware.astimezone(UTC)
     if utc.year < 1000:  # strftime does not pad such a year; isoformat would
@@ -97,17 +107,57 @@ def _require_plain(value: Any, where: str) -> None:
     raise TypeError(f"{where}: an audit record holds text, whole numbers, true/false and null")
 
 
+# What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) uses: the same
+# encoder for a value alone writes the same bytes as for that value inside a document.
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_value: Final = _ENCODER.encode
+_encode_text: Final = json.encoder.encode_basestring
+
+
+def canonical_detail(detail: Any) -> str:
+    """``detail`` as the canonical encoding writes it (rule 2); what the store keeps, so that
+    the stored text is exactly the bytes hashed."""
+    return _encode_value(detail)
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _encode_text(value)
+    return _encode_value(value)
+
+
+def _assemble(fields: Mapping[str, Any], seq: str, prev: str, detail: str) -> bytes:
+    """The canonical document with ``detail`` already encoded: its members written in sorted
+    order, byte for byte what ``json.dumps`` of the whole document with rule 2's settings
+    writes (the known-answer test in tests/unit/test_audit_chain.py holds it to that)."""
+    v = _value
+    return (
+        f'{{"action":{v(fields["action"])},"actor":{v(fields["actor"])},'
+        f'"correlation_id":{v(fields["correlation_id"])},"detail":{detail},'
+        f'"notification_id":{v(fields["notification_id"])},'
+        f'"notification_type":{v(fields["notification_type"])},"prev":{v(prev)},'
+        f'"protocol_version":{v(fields["protocol_version"])},'
+        f'"recipient":{v(fields["recipient"])},"recorded_at":"{utc_text(fields["recorded_at"])}",'
+        f'"rule_id":{v(fields["rule_id"])},"seq":{seq}}}'
+    ).encode()
+
+
 def canonical_record(fields: Mapping[str, Any], *, seq: int, prev: str) -> bytes:
     """The bytes a record's hash covers (rule 2); ``TypeError`` for a value outside it."""
-    document: dict[str, Any] = {name: fields[name] for name in CHAINED_FIELDS}
-    for name, value in document.items():
+    for name in CHAINED_FIELDS:
+        value = fields[name]
         if name != "recorded_at" and type(value) not in _PLAIN_SCALARS:
             _require_plain(value, name)
-    document["recorded_at"] = utc_text(document["recorded_at"])
-    document["seq"] = seq
-    document["prev"] = prev
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    return _assemble(fields, _value(seq), prev, _encode_value(fields["detail"]))
+
+
+def stored_record_hash(fields: Mapping[str, Any], *, seq: int, prev: str) -> str:
+    """The hash of a record whose ``detail`` is the JSON text the store kept, spliced in as it
+    is: the record's hash when that text is the canonical encoding (as the hub writes it)."""
+    document = _assemble(fields, _value(seq), prev, fields["detail"])
+    return hashlib.sha256(DOMAIN + document).hexdigest()
 
 
 def record_hash(fields: Mapping[str, Any], *, seq: int, prev: str) -> str:
@@ -140,7 +190,12 @@ class ChainVerifier:
     """Checks records fed in ``seq`` order (rule 3); ``broken`` is the first break, if any."""
 
     def __init__(
-        self, watch: frozenset[int] = frozenset(), *, after: tuple[int, str] = (0, GENESIS)
+        self,
+        watch: frozenset[int] = frozenset(),
+        *,
+        after: tuple[int, str] = (0, GENESIS),
+        macs: RecordMacs | None = None,
+        unvouched_through: int = 0,
     ) -> None:
         self.checked = 0
         self.start = after  # the seq and hash the walk starts after; the genesis by default
@@ -148,6 +203,9 @@ class ChainVerifier:
         self.broken: ChainBreak | None = None
         self._watch = watch
         self.hashes_at: dict[int, str] = {}  # the verified hash at each watched seq
+        self.macs_checked = macs is not None
+        self._macs = macs
+        self._unvouched_through = unvouched_through
 
     def feed(self, row: Mapping[Any, Any]) -> bool:
         """Check the next record; False (and ``broken`` set) once the chain is broken."""
@@ -162,13 +220,65 @@ class ChainVerifier:
             return self._break(seq, record_id, f"sequence {seq} where {expected} was due ({why})")
         if row["prev_hash"] != self.head_hash:
             return self._break(seq, record_id, "does not follow the record before it")
-        if record_hash(row, seq=seq, prev=self.head_hash) != row["record_hash"]:
-            return self._break(seq, record_id, "its contents do not match its hash")
+        if (reason := self._content_problem(row, seq)) is not None:
+            return self._break(seq, record_id, reason)
         self.checked += 1
         self.head_seq, self.head_hash = seq, row["record_hash"]
         if seq in self._watch:
             self.hashes_at[seq] = self.head_hash
         return True
+
+    def feed_stored(self, row: Mapping[Any, Any]) -> bool:
+        """:meth:`feed` a row whose ``detail`` is the JSON text the store kept (rule 7).
+
+        The text is spliced into the canonical document unparsed when the writer's MAC keys
+        are held: if that gives the record's hash and its MAC checks, the text is what the
+        hub's writer hashed, which is the canonical encoding. Anything else (no keys, no MAC,
+        a mismatch, text another encoder wrote) is parsed and checked as :meth:`feed` does,
+        so both give the same verdict and the same reason.
+        """
+        macs, seq = self._macs, row["seq"]
+        if (
+            macs is not None
+            and self.broken is None
+            and type(seq) is int
+            and seq == self.head_seq + 1
+            and row["prev_hash"] == self.head_hash
+            and (digest := row["record_hash"])
+            == stored_record_hash(row, seq=seq, prev=self.head_hash)
+            and (kid := row["mac_kid"]) is not None
+            and (mac := row["mac"]) is not None
+            and macs.check(kid, digest, mac)
+        ):
+            self.checked += 1
+            self.head_seq, self.head_hash = seq, digest
+            if seq in self._watch:
+                self.hashes_at[seq] = digest
+            return True
+        try:
+            detail = json.loads(row["detail"])
+        except (TypeError, ValueError):
+            return self._break(
+                seq if type(seq) is int else None, row.get("id"), "its detail is not JSON"
+            )
+        return self.feed({**row, "detail": detail})
+
+    def _content_problem(self, row: Mapping[Any, Any], seq: int) -> str | None:
+        """Why the record's contents are not what its hash and its writer's MAC say (rules 3
+        and 5), or None. Without MAC keys, only the hash is checked."""
+        if record_hash(row, seq=seq, prev=self.head_hash) != row["record_hash"]:
+            return "its contents do not match its hash"
+        macs = self._macs
+        if macs is None:
+            return None
+        kid, mac = row.get("mac_kid"), row.get("mac")
+        if kid is None or mac is None:
+            if seq <= self._unvouched_through:
+                return None
+            return "it carries no MAC of the hub's writer: the hub did not append it"
+        if not macs.check(str(kid), str(row["record_hash"]), str(mac)):
+            return "its MAC does not check: the hub did not append it"
+        return None
 
     def outside(self, count: int) -> None:
         """Report ``count`` records that the walk by ``seq`` never reached (rule 3)."""

@@ -30,11 +30,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub._exceptions import StoreUnavailable
+from hub.bootstrap import writing_audit_log
 from hub.delivery import DeadLetter, DeadLetterQueue
 from hub.ports import utc_now
 from hub.routing import requeued_entry
 from hub.settings import Settings
-from hub.stores import SqlAuditLog
 
 __all__ = ["register"]
 
@@ -114,7 +114,7 @@ async def show_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def requeue_command(args: argparse.Namespace, settings: Settings) -> int:
     actor = getpass.getuser()
-    audit = SqlAuditLog.from_url(settings.database_url)
+    audit = writing_audit_log(settings)
     try:
         # Migrating first proves the audit log answers before anything is moved.
         await audit.migrate()

@@ -24,10 +24,9 @@ from typing import Any
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry
+from hub.bootstrap import writing_audit_log
 from hub.crypto import KeyDocument, KeyRecord
-from hub.db import create_engine_for
 from hub.settings import Settings
-from hub.stores import SqlAuditLog
 
 __all__ = [
     "AUDIT_MISSING",
@@ -114,7 +113,7 @@ async def record_key_change(
         print(f"{command}: not audited ({actions}): --no-audit", file=sys.stderr)
         return 0
     try:
-        await _append(settings.database_url, entries)
+        await _append(settings, entries)
     except (StoreUnavailable, OSError) as exc:
         # Never the URL: it may hold the database password.
         print(
@@ -128,8 +127,8 @@ async def record_key_change(
     return 0
 
 
-async def _append(database_url: str, entries: Iterable[AuditEntry]) -> None:
-    audit = SqlAuditLog(create_engine_for(database_url))
+async def _append(settings: Settings, entries: Iterable[AuditEntry]) -> None:
+    audit = writing_audit_log(settings)
     try:
         await audit.migrate()
         await audit.record(*entries)

@@ -28,6 +28,7 @@ from typing import Any
 
 from hub import AuditLogTampered, StoreUnavailable
 from hub.audit import ByRule, Period, RecordedBefore, RetentionPolicy
+from hub.bootstrap import audit_macs
 from hub.checkpoints import PruneReport, prune_log
 from hub.crypto import HUB_AGENCY, KeyMaterial
 from hub.ports import utc_now
@@ -116,10 +117,17 @@ async def prune_command(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(chosen)
     policy, version = chosen
     keys = KeyMaterial(settings.keys_dir, () if args.dry_run else (HUB_AGENCY,))
-    audit = SqlAuditLog.from_url(settings.database_url)
+    macs = audit_macs(settings)
+    audit = SqlAuditLog.from_url(settings.database_url, macs=macs)
     try:
         report = await prune_log(
-            audit, keys, lambda: now, policy, dry_run=args.dry_run, protocol_version=version
+            audit,
+            keys,
+            lambda: now,
+            policy,
+            macs=macs,
+            dry_run=args.dry_run,
+            protocol_version=version,
         )
     except AuditLogTampered as exc:
         return _fail(f"nothing pruned: the audit log {exc.detail}", BROKEN)

@@ -32,11 +32,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from hub._exceptions import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry
+from hub.bootstrap import writing_audit_log
 from hub.inspection import SubjectIdentifier
 from hub.ports import utc_now
 from hub.pseudonyms import KEY_BYTES, Pseudonymiser
 from hub.settings import Settings
-from hub.stores import SqlAuditLog, SqlSubjectKeys
+from hub.stores import SqlSubjectKeys
 from hub.validation import field_problems
 from protocols import PartyKind, ProtocolError, load_protocol
 
@@ -104,7 +105,7 @@ async def erase_command(args: argparse.Namespace, settings: Settings) -> int:
         print("hub subject erase: no identifiers, or no usable pseudonym key", file=sys.stderr)
         return USAGE_ERROR
     pseudonyms = Pseudonymiser(key)
-    audit = SqlAuditLog.from_url(settings.database_url)
+    audit = writing_audit_log(settings)
     try:
         await audit.migrate()
         shredded = await SqlSubjectKeys(audit.engine).erase(

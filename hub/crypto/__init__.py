@@ -26,6 +26,13 @@ explicitly; they are the recipes ``KeyMaterial`` binds, and what the known-answe
 """
 
 from hub._exceptions import OPAQUE_MESSAGE, REASONS, InvalidMessage, Reason
+from hub.crypto._audit_macs import (
+    AUDIT_MAC_FILE,
+    AUDIT_MAC_VERSION,
+    AuditMacKeys,
+    audit_mac,
+    rotate_audit_mac_key,
+)
 from hub.crypto._envelopes import (
     DELIVERY_FIELDS,
     DELIVERY_SIGNED_FIELDS,
@@ -76,6 +83,8 @@ from hub.crypto._store import KeyStore
 
 __all__ = [
     "AGENCY_ID_PATTERN",
+    "AUDIT_MAC_FILE",
+    "AUDIT_MAC_VERSION",
     "DEFAULT_LIFETIME",
     "DEFAULT_OVERLAP",
     "DELIVERY_FIELDS",
@@ -93,6 +102,7 @@ __all__ = [
     "SOURCE_FIELDS",
     "SOURCE_VERSION",
     "Algorithm",
+    "AuditMacKeys",
     "DeliveryContents",
     "HttpRequest",
     "InvalidMessage",
@@ -112,6 +122,7 @@ __all__ = [
     "SourceContents",
     "SourceHeader",
     "VerifiedRequest",
+    "audit_mac",
     "check_source_header",
     "delivery_header",
     "generate_document",
@@ -123,6 +134,7 @@ __all__ = [
     "open_sealed",
     "open_source",
     "provision_keys",
+    "rotate_audit_mac_key",
     "seal",
     "seal_delivery",
     "seal_source",

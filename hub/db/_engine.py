@@ -6,8 +6,9 @@ migrations in ``migrations/``; :func:`migrate` brings a database to the newest r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
@@ -23,14 +24,22 @@ __all__ = ["MIGRATIONS_DIR", "alembic_config", "create_engine_for", "migrate", "
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+# JSON columns are written as the audit chain encodes them (rule 2 of hub.audit._chain: keys
+# sorted, no spaces, non-ASCII as is), so an audit record's stored detail is the very text its
+# hash covers and verification need not parse it (rule 7 there).
+_canonical_json: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+).encode
+
+
 def create_engine_for(database_url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and its directory created."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, json_serializer=_canonical_json)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=_canonical_json)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

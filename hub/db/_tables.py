@@ -67,6 +67,9 @@ audit_records = Table(
     Column("seq", BigInteger, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
+    # The writer's MAC over record_hash (hub.audit._macs); none on records from before 0013.
+    Column("mac_kid", String(64), nullable=True),
+    Column("mac", String(64), nullable=True),
     Index("ux_audit_records_seq", "seq", unique=True),
     Index("ix_audit_records_recorded_at_seq", "recorded_at", "seq"),
 )

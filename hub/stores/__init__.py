@@ -8,7 +8,7 @@ its audit rows and its outbox are committed in one transaction.
 from hub.stores._acknowledgement_store import SqlAcknowledgementStore
 from hub.stores._audit_log import SqlAuditLog
 from hub.stores._audit_queries import SqlAuditReader
-from hub.stores._audit_rows import audit_rows, subject_index
+from hub.stores._audit_rows import audit_rows, subject_index, vouching
 from hub.stores._inbox_store import SqlInboxStore
 from hub.stores._intake_store import SqlIntakeStore
 from hub.stores._nonce_store import SqlNonceStore
@@ -28,4 +28,5 @@ __all__ = [
     "SqlSubjectKeys",
     "audit_rows",
     "subject_index",
+    "vouching",
 ]

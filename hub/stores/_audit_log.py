@@ -8,13 +8,23 @@ rows for one step are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
-from hub.audit import AuditAction, AuditEntry, ChainVerifier, Checkpoint, PruneAnchor, PruneScan
+from hub.audit import (
+    GENESIS,
+    AuditAction,
+    AuditEntry,
+    ChainVerifier,
+    Checkpoint,
+    PruneAnchor,
+    PruneScan,
+    RecordMacs,
+)
 from hub.db import audit_checkpoints, audit_records, create_engine_for, migrate
 from hub.stores._audit_prune import newest_anchor, prune_behind, read_anchors, scan_prunable
 from hub.stores._audit_rows import (
@@ -23,9 +33,13 @@ from hub.stores._audit_rows import (
     checkpoint_row,
     committing,
     entry_from_row,
+    vouching,
 )
+from hub.stores._audit_walk import walk_chain
 
 __all__ = ["SqlAuditLog"]
+
+GENESIS_HEAD: Final = (0, GENESIS)
 
 
 class SqlAuditLog:
@@ -35,8 +49,10 @@ class SqlAuditLog:
         self._engine = engine
 
     @classmethod
-    def from_url(cls, database_url: str) -> SqlAuditLog:
-        return cls(create_engine_for(database_url))
+    def from_url(cls, database_url: str, *, macs: RecordMacs | None = None) -> SqlAuditLog:
+        """The log at ``database_url``; with ``macs``, every append is vouched for."""
+        engine = create_engine_for(database_url)
+        return cls(engine if macs is None else vouching(engine, macs))
 
     @property
     def engine(self) -> AsyncEngine:
@@ -116,6 +132,16 @@ class SqlAuditLog:
             raise StoreUnavailable("could not read the audit log") from exc
         return None if value is None else str(value)
 
+    async def first_vouched(self) -> int | None:
+        """The seq of the first record that carries a writer's MAC, or None if none does."""
+        query = select(func.min(audit_records.c.seq)).where(audit_records.c.mac.is_not(None))
+        try:
+            async with self._engine.connect() as connection:
+                value = await connection.scalar(query)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the audit log") from exc
+        return None if value is None else int(value)
+
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Keep a signed checkpoint beside the records (a copy belongs off the database)."""
         try:
@@ -176,36 +202,29 @@ class SqlAuditLog:
         progress: Callable[[int], None] | None = None,
         watch: frozenset[int] = frozenset(),
         after: tuple[int, str] | None = None,
+        macs: RecordMacs | None = None,
+        unvouched_through: int = 0,
     ) -> ChainVerifier:
         """Walk the chain in ``seq`` order (rule 3 of :mod:`hub.audit._chain`), in batches read
         by key, stopping at the first break; ``progress`` hears how many were checked, and the
         verified hashes at the ``watch``-ed seqs are kept. The walk starts after the newest
         prune anchor (``start`` of the verifier says which; its signature is the caller's to
         check), or at the genesis. With ``after`` (a verified seq and its hash), only the
-        records after it are walked, and they must follow it."""
-        query = select(audit_records).order_by(audit_records.c.seq).limit(batch)
+        records after it are walked, and they must follow it. With ``macs``, every record must
+        carry the writer's MAC, except those up to ``unvouched_through`` (rule 5 there)."""
         try:
             async with self._engine.connect() as connection:
                 if after is None:
                     anchor = await newest_anchor(connection)
-                    verifier = ChainVerifier(watch)
-                    if anchor is not None:
-                        verifier = ChainVerifier(watch, after=anchor.head)
+                    after_start = GENESIS_HEAD if anchor is None else anchor.head
                 else:
-                    verifier = ChainVerifier(watch, after=after)
-                position = verifier.head_seq
-                while True:
-                    result = await connection.execute(query.where(audit_records.c.seq > position))
-                    # Plain dicts: a third of the cost of SQLAlchemy's row mappings.
-                    names = tuple(result.keys())
-                    rows = [dict(zip(names, row, strict=True)) for row in result]
-                    if not all(verifier.feed(row) for row in rows):
-                        return verifier
-                    if progress is not None:
-                        progress(verifier.checked)
-                    if len(rows) < batch:
-                        break
-                    position = rows[-1]["seq"]
+                    after_start = after
+                verifier = ChainVerifier(
+                    watch, after=after_start, macs=macs, unvouched_through=unvouched_through
+                )
+                await walk_chain(connection, verifier, batch=batch, progress=progress)
+                if verifier.broken is not None:
+                    return verifier
                 if after is None:
                     # Rows the walk by seq cannot reach: none, a repeat, zero or below, or
                     # behind the prune anchor.

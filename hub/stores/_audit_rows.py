@@ -9,6 +9,10 @@ Rules:
    Everywhere, ``seq`` is unique, so a writer that read a stale head anyway fails its commit
    and is retried (:data:`APPEND_ATTEMPTS` times, after a short jittered pause) from a fresh
    head.
+3. The writer vouches for every record it appends with its MAC (:mod:`hub.audit._macs`). The
+   MAC keys travel with the engine (:func:`vouching`, an execution option), so every store that
+   appends on that engine vouches alike. An engine without them appends records with no MAC,
+   which no checkpoint will sign.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub._exceptions import StoreUnavailable
-from hub.audit import CHAINED_FIELDS, GENESIS, AuditAction, AuditEntry, Checkpoint, link
+from hub.audit import (
+    CHAINED_FIELDS,
+    GENESIS,
+    AuditAction,
+    AuditEntry,
+    Checkpoint,
+    RecordMacs,
+    link,
+)
 from hub.db import audit_records, audit_subjects
 
 __all__ = [
@@ -39,6 +51,7 @@ __all__ = [
     "lock_chain",
     "pause_before_retry",
     "subject_index",
+    "vouching",
 ]
 
 APPEND_ATTEMPTS: Final = 8
@@ -46,6 +59,12 @@ APPEND_ATTEMPTS: Final = 8
 CHAIN_CONFLICTS: Final = (IntegrityError, OperationalError)
 _CHAIN_LOCK: Final = 0x5EB0A0D17  # pg_advisory_xact_lock key of the audit chain
 _SQLITE_TAKE_WRITE_LOCK: Final = "DELETE FROM processed_notifications WHERE 0 = 1"
+_MACS_OPTION: Final = "sehub_audit_macs"
+
+
+def vouching(engine: AsyncEngine, macs: RecordMacs) -> AsyncEngine:
+    """``engine`` (sharing its pool) whose appends carry the writer's MACs (rule 3)."""
+    return engine.execution_options(**{_MACS_OPTION: macs})
 
 
 async def pause_before_retry(attempt: int) -> None:
@@ -97,6 +116,10 @@ async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry
     ).first()
     head_seq, head_hash = (int(head.seq), str(head.record_hash)) if head else (0, GENESIS)
     linked = link(rows, head_seq=head_seq, head_hash=head_hash)
+    macs: RecordMacs | None = connection.sync_engine.get_execution_options().get(_MACS_OPTION)
+    for row in linked:
+        vouched = (None, None) if macs is None else macs.vouch(row["record_hash"])
+        row["mac_kid"], row["mac"] = vouched
     await connection.execute(insert(audit_records), linked)
     index = subject_index(linked)
     if index:

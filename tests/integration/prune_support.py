@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import Table, insert, text
 
 from hub.audit import AuditAction, AuditEntry, ByRule, Period
-from hub.crypto import KeyMaterial
+from hub.crypto import AuditMacKeys, KeyMaterial
 from hub.db import create_engine_for
 from hub.stores import SqlAuditLog
-from tests.fakes import provisioned_keys
+from tests.fakes import audit_mac_keys, provisioned_keys
 from tests.integration.conftest import dialect_of
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -45,6 +45,7 @@ class Log:
     audit: SqlAuditLog
     keys: KeyMaterial
     keys_dir: Path
+    macs: AuditMacKeys
 
     async def sql(self, *statements: str) -> list[object]:
         """Run SQL as the tables' owner, triggers on; the first column of each result's row."""
@@ -95,15 +96,16 @@ async def open_log(
 ) -> AsyncIterator[Log]:
     """A log of ``entries`` (by default short-retention records, then long-retention ones),
     and the hub's keys."""
-    audit = SqlAuditLog.from_url(database_url)
+    keys_dir = tmp_path / "keys"
+    keys = provisioned_keys(keys_dir, ())
+    macs = audit_mac_keys(keys_dir)
+    audit = SqlAuditLog.from_url(database_url, macs=macs)
     await audit.migrate()
     if entries is None:
         entries = [entry(n, SHORT if n <= SHORT_RECORDS else LONG) for n in range(1, RECORDS + 1)]
     for one in entries:
         await audit.record(one)
-    keys_dir = tmp_path / "keys"
-    keys = provisioned_keys(keys_dir, ())
     try:
-        yield Log(database_url, dialect_of(database_url), audit, keys, keys_dir)
+        yield Log(database_url, dialect_of(database_url), audit, keys, keys_dir, macs)
     finally:
         await audit.close()

@@ -21,10 +21,10 @@ from sqlalchemy import text
 from hub import AuditLogTampered
 from hub.audit import AuditAction, AuditEntry, Checkpoint, CheckpointUnreadable, record_hash
 from hub.checkpoints import Checkpointer, sign_head, verify_log
-from hub.crypto import KeyMaterial
+from hub.crypto import AuditMacKeys, KeyMaterial
 from hub.db import create_engine_for
 from hub.stores import SqlAuditLog
-from tests.fakes import FixedClock, provisioned_keys
+from tests.fakes import FixedClock, audit_mac_keys, provisioned_keys
 from tests.integration.conftest import REPO, dialect_of
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -38,6 +38,7 @@ class Logged:
     audit: SqlAuditLog
     keys: KeyMaterial
     keys_dir: Path
+    macs: AuditMacKeys
 
     async def as_owner(self, *statements: str) -> None:
         """Run SQL with the append-only triggers off, as a database owner can."""
@@ -73,20 +74,23 @@ def _entry(n: int) -> AuditEntry:
 async def logged(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[Logged]:
     """A log of a few records on each real database, and the hub's keys."""
     url = fresh_database_url
-    audit = SqlAuditLog.from_url(url)
+    keys_dir = tmp_path / "keys"
+    keys = provisioned_keys(keys_dir, ())
+    macs = audit_mac_keys(keys_dir)
+    audit = SqlAuditLog.from_url(url, macs=macs)
     await audit.migrate()
     for n in range(RECORDS):
         await audit.record(_entry(n))
-    keys_dir = tmp_path / "keys"
-    keys = provisioned_keys(keys_dir, ())
     try:
-        yield Logged(url, dialect_of(url), audit, keys, keys_dir)
+        yield Logged(url, dialect_of(url), audit, keys, keys_dir, macs)
     finally:
         await audit.close()
 
 
 async def _exported(logged: Logged) -> Checkpoint:
-    checkpoint = await sign_head(logged.audit, logged.keys, FixedClock(T0 + timedelta(hours=1)))
+    checkpoint = await sign_head(
+        logged.audit, logged.keys, FixedClock(T0 + timedelta(hours=1)), macs=logged.macs
+    )
     assert checkpoint is not None
     return Checkpoint.from_json(checkpoint.to_json())  # as it comes back from its file
 
@@ -168,7 +172,7 @@ async def test_a_checkpoint_not_signed_by_the_hub_is_refused(logged: Logged) -> 
 async def test_the_checkpointer_signs_after_enough_records(logged: Logged) -> None:
     """The head is signed once enough records were added, and not again until more come."""
     checkpointer = Checkpointer(
-        logged.audit, logged.keys, FixedClock(T0), every_records=4, every_seconds=3600
+        logged.audit, logged.keys, FixedClock(T0), logged.macs, every_records=4, every_seconds=3600
     )
 
     first = await checkpointer.tick(monotonic=10.0)
@@ -228,7 +232,7 @@ async def test_a_broken_chain_is_never_signed(logged: Logged) -> None:
     await logged.as_owner("UPDATE audit_records SET notification_id = 'forged' WHERE seq = 3")
 
     with pytest.raises(AuditLogTampered, match="broken at seq 3"):
-        await sign_head(logged.audit, logged.keys, FixedClock(T0))
+        await sign_head(logged.audit, logged.keys, FixedClock(T0), macs=logged.macs)
 
     assert await logged.audit.checkpoints() == []
 
@@ -236,7 +240,7 @@ async def test_a_broken_chain_is_never_signed(logged: Logged) -> None:
 async def test_the_checkpointer_refuses_a_cut_or_rewritten_tail(logged: Logged) -> None:
     """After signing, a checkpointer signs only what follows, unchanged, from its last head."""
     checkpointer = Checkpointer(
-        logged.audit, logged.keys, FixedClock(T0), every_records=1, every_seconds=3600
+        logged.audit, logged.keys, FixedClock(T0), logged.macs, every_records=1, every_seconds=3600
     )
     assert await checkpointer.tick(monotonic=1.0) is not None
     await logged.as_owner(f"DELETE FROM audit_records WHERE seq = {RECORDS}")  # noqa: S608

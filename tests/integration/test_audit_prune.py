@@ -43,7 +43,7 @@ async def log(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[Log]:
 
 async def _pruned(log: Log) -> Checkpoint:
     """Prune at LATER and hand back the anchor's checkpoint as its exported file holds it."""
-    report = await prune_log(log.audit, log.keys, FixedClock(LATER), POLICY)
+    report = await prune_log(log.audit, log.keys, FixedClock(LATER), POLICY, macs=log.macs)
     assert report.checkpoint is not None
     return Checkpoint.from_json(report.checkpoint.to_json())
 
@@ -83,7 +83,9 @@ async def test_a_record_within_retention_stops_the_cut(log: Log) -> None:
     """A recent record is never pruned, nor an old one that follows it (a prefix only)."""
     await log.audit.record(entry(100, SHORT, at=T0 - timedelta(days=900)))
 
-    report = await prune_log(log.audit, log.keys, FixedClock(T0 + timedelta(days=400)), POLICY)
+    report = await prune_log(
+        log.audit, log.keys, FixedClock(T0 + timedelta(days=400)), POLICY, macs=log.macs
+    )
 
     assert (report.through, report.records) == (K, K)
     assert (RECORDS + 1) in await log.seqs()
@@ -91,7 +93,9 @@ async def test_a_record_within_retention_stops_the_cut(log: Log) -> None:
 
 async def test_nothing_is_pruned_before_anything_is_past_retention(log: Log) -> None:
     """With every record within retention, the log is left as it is and nothing is signed."""
-    report = await prune_log(log.audit, log.keys, FixedClock(T0 + timedelta(days=30)), POLICY)
+    report = await prune_log(
+        log.audit, log.keys, FixedClock(T0 + timedelta(days=30)), POLICY, macs=log.macs
+    )
 
     assert (report.through, report.records, report.anchor) == (0, 0, None)
     assert await log.seqs() == list(range(1, RECORDS + 1))
@@ -100,7 +104,9 @@ async def test_nothing_is_pruned_before_anything_is_past_retention(log: Log) -> 
 
 async def test_a_dry_run_changes_nothing(log: Log) -> None:
     """A dry run says how far it would cut, and deletes, signs and records nothing."""
-    report = await prune_log(log.audit, log.keys, FixedClock(LATER), POLICY, dry_run=True)
+    report = await prune_log(
+        log.audit, log.keys, FixedClock(LATER), POLICY, macs=log.macs, dry_run=True
+    )
 
     assert (report.through, report.records, report.checkpoint) == (K, K, None)
     assert await log.seqs() == list(range(1, RECORDS + 1))
@@ -114,7 +120,7 @@ async def test_a_broken_log_is_never_pruned(log: Log) -> None:
     await log.as_owner("UPDATE audit_records SET rule_id = 'forged' WHERE seq = 2")
 
     with pytest.raises(AuditLogTampered, match="broken at seq 2"):
-        await prune_log(log.audit, log.keys, FixedClock(LATER), POLICY)
+        await prune_log(log.audit, log.keys, FixedClock(LATER), POLICY, macs=log.macs)
 
     assert await log.seqs() == list(range(1, RECORDS + 1))
     assert await log.audit.prune_anchors() == []
@@ -171,7 +177,9 @@ async def test_a_deleted_anchor_is_caught(log: Log) -> None:
 @pytest.mark.parametrize("forgery", ["zeros", "a kept checkpoint's signature"])
 async def test_an_anchor_not_signed_by_the_hub_is_caught(log: Log, forgery: str) -> None:
     """An owner's own anchor, even one carrying the hub's signature of a checkpoint, fails."""
-    head = await sign_head(log.audit, log.keys, FixedClock(LATER))  # signs seq RECORDS
+    head = await sign_head(
+        log.audit, log.keys, FixedClock(LATER), macs=log.macs
+    )  # signs seq RECORDS
     assert head is not None
     await log.audit.record(entry(200, LONG))  # follows the signed head, as after a real prune
     await log.as_owner(
@@ -196,7 +204,7 @@ async def test_an_anchor_not_signed_by_the_hub_is_caught(log: Log, forgery: str)
     assert report.problem is not None
     assert f"the prune anchor at seq {RECORDS} is not signed by the hub" in report.problem
     with pytest.raises(AuditLogTampered, match="not signed by the hub"):
-        await sign_head(log.audit, log.keys, FixedClock(LATER))
+        await sign_head(log.audit, log.keys, FixedClock(LATER), macs=log.macs)
 
 
 async def test_a_record_slipped_in_behind_the_anchor_is_caught(log: Log) -> None:
@@ -222,12 +230,16 @@ async def test_a_record_slipped_in_behind_the_anchor_is_caught(log: Log) -> None
 
 async def test_checkpoints_behind_the_anchor_are_held_to_their_signature_only(log: Log) -> None:
     """An exported checkpoint of a pruned record still verifies; a forged one does not."""
-    early = await sign_head(log.audit, log.keys, FixedClock(T0 + timedelta(hours=1)))
+    early = await sign_head(log.audit, log.keys, FixedClock(T0 + timedelta(hours=1)), macs=log.macs)
     assert early is not None
     await log.audit.record(entry(300, LONG))
     exported = await _pruned(log)  # cuts at K, before the early checkpoint at RECORDS
     second = await prune_log(
-        log.audit, log.keys, FixedClock(LATER + timedelta(days=2000)), RecordedBefore(LATER)
+        log.audit,
+        log.keys,
+        FixedClock(LATER + timedelta(days=2000)),
+        RecordedBefore(LATER),
+        macs=log.macs,
     )
     assert second.through == RECORDS + 1  # past the early checkpoint now
     forged = Checkpoint(2, "ab" * 32, early.signed_at, early.kid, bytes(64))
@@ -253,7 +265,7 @@ async def test_pruning_twice_keeps_the_log_verifiable(log: Log) -> None:
     await _pruned(log)
     await log.audit.record(entry(400, SHORT))
     later = FixedClock(LATER + timedelta(days=6 * 366))
-    second = await prune_log(log.audit, log.keys, later, POLICY)
+    second = await prune_log(log.audit, log.keys, later, POLICY, macs=log.macs)
     through = second.through
 
     report = await verify_log(log.audit, log.keys)
@@ -272,15 +284,17 @@ async def test_pruning_twice_keeps_the_log_verifiable(log: Log) -> None:
 async def test_the_checkpointer_keeps_signing_after_a_prune(log: Log) -> None:
     """A checkpointer whose last signed head was pruned away signs the new head, no alarm."""
     checkpointer = Checkpointer(
-        log.audit, log.keys, FixedClock(LATER), every_records=1, every_seconds=3600
+        log.audit, log.keys, FixedClock(LATER), log.macs, every_records=1, every_seconds=3600
     )
     assert await checkpointer.tick(monotonic=1.0) is not None  # signs seq RECORDS
     await log.audit.record(entry(500, LONG))
-    cut = await prune_log(log.audit, log.keys, FixedClock(LATER), RecordedBefore(LATER))
+    cut = await prune_log(
+        log.audit, log.keys, FixedClock(LATER), RecordedBefore(LATER), macs=log.macs
+    )
     await log.audit.record(entry(501, LONG))
 
     after_cut = await checkpointer.tick(monotonic=2.0)
-    fresh = Checkpointer(log.audit, log.keys, FixedClock(LATER), every_records=1)
+    fresh = Checkpointer(log.audit, log.keys, FixedClock(LATER), log.macs, every_records=1)
     first = await fresh.tick(monotonic=3.0)
 
     assert cut.through == RECORDS + 1  # past the head the checkpointer signed

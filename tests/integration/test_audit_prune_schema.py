@@ -12,10 +12,10 @@ from alembic import command
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.audit import RecordedBefore
-from hub.checkpoints import prune_log, verify_log
+from hub.checkpoints import prune_log, sign_head, verify_log
 from hub.db import alembic_config, audit_prunes, create_engine_for
 from hub.stores import SqlAuditLog
-from tests.fakes import FixedClock, provisioned_keys
+from tests.fakes import FixedClock, audit_mac_keys, provisioned_keys
 from tests.integration.conftest import POSTGRES_URL, dialect_of, drop_all_tables
 from tests.integration.prune_support import LATER, RECORDS, T0, Log, open_log
 
@@ -118,15 +118,20 @@ async def test_an_existing_log_upgraded_to_0008_prunes_and_verifies(
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
     finally:
         await engine.dispose()
-    audit = SqlAuditLog.from_url(url)
     keys = provisioned_keys(tmp_path / "keys", ())
+    macs = audit_mac_keys(tmp_path / "keys")
+    audit = SqlAuditLog.from_url(url, macs=macs)
     cutoff = T0 + timedelta(minutes=1000)
     try:
-        pruned = await prune_log(audit, keys, FixedClock(LATER), RecordedBefore(cutoff))
-        report = await verify_log(audit, keys)
+        # The records from before MACs (0013) are adopted once, by the key holder.
+        adopted = await sign_head(audit, keys, FixedClock(LATER), macs=macs, adopt_unvouched=True)
+        pruned = await prune_log(audit, keys, FixedClock(LATER), RecordedBefore(cutoff), macs=macs)
+        report = await verify_log(audit, keys, macs=macs)
     finally:
         await audit.close()
 
+    assert adopted is not None
+    assert adopted.seq == OLD_RECORDS
     assert (pruned.through, pruned.records) == (1000, 1000)
     assert report.intact, report.problem
     assert report.checked == OLD_RECORDS - 1000 + 1

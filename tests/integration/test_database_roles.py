@@ -15,7 +15,7 @@ from hub.checkpoints import prune_log
 from hub.db import create_engine_for, grant_roles
 from hub.messages import OutboxCopy, OutgoingMessage, delivery_id
 from hub.stores import SqlAuditLog, SqlRoutingStore
-from tests.fakes import FixedClock, provisioned_keys
+from tests.fakes import FixedClock, audit_mac_keys, provisioned_keys
 from tests.integration.conftest import POSTGRES_URL, drop_all_tables
 
 pytestmark = pytest.mark.postgres
@@ -27,10 +27,10 @@ AUDITOR_URL = POSTGRES_URL.replace("hub:hub@", "hub_auditor:hub_auditor@")
 
 
 @pytest.fixture
-async def granted() -> None:
+async def granted(tmp_path: Path) -> None:
     """A freshly migrated database whose owner has granted the two roles their rights."""
     await drop_all_tables(POSTGRES_URL)
-    owner = SqlAuditLog.from_url(POSTGRES_URL)
+    owner = SqlAuditLog.from_url(POSTGRES_URL, macs=audit_mac_keys(tmp_path / "keys"))
     await owner.migrate()
     await owner.record(AuditEntry(AuditAction.NOTIFICATION_ACCEPTED, T0, notification_id="a"))
     await owner.close()
@@ -141,11 +141,12 @@ async def test_the_hubs_role_cannot_delete_even_records_behind_a_prune_anchor(
 async def test_the_hubs_role_cannot_prune(granted: None, tmp_path: Path) -> None:
     """``prune_log`` as the writer is refused by the database, and nothing is deleted."""
     keys = provisioned_keys(tmp_path / "keys", ())
-    log = SqlAuditLog.from_url(WRITER_URL)
+    macs = audit_mac_keys(tmp_path / "keys")
+    log = SqlAuditLog.from_url(WRITER_URL, macs=macs)
     policy = RecordedBefore(T0 + timedelta(hours=1))
     try:
         with pytest.raises(StoreUnavailable, match="owner of the audit tables"):
-            await prune_log(log, keys, FixedClock(T0 + timedelta(days=1)), policy)
+            await prune_log(log, keys, FixedClock(T0 + timedelta(days=1)), policy, macs=macs)
         count, anchors = await log.count(), await log.prune_anchors()
     finally:
         await log.close()

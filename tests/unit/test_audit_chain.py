@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,7 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.audit import GENESIS, ChainVerifier, canonical_record, link, record_hash
+from hub.audit import (
+    CHAINED_FIELDS,
+    GENESIS,
+    ChainVerifier,
+    canonical_detail,
+    canonical_record,
+    link,
+    record_hash,
+    stored_record_hash,
+)
 
 T0 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -165,3 +175,51 @@ def test_times_are_written_as_the_chain_always_wrote_them(value: datetime) -> No
     encoded = canonical_record({**_row(0), "recorded_at": value}, seq=1, prev=GENESIS)
 
     assert f'"recorded_at":"{expected}"'.encode() in encoded
+
+
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _reference_encoding(fields: dict[str, Any], seq: int, prev: str) -> bytes:
+    """Rule 2 as first written: the whole document through json.dumps."""
+    document = {name: fields[name] for name in CHAINED_FIELDS}
+    document["recorded_at"] = document["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    document.update(seq=seq, prev=prev)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+@given(
+    st.fixed_dictionaries({name: st.none() | st.text() | _PLAIN for name in CHAINED_FIELDS[1:]}),
+    st.integers(min_value=1, max_value=2**62),
+)
+def test_the_fast_encoding_is_byte_for_byte_the_documented_one(
+    fields: dict[str, Any], seq: int
+) -> None:
+    """Any plain values, text with any characters included, encode exactly as json.dumps of
+    the whole document with rule 2's settings does."""
+    row = {**fields, "recorded_at": T0}
+    try:
+        expected = _reference_encoding(row, seq, GENESIS)
+    except UnicodeEncodeError:  # a lone surrogate: neither encoding can write it
+        with pytest.raises(UnicodeEncodeError):
+            canonical_record(row, seq=seq, prev=GENESIS)
+        return
+
+    assert canonical_record(row, seq=seq, prev=GENESIS) == expected
+
+
+def test_a_stored_canonical_detail_hashes_as_the_record_does() -> None:
+    """The detail text the store keeps, spliced in unparsed, gives the record's own hash."""
+    row = _chain(1)[0]
+    stored = {**row, "detail": canonical_detail(row["detail"])}
+
+    assert stored_record_hash(stored, seq=1, prev=GENESIS) == row["record_hash"]
+    assert (
+        stored_record_hash({**stored, "detail": stored["detail"] + " "}, seq=1, prev=GENESIS)
+        != row["record_hash"]
+    )
