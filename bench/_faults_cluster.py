@@ -5,7 +5,8 @@ Rules:
 
 1. Always the run's own services (``state_dir``): the cluster's nodes keep their state in
    ``state_dir/rabbitmq-cluster`` and PostgreSQL in ``state_dir/postgres``. Each run's cluster
-   starts empty: the previous run's node directories are removed first (the cookie stays),
+   starts empty: the previous run's node directories (all but the cookie's ``home``) are
+   removed first,
    so the nodes join afresh and every queue is declared on all of them.
 2. The hub, the subscribers and the harness are given every node's URL, comma-separated
    (``HUB_AMQP_URL``), and fail over between them (:mod:`hub.delivery`'s failover).
@@ -59,8 +60,10 @@ class ClusterServices(Services):
         cluster_dir = self._cluster_dir()
         cluster_dir.parent.mkdir(parents=True, exist_ok=True)
         await self._cluster("stop")  # idempotent: a crashed run may have left it
-        for node in range(1, self.nodes + 1):
-            await asyncio.to_thread(shutil.rmtree, cluster_dir / f"node{node}", ignore_errors=True)
+        if cluster_dir.is_dir():
+            for node_dir in cluster_dir.iterdir():
+                if node_dir.is_dir() and node_dir.name != "home":
+                    await asyncio.to_thread(shutil.rmtree, node_dir, ignore_errors=True)
         await self.script("postgres", "start")
         await self._cluster("start")
 

@@ -3,7 +3,8 @@ cluster of three nodes on loopback (scripts/services/rabbitmq-cluster.sh), Postg
 store, two API and two router processes, one node killed with kill -9 at a time and started
 again, while notifications are posted (docs/faults.md, "On a RabbitMQ cluster").
 
-Its defaults are smaller than ``make faults``'s so that a run takes under ten minutes on two
+Its defaults are much smaller than ``make faults``'s (800 notifications at 10/s, 3 node kills, 2
+hub kills, 1 database outage) so that a run takes under ten minutes on two
 cores (a node takes some 20 s to restart and rejoin); every flag of ``bench.faults`` is
 accepted and wins over them (``--notifications 10000``). It writes
 ``bench/results/cluster-faults.json``; the nodes listen on ``--amqp-port`` (``$HUB_AMQP_PORT``),
@@ -28,9 +29,10 @@ __all__ = ["CLUSTER_DEFAULTS", "main"]
 
 CLUSTER_DEFAULTS: Final = {
     "--cluster-nodes": "3",
-    "--notifications": "3000",
-    "--broker-kills": "6",
-    "--hub-kills": "4",
+    "--notifications": "800",
+    "--rate": "10",
+    "--broker-kills": "3",
+    "--hub-kills": "2",
     "--db-outages": "1",
 }
 OUTPUT: Final = Path(__file__).resolve().parent / "results" / "cluster-faults.json"

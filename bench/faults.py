@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench._faults_chaos import ChaosEvent, plan_chaos
+from bench._faults_cluster import ClusterServices
 from bench._faults_recipients import Tally
 from bench._faults_report import delivery_figures
 from bench._faults_run import FaultConfig, FaultRun
@@ -57,6 +58,7 @@ from bench._faults_traffic import PlannedNotification, plan_notifications
 __all__ = [
     "RESULT_KEYS",
     "ChaosEvent",
+    "ClusterServices",
     "FaultConfig",
     "PlannedNotification",
     "Services",

@@ -5,7 +5,8 @@
 #            [--nodes N] [--node I]
 #
 # Each node is a rabbitmq.sh node of its own (so it starts, stops, reports its pid and
-# stays on loopback the same way), with its state in <cluster>/node<I>/rabbitmq, where
+# stays on loopback the same way), with its state in <cluster>/<node name>/rabbitmq (so two
+# clusters of one checkout on other ports keep apart), where
 # <cluster> is <repo>/var/services/rabbitmq-cluster or, when user rabbitmq cannot reach
 # that (a clone under a private home directory), /var/lib/sehub-services/<hash>/
 # rabbitmq-cluster (see lib.sh). Node I (from 1) listens on:
@@ -76,7 +77,7 @@ set_paths() {
 node_script() {
     local i=$1
     shift
-    HUB_SERVICES_DIR=$CLUSTER_DIR/node$i \
+    HUB_SERVICES_DIR=$CLUSTER_DIR/$(node_name "$i" | cut -d@ -f1) \
         HUB_AMQP_PORT=$(amqp_port "$i") \
         HUB_AMQP_MGMT_PORT=$(mgmt_port "$i") \
         HUB_AMQP_TLS_PORT=0 \
