@@ -3,10 +3,10 @@ cluster of three nodes on loopback (scripts/services/rabbitmq-cluster.sh), Postg
 store, two API and two router processes, one node killed with kill -9 at a time and started
 again, while notifications are posted (docs/faults.md, "On a RabbitMQ cluster").
 
-Its defaults are much smaller than ``make faults``'s (800 notifications at 10/s, 3 node kills, 2
-hub kills, 1 database outage) so that a run takes under ten minutes on two
-cores (a node takes some 20 s to restart and rejoin); every flag of ``bench.faults`` is
-accepted and wins over them (``--notifications 10000``). It writes
+Its defaults are much smaller than ``make faults``'s (800 notifications at 10/s, 3 node kills,
+2 hub kills, 1 database outage), so that a run takes under ten minutes on two busy cores (a
+node takes some 20 s to restart and rejoin, and routing on the cluster is slower); every flag
+of ``bench.faults`` is accepted and wins over them (``--notifications 10000``). It writes
 ``bench/results/cluster-faults.json``; the nodes listen on ``--amqp-port`` (``$HUB_AMQP_PORT``),
 ``+2`` and ``+4``, with the distribution ports 20000 above and no management plugin.
 
