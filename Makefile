@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: help venv run test lint typecheck unit integration services services-stop \
-        rabbitmq rabbitmq-stop postgres postgres-stop demo bench-audit faults clean
+        rabbitmq rabbitmq-stop postgres postgres-stop demo bench-audit faults cluster-faults \
+        rabbitmq-cluster rabbitmq-cluster-stop clean
 
 help:
 	@echo "make run            start RabbitMQ and run the hub with the demo configuration"
@@ -15,6 +16,7 @@ help:
 	@echo "make services-stop  stop them"
 	@echo "make bench-audit    benchmark the audit log (PostgreSQL and SQLite; SIZES=10000,100000)"
 	@echo "make faults         kill -9 the broker and the hub while posting; count losses (docs/faults.md)"
+	@echo "make cluster-faults the same against a 3-node RabbitMQ cluster, one node killed at a time"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -36,6 +38,13 @@ rabbitmq:
 
 rabbitmq-stop:
 	scripts/services/rabbitmq.sh stop
+
+# Three nodes on $HUB_AMQP_PORT, +2, +4 (management on $HUB_AMQP_MGMT_PORT, +2, +4).
+rabbitmq-cluster:
+	scripts/services/rabbitmq-cluster.sh start
+
+rabbitmq-cluster-stop:
+	scripts/services/rabbitmq-cluster.sh stop
 
 postgres:
 	scripts/services/postgres.sh start
@@ -82,6 +91,11 @@ bench-audit: venv postgres
 FAULTS_ARGS ?=
 faults: venv
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+
+# make faults against its own 3-node RabbitMQ cluster ($HUB_AMQP_PORT, +2, +4; their +20000),
+# writing bench/results/cluster-faults.json; fewer notifications by default (about 8 minutes).
+cluster-faults: venv
+	$(BIN)/python -m bench.cluster_faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

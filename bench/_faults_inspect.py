@@ -43,6 +43,8 @@ from hub.delivery import (
     INGRESS_EXCHANGE,
     INGRESS_QUEUE,
     agency_queue_name,
+    broker_urls,
+    connect_first,
 )
 
 __all__ = [
@@ -66,7 +68,7 @@ DEAD_LETTERS_READ: Final = 500
 
 async def fresh_broker(amqp_url: str, agencies: Iterable[str]) -> None:
     """Delete the hub's queues and exchanges and the taps (rule 1)."""
-    connection = await aio_pika.connect(amqp_url, timeout=10)
+    connection = await connect_first(broker_urls(amqp_url), attempt_timeout=10)
     async with connection:
         channel = await connection.channel()
         for agency in agencies:
@@ -114,7 +116,7 @@ async def _dead_letters(channel: aio_pika.abc.AbstractChannel) -> Counter[str]:
 
 
 async def _broker_end_state(amqp_url: str, agencies: Iterable[str]) -> dict[str, Any]:
-    connection = await aio_pika.connect(amqp_url, timeout=10)
+    connection = await connect_first(broker_urls(amqp_url), attempt_timeout=10)
     async with connection:
         channel = await connection.channel()
         depths = await _queue_depths(

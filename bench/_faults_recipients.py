@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from hub import UnreadableDelivery
-from hub.delivery import DELIVER_EXCHANGE
+from hub.delivery import DELIVER_EXCHANGE, broker_urls, connect_first
 from hub.subscriber import SqliteInbox, Subscriber
 
 __all__ = ["Recipients", "Tally", "subscribed_agencies", "tap_queue_name"]
@@ -91,7 +90,7 @@ class Recipients:
 
     async def install_taps(self) -> None:
         """Declare and bind the tap queues (after the hub has declared its exchange)."""
-        connection = await aio_pika.connect(self.amqp_url, timeout=10)
+        connection = await connect_first(broker_urls(self.amqp_url), attempt_timeout=10)
         async with connection:
             channel = await connection.channel()
             exchange = await channel.get_exchange(DELIVER_EXCHANGE)
@@ -152,7 +151,7 @@ class Recipients:
 
     async def _read_taps_once(self, stop: asyncio.Event) -> None:
         """Consume every tap until ``stop`` or until the connection is lost."""
-        connection = await aio_pika.connect(self.amqp_url, timeout=5)
+        connection = await connect_first(broker_urls(self.amqp_url), attempt_timeout=5)
         lost = asyncio.Event()
         # A plain connection's closed() waits for close() only, not for a lost broker.
         connection.close_callbacks.add(lambda *_: lost.set())

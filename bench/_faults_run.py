@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench._faults_chaos import BROKER, DATABASE, HUB, Chaos, plan_chaos
+from bench._faults_cluster import ClusterServices
 from bench._faults_hub import HubFleet, hub_command, hub_env
 from bench._faults_inspect import (
     audit_trail,
@@ -75,6 +76,8 @@ class FaultConfig:
     drain_timeout: float = 300.0
     settle_seconds: float = 10.0
     quiet: bool = False
+    # RabbitMQ nodes of a cluster from amqp_port on (bench/_faults_cluster.py); 0: one node.
+    cluster_nodes: int = 0
 
 
 class FaultRun:
@@ -84,7 +87,13 @@ class FaultRun:
         self.config = config
         self._started = time.monotonic()
         self.started_at = datetime.now(UTC)
-        self.services = Services(config.amqp_port, config.pg_port, config.services_dir)
+        self.services = (
+            ClusterServices(
+                config.amqp_port, config.pg_port, config.services_dir, nodes=config.cluster_nodes
+            )
+            if config.cluster_nodes
+            else Services(config.amqp_port, config.pg_port, config.services_dir)
+        )
         self.protocol = load_protocol(PROTOCOL_PATH)
         self.timings: dict[str, float] = {}
         self.drained = False
@@ -99,7 +108,8 @@ class FaultRun:
     async def set_up(self, stack: contextlib.AsyncExitStack) -> None:
         """Steps 1-4, each undone by ``stack`` whatever happens next."""
         config, services, parties = self.config, self.services, self.protocol.party_ids
-        self.say(f"starting services (AMQP {config.amqp_port}, PostgreSQL {config.pg_port})")
+        nodes = f", {config.cluster_nodes} nodes" if config.cluster_nodes else ""
+        self.say(f"starting services (AMQP {config.amqp_port}{nodes}, PostgreSQL {config.pg_port})")
         stack.push_async_callback(services.stop)
         try:
             await services.start()
@@ -261,6 +271,7 @@ class FaultRun:
             "seed": self.config.seed,
             "settings": _settings(self.config),
             "events": [event.as_dict() for event in self.chaos.events],
+            "cluster": self._cluster(),
             "versions": {
                 **versions(),
                 "rabbitmq": self.left.get("rabbitmq"),
@@ -269,6 +280,16 @@ class FaultRun:
             "machine": {"cores": os.cpu_count()},
             "logs": str(self.config.workdir),
             "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def _cluster(self) -> dict[str, Any] | None:
+        services = self.services
+        if not isinstance(services, ClusterServices):
+            return None
+        return {
+            "nodes": services.nodes,
+            "amqp_ports": list(services.node_ports),
+            "killed_nodes_in_order": list(services.killed),
         }
 
 

@@ -39,7 +39,7 @@ SCRIPT_TIMEOUT_SECONDS: Final = 180.0
 DATABASE: Final = "hub_test"  # the database postgres.sh creates, owned by user hub
 DEFAULT_AMQP_PORT: Final = 5672
 
-__all__ = ["ServiceError", "Services"]
+__all__ = ["ServiceError", "Services", "kill_by_pid"]
 
 
 class ServiceError(RuntimeError):
@@ -81,10 +81,10 @@ class Services:
             env["HUB_RABBITMQ_MANAGEMENT"] = "0"
         return env
 
-    def _script(self, service: str, action: str) -> str:
+    def _script(self, service: str, action: str, *options: str) -> str:
         try:
             done = subprocess.run(  # noqa: S603  # our own script, fixed arguments
-                [str(SCRIPTS / f"{service}.sh"), action],
+                [str(SCRIPTS / f"{service}.sh"), action, *options],
                 env=self._env(),
                 capture_output=True,
                 text=True,
@@ -97,9 +97,9 @@ class Services:
             raise ServiceError(f"{service}.sh {action} failed: {done.stderr.strip()[-400:]}")
         return done.stdout.strip()
 
-    async def script(self, service: str, action: str) -> str:
-        """Run ``scripts/services/SERVICE.sh ACTION`` in a worker thread; its stdout."""
-        return await asyncio.to_thread(self._script, service, action)
+    async def script(self, service: str, action: str, *options: str) -> str:
+        """Run ``scripts/services/SERVICE.sh ACTION [OPTIONS]`` in a worker thread; its stdout."""
+        return await asyncio.to_thread(self._script, service, action, *options)
 
     async def start(self) -> None:
         """Start (or find running) both services."""
@@ -122,10 +122,7 @@ class Services:
 
     async def kill_broker(self) -> int:
         """``kill -9`` the node's VM by its pid file (rule 2); returns the pid killed."""
-        pid = int(await self.script("rabbitmq", "pid"))
-        os.kill(pid, signal.SIGKILL)
-        await asyncio.to_thread(_wait_gone, pid)
-        return pid
+        return await kill_by_pid(int(await self.script("rabbitmq", "pid")))
 
     async def start_broker(self) -> None:
         await self.script("rabbitmq", "start")
@@ -137,6 +134,13 @@ class Services:
 
     async def start_database(self) -> None:
         await self.script("postgres", "start")
+
+
+async def kill_by_pid(pid: int) -> int:
+    """``kill -9`` the process ``pid`` and wait until it is gone; returns the pid."""
+    os.kill(pid, signal.SIGKILL)
+    await asyncio.to_thread(_wait_gone, pid)
+    return pid
 
 
 def _wait_gone(pid: int, timeout: float = 30.0) -> None:

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench._faults_chaos import ChaosEvent, plan_chaos
+from bench._faults_cluster import ClusterServices
 from bench._faults_recipients import Tally
 from bench._faults_report import delivery_figures
 from bench._faults_run import FaultConfig, FaultRun
@@ -57,6 +58,7 @@ from bench._faults_traffic import PlannedNotification, plan_notifications
 __all__ = [
     "RESULT_KEYS",
     "ChaosEvent",
+    "ClusterServices",
     "FaultConfig",
     "PlannedNotification",
     "Services",
@@ -108,11 +110,9 @@ def _env_default(name: str, fallback: str) -> str:
     return os.environ.get(name, fallback)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     defaults = FaultConfig()
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.faults", description=(__doc__ or "").split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog=prog, description=(__doc__ or "").split("\n")[0])
 
     def option(flag: str, kind: Callable[[str], Any], default: object, text: str) -> None:
         # Every number can also come from FAULTS_<NAME> (for make faults VAR=...).
@@ -135,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     option("--concurrency", int, defaults.concurrency, "posts in flight")
     option("--seed", int, defaults.seed, "seed of the notifications and the chaos")
     option("--http-port", int, defaults.http_ports[0], "first API port (then +1, +2, ...)")
+    option("--cluster-nodes", int, defaults.cluster_nodes, "RabbitMQ cluster nodes (0: one node)")
     option("--drain-timeout", float, defaults.drain_timeout, "longest wait for deliveries")
     option("--settle-seconds", float, defaults.settle_seconds, "quiet needed after the last copy")
     parser.add_argument(
@@ -171,8 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m bench.faults") -> int:
+    args = _parser(prog).parse_args(argv)
     config = FaultConfig(
         notifications=args.notifications,
         broker_kills=args.broker_kills,
@@ -192,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         drain_timeout=args.drain_timeout,
         settle_seconds=args.settle_seconds,
         quiet=args.quiet,
+        cluster_nodes=args.cluster_nodes,
     )
     if args.workdir is not None:
         config = replace(config, workdir=args.workdir.resolve())
@@ -206,10 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         document = asyncio.run(_run_until_signalled(config))
     except ServiceError as exc:
-        print(f"python -m bench.faults: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, asyncio.CancelledError):
-        print("python -m bench.faults: interrupted; its processes and services are stopped")
+        print(f"{prog}: interrupted; its processes and services are stopped")
         return 130
     print(json.dumps({key: document[key] for key in RESULT_KEYS}, indent=2))
     return 0 if guarantees_hold(document) else 1

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
+    # One node, or a cluster's nodes comma-separated: the connection fails over between them.
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # The management API ``hub provision`` administers the broker's users through.
     rabbitmq_admin_url: str = "http://guest:guest@127.0.0.1:15672"

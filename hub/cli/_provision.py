@@ -30,6 +30,7 @@ from hub.delivery import (
     BrokerCredentials,
     ManagementApi,
     apply_provisioning,
+    broker_urls,
     broker_users,
     plan_provisioning,
     url_with_credentials,
@@ -67,7 +68,7 @@ def _admin_amqp_url(settings: Settings) -> str:
 
 async def _check_same_broker(api: ManagementApi, settings: Settings) -> None:
     """Users go through the management API, the topology through AMQP: one broker, or neither."""
-    parts = urlsplit(settings.amqp_url)
+    parts = urlsplit(broker_urls(settings.amqp_url)[0])
     port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
     if port not in await api.amqp_ports():
         raise ConfigurationError(

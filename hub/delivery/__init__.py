@@ -5,6 +5,7 @@ from hub.delivery._broker import Broker, MessageHandler, server_version
 from hub.delivery._credentials import BrokerCredentials, url_with_credentials, vhost_of
 from hub.delivery._dead_letter_queue import DeadLetterQueue, Requeued
 from hub.delivery._dead_letters import REQUEUES_HEADER, DeadLetter, Death, republished_headers
+from hub.delivery._failover import FailoverConnection, broker_urls, connect_failover, connect_first
 from hub.delivery._management import ExistingUser, ManagementApi
 from hub.delivery._permissions import (
     INTAKE_USER,
@@ -65,6 +66,7 @@ __all__ = [
     "DeadLetterQueue",
     "Death",
     "ExistingUser",
+    "FailoverConnection",
     "ManagementApi",
     "MessageHandler",
     "Permission",
@@ -74,7 +76,10 @@ __all__ = [
     "agency_queue_name",
     "agency_user",
     "apply_provisioning",
+    "broker_urls",
     "broker_users",
+    "connect_failover",
+    "connect_first",
     "dead_queue_arguments",
     "declare_agency_queue",
     "password_matches",

@@ -12,12 +12,14 @@ anything (:mod:`._permissions`): :meth:`Broker.check_ingress` looks for it passi
 RabbitMQ allows anyone, and declares it only if it is missing (for a user with the right).
 An ``amqps://`` URL connects over TLS; aiormq reads ``cafile``, ``capath``, ``certfile``,
 ``keyfile`` and ``no_verify_ssl`` from its query (docs/operations.md, "Broker identities").
+Several comma-separated URLs name the nodes of one cluster: the connection fails over between
+them (:mod:`._failover`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import aio_pika
@@ -32,6 +34,7 @@ from aiormq.exceptions import ChannelNotFoundEntity
 from pamqp.commands import Basic
 
 from hub._exceptions import BrokerUnavailable
+from hub.delivery._failover import broker_urls, connect_failover
 from hub.delivery._topology import (
     ACK_EXCHANGE,
     ACK_QUEUE,
@@ -54,10 +57,13 @@ CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class Broker:
-    """A robust AMQP connection with a confirming publisher channel."""
+    """A robust AMQP connection with a confirming publisher channel.
 
-    def __init__(self, url: str, *, publish_timeout: float = 5.0) -> None:
-        self._url = url
+    ``url`` is one node's URL, or several (comma-separated, or a sequence) of one cluster's.
+    """
+
+    def __init__(self, url: str | Sequence[str], *, publish_timeout: float = 5.0) -> None:
+        self._urls = broker_urls(url)
         self._publish_timeout = publish_timeout
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
@@ -66,8 +72,10 @@ class Broker:
     async def connect(self) -> None:
         """Open the connection and a publisher-confirms channel."""
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
-                self._connection = await aio_pika.connect_robust(self._url)
+            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS * len(self._urls)):
+                self._connection = await connect_failover(
+                    self._urls, attempt_timeout=CONNECT_TIMEOUT_SECONDS
+                )
                 self._channel = await self._connection.channel(
                     publisher_confirms=True, on_return_raises=True
                 )

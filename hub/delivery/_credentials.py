@@ -3,7 +3,8 @@
 ``hub provision`` writes them (``var/demo/amqp/<user>.url`` in the demo); ``hub run`` and
 ``hub tail`` read them. Rules:
 
-1. A file holds one line, the whole URL (``amqp://user:password@host:port/vhost``); it is
+1. A file holds one line, the whole URL (``amqp://user:password@host:port/vhost``, or a
+   cluster's URLs comma-separated, the same user in each); it is
    created with mode 0600 in a directory of mode 0700, and replaced atomically (write a
    temporary file, rename), so a reader never sees half a password.
 2. Passwords are made with :func:`secrets.token_urlsafe` (256 bits) and never printed or
@@ -19,13 +20,20 @@ import secrets
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from hub.delivery._failover import broker_urls
+
 __all__ = ["BrokerCredentials", "url_with_credentials", "vhost_of"]
 
 PASSWORD_BYTES = 32
 
 
 def url_with_credentials(amqp_url: str, user: str, password: str) -> str:
-    """``amqp_url`` (its scheme, host, port, vhost and query kept) logging in as ``user``."""
+    """``amqp_url`` (its scheme, host, port, vhost and query kept) logging in as ``user``; each
+    of a cluster's comma-separated URLs so."""
+    return ",".join(_one_with_credentials(url, user, password) for url in broker_urls(amqp_url))
+
+
+def _one_with_credentials(amqp_url: str, user: str, password: str) -> str:
     parts = urlsplit(amqp_url)
     host = parts.hostname or "127.0.0.1"
     if ":" in host:
@@ -37,8 +45,9 @@ def url_with_credentials(amqp_url: str, user: str, password: str) -> str:
 
 
 def vhost_of(amqp_url: str) -> str:
-    """The vhost an AMQP URL names, as aio-pika reads it (none or ``/`` is ``/``)."""
-    path = urlsplit(amqp_url).path
+    """The vhost an AMQP URL names, as aio-pika reads it (none or ``/`` is ``/``); a cluster's
+    URLs all name the same one, so the first is read."""
+    path = urlsplit(broker_urls(amqp_url)[0]).path
     return "/" if path in ("", "/") else unquote(path[1:])
 
 
@@ -62,7 +71,7 @@ class BrokerCredentials:
     def password(self, user: str) -> str | None:
         """The password on file for ``user``, or None."""
         url = self.url(user)
-        password = None if url is None else urlsplit(url).password
+        password = None if url is None else urlsplit(broker_urls(url)[0]).password
         return None if password is None else unquote(password)
 
     @staticmethod

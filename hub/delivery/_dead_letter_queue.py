@@ -41,6 +41,7 @@ from pamqp.commands import Basic
 
 from hub._exceptions import BrokerUnavailable, ConfigurationError
 from hub.delivery._dead_letters import DeadLetter, republished_headers
+from hub.delivery._failover import broker_urls, connect_first
 from hub.delivery._topology import DEAD_QUEUE
 
 __all__ = ["DeadLetterQueue", "Requeued"]
@@ -70,7 +71,7 @@ class DeadLetterQueue:
     async def __aenter__(self) -> DeadLetterQueue:
         try:
             async with asyncio.timeout(self._timeout):
-                self._connection = await aio_pika.connect(self._url)
+                self._connection = await connect_first(broker_urls(self._url))
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable("could not connect to the message broker") from exc
         return self

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Project-local RabbitMQ node for development and tests, bound to loopback only.
-# Usage: scripts/services/rabbitmq.sh {start|stop|status|pid|state-dir|tls-ca}
+# Usage: scripts/services/rabbitmq.sh {start|stop|status|pid|install|state-dir|tls-ca}
 #
 # The node runs as user rabbitmq (the Debian wrappers refuse anyone but root and
 # rabbitmq), so start and stop need root (or user rabbitmq). State goes to
@@ -21,6 +21,8 @@
 #                            hub-PORT@localhost when HUB_AMQP_PORT is not 5672)
 #   HUB_RABBITMQ_MANAGEMENT  0 to disable the management plugin (default: 1;
 #                            it adds under a second to start, ~5 s to stop)
+#   HUB_RABBITMQ_COOKIE_HOME a directory holding the .erlang.cookie to use instead of the
+#                            package's /var/lib/rabbitmq one (rabbitmq-cluster.sh sets it)
 set -euo pipefail
 umask 022
 
@@ -45,6 +47,7 @@ else
     NODE_NAME=${HUB_RABBITMQ_NODENAME:-hub-$AMQP_PORT@localhost}
 fi
 PATH=$PATH:/usr/sbin:/sbin
+COOKIE_HOME=${HUB_RABBITMQ_COOKIE_HOME:-}
 
 die() {
     echo "rabbitmq.sh: $*" >&2
@@ -70,6 +73,18 @@ rmq_env() {
     export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
     # The CLI tools are Erlang nodes too; keep their distribution port on loopback.
     export RABBITMQ_CTL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
+}
+
+# Runs a RabbitMQ tool. With a cookie home, as user rabbitmq with that directory as HOME, where
+# Erlang looks for its cookie (the Debian wrappers would reset HOME to /var/lib/rabbitmq).
+rmq_tool() {
+    local tool=$1
+    shift
+    if [ -z "$COOKIE_HOME" ]; then
+        "$tool" "$@"
+    else
+        run_as rabbitmq env HOME="$COOKIE_HOME" "/usr/lib/rabbitmq/bin/$tool" "$@"
+    fi
 }
 
 ensure_installed() {
@@ -98,7 +113,7 @@ registered_in_epmd() {
 }
 
 node_answers() {
-    registered_in_epmd && rabbitmq-diagnostics -q ping >/dev/null 2>&1
+    registered_in_epmd && rmq_tool rabbitmq-diagnostics -q ping >/dev/null 2>&1
 }
 
 # True if $1 is a live (not zombie) beam.smp started with our environment.
@@ -244,7 +259,7 @@ wait_for_listeners() {
 
 wait_until_up() {
     local start=$SECONDS
-    until rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
+    until rmq_tool rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
         if [ $((SECONDS - start)) -ge 60 ]; then
             show_log_tail
             die "node $NODE_NAME did not answer ping within 60 s"
@@ -256,7 +271,7 @@ wait_until_up() {
         fi
         sleep 1
     done
-    rabbitmqctl -q await_startup --timeout 120 >/dev/null
+    rmq_tool rabbitmqctl -q await_startup --timeout 120 >/dev/null
 }
 
 cmd_start() {
@@ -282,7 +297,7 @@ cmd_start() {
         # A pid file left by kill -9 is harmless (the node rewrites it) but misleading.
         rm -f "$PID_FILE"
         # 9>&- keeps the detached VM from inheriting (and holding) our lock.
-        rabbitmq-server -detached 9>&-
+        rmq_tool rabbitmq-server -detached 9>&-
     fi
     wait_until_up
     wait_for_listeners
@@ -312,7 +327,7 @@ cmd_stop() {
         flock 9
     fi
     # shutdown returns once the VM has exited.
-    if registered_in_epmd && rabbitmqctl -q shutdown >/dev/null 2>&1; then
+    if registered_in_epmd && rmq_tool rabbitmqctl -q shutdown >/dev/null 2>&1; then
         echo "rabbitmq stopped"
     elif pid=$(node_pid); then
         # Running but not answering (still booting or wedged).
@@ -352,7 +367,7 @@ cmd_pid() {
         return 0
     fi
     node_answers || die "node $NODE_NAME is not running"
-    pid=$(rabbitmqctl -q eval 'os:getpid().')
+    pid=$(rmq_tool rabbitmqctl -q eval 'os:getpid().')
     echo "${pid//\"/}"
 }
 
@@ -361,6 +376,7 @@ case ${1:-} in
     stop) cmd_stop ;;
     status) cmd_status ;;
     pid) cmd_pid ;;
+    install) ensure_installed ;;
     state-dir)
         set_paths
         echo "$STATE_DIR"
@@ -370,7 +386,7 @@ case ${1:-} in
         echo "$STATE_DIR/tls/ca.pem"
         ;;
     *)
-        echo "usage: $0 {start|stop|status|pid|state-dir|tls-ca}" >&2
+        echo "usage: $0 {start|stop|status|pid|install|state-dir|tls-ca}" >&2
         exit 2
         ;;
 esac
