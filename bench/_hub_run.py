@@ -34,11 +34,12 @@ from bench._faults_recipients import Recipients
 from bench._hub_setup import FAN_OUT, BenchHub, bench_protocol, requests
 from bench._load import LoadResult, post_all
 from bench._measure import cpu_seconds, cpu_used, latency_summary
+from bench._processes import own_port
 
 __all__ = ["HubRun", "run_hub"]
 
 DRAIN_TIMEOUT_SECONDS: Final = 120.0
-FIRST_API_PORT: Final = 18180
+API_PORT_OFFSET: Final = 12000  # API i listens on $HUB_AMQP_PORT + 12000 + i
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ async def run_hub(bench: BenchHub, tokens: dict[str, str], run: HubRun) -> dict[
         elapsed=time.monotonic,
         apis=run.apis,
         routers=run.routers,
-        http_ports=tuple(FIRST_API_PORT + i for i in range(run.apis)),
+        http_ports=tuple(own_port(API_PORT_OFFSET + i) for i in range(run.apis)),
         say=lambda _message: None,
     )
     recipients = Recipients(

@@ -176,7 +176,9 @@ def requests(
     count: int, *, protocol: Protocol, tokens: dict[str, str], tag: str, native_every: int = 4
 ) -> list[Post]:
     """``count`` posts, canonical and native (rule 4)."""
-    planned = plan_notifications(count, seed=13, run_tag=tag, protocol=protocol, now=datetime.now(UTC))
+    planned = plan_notifications(
+        count, seed=13, run_tag=tag, protocol=protocol, now=datetime.now(UTC)
+    )
     posts = []
     for index, notification in enumerate(planned):
         if native_every and index % native_every == native_every - 1:

@@ -5,12 +5,16 @@ Rules:
 1. A child is ``python -m MODULE ARGS`` from the checkout, its output appended to a log file
    of its own; it is ready when ``GET /healthz`` on its port answers 200, and a child that
    exits or is not ready within the timeout is an error naming its log.
-2. Stopping is SIGTERM, then SIGKILL after a grace period; it is idempotent.
+2. Its port is the checkout's AMQP port (``HUB_AMQP_PORT``) plus an offset, so that two
+   checkouts benchmarking on one machine, each on its own broker port, never share one (a
+   hub of another checkout answering our readiness check would take our posts).
+3. Stopping is SIGTERM, then SIGKILL after a grace period; it is idempotent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -22,10 +26,15 @@ import aiohttp
 
 from bench._faults_services import REPO
 
-__all__ = ["HttpChild", "wait_healthy"]
+__all__ = ["HttpChild", "own_port", "wait_healthy"]
 
 READY_TIMEOUT_SECONDS: Final = 60.0
 STOP_GRACE_SECONDS: Final = 10.0
+
+
+def own_port(offset: int) -> int:
+    """The port ``offset`` above this checkout's AMQP port (rule 2)."""
+    return int(os.environ.get("HUB_AMQP_PORT", "5672")) + offset
 
 
 async def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

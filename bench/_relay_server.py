@@ -22,15 +22,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage
 from aiohttp import web
 
 __all__ = [
-    "IN_EXCHANGE",
     "INGRESS_QUEUE",
+    "IN_EXCHANGE",
     "MODES",
     "OUT_EXCHANGE",
     "declare",
@@ -43,7 +43,7 @@ IN_EXCHANGE: Final = PREFIX + "in"
 OUT_EXCHANGE: Final = PREFIX + "out"
 INGRESS_QUEUE: Final = PREFIX + "ingress"
 MODES: Final = ("awaited", "pipelined")
-QUORUM: Final = {"x-queue-type": "quorum"}
+QUORUM: Final[dict[str, Any]] = {"x-queue-type": "quorum"}
 
 
 def out_queue(index: int) -> str:
@@ -52,7 +52,9 @@ def out_queue(index: int) -> str:
 
 async def declare(channel: AbstractChannel, recipients: int) -> None:
     """The relay's exchanges and queues (rule 4)."""
-    inbound = await channel.declare_exchange(IN_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
+    inbound = await channel.declare_exchange(
+        IN_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+    )
     outbound = await channel.declare_exchange(
         OUT_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -40,7 +41,7 @@ from bench._faults_hub import hub_env
 from bench._faults_services import REPO
 from bench._load import Post, post_all
 from bench._measure import cpu_seconds, document, latency_summary
-from bench._processes import HttpChild
+from bench._processes import HttpChild, own_port
 from bench._relay_server import INGRESS_QUEUE, MODES, declare, out_queue, serve
 from hub.settings import Settings
 
@@ -48,7 +49,7 @@ __all__ = ["main", "run_relay", "run_relay_part"]
 
 SUBSCRIBER_PREFETCH: Final = 10  # hub.subscriber.Subscriber's default
 DRAIN_TIMEOUT_SECONDS: Final = 120.0
-DEFAULT_PORT: Final = 18190
+RELAY_PORT_OFFSET: Final = 12100
 
 
 def _amqp_url() -> str:
@@ -103,16 +104,19 @@ async def run_relay(
     recipients: int,
     clients: int,
     mode: str,
-    port: int = DEFAULT_PORT,
+    port: int | None = None,
     workdir: Path = REPO / "var" / "bench" / "relay",
 ) -> dict[str, Any]:
     """One relay run (steps 1-4) of one flavour; its figures."""
+    port = own_port(RELAY_PORT_OFFSET) if port is None else port
     await _fresh_queues(amqp_url, recipients)
     prefetch = Settings.model_fields["router_prefetch"].default
     child = HttpChild(
         "bench.relay",
-        ["serve", "--amqp-url", amqp_url, "--port", str(port), "--recipients", str(recipients)]
-        + ["--mode", mode, "--prefetch", str(prefetch)],
+        [
+            *("serve", "--amqp-url", amqp_url, "--port", str(port)),
+            *("--recipients", str(recipients), "--mode", mode, "--prefetch", str(prefetch)),
+        ],
         port,
         workdir / f"relay-{mode}.log",
         hub_env({}),
@@ -128,10 +132,8 @@ async def run_relay(
             await queue.consume(arrivals.callback(index))
         cpu_before = cpu_seconds(child.pid)
         load = await post_all([child.url], _posts(count, mode), clients=clients)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(arrivals.done.wait(), DRAIN_TIMEOUT_SECONDS)
-        except TimeoutError:
-            pass
         cpu_after = cpu_seconds(child.pid)
     finally:
         child.stop()
@@ -190,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.relay", description=__doc__)
     parser.add_argument("action", nargs="?", choices=("run", "serve"), default="run")
     parser.add_argument("--amqp-url", default=_amqp_url())
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, default=own_port(RELAY_PORT_OFFSET))
     parser.add_argument("--recipients", type=int, default=2)
     parser.add_argument("--mode", choices=MODES, default="pipelined")
     parser.add_argument("--prefetch", type=int, default=100)
