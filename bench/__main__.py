@@ -34,6 +34,8 @@ from bench._hub_setup import BenchHub
 from bench._progress import ProgressBar
 from bench.e2e import QUICK, E2eConfig, add_service_options, run_e2e, runs_planned
 
+__all__ = ["ProgressBar", "main"]
+
 RESULTS = REPO / "bench" / "results"
 LOGS = REPO / "var" / "bench"
 

@@ -36,11 +36,23 @@ from typing import Any, Final
 
 from bench._faults_services import REPO
 from bench._hub_run import HubRun, run_hub
-from bench._hub_setup import BenchHub
-from bench._measure import document, target
+from bench._hub_setup import BenchHub, bench_protocol
+from bench._measure import cpu_seconds, document, latency_summary, percentile, target
 from bench.relay import run_relay_part
 
-__all__ = ["CURVES", "E2eConfig", "main", "run_e2e"]
+__all__ = [
+    "CURVES",
+    "QUICK",
+    "BenchHub",
+    "E2eConfig",
+    "bench_protocol",
+    "cpu_seconds",
+    "latency_summary",
+    "main",
+    "percentile",
+    "run_e2e",
+    "runs_planned",
+]
 
 Say = Callable[[str], None]
 RATIO_TARGET: Final = 0.70
