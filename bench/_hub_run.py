@@ -8,7 +8,8 @@ Rules:
 2. Every recipient agency reads its queue with the subscriber library (verify, open,
    de-duplicate in its own SQLite inbox, acknowledge), through bench._faults_recipients'
    Recipients, which records when each delivery was handed to the agency's code.
-3. A warm-up of ``2 * clients`` notifications is posted and delivered first and not counted.
+3. A warm-up of ``2 * clients`` notifications (at most :data:`WARM_UP_MAX`) is posted and
+   delivered first and not counted.
 4. Latency of a (notification, recipient) pair is from the start of the POST that carried it
    to the first time the recipient was handed it. The notification id travels in the view's
    CloudEvents ``id`` (a canonical post's own id; a native record's id the adapter derived,
@@ -39,6 +40,7 @@ from bench._processes import own_port
 __all__ = ["HubRun", "run_hub"]
 
 DRAIN_TIMEOUT_SECONDS: Final = 120.0
+WARM_UP_MAX: Final = 40
 API_PORT_OFFSET: Final = 12000  # API i listens on $HUB_AMQP_PORT + 12000 + i
 
 
@@ -131,7 +133,9 @@ async def run_hub(bench: BenchHub, tokens: dict[str, str], run: HubRun) -> dict[
         time.monotonic,
     )
     tag = f"{run.name}-{time.strftime('%H%M%S')}"
-    warm = requests(2 * run.clients, protocol=protocol, tokens=tokens, tag=f"w{tag}")
+    warm = requests(
+        min(2 * run.clients, WARM_UP_MAX), protocol=protocol, tokens=tokens, tag=f"w{tag}"
+    )
     posts = requests(
         run.count, protocol=protocol, tokens=tokens, tag=tag, native_every=run.native_every
     )

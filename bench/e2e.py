@@ -10,8 +10,9 @@ One run of ``python -m bench.e2e``:
    recipients, 1 API and 1 router process, on PostgreSQL with the audit log on;
 3. the *half-load* run: the same, offered at half the peak's measured rate, paced, for about
    ``--half-seconds`` seconds; its p99 is ``hub_p99_ms_at_half_load``;
-4. the curves, each point a short run of ``--curve-count`` notifications: concurrent clients,
-   recipients per notification, routing processes, HTTP processes.
+4. the curves, each point a short run of ``--curve-count`` notifications (at least one per
+   client): concurrent clients, recipients per notification, routing processes, HTTP
+   processes.
 
 Writes ``bench/results/e2e.json`` (keys in docs/benchmarks.md). Every process it starts is
 stopped at the end; the broker and PostgreSQL are the caller's (``make services``).
@@ -137,7 +138,8 @@ async def run_e2e(
         curves[curve] = []
         for x in getattr(config, points_field):
             say(f"{curve}: {x_name} = {x}")
-            run = replace(base, count=config.curve_count, name=f"{curve}-{x}", **{x_name: x})
+            run = replace(base, name=f"{curve}-{x}", **{x_name: x})
+            run = replace(run, count=max(config.curve_count, run.clients))
             curves[curve].append(_point(x_name, await run_hub(bench, tokens, run)))
             step()
     relay_rate = relay["results"]["raw_relay_events_per_s"]
