@@ -15,6 +15,7 @@ Rules:
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -31,6 +32,7 @@ __all__ = [
     "machine",
     "percentile",
     "target",
+    "write_document",
 ]
 
 _TICKS: Final = os.sysconf("SC_CLK_TCK")
@@ -107,3 +109,10 @@ def document(
         "targets": {key: dict(value) for key, value in (targets or {}).items()},
         **extra,
     }
+
+
+def write_document(path: Path, result: Mapping[str, Any]) -> None:
+    """Write a part's document to ``path`` and print its flat results on stdout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result["results"], indent=2))

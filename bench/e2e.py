@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
@@ -38,7 +37,14 @@ from typing import Any, Final
 from bench._faults_services import REPO
 from bench._hub_run import HubRun, run_hub
 from bench._hub_setup import BenchHub, bench_protocol
-from bench._measure import cpu_seconds, document, latency_summary, percentile, target
+from bench._measure import (
+    cpu_seconds,
+    document,
+    latency_summary,
+    percentile,
+    target,
+    write_document,
+)
 from bench.relay import run_relay_part
 
 __all__ = [
@@ -213,9 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench.e2e: {message}", file=sys.stderr, flush=True)
 
     result = asyncio.run(run_e2e(config, bench, say=say, step=lambda: None))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result["results"], indent=2))
+    write_document(args.output, result)
     return 0
 
 

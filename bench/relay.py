@@ -40,7 +40,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from bench._faults_hub import hub_env
 from bench._faults_services import REPO
 from bench._load import Post, post_all
-from bench._measure import cpu_seconds, document, latency_summary
+from bench._measure import cpu_seconds, document, latency_summary, write_document
 from bench._processes import HttpChild, own_port
 from bench._relay_server import INGRESS_QUEUE, MODES, declare, out_queue, serve
 from hub.settings import Settings
@@ -217,9 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.amqp_url, count=args.count, recipients=args.recipients, clients=args.clients
         )
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result["results"], indent=2))
+    write_document(args.output, result)
     return 0
 
 
