@@ -48,6 +48,7 @@ KEYS: Final = (
     "audit_verify_records_per_s",
     "query_by_subject_ms_at_1e7",
 )
+_NOT_PLOTTED: Final = frozenset({"x", "accepted", "count", "complete"})
 START: Final = "<!-- bench:results:start (written by python -m bench.report) -->"
 END: Final = "<!-- bench:results:end -->"
 # Audit targets as the audit part wrote them before parts had {target, met, value} entries.
@@ -120,9 +121,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 def render_markdown(latest: Mapping[str, Any], plots: Sequence[Path]) -> str:
     """The results section: the keys, the targets, each curve as a table, the plots."""
-    lines = ["### Headline figures (`bench/results/latest.json`)", ""]
+    lines = ["#### Headline figures (`bench/results/latest.json`)", ""]
     lines += _table(["key", "value"], [(key, latest[key]) for key in KEYS])
-    lines += ["", "### Targets", ""]
+    lines += ["", "#### Targets", ""]
     lines += _table(
         ["key", "target", "value", "met"],
         [
@@ -140,10 +141,10 @@ def render_markdown(latest: Mapping[str, Any], plots: Sequence[Path]) -> str:
             if not points:
                 continue
             columns = list(points[0])
-            lines += ["", f"### {part}: {name}", ""]
+            lines += ["", f"#### {part}: {name}", ""]
             lines += _table(columns, [[point.get(c) for c in columns] for point in points])
     if plots:
-        lines += ["", "### Plots", ""]
+        lines += ["", "#### Plots", ""]
         lines += [f"![{path.stem}](benchmarks/{path.name})" for path in plots]
     machine = latest.get("machine") or {}
     runs = ", ".join(f"{p} {v['run_at']}" for p, v in latest["parts"].items())
@@ -160,7 +161,9 @@ def write_plots(latest: Mapping[str, Any], directory: Path = PLOTS) -> list[Path
             metrics = [
                 key
                 for key, value in (points[0].items() if points else ())
-                if key != "x" and isinstance(value, int | float) and not isinstance(value, bool)
+                if key not in _NOT_PLOTTED
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
             ]
             if not metrics:
                 continue
@@ -168,7 +171,7 @@ def write_plots(latest: Mapping[str, Any], directory: Path = PLOTS) -> list[Path
             for axis, metric in zip(axes if len(metrics) > 1 else [axes], metrics, strict=True):
                 xs = [p["x"] for p in points if p.get(metric) is not None]
                 axis.plot(xs, [p[metric] for p in points if p.get(metric) is not None], "o-")
-                axis.set_xlabel("x")
+                axis.set_xlabel(name.split("_", 1)[-1])
                 axis.set_title(metric, fontsize=9)
                 axis.grid(alpha=0.3)
             figure.suptitle(f"{part}: {name}", fontsize=10)

@@ -47,7 +47,7 @@ def test_the_markdown_names_each_target_and_tabulates_each_curve() -> None:
     """The section says the ratio target is not met and lists both points of the clients curve."""
     text = render_markdown(merge({"e2e": E2E}), [])
     assert "| ratio | >= 0.70 | 0.010 | no |" in text
-    assert "### e2e: hub_clients" in text
+    assert "#### e2e: hub_clients" in text
     assert "| 10 | 8.0 |" in text
 
 
