@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: help venv run test lint typecheck unit integration services services-stop \
-        rabbitmq rabbitmq-stop postgres postgres-stop demo bench-audit faults cluster-faults \
+        rabbitmq rabbitmq-stop postgres postgres-stop demo bench bench-audit faults cluster-faults \
         rabbitmq-cluster rabbitmq-cluster-stop clean
 
 help:
@@ -14,6 +14,7 @@ help:
 	@echo "make test           start RabbitMQ and PostgreSQL, then ruff, mypy and pytest"
 	@echo "make services       start RabbitMQ and PostgreSQL (idempotent)"
 	@echo "make services-stop  stop them"
+	@echo "make bench          every benchmark of issue 13: latest.json, docs/benchmarks.md (< 15 min)"
 	@echo "make bench-audit    benchmark the audit log (PostgreSQL and SQLite; SIZES=10000,100000)"
 	@echo "make faults         kill -9 the broker and the hub while posting; count losses (docs/faults.md)"
 	@echo "make cluster-faults the same against a 3-node RabbitMQ cluster, one node killed at a time"
@@ -77,6 +78,14 @@ integration: venv services
 	$(BIN)/pytest tests/integration || [ $$? -eq 5 ]
 
 test: lint typecheck unit integration
+
+# Not a test: the relay, the hub end to end, decide() and the audit log, one progress bar;
+# writes bench/results/latest.json and docs/benchmarks.md's results and plots. Its PostgreSQL
+# database hub_bench is wiped. The audit part stops at 10^5 to keep the whole run under 15
+# minutes (make bench BENCH_AUDIT_SIZES=10000,100000,1000000 for the full curve, about 5 more).
+BENCH_AUDIT_SIZES ?= 10000,100000
+bench: venv services
+	$(BIN)/python -m bench --audit-sizes $(BENCH_AUDIT_SIZES)
 
 # Not a test: it measures, and writes bench/results/audit.json (docs/benchmarks.md).
 # The PostgreSQL database given is wiped; its name must end in _test or _bench.

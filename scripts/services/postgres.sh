@@ -25,6 +25,8 @@ SOCKET_DIR=""
 LOG_FILE=""
 PORT=${HUB_PG_PORT:-55432}
 DB_NAME=hub_test
+# make bench's own database (bench/e2e.py wipes it); never the tests'.
+BENCH_DB_NAME=hub_bench
 DB_USER=hub
 DB_PASSWORD=hub
 BIN=""
@@ -171,6 +173,8 @@ ALTER ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD';
 SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME') \gexec
 ALTER DATABASE $DB_NAME OWNER TO $DB_USER;
+SELECT format('CREATE DATABASE %I OWNER %I', '$BENCH_DB_NAME', '$DB_USER')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$BENCH_DB_NAME') \gexec
 SQL
     # The least-privilege roles the hub and auditors connect as (granted by 'hub db grant').
     local role
