@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import multiprocessing
 import os
 import platform
@@ -59,6 +58,7 @@ from bench._audit_workload import (
     link_check,
     tokens_of,
 )
+from bench._scratch import refuse_unless_scratch, remove_sqlite, write_document
 from hub.audit import ABOUT_A_SUBJECT, GENESIS, AuditQuery, RecordMacs, record_hash
 from hub.crypto import AuditMacKeys
 from hub.db import audit_records, audit_subjects, create_engine_for, metadata
@@ -107,32 +107,10 @@ def _sqlite_path(url: str) -> str:
     return database
 
 
-def _refuse_unless_scratch(url: str) -> None:
-    """The benchmark drops every table: only on a database named as a scratch one."""
-    if _dialect(url) != "postgresql":
-        return
-    name = make_url(url).database or ""
-    if not name.endswith(("_test", "_bench")):
-        raise SystemExit(
-            f"refusing to wipe PostgreSQL database {name!r}: the benchmark drops every table, "
-            "so it runs only on a database whose name ends in _test or _bench"
-        )
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _write(output: Path, document: dict[str, Any]) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-
-
 async def _fresh(url: str) -> AsyncEngine:
     """An engine on an empty, migrated database."""
     if _dialect(url) == "sqlite":
-        _remove_sqlite(Path(_sqlite_path(url)))
+        remove_sqlite(Path(_sqlite_path(url)))
     else:
         engine = create_engine_for(url)
         async with engine.begin() as connection:
@@ -535,7 +513,7 @@ async def run_benchmark(
     for url in (postgres_url, sqlite_url):
         if url is None:
             continue
-        _refuse_unless_scratch(url)
+        refuse_unless_scratch(url)
         probe = await _fresh(url)
         try:
             run = BackendRun(_dialect(url), await _server_version(probe))
@@ -553,7 +531,7 @@ async def run_benchmark(
         runs.append(run)
     document = _document(runs, sizes)
     if output is not None:
-        _write(output, document)
+        write_document(output, document)
         _say(quiet, f"results written to {output}")
     return document
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import random
@@ -52,6 +51,7 @@ from bench._decide_protocols import (
     with_extra_rules,
     with_recipients,
 )
+from bench._scratch import refuse_unless_scratch, remove_sqlite, write_document
 from hub.db import create_engine_for, metadata, subject_episodes, subject_placements
 from hub.sharing import RoutingState, decide, decide_by_scan
 from hub.stores import SqlAuditLog, SqlRoutingStore
@@ -158,31 +158,10 @@ def subject_key(number: int) -> str:
     return f"bench-subject-{number:050d}"
 
 
-def _refuse_unless_scratch(url: str) -> None:
-    if url.startswith("postgresql"):
-        name = make_url(url).database or ""
-        if not name.endswith(("_test", "_bench")):
-            raise SystemExit(
-                f"refusing to wipe PostgreSQL database {name!r}: only a database whose name "
-                "ends in _test or _bench"
-            )
-
-
-def _remove_sqlite(path: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _write(output: Path, document: dict[str, Any]) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-
-
 async def _fresh(url: str) -> AsyncEngine:
     """An engine on an empty, migrated database."""
     if url.startswith("sqlite"):
-        _remove_sqlite(make_url(url).database or "")
+        remove_sqlite(Path(make_url(url).database or ""))
     else:
         engine = create_engine_for(url)
         async with engine.begin() as connection:
@@ -253,7 +232,7 @@ async def populate(engine: AsyncEngine, subjects: int, already: int) -> None:
 
 
 async def subjects_curve(url: str, sizes: Sequence[int], queries: int, seed: int) -> list[Any]:
-    _refuse_unless_scratch(url)
+    refuse_unless_scratch(url)
     engine = await _fresh(url)
     store, protocol, event = SqlRoutingStore(engine), england_protocol(), notification()
     rng = random.Random(seed)  # noqa: S311  # which synthetic subjects to look up
@@ -331,7 +310,7 @@ async def run_benchmark(*, quick: bool, url: str, output: Path, seed: int = 13) 
             }
         },
     }
-    _write(output, document)
+    write_document(output, document)
     _say(f"wrote {output}")
     return document
 
