@@ -278,7 +278,14 @@ async def test_each_delivered_copy_is_audited_as_published_and_no_refused_one(
         assert entry.detail["retry"] is False
         body = bodies[entry.recipient or ""].body
         assert entry.detail["envelope_sha256"] == hashlib.sha256(body).hexdigest()
-    written = json.dumps([entry.detail for entry in published])
+    # Digests are random hex and may hold a short value such as "929" by chance; they were
+    # checked above, so only the other detail fields are searched for personal values.
+    written = json.dumps(
+        [
+            {key: value for key, value in entry.detail.items() if not key.endswith("_sha256")}
+            for entry in published
+        ]
+    )
     person = event["data"]["person"]
     assert [value for value in person.values() if str(value) in written] == []
 
