@@ -6,7 +6,8 @@ Rules:
    confirms (mandatory, persistent) to the quorum queue ``bench.relay.ingress`` through the
    direct exchange ``bench.relay.in``, and answers 202 only once the broker has confirmed it,
    as the hub's intake does.
-2. One consumer of ingress (prefetch as the hub's router, ``HUB_ROUTER_PREFETCH``'s default)
+2. One consumer of ingress (prefetch as many as one hub router routes at once,
+   ``HUB_ROUTER_CONCURRENCY``'s default)
    republishes each message to the N quorum queues ``bench.relay.out.<i>`` through the direct
    exchange ``bench.relay.out``, each publish confirmed, and acks the ingress message only
    after every copy is confirmed.

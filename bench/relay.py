@@ -110,7 +110,7 @@ async def run_relay(
     """One relay run (steps 1-4) of one flavour; its figures."""
     port = own_port(RELAY_PORT_OFFSET) if port is None else port
     await _fresh_queues(amqp_url, recipients)
-    prefetch = Settings.model_fields["router_prefetch"].default
+    prefetch = Settings.model_fields["router_concurrency"].default
     child = HttpChild(
         "bench.relay",
         [

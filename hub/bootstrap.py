@@ -15,8 +15,16 @@ from hub._exceptions import ConfigurationError, ServiceError
 from hub.acknowledgements import AcknowledgementConsumer, Acknowledgements
 from hub.agencies import AgencyDirectory
 from hub.api import ApiDependencies, FailedAuthentications, Rate, ReloadingDirectory, Throttle
-from hub.audit import AuditAction, AuditEntry, ByRule, Period
+from hub.audit import ByRule, Period
 from hub.checkpoints import Checkpointer
+from hub.configuration import (
+    check_directory,
+    directory_loaded,
+    directory_refused,
+    load_configuration,
+    protocol_loaded,
+    reloading_directory,
+)
 from hub.crypto import HUB_AGENCY, AuditMacKeys, KeyMaterial
 from hub.db import create_engine_for, migrate
 from hub.delivery import Broker
@@ -28,7 +36,7 @@ from hub.ports import AuditLog, Clock, utc_now
 from hub.pseudonyms import Pseudonymiser, load_or_create_key
 from hub.relays import InboxOnlyPublisher, IngressRelay, OutboxRelay, ReplayRelay
 from hub.replay import Replay
-from hub.routing import DeadLetterAuditor, Router, RoutingConsumer
+from hub.routing import DeadLetterAuditor, Resolver, Router, RoutingConsumer, ShardConsumer
 from hub.settings import Settings
 from hub.stores import (
     SqlAcknowledgementStore,
@@ -40,9 +48,10 @@ from hub.stores import (
     SqlReplayStore,
     SqlRoutingStore,
     SqlSubjectKeys,
+    SqlSubjectLinks,
     vouching,
 )
-from protocols import Protocol, ProtocolError, load_protocol
+from protocols import Protocol
 
 __all__ = [
     "Hub",
@@ -84,7 +93,8 @@ class Hub:
     audit: SqlAuditLog
     intake: Intake
     router: Router
-    consumer: RoutingConsumer
+    resolver: Resolver
+    shards: ShardConsumer
     dead_letters: DeadLetterAuditor
     checkpointer: Checkpointer
     inspection: Inspection
@@ -133,65 +143,6 @@ def writing_audit_log(settings: Settings, clock: Clock = utc_now) -> SqlAuditLog
     return SqlAuditLog.from_url(settings.database_url, macs=audit_macs(settings, clock))
 
 
-def load_configuration(settings: Settings) -> tuple[AgencyDirectory, Protocol]:
-    """Load the agency directory and the protocol, and check that they agree."""
-    agencies = AgencyDirectory.load(settings.agencies_path)
-    try:
-        protocol = load_protocol(settings.protocol_path)
-    except ProtocolError as exc:
-        raise ConfigurationError(str(exc)) from exc
-    return check_directory(agencies, protocol, settings), protocol
-
-
-def check_directory(
-    agencies: AgencyDirectory, protocol: Protocol, settings: Settings
-) -> AgencyDirectory:
-    """``agencies`` if it agrees with the protocol and the settings; at start and at every
-    reload (:class:`hub.api.ReloadingDirectory`)."""
-    missing = sorted(set(protocol.party_ids) - set(agencies))
-    if missing:
-        raise ConfigurationError(
-            f"protocol parties with no entry in the agency directory: {missing}"
-        )
-    auditors = sorted(party for party in protocol.party_ids if agencies[party].is_auditor)
-    if auditors:
-        raise ConfigurationError(f"auditors may not be parties of the protocol: {auditors}")
-    # Adapters stamp records with the directory's LA; decisions use the protocol's. They agree.
-    disagreeing = sorted(
-        party.id for party in protocol.parties if agencies[party.id].la_code != party.la_code
-    )
-    if disagreeing:
-        raise ConfigurationError(
-            f"parties whose LA code differs between the protocol and the directory: {disagreeing}"
-        )
-    above = sorted(
-        agency.id
-        for agency in agencies.values()
-        if (agency.limits.max_body_bytes or 0) > settings.max_body_bytes
-    )
-    if above:
-        raise ConfigurationError(f"agencies whose body limit is above HUB_MAX_BODY_BYTES: {above}")
-    return agencies
-
-
-def reloading_directory(
-    agencies: AgencyDirectory,
-    protocol: Protocol,
-    settings: Settings,
-    audit: AuditLog | None,
-    clock: Clock,
-) -> ReloadingDirectory:
-    """The API's directory, reloaded from ``HUB_AGENCIES_PATH`` under the start's checks."""
-    return ReloadingDirectory(
-        agencies,
-        settings.agencies_path,
-        load=lambda path: check_directory(AgencyDirectory.load(path), protocol, settings),
-        loaded_entry=lambda fresh, cause: directory_loaded(fresh, clock, cause=cause),
-        refused_entry=lambda in_use, cause, error: directory_refused(in_use, clock, cause, error),
-        audit=audit,
-    )
-
-
 def throttle(settings: Settings, audit: AuditLog, clock: Clock) -> Throttle:
     """The API's request limits, from the settings' defaults."""
     return Throttle(
@@ -200,49 +151,6 @@ def throttle(settings: Settings, audit: AuditLog, clock: Clock) -> Throttle:
         per_agency=Rate(settings.rate_per_minute, settings.rate_burst),
         failures=Rate(settings.failed_auth_per_minute, settings.failed_auth_burst),
         max_body_bytes=settings.max_body_bytes,
-    )
-
-
-def _protocol_loaded(protocol: Protocol, clock: Clock) -> AuditEntry:
-    """The record that a process now shares by this protocol (the file's hash identifies it)."""
-    return AuditEntry(
-        action=AuditAction.PROTOCOL_LOADED,
-        recorded_at=clock(),
-        protocol_version=protocol.version_tag,
-        detail={
-            "protocol_id": protocol.id,
-            "content_sha256": protocol.content_hash,
-            "parties": len(protocol.parties),
-            "rules": len(protocol.rules),
-        },
-    )
-
-
-def directory_loaded(
-    agencies: AgencyDirectory, clock: Clock, *, cause: str | None = None
-) -> AuditEntry:
-    """The record that a process now authenticates by this directory: how many agencies, their
-    ids, the file's hash (which identifies it) and, for a reload, its cause. Never a token
-    hash."""
-    return AuditEntry(
-        action=AuditAction.DIRECTORY_LOADED,
-        recorded_at=clock(),
-        detail={
-            "agencies": len(agencies),
-            "agency_ids": sorted(agencies),
-            "content_sha256": agencies.content_sha256,
-            **({"reloaded": cause} if cause is not None else {}),
-        },
-    )
-
-
-def directory_refused(in_use: AgencyDirectory, clock: Clock, cause: str, error: str) -> AuditEntry:
-    """The record that a reload was refused: its cause, the error's type, and the hash of the
-    directory that stays in use (whose tokens, a revoked one included, still authenticate)."""
-    return AuditEntry(
-        action=AuditAction.DIRECTORY_REFUSED,
-        recorded_at=clock(),
-        detail={"reloaded": cause, "error": error, "in_use_sha256": in_use.content_sha256},
     )
 
 
@@ -316,7 +224,7 @@ async def bootstrap(
 
     async def start_database() -> None:
         await migrate(engine)
-        await audit.record(_protocol_loaded(protocol, clock), directory_loaded(agencies, clock))
+        await audit.record(protocol_loaded(protocol, clock), directory_loaded(agencies, clock))
 
     async def start_broker() -> None:
         await broker.connect()
@@ -352,7 +260,9 @@ async def bootstrap(
         pseudonyms=pseudonyms,
         keys=keys,
         clock=clock,
+        concurrency=settings.router_concurrency,
     )
+    links = SqlSubjectLinks(engine)
     retention = ByRule({rule: Period.parse(kept) for rule, kept in protocol.retentions.items()})
     acknowledgements = Acknowledgements(SqlAcknowledgementStore(engine), audit, clock, keys=keys)
     replays = SqlReplayStore(engine)
@@ -372,10 +282,19 @@ async def bootstrap(
             max_body_bytes=settings.max_body_bytes,
             nonces=SqlNonceStore(engine),
             signature_window=timedelta(seconds=settings.request_signature_window_seconds),
+            subjects=router.subjects,
         ),
         router=router,
         keys=keys,
-        consumer=RoutingConsumer(router, audit=audit, clock=clock),
+        resolver=Resolver(
+            links=links,
+            publisher=broker,
+            subjects_of_envelope=router.subjects_of_envelope,
+            clock=clock,
+        ),
+        shards=ShardConsumer(
+            RoutingConsumer(router, audit=audit, clock=clock).on_message, links=links, clock=clock
+        ),
         dead_letters=DeadLetterAuditor(audit, clock),
         clock=clock,
         inspection=Inspection(SqlAuditReader(engine), audit, subject_keys, pseudonyms, clock),

@@ -29,6 +29,7 @@ __all__ = [
     "NOTIFICATION_CONTENT_TYPE",
     "REPLAY_HEADER",
     "SOURCE_CONTENT_TYPE",
+    "SUBJECTS_HEADER",
     "Acceptance",
     "AcceptedCopy",
     "AckAction",
@@ -57,6 +58,9 @@ ACKNOWLEDGEMENT_CONTENT_TYPE = "application/vnd.sehub.acknowledgement-envelope+j
 DEADLINE = "deadline"
 # Set ("true") on a copy the hub sends again because its recipient asked (hub.replay).
 REPLAY_HEADER = "sehub-replay"
+# On an ingress message: the subject's pseudonyms, comma-joined, by which the resolver keeps one
+# subject's notifications in order (hub.routing._resolver). Pseudonyms only, never identifiers.
+SUBJECTS_HEADER = "sehub-subjects"
 
 DeliveryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # A user or system id in the receiving agency's own directory, or a reference to its own note:

@@ -8,6 +8,7 @@ module is pure: importing it loads no broker or database client.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -32,11 +33,13 @@ __all__ = [
     "Clock",
     "InboxStore",
     "IntakeStore",
+    "Linked",
     "NonceStore",
     "Publisher",
     "ReplayStore",
     "RoutingStore",
     "SubjectKeys",
+    "SubjectLinks",
     "utc_now",
 ]
 
@@ -194,6 +197,35 @@ class SubjectKeys(Protocol):
 
     async def token(self, pseudonym: str) -> str | None:
         """The audit token of ``pseudonym``, or None if it has no key (never seen, or erased)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """The ordering component a notification's pseudonyms now share, and those merged into it."""
+
+    component: str
+    merged: tuple[str, ...] = ()
+
+
+class SubjectLinks(Protocol):
+    """Ordering components of subject pseudonyms, and barriers down ingress shards
+    (:mod:`hub.routing._resolver`)."""
+
+    async def link(self, keys: Iterable[str], now: datetime) -> Linked:
+        """Put ``keys`` into one component, merging any they already span."""
+        ...
+
+    async def open_barrier(self, shard: int, now: datetime) -> str:
+        """A new barrier for ``shard``: its id, to put on the marker sent down it."""
+        ...
+
+    async def pass_barrier(self, barrier: str, now: datetime) -> None:
+        """Mark ``barrier`` passed: its shard has routed everything sent before it."""
+        ...
+
+    async def passed(self, barrier: str) -> bool:
+        """Whether ``barrier`` was passed (and, if so, forget it)."""
         ...
 
 

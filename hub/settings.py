@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     # How far a signed request's ``created`` may be from our clock; its nonce is kept as long.
     request_signature_window_seconds: int = Field(default=300, gt=0)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
-    router_prefetch: int = Field(default=100, gt=0)
+    # Routes one router process runs at once, each on a shard of its own (hub.routing._shards).
+    router_concurrency: int = Field(default=16, gt=0)
+    # Which ingress shards this router reads first: i of n routers started together.
+    router_slot: str = "0/1"
     log_level: str = "INFO"
     audit_checkpoint_every_records: int = Field(default=1000, gt=0)
     audit_checkpoint_every_seconds: float = Field(default=300.0, gt=0)

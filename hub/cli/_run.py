@@ -18,9 +18,9 @@ from aiohttp import web
 from hub.agencies import AgencyDirectory
 from hub.api import ProblemAppRunner, create_app, create_starting_app, server_ssl_context
 from hub.bootstrap import Hub, Role, Waiting, bootstrap, load_configuration
-from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE, INGRESS_QUEUE
+from hub.delivery import ACK_QUEUE, DEAD_AUDIT_QUEUE
 from hub.logs import get_logger
-from hub.routing import DEAD_LETTER_PREFETCH
+from hub.routing import DEAD_LETTER_PREFETCH, ShardSlot, consuming_ingress
 from hub.settings import Settings
 from protocols import Protocol
 
@@ -79,8 +79,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 stack.callback(asyncio.create_task(hub.outbox_relay.run()).cancel)
                 stack.callback(asyncio.create_task(hub.replay_relay.run()).cancel)
                 await stack.enter_async_context(
-                    hub.broker.consuming(
-                        INGRESS_QUEUE, hub.consumer.on_message, prefetch=settings.router_prefetch
+                    consuming_ingress(
+                        hub.broker,
+                        hub.resolver.on_message,
+                        hub.shards.on_message,
+                        ShardSlot.parse(settings.router_slot),
                     )
                 )
                 await stack.enter_async_context(

@@ -42,6 +42,8 @@ STATE_TABLES: Final = (
     "acknowledgements",
     "request_nonces",
     "replay_outbox",
+    "subject_links",
+    "routing_barriers",
 )
 _ROLE: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -270,3 +270,26 @@ replay_outbox = Table(
         sqlite_where=text("sent_at IS NULL"),
     ),
 )
+
+# Which ordering component each subject pseudonym belongs to (hub.routing: the resolver). Two
+# pseudonyms named by one notification share a component; a notification that names pseudonyms
+# of two components merges them into the smaller id. The component picks the ingress shard.
+subject_links = Table(
+    "subject_links",
+    metadata,
+    Column("subject_key", String(64), primary_key=True),
+    Column("component", String(64), nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Index("ix_subject_links_component", "component"),
+)
+
+# A marker the resolver sent down one ingress shard before a merge moved a component off it:
+# the shard's router sets ``passed_at`` once every message before the marker is routed.
+routing_barriers = Table(
+    "routing_barriers",
+    metadata,
+    Column("barrier_id", String(32), primary_key=True),
+    Column("shard", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("passed_at", DateTime(timezone=True), nullable=True),
+)

@@ -42,6 +42,7 @@ from hub.delivery._topology import (
     INGRESS_EXCHANGE,
     INGRESS_QUEUE,
     INGRESS_ROUTING_KEY,
+    SHARD_EXCHANGE,
     declare_ingress,
     declare_topology,
 )
@@ -167,6 +168,10 @@ class Broker:
     async def publish_ingress(self, message: OutgoingMessage) -> None:
         """Publish to ingress; returns once RabbitMQ has confirmed it durable."""
         await self._publish(INGRESS_EXCHANGE, INGRESS_ROUTING_KEY, message)
+
+    async def publish_shard(self, shard: int, message: OutgoingMessage) -> None:
+        """Publish to one ingress shard (the resolver); returns once RabbitMQ has confirmed it."""
+        await self._publish(SHARD_EXCHANGE, str(shard), message)
 
     async def publish_delivery(self, agency_id: str, message: OutgoingMessage) -> None:
         """Publish to one agency's queue; returns once RabbitMQ has confirmed it."""

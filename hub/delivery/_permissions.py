@@ -19,8 +19,8 @@ Rules:
 4. The router (``hub run --role router`` or ``all``: routing core, relays, acknowledgement and
    dead-letter consumers, ``hub dlq``) gets ``sehub-router``: configure and write the hub's
    exchanges and queues, including every directory entry's queue, which it declares and binds
-   at start; read ingress, acks and the two dead queues (it consumes them) and the exchanges it
-   binds from. It reads no agency's queue.
+   at start; read ingress, its shards, acks and the two dead queues (it consumes them) and the
+   exchanges it binds from. It reads no agency's queue.
 5. Each expression is anchored and lists exact names (``^a$``, ``^(?:a|b)$``), never a prefix, so a
    name an agency chooses cannot widen a grant; an empty list is ``^$`` (matches nothing).
 6. Queues and exchanges of one name share a grant: ``sehub.ingress``, ``sehub.acks`` and
@@ -43,7 +43,10 @@ from hub.delivery._topology import (
     DELIVER_EXCHANGE,
     INGRESS_EXCHANGE,
     INGRESS_QUEUE,
+    SHARD_COUNT,
+    SHARD_EXCHANGE,
     agency_queue_name,
+    shard_queue_name,
 )
 
 __all__ = [
@@ -108,6 +111,8 @@ _HUB_OBJECTS = (
     ACK_QUEUE,
     DEAD_QUEUE,
     DEAD_AUDIT_QUEUE,
+    SHARD_EXCHANGE,
+    *(shard_queue_name(shard) for shard in range(SHARD_COUNT)),
 )
 
 # The table (rules 2-4). OWN_QUEUE and EVERY_AGENCY_QUEUE stand for names from the directory.
@@ -116,10 +121,11 @@ _TABLE: dict[BrokerRole, _Grant] = {
     BrokerRole.INTAKE: _Grant(configure=(), write=(INGRESS_EXCHANGE,), read=()),
     BrokerRole.ROUTER: _Grant(
         configure=(*_HUB_OBJECTS, EVERY_AGENCY_QUEUE),
-        # Publish to ingress (the intake relay), to agencies (deliveries, replays) and to acks
-        # (``hub dlq requeue``); bind its queues, every agency's included.
+        # Publish to ingress (the intake relay), to its shards (the resolver), to agencies
+        # (deliveries, replays) and to acks (``hub dlq requeue``); bind its queues, every
+        # agency's included.
         write=(*_HUB_OBJECTS, EVERY_AGENCY_QUEUE),
-        # Consume ingress, acks and the dead queues; bind from the four exchanges.
+        # Consume ingress, its shards, acks and the dead queues; bind from the five exchanges.
         read=_HUB_OBJECTS,
     ),
 }

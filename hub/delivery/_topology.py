@@ -2,7 +2,9 @@
 
 ::
 
-    agency --publish--> [sehub.ingress]  (direct) --"notification"--> (sehub.ingress)      quorum
+    intake --publish--> [sehub.ingress]  (direct) --"notification"--> (sehub.ingress)    quorum SAC
+    resolver -publish-> [sehub.shards]   (direct) --"<n>"-----------> (sehub.ingress.shard.<n>)
+                                                      n = 0..15, each quorum SAC
     router --publish--> [sehub.deliver]  (direct) --"<agency-id>"---> (sehub.agency.<id>)  quorum
     agency --publish--> [sehub.acks]     (direct) --"sehub.acks"----> (sehub.acks)         quorum
     any of the three: rejected, or over the delivery limit
@@ -26,7 +28,10 @@ Rules:
    (a topology from an older hub) cannot be redeclared: RabbitMQ's PRECONDITION_FAILED becomes
    a :class:`~hub.ConfigurationError` naming it, since retrying cannot help, and
    docs/operations.md says how to migrate it.
-6. A user that may not declare a queue or exchange (RabbitMQ's ACCESS_REFUSED: no configure
+6. Ingress and each of its shards have a single active consumer (``x-single-active-consumer``):
+   the resolver reads ingress in order, and each shard is routed in order by one router at a
+   time, the others standing by (:mod:`hub.routing._shards`).
+7. A user that may not declare a queue or exchange (RabbitMQ's ACCESS_REFUSED: no configure
    right on it, as for every agency and the intake) is a :class:`~hub.ConfigurationError` too:
    ``hub provision`` declares the topology as the administrator and grants the router its
    queues (:mod:`._permissions`).
@@ -56,13 +61,19 @@ __all__ = [
     "INGRESS_EXCHANGE",
     "INGRESS_QUEUE",
     "INGRESS_ROUTING_KEY",
+    "SHARD_COUNT",
+    "SHARD_EXCHANGE",
+    "SHARD_QUEUE_PREFIX",
     "agency_of_queue",
     "agency_queue_name",
     "dead_queue_arguments",
     "declare_acks",
     "declare_agency_queue",
     "declare_ingress",
+    "declare_shards",
     "declare_topology",
+    "ordered_queue_arguments",
+    "shard_queue_name",
     "working_queue_arguments",
 ]
 
@@ -79,6 +90,11 @@ DELIVERY_LIMIT = 20
 ACK_EXCHANGE = "sehub.acks"
 ACK_QUEUE = "sehub.acks"
 AGENCY_QUEUE_PREFIX = "sehub.agency."
+SHARD_EXCHANGE = "sehub.shards"
+SHARD_QUEUE_PREFIX = "sehub.ingress.shard."
+# Fixed: a notification's shard is its component's hash modulo this (docs/operations.md says how
+# to change it, which means draining the shards first).
+SHARD_COUNT = 16
 MIGRATION_HINT = "docs/operations.md, 'Dead letters: upgrading the queues'"
 
 
@@ -94,6 +110,13 @@ def agency_of_queue(queue_name: str) -> str | None:
     return None
 
 
+def shard_queue_name(shard: int) -> str:
+    """The queue of ingress shard ``shard`` (0 to :data:`SHARD_COUNT` - 1)."""
+    if not 0 <= shard < SHARD_COUNT:
+        raise ValueError(f"no ingress shard {shard}")
+    return f"{SHARD_QUEUE_PREFIX}{shard}"
+
+
 def working_queue_arguments() -> dict[str, Any]:
     """The arguments of ingress, acks and every agency's queue (rules 1-3)."""
     return {
@@ -103,6 +126,11 @@ def working_queue_arguments() -> dict[str, Any]:
         "x-overflow": "reject-publish",
         "x-delivery-limit": DELIVERY_LIMIT,
     }
+
+
+def ordered_queue_arguments() -> dict[str, Any]:
+    """The arguments of ingress and its shards: a working queue with one active consumer."""
+    return {**working_queue_arguments(), "x-single-active-consumer": True}
 
 
 def dead_queue_arguments(broker_version: str) -> dict[str, Any]:
@@ -166,9 +194,17 @@ async def declare_ingress(
     """Declare the dead letters, the ingress exchange and its queue (idempotent)."""
     await _declare_dead_letters(channel, broker_version)
     exchange = await _exchange(channel, INGRESS_EXCHANGE, aio_pika.ExchangeType.DIRECT)
-    queue = await _queue(channel, INGRESS_QUEUE, working_queue_arguments())
+    queue = await _queue(channel, INGRESS_QUEUE, ordered_queue_arguments())
     await queue.bind(exchange, routing_key=INGRESS_ROUTING_KEY)
     return exchange, queue
+
+
+async def declare_shards(channel: AbstractChannel) -> None:
+    """Declare the shard exchange and every ingress shard's queue (idempotent)."""
+    exchange = await _exchange(channel, SHARD_EXCHANGE, aio_pika.ExchangeType.DIRECT)
+    for shard in range(SHARD_COUNT):
+        queue = await _queue(channel, shard_queue_name(shard), ordered_queue_arguments())
+        await queue.bind(exchange, routing_key=str(shard))
 
 
 async def declare_acks(channel: AbstractChannel) -> AbstractQueue:
@@ -190,8 +226,10 @@ async def declare_agency_queue(channel: AbstractChannel, agency_id: str) -> Abst
 async def declare_topology(
     channel: AbstractChannel, agency_ids: Iterable[str], *, broker_version: str
 ) -> None:
-    """Declare everything: dead letters, ingress, acks, delivery and each agency's queue."""
+    """Declare everything: dead letters, ingress and its shards, acks, delivery and each
+    agency's queue."""
     await declare_ingress(channel, broker_version=broker_version)
+    await declare_shards(channel)
     await declare_acks(channel)
     for agency_id in agency_ids:
         await declare_agency_queue(channel, agency_id)

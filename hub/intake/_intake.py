@@ -13,6 +13,8 @@ The order matters:
    409, audited as ``notification.conflicted``, and nothing changes.
 6. It is then published to ingress at once; if the broker does not confirm, the intake relay
    (:mod:`hub.relays`) publishes it later. The router routes each ``source`` + ``id`` once.
+   The message carries the subject's pseudonyms (``sehub-subjects``), by which the resolver
+   keeps one subject's notifications in order (:mod:`hub.routing`); never an identifier.
 
 An agency may instead post a source envelope it sealed and signed itself
 (:data:`ENVELOPE_CONTENT_TYPE`, docs/wire-format.md): :meth:`Intake.accept_post`.
@@ -35,6 +37,7 @@ Every refusal is audited with the failing fields and rules, never with the value
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -57,7 +60,13 @@ from hub.crypto import HttpRequest, InvalidMessage, KeyMaterial, is_signed
 from hub.intake._native import adapt, parse_records
 from hub.intake._signed_requests import DEFAULT_WINDOW, SignedRequests
 from hub.logs import get_logger
-from hub.messages import SOURCE_CONTENT_TYPE, Acceptance, AcceptedCopy, OutgoingMessage
+from hub.messages import (
+    SOURCE_CONTENT_TYPE,
+    SUBJECTS_HEADER,
+    Acceptance,
+    AcceptedCopy,
+    OutgoingMessage,
+)
 from hub.ports import AuditLog, Clock, IntakeStore, NonceStore, Publisher
 from hub.pseudonyms import Pseudonymiser
 from hub.validation import notification_problems
@@ -87,8 +96,10 @@ class Intake:
         max_body_bytes: int,
         nonces: NonceStore | None = None,
         signature_window: timedelta = DEFAULT_WINDOW,
+        subjects: Callable[[Notification], frozenset[str]] | None = None,
     ) -> None:
         self._publisher = publisher
+        self._subjects = subjects
         self._audit = audit
         self._clock = clock
         self._store = store
@@ -229,6 +240,7 @@ class Intake:
             notification_type=notification.type,
             correlation_id=correlation_id,
             taken_at=taken_at,
+            subjects=frozenset() if self._subjects is None else self._subjects(notification),
         )
 
     async def _accept_envelope(self, agency: Agency, body: bytes, correlation_id: str) -> str:
@@ -268,6 +280,7 @@ class Intake:
         correlation_id: str,
         taken_at: datetime,
         detail: dict[str, object] | None = None,
+        subjects: frozenset[str] = frozenset(),
     ) -> None:
         """Commit the acceptance, or answer a repeat or a conflict; then publish (rules 4-6).
 
@@ -284,7 +297,10 @@ class Intake:
                 type=notification_type or _ENVELOPE_TYPE,
                 correlation_id=correlation_id,
                 content_type=SOURCE_CONTENT_TYPE,
-                headers={"sehub-publisher": agency.id},
+                headers={
+                    "sehub-publisher": agency.id,
+                    **({SUBJECTS_HEADER: ",".join(sorted(subjects))} if subjects else {}),
+                },
             ),
             accepted_at=taken_at,
         )

@@ -45,7 +45,9 @@ __all__ = [
     "MAX_BACKOFF_SECONDS",
     "TRANSIENT_KEY_REASONS",
     "RoutingConsumer",
+    "Sleep",
     "backoff_seconds",
+    "channel_open",
 ]
 
 log = get_logger(__name__)
@@ -101,7 +103,7 @@ class RoutingConsumer:
                 )
                 if outcome is None:
                     return
-                if not _channel_open(message):
+                if not channel_open(message):
                     # The broker took the message back (rule 3); settling it would fail.
                     log.warning("routing.released", cause=outcome, attempts=attempts)
                     return
@@ -188,7 +190,7 @@ class RoutingConsumer:
         return None
 
 
-def _channel_open(message: AbstractIncomingMessage) -> bool:
+def channel_open(message: AbstractIncomingMessage) -> bool:
     try:
         return not message.channel.is_closed
     except ChannelInvalidStateError:

@@ -19,7 +19,10 @@ Rules:
 3a. A recipient whose key cannot be used (retired, expired, not yet distributed) is refused and
    audited for that recipient only; the others are delivered.
 4. A decision may depend on state an earlier notification changed (a placement starting), so
-   one router decides in queue order.
+   notifications about one subject are decided in the order they were accepted: the resolver
+   sends them down one ingress shard, which one router reads one message at a time
+   (:mod:`._resolver`, :mod:`._shards`). Routes of different shards run side by side, at most
+   ``concurrency`` at once in one process.
 5. Placement state is remembered only from a publisher the protocol lets share it, and only for
    a placement that publisher is responsible for (the decision says which); subjects and
    episodes are pseudonyms.
@@ -87,6 +90,7 @@ class Router:
         pseudonyms: Pseudonymiser,
         keys: KeyMaterial,
         clock: Clock,
+        concurrency: int = 8,
     ) -> None:
         self._protocol = protocol
         self._publisher = publisher
@@ -98,8 +102,8 @@ class Router:
         self._clock = clock
         self._relay = OutboxRelay(state, publisher, clock)
         self._copies = Copies(keys, pseudonyms, clock)
-        # Messages are consumed concurrently (prefetch), but decided in queue order (rule 4).
-        self._in_order = asyncio.Lock()
+        # Shards are consumed side by side, each in order (rule 4); this bounds how many at once.
+        self._routing = asyncio.Semaphore(concurrency)
 
     @property
     def protocol_version(self) -> str:
@@ -115,6 +119,21 @@ class Router:
         :class:`ServiceError` when the broker or the database fails (nothing is lost: what was
         committed is published on the next delivery).
         """
+        notification, source_sig = self._open(body)
+        async with self._routing:
+            return await self._route(notification, source_sig, correlation_id)
+
+    def subjects(self, notification: Notification) -> frozenset[str]:
+        """Every pseudonym the subject of ``notification`` is known by, as routing keys it."""
+        return self._pseudonyms.subjects(notification, council_la=self._council_la(notification))
+
+    def subjects_of_envelope(self, body: bytes) -> frozenset[str]:
+        """The pseudonyms of the notification in a source envelope, verified (rule 1)."""
+        notification, _ = self._open(body)
+        return self.subjects(notification)
+
+    def _open(self, body: bytes) -> tuple[Notification, bytes]:
+        """The verified notification in ``body`` and its source signature (rule 1)."""
         source = self._keys.open_source(body, now=self._clock())
         try:
             notification = parse_notification(source.notification)
@@ -128,8 +147,7 @@ class Router:
         ):
             # The signature covers the notification, not the envelope; a relabelled one fails.
             raise InvalidMessage("bad_signature")
-        async with self._in_order:
-            return await self._route(notification, source.source_sig, correlation_id)
+        return notification, source.source_sig
 
     async def _route(
         self, notification: Notification, source_sig: bytes, correlation_id: str | None
@@ -140,9 +158,7 @@ class Router:
             # publishing it here as well would race the router that is publishing it now.
             await self._audit.record(self._duplicate_entry(notification, correlation_id))
             return None
-        subjects = self._pseudonyms.subjects(
-            notification, council_la=self._council_la(notification)
-        )
+        subjects = self.subjects(notification)
         state = await self._state.load(subjects)
         now = self._clock()
         episode = self._episode(notification, state)

@@ -15,6 +15,7 @@ from hub.stores._nonce_store import SqlNonceStore
 from hub.stores._replay_store import SqlReplayStore
 from hub.stores._routing_store import SqlRoutingStore
 from hub.stores._subject_keys import SqlSubjectKeys
+from hub.stores._subject_links import SqlSubjectLinks
 
 __all__ = [
     "SqlAcknowledgementStore",
@@ -26,6 +27,7 @@ __all__ = [
     "SqlReplayStore",
     "SqlRoutingStore",
     "SqlSubjectKeys",
+    "SqlSubjectLinks",
     "audit_rows",
     "subject_index",
     "vouching",
