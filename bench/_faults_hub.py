@@ -210,6 +210,10 @@ class HubFleet:
         env = dict(self.env)
         if slot.port is not None:
             env["HUB_HTTP_PORT"] = str(slot.port)
+        if slot.role == "router":
+            # Routers started together share the ingress shards (hub.routing._shards).
+            index = int(slot.name.removeprefix("router-")) - 1
+            env["HUB_ROUTER_SLOT"] = f"{index}/{self.routers}"
         with slot.log_path.open("ab") as log_file:
             slot.process = subprocess.Popen(  # noqa: S603, ASYNC220  # our module; polled below
                 [sys.executable, "-m", "hub", "run", "--role", slot.role],

@@ -9,7 +9,7 @@ every recipient the protocol names, exactly once as the agency's handler sees it
    checkout's usual services on the ports given), empties the broker's hub topology and the
    database, and writes a fresh demo directory with ``hub demo init``.
 2. Starts the hub as separate processes: ``hub run --role api`` (``--apis``, each on its own
-   port) and ``hub run --role router`` (``--routers``, competing consumers).
+   port) and ``hub run --role router`` (``--routers``, sharing the ingress shards).
 3. Posts ``--notifications`` synthetic notifications at ``--rate`` per second, each retried with
    the same body on 503, connection errors and timeouts until it gets 202, round-robin over
    the APIs. Who should receive each is what ``hub.sharing.decide`` says.

@@ -37,6 +37,9 @@ from hub.delivery import (
     INGRESS_EXCHANGE,
     INGRESS_QUEUE,
     INGRESS_ROUTING_KEY,
+    SHARD_COUNT,
+    SHARD_EXCHANGE,
+    SHARD_QUEUE_PREFIX,
     working_queue_arguments,
 )
 
@@ -78,6 +81,7 @@ def _carrying(channel: dict[str, Any], *messages: str) -> dict[str, Any]:
 def _channels() -> dict[str, Any]:
     arguments = ", ".join(f"{k}={v}" for k, v in working_queue_arguments().items())
     working = f"A durable quorum queue ({arguments})."
+    shard = {"shard": {"description": f"The shard's number, 0 to {SHARD_COUNT - 1}."}}
     agency = {
         "agencyId": {"description": "The agency's id in the directory, e.g. northumbria-police."}
     }
@@ -92,8 +96,37 @@ def _channels() -> dict[str, Any]:
             "SourceEnvelope",
         ),
         "ingressQueue": _carrying(
-            _queue(INGRESS_QUEUE, f"What the routers consume. {working}"), "SourceEnvelope"
+            _queue(
+                INGRESS_QUEUE,
+                "What the routers' resolver consumes, one router at a time "
+                f"(x-single-active-consumer). {working}",
+            ),
+            "SourceEnvelope",
         ),
+        "shards": {
+            **_carrying(
+                _exchange(
+                    SHARD_EXCHANGE,
+                    "direct",
+                    "{shard}",
+                    "Each accepted notification, to the shard of its subject's ordering "
+                    "component (header sehub-subjects: the subject's pseudonyms).",
+                ),
+                "SourceEnvelope",
+            ),
+            "parameters": shard,
+        },
+        "shardQueue": {
+            **_carrying(
+                _queue(
+                    SHARD_QUEUE_PREFIX + "{shard}",
+                    "One ingress shard, routed in order by one router at a time "
+                    f"(x-single-active-consumer, prefetch 1). {working}",
+                ),
+                "SourceEnvelope",
+            ),
+            "parameters": shard,
+        },
         "deliver": {
             **_carrying(
                 _exchange(
@@ -174,9 +207,24 @@ def _operations() -> dict[str, Any]:
             "Publish an accepted notification, with publisher confirms, after its audit record "
             "is committed.",
         ),
-        "routeNotification": _operation(
+        "resolveNotification": _operation(
             "receive",
             "ingressQueue",
+            "SourceEnvelope",
+            "hub.routing (the resolver)",
+            "Link the subject's pseudonyms into one ordering component; acknowledged once "
+            "forwarded to its shard.",
+        ),
+        "forwardNotification": _operation(
+            "send",
+            "shards",
+            "SourceEnvelope",
+            "hub.routing (the resolver)",
+            "Forward the notification, unchanged, to its shard, with publisher confirms.",
+        ),
+        "routeNotification": _operation(
+            "receive",
+            "shardQueue",
             "SourceEnvelope",
             "hub.routing",
             "Verify, open and decide; acknowledged once the decision is committed.",

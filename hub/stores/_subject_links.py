@@ -104,7 +104,7 @@ async def _link(connection: AsyncConnection, keys: list[str], now: datetime) -> 
     found = await connection.execute(
         select(row.subject_key, row.component).where(row.subject_key.in_(keys))
     )
-    known: dict[str, str] = {str(key): str(component) for key, component in found.tuples()}
+    known: dict[str, str] = {str(key): str(component) for key, component in found}
     components = sorted(set(known.values()))
     component = components[0] if components else keys[0]
     merged = tuple(components[1:])

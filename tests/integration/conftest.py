@@ -42,7 +42,10 @@ from hub.delivery import (
     DELIVER_EXCHANGE,
     INGRESS_EXCHANGE,
     INGRESS_QUEUE,
+    SHARD_COUNT,
+    SHARD_EXCHANGE,
     agency_queue_name,
+    shard_queue_name,
 )
 from hub.subscriber import Subscriber
 from protocols import load_protocol
@@ -76,12 +79,20 @@ async def reset_broker() -> None:
             ACK_QUEUE,
             DEAD_QUEUE,
             DEAD_AUDIT_QUEUE,
+            *(shard_queue_name(shard) for shard in range(SHARD_COUNT)),
             # Every agency of the demo directory has a queue, the administrator and auditor too.
             *(agency_queue_name(a) for a in (*DEMO_AGENCY_IDS, ADMIN_AGENCY_ID, AUDITOR_ID)),
         ]
         for name in names:
             await channel.queue_delete(name)
-        for exchange in (INGRESS_EXCHANGE, ACK_EXCHANGE, DELIVER_EXCHANGE, DEAD_EXCHANGE):
+        exchanges = (
+            INGRESS_EXCHANGE,
+            SHARD_EXCHANGE,
+            ACK_EXCHANGE,
+            DELIVER_EXCHANGE,
+            DEAD_EXCHANGE,
+        )
+        for exchange in exchanges:
             await channel.exchange_delete(exchange)
 
 

@@ -3,10 +3,12 @@ the ingress queue or of an agency's queue, yet the recipient can open its view."
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aio_pika
 import aiohttp
+from aio_pika.abc import AbstractIncomingMessage
 
 from hub.delivery import INGRESS_QUEUE, agency_queue_name
 from tests.fixtures import CANARIES, canary_event
@@ -29,14 +31,24 @@ async def _post(hub: HubProcess, event: dict[str, object]) -> None:
 
 
 async def _peek(queue_name: str) -> bytes | None:
-    """The raw bytes of the next message on ``queue_name``, put back afterwards."""
+    """The raw bytes of the next message on ``queue_name``, put back afterwards.
+
+    Consumed rather than fetched: RabbitMQ refuses ``basic.get`` on a queue with a single
+    active consumer, as ingress is.
+    """
     connection = await aio_pika.connect(AMQP_URL)
     async with connection:
         channel = await connection.channel()
+        await channel.set_qos(prefetch_count=1)
         queue = await channel.declare_queue(queue_name, passive=True)
-        message = await queue.get(fail=False)
-        if message is None:
+        arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        tag = await queue.consume(arrived.put)
+        try:
+            message = await asyncio.wait_for(arrived.get(), timeout=2)
+        except TimeoutError:
             return None
+        finally:
+            await queue.cancel(tag)
         body = message.body
         await message.nack(requeue=True)
         return body

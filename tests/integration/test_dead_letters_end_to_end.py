@@ -21,8 +21,9 @@ import aiohttp
 
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import HUB_AGENCY, KeyMaterial
-from hub.delivery import Broker, agency_queue_name
+from hub.delivery import SHARD_EXCHANGE, Broker, agency_queue_name, shard_queue_name
 from hub.messages import SOURCE_CONTENT_TYPE, OutgoingMessage
+from hub.routing import shard_of
 from hub.stores import SqlAuditLog
 from tests.fixtures import CANARIES, canary_event
 from tests.integration.conftest import AMQP_URL, REPO, HubProcess, wait_until
@@ -136,9 +137,11 @@ async def test_a_poison_message_is_dead_lettered_audited_listed_and_requeued(
     code, out, _ = await _hub_dlq(hub_process, "list", "--json")
     assert code == 0
     (listed,) = [json.loads(line) for line in out.splitlines()]
+    # The resolver cannot open it, so it goes down its message id's shard, and dies there.
+    shard = shard_of(POISON)
     assert (listed["id"], listed["queue"], listed["reason"]) == (
         POISON,
-        "sehub.ingress",
+        shard_queue_name(shard),
         "rejected",
     )
     assert (listed["count"], listed["size"], listed["requeues"]) == (1, len(poison), 0)
@@ -147,17 +150,17 @@ async def test_a_poison_message_is_dead_lettered_audited_listed_and_requeued(
     assert code == 0
     header, row = table.splitlines()
     assert header.split()[:3] == ["ID", "QUEUE", "REASON"]
-    assert row.split()[:4] == [POISON, "sehub.ingress", "rejected", "1"]
+    assert row.split()[:4] == [POISON, shard_queue_name(shard), "rejected", "1"]
 
     code, shown, _ = await _hub_dlq(hub_process, "show", POISON)
     assert code == 0
-    assert json.loads(shown)["deaths"][0]["exchange"] == "sehub.ingress"
+    assert json.loads(shown)["deaths"][0]["exchange"] == SHARD_EXCHANGE
     for output in (out, table, shown):
         assert json.loads(poison)["sig"][:20] not in output
 
     code, said, _ = await _hub_dlq(hub_process, "requeue", POISON)
     assert code == 0, said
-    assert f"requeued {POISON} to sehub.ingress / notification" in said
+    assert f"requeued {POISON} to {SHARD_EXCHANGE} / {shard}" in said
 
     await _wait_for_actions(
         hub_process,
@@ -167,7 +170,7 @@ async def test_a_poison_message_is_dead_lettered_audited_listed_and_requeued(
     entries = await _entries(hub_process, POISON)
     (requeued,) = [e for e in entries if e.action is AuditAction.DEAD_LETTER_REQUEUED]
     assert requeued.actor == getpass.getuser()
-    assert requeued.detail["exchange"] == "sehub.ingress"
+    assert requeued.detail["exchange"] == SHARD_EXCHANGE
     dead = [e for e in entries if e.action is AuditAction.MESSAGE_DEAD_LETTERED]
     assert [e.detail["requeues"] for e in dead] == [0, 1]
     assert {e.detail["reason"] for e in dead} == {"rejected"}

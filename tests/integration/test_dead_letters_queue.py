@@ -28,6 +28,7 @@ from hub.delivery import (
     DeadLetter,
     DeadLetterQueue,
     agency_queue_name,
+    ordered_queue_arguments,
     working_queue_arguments,
 )
 from hub.messages import DELIVERY_CONTENT_TYPE, OutgoingMessage
@@ -113,8 +114,11 @@ async def test_the_working_queues_carry_the_dead_letter_arguments(
     broker: Broker, channel: AbstractChannel, missing: str
 ) -> None:
     """RabbitMQ accepts the hub's arguments again, and refuses them without ``missing``."""
-    await channel.declare_queue(INGRESS_QUEUE, durable=True, arguments=working_queue_arguments())
-    arguments = {k: v for k, v in working_queue_arguments().items() if k != missing}
+    # Ingress is a working queue with a single active consumer (hub.delivery._topology rule 6).
+    hubs = ordered_queue_arguments()
+    assert working_queue_arguments().items() <= hubs.items()
+    await channel.declare_queue(INGRESS_QUEUE, durable=True, arguments=hubs)
+    arguments = {k: v for k, v in hubs.items() if k != missing}
 
     with pytest.raises(aio_pika.exceptions.ChannelPreconditionFailed):
         await channel.declare_queue(INGRESS_QUEUE, durable=True, arguments=arguments)

@@ -24,6 +24,8 @@ from hub.delivery import (
     DELIVER_EXCHANGE,
     INGRESS_EXCHANGE,
     INGRESS_QUEUE,
+    SHARD_EXCHANGE,
+    SHARD_QUEUE_PREFIX,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,6 +97,7 @@ def test_every_queue_and_exchange_of_the_topology_is_a_channel() -> None:
     }
     assert queues == {
         INGRESS_QUEUE,
+        SHARD_QUEUE_PREFIX + "{shard}",
         ACK_QUEUE,
         DEAD_QUEUE,
         DEAD_AUDIT_QUEUE,
@@ -102,6 +105,7 @@ def test_every_queue_and_exchange_of_the_topology_is_a_channel() -> None:
     }
     assert exchanges == {
         (INGRESS_EXCHANGE, "direct"),
+        (SHARD_EXCHANGE, "direct"),
         (DELIVER_EXCHANGE, "direct"),
         (ACK_QUEUE, "direct"),
         (DEAD_EXCHANGE, "fanout"),
