@@ -162,6 +162,13 @@ class RoutingStore(Protocol):
         appended, if the copy was marked sent already."""
         ...
 
+    async def mark_sent_all(
+        self, marks: Sequence[tuple[OutboxCopy, Sequence[AuditEntry]]], now: datetime
+    ) -> int:
+        """:meth:`mark_sent` for several confirmed copies, in one transaction: each copy still
+        unsent is marked and its entries appended; how many were marked."""
+        ...
+
 
 class ReplayStore(Protocol):
     """The replay outbox: copies an agency asked for again, until its queue has them."""

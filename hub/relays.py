@@ -258,37 +258,70 @@ class OutboxRelay(_Relay):
         A broker that does not confirm leaves the copy for later (rule 2) and returns False.
         A deadline marker is not published: its release is only its audit record.
         """
-        if copy.kind == DEADLINE:
-            await self._state.mark_sent(copy, self._clock(), entries=_missed(copy, self._clock()))
-            return True
-        try:
-            await self._publisher.publish_delivery(copy.recipient, copy.message)
-        except ServiceError as exc:
-            log.warning(
-                "outbox.publish_failed",
-                delivery_id=copy.delivery_id,
-                recipient=copy.recipient,
-                error=type(exc).__name__,
+        return await self.publish_all([copy], retry=retry) == 1
+
+    async def publish_all(self, copies: Sequence[OutboxCopy], *, retry: bool | None = None) -> int:
+        """Publish ``copies`` with their confirms awaited together (one recipient's copies in
+        turn, so that its queue has them in order), then mark every confirmed one sent, with
+        its audit records, in one transaction (rule 3); how many were marked.
+
+        A copy the broker does not confirm is left for later (rule 2). ``retry`` says whether
+        these are retries; None: each copy's own (a held copy released is not one).
+        """
+        by_recipient: dict[str, list[OutboxCopy]] = {}
+        for copy in copies:
+            by_recipient.setdefault(copy.recipient, []).append(copy)
+        sent = await asyncio.gather(*(self._send_in_turn(group) for group in by_recipient.values()))
+        now = self._clock()
+        marks = [
+            (
+                copy,
+                _missed(copy, now)
+                if copy.kind == DEADLINE
+                else release_entries(
+                    copy,
+                    retry=copy.release_at is None if retry is None else retry,
+                    now=now,
+                    channel=self._channel(copy.recipient),
+                ),
             )
-            later = self._clock() + timedelta(seconds=retry_seconds(copy.attempts + 1))
-            await self._state.retry_later(copy, later)
-            return False
-        channel = (
-            self._publisher.channel(copy.recipient)
-            if isinstance(self._publisher, InboxOnlyPublisher)
-            else "amqp"
-        )
-        entries = release_entries(copy, retry=retry, now=self._clock(), channel=channel)
-        await self._state.mark_sent(copy, self._clock(), entries=entries)
-        return True
+            for group in sent
+            for copy in group
+        ]
+        if not marks:
+            return 0
+        return await self._state.mark_sent_all(marks, now)
+
+    async def _send_in_turn(self, copies: list[OutboxCopy]) -> list[OutboxCopy]:
+        """Publish one recipient's copies in order; those confirmed (a deadline marker is not
+        published: its release is only its audit record)."""
+        confirmed = []
+        for copy in copies:
+            if copy.kind != DEADLINE:
+                try:
+                    await self._publisher.publish_delivery(copy.recipient, copy.message)
+                except ServiceError as exc:
+                    log.warning(
+                        "outbox.publish_failed",
+                        delivery_id=copy.delivery_id,
+                        recipient=copy.recipient,
+                        error=type(exc).__name__,
+                    )
+                    later = self._clock() + timedelta(seconds=retry_seconds(copy.attempts + 1))
+                    await self._state.retry_later(copy, later)
+                    continue
+            confirmed.append(copy)
+        return confirmed
+
+    def _channel(self, recipient: str) -> str:
+        if isinstance(self._publisher, InboxOnlyPublisher):
+            return self._publisher.channel(recipient)
+        return "amqp"
 
     async def drain_once(self) -> int:
-        """Claim what is due and publish each copy on its own; how many were published."""
+        """Claim what is due and publish it together; how many were published."""
         copies = await self._state.due(self._clock(), limit=self._batch, lease=LEASE)
-        published = 0
-        for copy in copies:
-            if await self.publish(copy, retry=copy.release_at is None):
-                published += 1
+        published = await self.publish_all(copies) if copies else 0
         if published:
             log.info("outbox.relayed", published=published, claimed=len(copies))
         return published

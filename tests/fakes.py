@@ -239,6 +239,21 @@ class FakeRoutingStore:
         await self.audit.record(*entries)
         return True
 
+    async def mark_sent_all(
+        self, marks: Sequence[tuple[OutboxCopy, Sequence[AuditEntry]]], now: datetime
+    ) -> int:
+        unsent = [
+            (copy, entries)
+            for copy, entries in marks
+            if copy.recipient in self.outbox.get(copy.event_key, {})
+        ]
+        # As one transaction: the records first, so that an audit outage changes nothing.
+        await self.audit.record(*(entry for _, entries in unsent for entry in entries))
+        for copy, _ in unsent:
+            self.outbox[copy.event_key].pop(copy.recipient)
+            self.sent.append(copy)
+        return len(unsent)
+
 
 @dataclass
 class FakeIntakeStore:

@@ -211,13 +211,14 @@ class Router:
         return decision
 
     async def _publish_pending(self, event_key: str) -> None:
-        """Publish each copy due (rule 3); one that fails is left to the relay, the rest go on."""
-        for copy in await self._state.pending(event_key, self._clock()):
-            try:
-                await self._relay.publish(copy, retry=False)
-            except ServiceError as exc:
-                # Published but not marked sent: the relay sends it again, under the same id.
-                log.warning("routing.mark_sent_failed", error=type(exc).__name__)
+        """Publish the copies due, together (rule 3); one that fails is left to the relay."""
+        try:
+            await self._relay.publish_all(
+                await self._state.pending(event_key, self._clock()), retry=False
+            )
+        except ServiceError as exc:
+            # Published but not marked sent: the relay sends it again, under the same id.
+            log.warning("routing.mark_sent_failed", error=type(exc).__name__)
 
     def _council_la(self, notification: Notification) -> str | None:
         """The LA of a children's services publisher, whose own ids are its child ids."""

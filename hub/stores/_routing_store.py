@@ -273,6 +273,45 @@ class SqlRoutingStore:
         await committing(self._engine, work, failure="could not update the outbox", settled=settled)
         return marked
 
+    async def mark_sent_all(
+        self, marks: Sequence[tuple[OutboxCopy, Sequence[AuditEntry]]], now: datetime
+    ) -> int:
+        """:meth:`mark_sent` for several copies, in one transaction (one commit, one append)."""
+        marked = 0
+
+        async def work(connection: AsyncConnection) -> None:
+            nonlocal marked
+            marked = 0
+            appended: list[AuditEntry] = []
+            for copy, entries in marks:
+                statement = (
+                    update(outbox)
+                    .where(*_key(copy), outbox.c.sent_at.is_(None))
+                    .values(sent_at=now.astimezone(UTC))
+                )
+                if (await connection.execute(statement)).rowcount == 1:
+                    marked += 1
+                    appended.extend(entries)
+            if appended:
+                await append_audit(connection, appended)
+
+        async def settled() -> bool:
+            # Other routers marked (and audited) every one of these meanwhile.
+            nonlocal marked
+            keys = [_key(copy) for copy, _ in marks]
+            try:
+                async with self._engine.connect() as connection:
+                    for key in keys:
+                        if await connection.scalar(select(outbox.c.sent_at).where(*key)) is None:
+                            return False
+            except (SQLAlchemyError, OSError) as exc:
+                raise StoreUnavailable("could not read the outbox") from exc
+            marked = 0
+            return True
+
+        await committing(self._engine, work, failure="could not update the outbox", settled=settled)
+        return marked
+
 
 def _key(copy: OutboxCopy) -> tuple[ColumnElement[bool], ...]:
     return (outbox.c.event_key == copy.event_key, outbox.c.recipient == copy.recipient)

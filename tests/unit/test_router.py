@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage, KeyMaterial
+from hub.messages import OutboxCopy, OutgoingMessage
 from hub.pseudonyms import Pseudonymiser
 from hub.relays import OutboxRelay, retry_seconds
 from hub.routing import Router
@@ -463,3 +466,38 @@ async def test_a_withdrawing_rules_recipients_are_remembered_and_told_when_it_fa
         ("northumberland-education", 1, False),
         ("northumbria-healthcare", 1, False),
     }
+
+
+async def test_a_decisions_copies_are_confirmed_together_and_marked_in_one_commit(
+    hub: Harness,
+) -> None:
+    """Every recipient's publish is in flight before any is confirmed, and one transaction
+    marks them all sent with their records."""
+    in_flight: list[str] = []
+    most = 0
+    publish = hub.publisher.publish_delivery
+
+    async def slow_publish(agency_id: str, message: OutgoingMessage) -> None:
+        nonlocal most
+        in_flight.append(agency_id)
+        most = max(most, len(in_flight))
+        await asyncio.sleep(0.01)
+        in_flight.remove(agency_id)
+        await publish(agency_id, message)
+
+    marked: list[int] = []
+    mark_sent_all = hub.store.mark_sent_all
+
+    async def counting(
+        marks: Sequence[tuple[OutboxCopy, Sequence[AuditEntry]]], now: datetime
+    ) -> int:
+        marked.append(len(marks))
+        return await mark_sent_all(marks, now)
+
+    hub.publisher.publish_delivery = slow_publish  # type: ignore[method-assign]
+    hub.store.mark_sent_all = counting  # type: ignore[method-assign]
+    delivered = await hub.route(_example("missing_episode.started", id="together-1"))
+    assert len(delivered) >= 2
+    assert most == len(delivered)
+    assert marked == [len(delivered)]
+    assert len(_published(hub, "together-1")) == len(delivered)
