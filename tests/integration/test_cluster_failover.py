@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -76,6 +77,18 @@ def _kill_node(node: int) -> None:
         time.sleep(0.05)
 
 
+def _refused(url: str) -> bool:
+    """Whether a TCP connect to ``url``'s port is refused (nothing listens there any more)."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 1):
+            return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+
+
 async def _receive(subscriber: Subscriber, notification_id: str, *, within: float) -> None:
     """Take deliveries until ``notification_id``'s arrives (earlier runs' copies are passed)."""
     deadline = time.monotonic() + within
@@ -108,6 +121,11 @@ async def test_a_notification_posted_after_its_node_is_killed_is_delivered(
         await _receive(police, before["id"], within=30)
 
         await asyncio.to_thread(_kill_node, 1)
+        await wait_until(
+            lambda: asyncio.to_thread(_refused, nodes[0]),
+            timeout=15,
+            what="node 1's port to close (the node's helper process holds it a moment longer)",
+        )
         with pytest.raises(ConnectionError, match="Connect call failed"):  # really gone
             await connect_first(nodes[:1], attempt_timeout=2)
 
