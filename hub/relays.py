@@ -14,11 +14,14 @@ Rules:
 1. A relay claims due rows for a lease, oldest first; of several relays only one holds a row,
    and a relay that dies lets its lease run out, so another takes the row.
 2. Each row is published on its own: one recipient whose publish fails never holds back
-   another. A failed row is counted and left for a back-off that grows with its attempts,
-   capped at :data:`MAX_RETRY_SECONDS`; it is retried for as long as it takes, never dropped.
+   another. The delivery relay and the router publish a batch of copies with their confirms
+   awaited together (one recipient's copies in turn, so its queue has them in order). A
+   failed row is counted and left for a back-off that grows with its attempts, capped at
+   :data:`MAX_RETRY_SECONDS`; it is retried for as long as it takes, never dropped.
 3. A confirmed delivery is marked sent and audited (``delivery.published``, after what the
-   release of a held copy means: a missed deadline, an escalation, a fired clock) in one
-   transaction, once. A confirmed ingress row is marked published.
+   release of a held copy means: a missed deadline, an escalation, a fired clock) in the same
+   transaction, once; the copies of one batch confirmed together share that transaction. A
+   confirmed ingress row is marked published.
 4. A database or broker outage pauses a relay, which tries again after a back-off; nothing it
    claimed is lost, since an unpublished row stays in its outbox.
 5. A row published but not yet marked (a crash, an outage between the two) is published again

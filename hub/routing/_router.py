@@ -12,8 +12,9 @@ Rules:
    whatever is unsent to the relay, never publishing beside the router that is.
 3. The decision, its audit rows, the placement change and every sealed copy (the outbox) are
    committed in one transaction before anything is published; the copies are then published
-   one by one (:mod:`hub.relays`). A copy whose publish fails is left to the relay, which every
-   hub process runs, so the ingress message is done once its decision is committed: nothing
+   with their confirms awaited together and marked sent in one transaction (:mod:`hub.relays`).
+   A copy whose publish fails is left to the relay, which every hub process runs, so the
+   ingress message is done once its decision is committed: nothing
    downstream of the commit can hold it, dead-letter it or lose a copy. A copy confirmed twice
    (a crash between a publish and its mark-sent) carries the same delivery id both times.
 3a. A recipient whose key cannot be used (retired, expired, not yet distributed) is refused and
