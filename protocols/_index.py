@@ -9,8 +9,9 @@ Rules:
 1. ``rules_for(type, publisher)`` holds exactly the rules whose ``types`` hold the type and whose
    ``publishers`` hold the publisher, in file order: order decides which rule serves a recipient
    first, so the index never reorders.
-2. The parties are indexed by id and by kind (file order within a kind), the ladders and rules
-   by id, so roles and ladders resolve without scanning.
+2. The parties are indexed by id and by kind (file order within a kind), by (kind, LA code),
+   by (kind, area covered) and schools by URN, each keeping the first in file order as a scan
+   finds it; the ladders and rules by id, so roles and ladders resolve without scanning.
 3. The index is derived data: it is built from the protocol's own fields and never takes part in
    comparing two protocols (two equal protocols have equal indexes).
 4. A protocol copied with other fields (``model_copy(update=...)``, which does not validate)
@@ -45,6 +46,9 @@ class ProtocolIndex:
     by_pair: Mapping[Pair, tuple[Rule, ...]]
     party_by_id: Mapping[str, Party]
     parties_by_kind: Mapping[PartyKind, tuple[Party, ...]]
+    party_by_la: Mapping[tuple[PartyKind, str], Party]  # the first of a kind with that LA code
+    party_covering: Mapping[tuple[PartyKind, str], Party]  # the first of a kind covering an LA
+    school_by_urn: Mapping[str, Party]
     ladder_by_id: Mapping[str, Ladder]
     rule_by_id: Mapping[str, Rule]
     withdrawing: frozenset[str]  # ids of the rules that withdraw
@@ -76,9 +80,18 @@ def index_protocol(
             by_pair.setdefault(pair, []).append(rule)
     by_kind: dict[PartyKind, list[Party]] = {kind: [] for kind in PartyKind}
     party_by_id: dict[str, Party] = {}
-    for party in parties:
+    by_la: dict[tuple[PartyKind, str], Party] = {}
+    covering: dict[tuple[PartyKind, str], Party] = {}
+    by_urn: dict[str, Party] = {}
+    for party in parties:  # each keeps the first, as a scan finds it
         by_kind[party.kind].append(party)
-        party_by_id.setdefault(party.id, party)  # the first, as a scan finds it
+        party_by_id.setdefault(party.id, party)
+        if party.la_code is not None:
+            by_la.setdefault((party.kind, party.la_code), party)
+        for area in party.areas:
+            covering.setdefault((party.kind, area), party)
+        if party.kind is PartyKind.SCHOOL and party.urn is not None:
+            by_urn.setdefault(party.urn, party)
     return ProtocolIndex(
         rules=rules,
         parties=parties,
@@ -86,6 +99,9 @@ def index_protocol(
         by_pair=MappingProxyType({pair: tuple(found) for pair, found in by_pair.items()}),
         party_by_id=MappingProxyType(party_by_id),
         parties_by_kind=MappingProxyType({k: tuple(found) for k, found in by_kind.items()}),
+        party_by_la=MappingProxyType(by_la),
+        party_covering=MappingProxyType(covering),
+        school_by_urn=MappingProxyType(by_urn),
         ladder_by_id=MappingProxyType(_first_by_id(escalations)),
         rule_by_id=MappingProxyType({rule.id: rule for rule in rules}),
         withdrawing=frozenset(rule.id for rule in rules if rule.withdraw),

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hub.sharing._facts import Facts
-from protocols import Party, PartyKind, Protocol, Role, RoleRecipient
+from protocols import PartyKind, Protocol, Role, RoleRecipient
 
 __all__ = ["resolve_recipient"]
 
@@ -35,26 +35,26 @@ def _council(protocol: Protocol, la: str | None, kind: PartyKind | None, what: s
         return None, f"{what}: not known"
     if kind is None:
         return None, f"{what}: whether the person is a child or an adult is not known"
-    for party in protocol.parties_of(kind):
-        if party.la_code == la:
-            return party.id, ""
-    return None, f"{what}: no {kind.value} party for LA {la}"
+    party = protocol.index.party_by_la.get((kind, la))
+    if party is None:
+        return None, f"{what}: no {kind.value} party for LA {la}"
+    return party.id, ""
 
 
 def _covering(protocol: Protocol, kind: PartyKind, la: str | None, what: str) -> Resolved:
     if la is None:
         return None, f"{what}: the area is not known"
-    covering: list[Party] = [p for p in protocol.parties_of(kind) if la in p.areas]
-    if not covering:
+    party = protocol.index.party_covering.get((kind, la))
+    if party is None:
         return None, f"{what}: no {kind.value} party covers LA {la}"
-    return covering[0].id, ""
+    return party.id, ""
 
 
 def _school(protocol: Protocol, facts: Facts, _: PartyKind | None) -> Resolved:
     if facts.school_urn is not None:
-        for party in protocol.parties_of(PartyKind.SCHOOL):
-            if party.urn == facts.school_urn:
-                return party.id, ""
+        party = protocol.index.school_by_urn.get(facts.school_urn)
+        if party is not None:
+            return party.id, ""
     return _council(protocol, facts.area_la, PartyKind.EDUCATION, "the pupil's school")
 
 

@@ -160,6 +160,28 @@ def test_the_index_answers_the_protocols_lookups_as_a_scan_would() -> None:
     assert protocol.find_party("nobody") is None
 
 
+def test_the_party_lookups_by_area_answer_as_a_scan_in_file_order_would() -> None:
+    """By (kind, LA), by (kind, area covered) and by URN, the index finds the first a scan does."""
+    protocol = partnership_protocol()
+    index = protocol.index
+    las = {p.la_code for p in protocol.parties if p.la_code} | {
+        a for p in protocol.parties for a in p.areas
+    }
+    assert las
+    for kind in PartyKind:
+        of_kind = protocol.parties_of(kind)
+        for la in (*sorted(las), "999"):
+            by_la = next((p for p in of_kind if p.la_code == la), None)
+            assert index.party_by_la.get((kind, la)) is by_la
+            covering = next((p for p in of_kind if la in p.areas), None)
+            assert index.party_covering.get((kind, la)) is covering
+    for school in protocol.parties_of(PartyKind.SCHOOL):
+        assert school.urn is not None
+        assert index.school_by_urn[school.urn] is next(
+            p for p in protocol.parties_of(PartyKind.SCHOOL) if p.urn == school.urn
+        )
+
+
 def test_a_copy_with_other_rules_gets_its_own_index() -> None:
     """model_copy does not validate: a copy with other rules must not answer from the old index."""
     protocol = make_protocol(make_rule(id="rule-a"))
