@@ -21,6 +21,9 @@ from hub.delivery import (
     INTAKE_USER,
     MANAGED_TAG,
     ROUTER_USER,
+    SHARD_COUNT,
+    SHARD_EXCHANGE,
+    SHARD_QUEUE_PREFIX,
     BrokerCredentials,
     BrokerRole,
     BrokerUser,
@@ -32,6 +35,7 @@ from hub.delivery import (
     password_matches,
     permission_pattern,
     plan_provisioning,
+    shard_queue_name,
     url_with_credentials,
     vhost_of,
 )
@@ -84,6 +88,26 @@ def test_the_router_declares_every_queue_but_reads_no_agencys() -> None:
     assert all(_matches(router.read, name) for name in hub_objects)
     assert not any(_matches(router.read, name) for name in queues)
     assert not _matches(router.configure, agency_queue_name("not-in-the-directory"))
+
+
+def test_only_the_router_reads_or_writes_the_ingress_shards() -> None:
+    """The shard exchange and every shard queue are the router's: it declares, writes and reads
+    them; the intake and the agencies may neither publish to nor read any of them."""
+    shards = [SHARD_EXCHANGE, *(shard_queue_name(shard) for shard in range(SHARD_COUNT))]
+    router = USERS[ROUTER_USER].permission
+    assert all(
+        _matches(pattern, name)
+        for pattern in (router.configure, router.write, router.read)
+        for name in shards
+    )
+    assert not _matches(router.read, SHARD_QUEUE_PREFIX + str(SHARD_COUNT))
+    for user in (INTAKE_USER, agency_user("northumbria-police")):
+        permission = USERS[user].permission
+        assert not any(
+            _matches(pattern, name)
+            for pattern in (permission.configure, permission.write, permission.read)
+            for name in shards
+        )
 
 
 def test_patterns_are_anchored_and_exact() -> None:
