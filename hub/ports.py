@@ -219,6 +219,10 @@ class SubjectLinks(Protocol):
     """Ordering components of subject pseudonyms, and barriers down ingress shards
     (:mod:`hub.routing._resolver`)."""
 
+    async def plan(self, keys: Iterable[str]) -> Linked:
+        """What :meth:`link` would make of ``keys`` now, writing nothing."""
+        ...
+
     async def link(self, keys: Iterable[str], now: datetime) -> Linked:
         """Put ``keys`` into one component, merging any they already span."""
         ...

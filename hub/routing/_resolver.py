@@ -17,9 +17,11 @@ Rules:
 3. A message the resolver cannot read goes down the shard of its message id (its router
    refuses it, audited, as it would have anyway).
 4. A notification that joins two components (an NHS number and a council's id for the child,
-   first seen apart) merges them. Before it goes down the merged component's shard, a barrier
-   goes down each other shard the merged components used, and the resolver waits until each
-   is passed: every earlier notification about them has then been routed.
+   first seen apart) merges them. The merge is planned first (read only), then a barrier goes
+   down each other shard the merged components used, and only once every one is passed is the
+   merge committed and the notification forwarded: every earlier notification about them has
+   then been routed. A resolver that dies in between has committed nothing, so the one that
+   takes over plans the same merge and sends its barriers again.
 5. A failure of the database or the broker holds the message and tries it again in place after
    a back-off (as the routing consumer does), so nothing behind it overtakes it.
 6. What the resolver forwards is the message as the intake published it: body, ids, type and
@@ -89,21 +91,10 @@ class Resolver:
 
     async def _resolve(self, message: AbstractIncomingMessage) -> None:
         keys = self._keys_of(message)
-        barriers: list[int] | None = None
         attempts = 0
         while True:
             try:
-                if keys is None:
-                    shard = shard_of(message.message_id or "")
-                else:
-                    linked = await self._links.link(keys, self._clock())
-                    shard = shard_of(linked.component)
-                    if barriers is None:
-                        # Kept across retries: a second link finds nothing left to merge.
-                        barriers = sorted({shard_of(c) for c in linked.merged} - {shard})
-                    while barriers:
-                        await self._wait_for(barriers[0])
-                        barriers.pop(0)
+                shard = await self._shard(keys, message.message_id or "")
                 await self._publisher.publish_shard(shard, _forwarded(message))
             except ServiceError as exc:
                 if not channel_open(message):
@@ -115,6 +106,17 @@ class Resolver:
                 await self._sleep(wait)
                 continue
             return
+
+    async def _shard(self, keys: frozenset[str] | None, message_id: str) -> int:
+        """Plan the link, pass the barriers a merge needs, then link (rules 3 and 4)."""
+        if keys is None:
+            return shard_of(message_id)
+        planned = await self._links.plan(keys)
+        shard = shard_of(planned.component)
+        for other in sorted({shard_of(c) for c in planned.merged} - {shard}):
+            await self._wait_for(other)
+        await self._links.link(keys, self._clock())
+        return shard
 
     def _keys_of(self, message: AbstractIncomingMessage) -> frozenset[str] | None:
         """The pseudonyms the message names (rule 2), or None if it cannot be read (rule 3)."""

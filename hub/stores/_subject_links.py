@@ -7,7 +7,8 @@ Rules:
    none is known; or, when they name several components, the smallest of those, into which the
    others are merged. It answers the component and the components merged away.
 2. Only the one active resolver links (its queue has a single active consumer), so links are
-   written in ingress order; the primary key still refuses a second row for a pseudonym should
+   written in ingress order, and what :meth:`SqlSubjectLinks.plan` reads stays true until that
+   resolver links; the primary key still refuses a second row for a pseudonym should
    two resolvers overlap while the broker hands over, and the link is then tried again.
 3. A barrier is a row the resolver opens before it sends a marker down a shard, and the
    shard's router passes; the resolver deletes it once it has seen it passed.
@@ -55,6 +56,17 @@ class SqlSubjectLinks:
                 raise StoreUnavailable("could not link the subject's pseudonyms") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def plan(self, keys: Iterable[str]) -> Linked:
+        """What :meth:`link` would make of ``keys`` now, writing nothing (rule 1)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            raise ValueError("a notification names at least one subject pseudonym")
+        try:
+            async with self._engine.connect() as connection:
+                return _planned(wanted, await _known(connection, wanted))
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable("could not read the subject's links") from exc
+
     async def open_barrier(self, shard: int, now: datetime) -> str:
         """A new barrier for ``shard`` (rule 3): its id, to put on the marker."""
         barrier = secrets.token_hex(16)
@@ -99,15 +111,23 @@ class SqlSubjectLinks:
         return True
 
 
-async def _link(connection: AsyncConnection, keys: list[str], now: datetime) -> Linked:
+async def _known(connection: AsyncConnection, keys: list[str]) -> dict[str, str]:
     row = subject_links.c
     found = await connection.execute(
         select(row.subject_key, row.component).where(row.subject_key.in_(keys))
     )
-    known: dict[str, str] = {str(key): str(component) for key, component in found}
+    return {str(key): str(component) for key, component in found}
+
+
+def _planned(keys: list[str], known: dict[str, str]) -> Linked:
     components = sorted(set(known.values()))
-    component = components[0] if components else keys[0]
-    merged = tuple(components[1:])
+    return Linked(components[0] if components else keys[0], tuple(components[1:]))
+
+
+async def _link(connection: AsyncConnection, keys: list[str], now: datetime) -> Linked:
+    row = subject_links.c
+    known = await _known(connection, keys)
+    component, merged = (planned := _planned(keys, known)).component, planned.merged
     if merged:
         await connection.execute(
             update(subject_links).where(row.component.in_(merged)).values(component=component)
@@ -119,4 +139,4 @@ async def _link(connection: AsyncConnection, keys: list[str], now: datetime) -> 
     ]
     if new:
         await connection.execute(insert(subject_links), new)
-    return Linked(component, merged)
+    return planned

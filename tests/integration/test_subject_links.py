@@ -72,3 +72,15 @@ async def test_a_barrier_is_passed_once_and_then_forgotten(engine: AsyncEngine) 
     async with engine.connect() as connection:
         left = (await connection.execute(select(routing_barriers.c.barrier_id))).all()
     assert left == []
+
+
+async def test_a_plan_foretells_the_link_and_writes_nothing(engine: AsyncEngine) -> None:
+    """Planning a merge reads the components it would join and changes no row."""
+    links = SqlSubjectLinks(engine)
+    await links.link(["p1"], NOW)
+    await links.link(["q1"], NOW)
+    before = await _components(engine)
+    planned = await links.plan(["q1", "p1", "r1"])
+    assert planned == Linked("p1", ("q1",))
+    assert await _components(engine) == before
+    assert await links.link(["q1", "p1", "r1"], NOW) == planned

@@ -42,10 +42,18 @@ class FakeLinks:
     polls: dict[str, int] = field(default_factory=dict)
     fail_links: int = 0
 
+    events: list[str] = field(default_factory=list)
+
+    async def plan(self, keys: Iterable[str]) -> Linked:
+        wanted = sorted(set(keys))
+        found = sorted({self.component[k] for k in wanted if k in self.component})
+        return Linked(found[0] if found else wanted[0], tuple(found[1:]))
+
     async def link(self, keys: Iterable[str], now: datetime) -> Linked:
         if self.fail_links:
             self.fail_links -= 1
             raise StoreUnavailable("down")
+        self.events.append("linked")
         wanted = sorted(set(keys))
         found = sorted({self.component[k] for k in wanted if k in self.component})
         chosen = found[0] if found else wanted[0]
@@ -66,7 +74,10 @@ class FakeLinks:
 
     async def passed(self, barrier: str) -> bool:
         self.polls[barrier] = self.polls.get(barrier, 0) + 1
-        return self.polls[barrier] > self.passed_after_polls
+        if self.polls[barrier] > self.passed_after_polls:
+            self.events.append(f"passed {barrier}")
+            return True
+        return False
 
 
 @dataclass
@@ -158,6 +169,23 @@ async def test_a_merge_waits_for_a_barrier_down_the_other_shard_before_forwardin
     assert links.opened == [("barrier-0", 7)]
     assert shards.sent[2][1].message_id == "barrier-0"
     assert len(sleep.waits) == 3  # polled until passed
+
+
+async def test_a_merge_is_committed_only_once_its_barrier_is_passed() -> None:
+    """The merge is linked after the barrier is passed; a failure to link then (a resolver
+    dying there) leaves it unmerged, so the retry sends a barrier again before linking."""
+    links, shards = FakeLinks(), FakeShards()
+    resolver, _ = _resolver(links, shards)
+    low, high = _keys_on(6, prefix="a")[0], _keys_on(11, prefix="b")[0]
+    await resolver.on_message(_message([low], "m-1"))
+    await resolver.on_message(_message([high], "m-2"))
+    links.events.clear()
+    links.fail_links = 1
+    await resolver.on_message(_message([low, high], "m-3"))
+    assert links.events == ["passed barrier-0", "passed barrier-1", "linked"]
+    assert [shard for _, shard in links.opened] == [11, 11]
+    assert links.component[high] == low
+    assert [(shard, sent.message_id) for shard, sent in shards.sent][-1] == (6, "m-3")
 
 
 async def test_a_merge_on_one_shard_needs_no_barrier() -> None:
