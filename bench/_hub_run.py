@@ -8,8 +8,9 @@ Rules:
 2. Every recipient agency reads its queue with the subscriber library (verify, open,
    de-duplicate in its own SQLite inbox, acknowledge), through bench._faults_recipients'
    Recipients, which records when each delivery was handed to the agency's code.
-3. A warm-up of ``2 * clients`` notifications (at most :data:`WARM_UP_MAX`) is posted and
-   delivered first and not counted.
+3. Once every API answers ``/readyz`` 200 (its ``/healthz`` is 200 already while it still waits
+   for its services, when a post would get 503), a warm-up of ``2 * clients`` notifications
+   (at most :data:`WARM_UP_MAX`) is posted and delivered first and not counted.
 4. Latency of a (notification, recipient) pair is from the start of the POST that carried it
    to the first time the recipient was handed it. The notification id travels in the view's
    CloudEvents ``id`` (a canonical post's own id; a native record's id the adapter derived,
@@ -30,6 +31,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
+import aiohttp
+
 from bench._faults_hub import HubFleet
 from bench._faults_recipients import Recipients
 from bench._hub_setup import FAN_OUT, BenchHub, bench_protocol, requests
@@ -41,6 +44,7 @@ __all__ = ["HubRun", "run_hub"]
 
 DRAIN_TIMEOUT_SECONDS: Final = 120.0
 WARM_UP_MAX: Final = 40
+READY_SECONDS: Final = 60.0  # for every API to answer /readyz 200 once started
 API_PORT_OFFSET: Final = 12000  # API i listens on $HUB_AMQP_PORT + 12000 + i
 
 
@@ -143,6 +147,7 @@ async def run_hub(bench: BenchHub, tokens: dict[str, str], run: HubRun) -> dict[
     receiving: asyncio.Task[None] | None = None
     try:
         await fleet.start_all()  # first: the router declares the agencies' queues
+        await _until_ready(fleet.api_urls)
         receiving = asyncio.create_task(recipients.run(stop))
         warmed = await post_all(fleet.api_urls, warm, clients=run.clients)
         await _until_delivered(recipients, set(warmed.posted_at), run.recipients)
@@ -165,3 +170,18 @@ async def run_hub(bench: BenchHub, tokens: dict[str, str], run: HubRun) -> dict[
     }
     figures["subscriber_errors"] = dict(recipients.errors)
     return figures
+
+
+async def _until_ready(api_urls: list[str], timeout: float = READY_SECONDS) -> None:  # noqa: ASYNC109
+    """Wait until every API answers ``/readyz`` 200 (rule 3)."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        for url in api_urls:
+            while True:
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with session.get(f"{url}/readyz") as response:
+                        if response.status == 200:
+                            break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} did not become ready in {timeout:.0f} s")
+                await asyncio.sleep(0.1)
