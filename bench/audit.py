@@ -569,14 +569,13 @@ def _document(runs: list[BackendRun], sizes: Sequence[int]) -> dict[str, Any]:
             "audit_verify_records_per_s": verify_rate,
             "query_by_subject_ms_at_1e7": query_1e7,
         },
-        "curves": {
-            "audit_verify_records_per_s": [
-                {"records": int(n), "records_per_s": r["verify"]["records_per_s"]}
-                for n, r in ordered
+        "curves": {  # the shared curve shape: each point's "x" is the number of records
+            "verify_records": [
+                {"x": int(n), "records_per_s": r["verify"]["records_per_s"]} for n, r in ordered
             ],
-            "audit_query_by_subject_ms": [
+            "query_records": [
                 {
-                    "records": int(n),
+                    "x": int(n),
                     "p50_ms": r["query_by_subject"]["ms"]["p50"],
                     "p99_ms": r["query_by_subject"]["ms"]["p99"],
                 }

@@ -36,7 +36,12 @@ def create_engine_for(database_url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and its directory created."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, json_serializer=_canonical_json)
+        # No pre-ping: it cost a round trip (a transaction begun and rolled back) on every
+        # checkout, a tenth of a router's time. A connection the server has dropped fails its
+        # first statement instead; SQLAlchemy then discards every pooled connection older than
+        # it, so after a database restart one operation per process fails (StoreUnavailable,
+        # which every caller retries or answers 503) and the rest reconnect.
+        return create_async_engine(url, json_serializer=_canonical_json)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=_canonical_json)

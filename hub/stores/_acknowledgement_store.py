@@ -30,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub.audit import AuditEntry
 from hub.db import acknowledgements, outbox
 from hub.messages import DEADLINE, AcknowledgedDelivery, Acknowledgement, AckOutcome
-from hub.stores._audit_rows import append_audit, committing
+from hub.stores._audit_rows import append_audit
+from hub.stores._group_commit import committing
 from hub.stores._routing_store import outbox_copy
 
 __all__ = ["SqlAcknowledgementStore"]

@@ -31,11 +31,11 @@ from hub.stores._audit_rows import (
     append_audit,
     aware_utc,
     checkpoint_row,
-    committing,
     entry_from_row,
     vouching,
 )
 from hub.stores._audit_walk import walk_chain
+from hub.stores._group_commit import committing
 
 __all__ = ["SqlAuditLog"]
 

@@ -32,9 +32,9 @@ from hub.stores._audit_rows import (
     append_audit,
     aware_utc,
     checkpoint_row,
-    committing,
     lock_chain,
 )
+from hub.stores._group_commit import committing
 
 __all__ = ["newest_anchor", "prune_behind", "read_anchors", "scan_prunable"]
 

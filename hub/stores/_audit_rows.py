@@ -2,13 +2,14 @@
 
 Rules:
 
-1. Every append goes through :func:`append_audit`, inside the caller's transaction: it reads the
-   chain's head and links the new records after it (:mod:`hub.audit._chain`).
+1. Every append goes through :func:`append_audit`, inside the caller's transaction. Within
+   :func:`gathering` (which :func:`~hub.stores._group_commit.committing` opens around every
+   transaction) it only gathers the records; when the transaction's statements are done, they
+   are linked after the chain's head in one insert (:mod:`hub.audit._chain`).
 2. Appenders never fork the chain. On PostgreSQL a transaction-scoped advisory lock serialises
    them; on SQLite the transaction takes the database's write lock before it reads the head.
    Everywhere, ``seq`` is unique, so a writer that read a stale head anyway fails its commit
-   and is retried (:data:`APPEND_ATTEMPTS` times, after a short jittered pause) from a fresh
-   head.
+   and is retried from a fresh head (:mod:`hub.stores._group_commit`).
 3. The writer vouches for every record it appends with its MAC (:mod:`hub.audit._macs`). The
    MAC keys travel with the engine (:func:`vouching`, an execution option), so every store that
    appends on that engine vouches alike. An engine without them appends records with no MAC,
@@ -17,17 +18,14 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
-import random
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub._exceptions import StoreUnavailable
 from hub.audit import (
     CHAINED_FIELDS,
     GENESIS,
@@ -40,26 +38,21 @@ from hub.audit import (
 from hub.db import audit_records, audit_subjects
 
 __all__ = [
-    "APPEND_ATTEMPTS",
-    "CHAIN_CONFLICTS",
     "append_audit",
     "audit_rows",
     "aware_utc",
     "checkpoint_row",
-    "committing",
     "entry_from_row",
+    "gathering",
     "lock_chain",
-    "pause_before_retry",
     "subject_index",
     "vouching",
 ]
 
-APPEND_ATTEMPTS: Final = 8
-# A stale head: another writer took the seq (unique), or SQLite's snapshot went stale.
-CHAIN_CONFLICTS: Final = (IntegrityError, OperationalError)
 _CHAIN_LOCK: Final = 0x5EB0A0D17  # pg_advisory_xact_lock key of the audit chain
 _SQLITE_TAKE_WRITE_LOCK: Final = "DELETE FROM processed_notifications WHERE 0 = 1"
 _MACS_OPTION: Final = "sehub_audit_macs"
+_GATHERED: Final = "sehub_audit_gathered"  # connection.info key
 
 
 def vouching(engine: AsyncEngine, macs: RecordMacs) -> AsyncEngine:
@@ -67,42 +60,31 @@ def vouching(engine: AsyncEngine, macs: RecordMacs) -> AsyncEngine:
     return engine.execution_options(**{_MACS_OPTION: macs})
 
 
-async def pause_before_retry(attempt: int) -> None:
-    """A short pause, growing and jittered, so that writers who collided do not collide again."""
-    # Not a secret: the jitter only spreads retries apart.
-    await asyncio.sleep(min(0.2, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))  # noqa: S311
+@contextlib.asynccontextmanager
+async def gathering(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Gather the records appended on ``connection`` and append them at the end (rule 1).
 
-
-async def committing(
-    engine: AsyncEngine,
-    work: Callable[[AsyncConnection], Awaitable[None]],
-    *,
-    failure: str,
-    settled: Callable[[], Awaitable[bool]] | None = None,
-) -> None:
-    """Run ``work`` in one transaction that appends to the chain, retrying a stale head (rule 2).
-
-    ``settled`` says, after a conflict, whether another writer already did this work (then
-    nothing is retried). Every other database error is :class:`~hub.StoreUnavailable`.
+    The records are dropped if the block fails; the caller's transaction then commits nothing.
     """
-    for attempt in range(1, APPEND_ATTEMPTS + 1):
-        try:
-            async with engine.begin() as connection:
-                await work(connection)
-        except CHAIN_CONFLICTS as exc:
-            if settled is not None and await settled():
-                return
-            if attempt == APPEND_ATTEMPTS:
-                raise StoreUnavailable(failure) from exc
-            await pause_before_retry(attempt)
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable(failure) from exc
-        else:
-            return
+    gathered: list[AuditEntry] = []
+    connection.info[_GATHERED] = gathered
+    try:
+        yield
+    finally:
+        connection.info.pop(_GATHERED, None)
+    await _append_now(connection, gathered)
 
 
 async def append_audit(connection: AsyncConnection, entries: Iterable[AuditEntry]) -> None:
     """Append ``entries`` to the chain within the caller's transaction (rules 1 and 2)."""
+    gathered: list[AuditEntry] | None = connection.info.get(_GATHERED)
+    if gathered is None:
+        await _append_now(connection, entries)
+    else:
+        gathered.extend(entries)
+
+
+async def _append_now(connection: AsyncConnection, entries: Iterable[AuditEntry]) -> None:
     rows = audit_rows(entries)
     if not rows:
         return

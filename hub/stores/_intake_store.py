@@ -24,7 +24,8 @@ from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.db import intake_outbox
 from hub.messages import Acceptance, AcceptedCopy
-from hub.stores._audit_rows import append_audit, aware_utc, committing
+from hub.stores._audit_rows import append_audit, aware_utc
+from hub.stores._group_commit import committing
 from hub.stores._message_rows import (
     RELAY_GRACE,
     claim_rows,
@@ -112,11 +113,12 @@ class SqlIntakeStore:
             .where(intake_outbox.c.event_key == event_key, intake_outbox.c.published_at.is_(None))
             .values(values)
         )
-        try:
-            async with self._engine.begin() as connection:
-                await connection.execute(statement)
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable(failure) from exc
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(statement)
+
+        # Grouped with the acceptances committing meanwhile: one flush to disk for all of them.
+        await committing(self._engine, work, failure=failure)
 
     async def unpublished(
         self, now: datetime, *, limit: int, lease: timedelta

@@ -25,7 +25,8 @@ from hub._exceptions import StoreUnavailable
 from hub.audit import AuditEntry
 from hub.db import replay_outbox
 from hub.messages import ReplayCopy
-from hub.stores._audit_rows import append_audit, committing
+from hub.stores._audit_rows import append_audit
+from hub.stores._group_commit import committing
 from hub.stores._message_rows import claim_rows, message_from_row, message_properties
 
 __all__ = ["SqlReplayStore"]

@@ -44,7 +44,8 @@ from hub.sharing import (
     RiskTold,
     RoutingState,
 )
-from hub.stores._audit_rows import append_audit, aware_utc, committing
+from hub.stores._audit_rows import append_audit, aware_utc
+from hub.stores._group_commit import committing
 from hub.stores._message_rows import (
     RELAY_GRACE,
     aware_or_none,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.audit import RESULT_KEYS, run_benchmark
+from bench.report import merge, render_markdown, write_plots
 from tests.integration.conftest import POSTGRES_URL
 
 N = 2000
@@ -49,6 +50,14 @@ async def test_the_benchmark_reports_every_figure_on_both_backends(tmp_path: Pat
             assert result[ratio] > 0
         assert result["query_by_subject"]["rows_per_query_mean"] > 0
         assert result["query_by_subject"]["disclosure"]["ms"]["p50"] > 0
+
+    latest = merge({"audit": document})
+    plots = write_plots(latest, tmp_path / "plots")
+    assert sorted(path.name for path in plots) == [
+        "audit-query_records.png",
+        "audit-verify_records.png",
+    ]
+    assert "#### audit: verify_records" in render_markdown(latest, plots)
 
 
 async def test_a_database_not_named_as_scratch_is_never_wiped() -> None:

@@ -1,0 +1,153 @@
+"""Group commit on the real databases: many callers, few commits, and one bad work fails alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub import StoreUnavailable
+from hub.audit import AuditAction, AuditEntry
+from hub.db import audit_records
+from hub.stores import SqlAuditLog
+from hub.stores._audit_rows import append_audit
+from hub.stores._group_commit import committing
+
+T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+CALLERS = 40
+
+
+def _entry(n: int) -> AuditEntry:
+    return AuditEntry(
+        recorded_at=T0 + timedelta(seconds=n),
+        action=AuditAction.NOTIFICATION_ACCEPTED,
+        correlation_id=f"corr-{n}",
+        notification_id=f"n-{n}",
+        actor="police",
+        detail={"n": str(n)},
+    )
+
+
+@pytest.fixture
+async def log(fresh_database_url: str) -> AsyncIterator[SqlAuditLog]:
+    """An empty, migrated audit log on SQLite and on PostgreSQL."""
+    log = SqlAuditLog.from_url(fresh_database_url)
+    await log.migrate()
+    try:
+        yield log
+    finally:
+        await log.close()
+
+
+def _count_commits(log: SqlAuditLog) -> list[int]:
+    commits = [0]
+
+    def count(_: Any) -> None:
+        commits[0] += 1
+
+    event.listen(log.engine.sync_engine, "commit", count)
+    return commits
+
+
+async def _numbers(log: SqlAuditLog) -> list[str]:
+    async with log.engine.connect() as connection:
+        rows = await connection.execute(select(audit_records.c.detail).order_by(audit_records.c.seq))
+        return [row.detail["n"] for row in rows]
+
+
+async def test_callers_at_once_share_commits_and_keep_one_chain(log: SqlAuditLog) -> None:
+    """Forty records written at once take far fewer commits, and the chain holds every one."""
+    commits = _count_commits(log)
+
+    await asyncio.gather(*(log.record(_entry(n)) for n in range(CALLERS)))
+
+    verifier = await log.verify()
+    assert verifier.broken is None
+    assert verifier.checked == CALLERS
+    assert sorted(await _numbers(log), key=int) == [str(n) for n in range(CALLERS)]
+    assert commits[0] <= CALLERS // 4
+
+
+async def test_a_group_appends_in_the_order_its_callers_came(log: SqlAuditLog) -> None:
+    """Records of callers grouped together are chained in the order the callers arrived."""
+    await asyncio.gather(*(log.record(_entry(n)) for n in range(CALLERS)))
+
+    assert await _numbers(log) == [str(n) for n in range(CALLERS)]
+
+
+async def test_one_failing_work_fails_only_its_caller(log: SqlAuditLog) -> None:
+    """A work that fails inside a group leaves the others committed and only its caller raises."""
+
+    def good(n: int) -> Any:
+        async def work(connection: AsyncConnection) -> None:
+            await append_audit(connection, [_entry(n)])
+
+        return work
+
+    async def bad(connection: AsyncConnection) -> None:
+        await append_audit(connection, [_entry(999)])
+        await connection.execute(text("SELECT * FROM no_such_table"))
+
+    works = [good(n) for n in range(10)]
+    works.insert(5, bad)
+    outcomes = await asyncio.gather(
+        *(committing(log.engine, work, failure="could not write") for work in works),
+        return_exceptions=True,
+    )
+
+    assert [type(o) for o in outcomes].count(StoreUnavailable) == 1
+    assert isinstance(outcomes[5], StoreUnavailable)
+    assert await _numbers(log) == [str(n) for n in range(10)]
+    assert (await log.verify()).broken is None
+
+
+async def test_a_failed_group_commit_fails_every_caller_and_runs_nothing_again(
+    log: SqlAuditLog,
+) -> None:
+    """When a group's commit fails, no one can say whether it happened: every caller hears
+    StoreUnavailable and no work is run a second time."""
+    runs = [0]
+    commits = [0]
+
+    async def work(connection: AsyncConnection) -> None:
+        runs[0] += 1
+        await append_audit(connection, [_entry(runs[0])])
+
+    def refuse_after_the_first(_: Any) -> None:
+        commits[0] += 1
+        if commits[0] > 1:
+            raise OSError("the database went away at the commit")
+
+    event.listen(log.engine.sync_engine, "commit", refuse_after_the_first)
+    first = asyncio.ensure_future(committing(log.engine, work, failure="could not write"))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the first now runs alone; the next five wait and form a group
+    others = [committing(log.engine, work, failure="could not write") for _ in range(5)]
+    outcomes = await asyncio.gather(first, *others, return_exceptions=True)
+    event.remove(log.engine.sync_engine, "commit", refuse_after_the_first)
+
+    assert outcomes[0] is None
+    assert all(isinstance(o, StoreUnavailable) for o in outcomes[1:]), outcomes
+    assert (runs[0], commits[0]) == (6, 2)
+    async with log.engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(audit_records)) == 1
+
+
+async def test_a_caller_cancelled_while_waiting_is_left_out(log: SqlAuditLog) -> None:
+    """A caller cancelled before its group started has nothing written; the others do."""
+    first = asyncio.ensure_future(log.record(_entry(0)))
+    await asyncio.sleep(0)  # the first now runs alone; the next three wait for it
+    waiting = [asyncio.ensure_future(log.record(_entry(n))) for n in (1, 2, 3)]
+    await asyncio.sleep(0)
+    waiting[1].cancel()
+
+    await first
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert await _numbers(log) == ["0", "1", "3"]
