@@ -5,7 +5,8 @@ Rules:
 1. Every append goes through :func:`append_audit`, inside the caller's transaction. Within
    :func:`gathering` (which :func:`~hub.stores._group_commit.committing` opens around every
    transaction) it only gathers the records; when the transaction's statements are done, they
-   are linked after the chain's head in one insert (:mod:`hub.audit._chain`).
+   are linked after the chain's head in one insert (:mod:`hub.audit._chain`). The head is the
+   record with the highest ``seq``, or, when a prune has cut every record, its anchor.
 2. Appenders never fork the chain. On PostgreSQL a transaction-scoped advisory lock serialises
    them; on SQLite the transaction takes the database's write lock before it reads the head.
    Everywhere, ``seq`` is unique, so a writer that read a stale head anyway fails its commit
@@ -35,7 +36,7 @@ from hub.audit import (
     RecordMacs,
     link,
 )
-from hub.db import audit_records, audit_subjects
+from hub.db import audit_prunes, audit_records, audit_subjects
 
 __all__ = [
     "append_audit",
@@ -96,6 +97,17 @@ async def _append_now(connection: AsyncConnection, entries: Iterable[AuditEntry]
             .limit(1)
         )
     ).first()
+    if head is None:  # none left, or a prune in this transaction cut them all: after its anchor
+        head = (
+            await connection.execute(
+                select(
+                    audit_prunes.c.through_seq.label("seq"),
+                    audit_prunes.c.record_hash,
+                )
+                .order_by(audit_prunes.c.through_seq.desc())
+                .limit(1)
+            )
+        ).first()
     head_seq, head_hash = (int(head.seq), str(head.record_hash)) if head else (0, GENESIS)
     linked = link(rows, head_seq=head_seq, head_hash=head_hash)
     macs: RecordMacs | None = connection.sync_engine.get_execution_options().get(_MACS_OPTION)
