@@ -56,7 +56,9 @@ def _count_commits(log: SqlAuditLog) -> list[int]:
 
 async def _numbers(log: SqlAuditLog) -> list[str]:
     async with log.engine.connect() as connection:
-        rows = await connection.execute(select(audit_records.c.detail).order_by(audit_records.c.seq))
+        rows = await connection.execute(
+            select(audit_records.c.detail).order_by(audit_records.c.seq)
+        )
         return [row.detail["n"] for row in rows]
 
 
