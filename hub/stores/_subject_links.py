@@ -45,16 +45,18 @@ class SqlSubjectLinks:
         wanted = sorted(set(keys))
         if not wanted:
             raise ValueError("a notification names at least one subject pseudonym")
-        for attempt in range(_LINK_ATTEMPTS):
+        failure = "could not link the subject's pseudonyms"
+        attempt = 1
+        while True:
             try:
                 async with self._engine.begin() as connection:
                     return await _link(connection, wanted, now.astimezone(UTC))
-            except IntegrityError:
-                if attempt == _LINK_ATTEMPTS - 1:
-                    raise StoreUnavailable("could not link the subject's pseudonyms") from None
+            except IntegrityError as exc:  # two resolvers overlapped (rule 2): read again
+                if attempt == _LINK_ATTEMPTS:
+                    raise StoreUnavailable(failure) from exc
+                attempt += 1
             except (SQLAlchemyError, OSError) as exc:
-                raise StoreUnavailable("could not link the subject's pseudonyms") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+                raise StoreUnavailable(failure) from exc
 
     async def plan(self, keys: Iterable[str]) -> Linked:
         """What :meth:`link` would make of ``keys`` now, writing nothing (rule 1)."""

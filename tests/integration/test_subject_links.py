@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -84,3 +85,18 @@ async def test_a_plan_foretells_the_link_and_writes_nothing(engine: AsyncEngine)
     assert planned == Linked("p1", ("q1",))
     assert await _components(engine) == before
     assert await links.link(["q1", "p1", "r1"], NOW) == planned
+
+
+async def test_two_resolvers_linking_one_new_subject_at_once_agree(engine: AsyncEngine) -> None:
+    """Two resolvers that overlap (a broker hand-over) and link the same new keys at once both
+    answer the one component: the one whose insert lost reads again instead of failing."""
+    url = engine.url.render_as_string(hide_password=False)
+    other = create_engine_for(url)
+    try:
+        first, second = SqlSubjectLinks(engine), SqlSubjectLinks(other)
+        for n in range(20):
+            keys = [f"race-{n}-a", f"race-{n}-b"]
+            answers = await asyncio.gather(first.link(keys, NOW), second.link(keys, NOW))
+            assert answers == [Linked(keys[0]), Linked(keys[0])]
+    finally:
+        await other.dispose()
