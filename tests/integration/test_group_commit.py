@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import event, select
 
 from hub import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry
 from hub.db import audit_records
 from hub.stores import SqlAuditLog
-from hub.stores._audit_rows import append_audit
-from hub.stores._group_commit import committing
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 CALLERS = 40
@@ -83,27 +81,14 @@ async def test_a_group_appends_in_the_order_its_callers_came(log: SqlAuditLog) -
 
 
 async def test_one_failing_work_fails_only_its_caller(log: SqlAuditLog) -> None:
-    """A work that fails inside a group leaves the others committed and only its caller raises."""
+    """A record the chain refuses (a float in its detail) fails only its own caller; the
+    others grouped with it are committed."""
+    entries = [_entry(n) for n in range(10)]
+    entries.insert(5, replace(_entry(999), detail={"n": 0.5}))
 
-    def good(n: int) -> Any:
-        async def work(connection: AsyncConnection) -> None:
-            await append_audit(connection, [_entry(n)])
+    outcomes = await asyncio.gather(*(log.record(e) for e in entries), return_exceptions=True)
 
-        return work
-
-    async def bad(connection: AsyncConnection) -> None:
-        await append_audit(connection, [_entry(999)])
-        await connection.execute(text("SELECT * FROM no_such_table"))
-
-    works = [good(n) for n in range(10)]
-    works.insert(5, bad)
-    outcomes = await asyncio.gather(
-        *(committing(log.engine, work, failure="could not write") for work in works),
-        return_exceptions=True,
-    )
-
-    assert [type(o) for o in outcomes].count(StoreUnavailable) == 1
-    assert isinstance(outcomes[5], StoreUnavailable)
+    assert [type(o) for o in outcomes] == [type(None)] * 5 + [TypeError] + [type(None)] * 5
     assert await _numbers(log) == [str(n) for n in range(10)]
     assert (await log.verify()).broken is None
 
@@ -112,13 +97,8 @@ async def test_a_failed_group_commit_fails_every_caller_and_runs_nothing_again(
     log: SqlAuditLog,
 ) -> None:
     """When a group's commit fails, no one can say whether it happened: every caller hears
-    StoreUnavailable and no work is run a second time."""
-    runs = [0]
+    StoreUnavailable and no work is tried a second time."""
     commits = [0]
-
-    async def work(connection: AsyncConnection) -> None:
-        runs[0] += 1
-        await append_audit(connection, [_entry(runs[0])])
 
     def refuse_after_the_first(_: Any) -> None:
         commits[0] += 1
@@ -126,18 +106,17 @@ async def test_a_failed_group_commit_fails_every_caller_and_runs_nothing_again(
             raise OSError("the database went away at the commit")
 
     event.listen(log.engine.sync_engine, "commit", refuse_after_the_first)
-    first = asyncio.ensure_future(committing(log.engine, work, failure="could not write"))
+    first = asyncio.ensure_future(log.record(_entry(0)))
     await asyncio.sleep(0)
     await asyncio.sleep(0)  # the first now runs alone; the next five wait and form a group
-    others = [committing(log.engine, work, failure="could not write") for _ in range(5)]
+    others = [log.record(_entry(n)) for n in range(1, 6)]
     outcomes = await asyncio.gather(first, *others, return_exceptions=True)
     event.remove(log.engine.sync_engine, "commit", refuse_after_the_first)
 
     assert outcomes[0] is None
     assert all(isinstance(o, StoreUnavailable) for o in outcomes[1:]), outcomes
-    assert (runs[0], commits[0]) == (6, 2)
-    async with log.engine.connect() as connection:
-        assert await connection.scalar(select(func.count()).select_from(audit_records)) == 1
+    assert commits[0] == 2  # the first's, and the group's one try
+    assert await _numbers(log) == ["0"]
 
 
 async def test_a_caller_cancelled_while_waiting_is_left_out(log: SqlAuditLog) -> None:
