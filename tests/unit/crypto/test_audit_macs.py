@@ -53,6 +53,20 @@ def test_a_mac_checks_only_for_its_own_record_and_key(tmp_path: Path) -> None:
     assert not keys.check("audit-mac-20261201-ffff", HASH, mac)
 
 
+def test_one_key_checks_many_records_in_turn_as_the_documented_mac(tmp_path: Path) -> None:
+    """Checks one after another under one kid each see only their own hash, as ``audit_mac``."""
+    kid, key = "audit-mac-20261201-0001", bytes(range(32))
+    keys = AuditMacKeys(tmp_path / "m.json", [(kid, key)])
+    hashes = [f"{n:02x}" * 32 for n in range(4)]
+    macs = [audit_mac(key, kid, digest) for digest in hashes]
+
+    for n, (digest, mac) in enumerate(zip(hashes, macs, strict=True)):
+        assert keys.check(kid, digest, mac)
+        assert keys.check(kid, digest, mac)
+        assert not keys.check(kid, digest, macs[n - 1])
+    assert [keys.vouch(digest) for digest in hashes] == [(kid, mac) for mac in macs]
+
+
 def test_rotation_vouches_with_the_new_key_and_still_checks_the_old(tmp_path: Path) -> None:
     """After a rotation, a process that re-reads the file MACs with the new key; a process that
     loaded before the rotation checks the new key's MACs by re-reading the file once."""
