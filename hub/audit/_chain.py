@@ -69,14 +69,24 @@ CHAINED_FIELDS: Final = (
 
 def utc_text(value: datetime) -> str:
     """A time as the chain and its checkpoints write it; a naive time (SQLite's) is UTC."""
-    if value.tzinfo is UTC and value.year >= 1000:  # as PostgreSQL's driver gives it
-        return value.isoformat(timespec="microseconds")[:-6] + "Z"
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    utc = aware.astimezone(UTC)
-    if utc.year < 1000:  # strftime does not pad such a year; isoformat would
+    if value.tzinfo is UTC:  # as PostgreSQL's driver gives it
+        utc = value
+    elif value.tzinfo is None:
+        utc = value.replace(tzinfo=UTC)
+    else:
+        utc = value.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad such a year
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    # The same text as the strftime above, at a third of its cost.
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # The same text as the strftime above, at under half the cost of strftime or isoformat.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (faster than format)
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+    )
 
 
 # Exactly these types pass rule 2 at a glance; anything else (a subclass, a container) is
@@ -125,6 +135,9 @@ def _value(value: Any) -> str:
         return "null"
     if type(value) is str:
         return _encode_text(value)
+    if type(value) is int:
+        # What the encoder writes for an int, without the encoder it would build per call.
+        return int.__repr__(value)
     return _encode_value(value)
 
 
