@@ -8,6 +8,7 @@ one, which chains every record it appends (:mod:`._chain`). How far the log may 
 from hub.audit._chain import (
     CHAINED_FIELDS,
     GENESIS,
+    STORED_COLUMNS,
     ChainBreak,
     ChainVerifier,
     canonical_detail,
@@ -47,6 +48,7 @@ __all__ = [
     "GENESIS",
     "PRUNE_VERSION",
     "RECORD_FIELDS",
+    "STORED_COLUMNS",
     "SUBJECT_KEY_BYTES",
     "AuditAction",
     "AuditEntry",

@@ -22,13 +22,14 @@ from typing import Any, Final
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.audit import CHAINED_FIELDS, ChainVerifier
+from hub.audit import STORED_COLUMNS, ChainVerifier
 from hub.db import audit_records
 
 __all__ = ["walk_chain"]
 
-_COLUMNS: Final = ("id", "seq", "prev_hash", "record_hash", *CHAINED_FIELDS, "mac_kid", "mac")
-_SELECTED: Final = ", ".join("detail::text AS detail" if c == "detail" else c for c in _COLUMNS)
+_SELECTED: Final = ", ".join(
+    "detail::text AS detail" if c == "detail" else c for c in STORED_COLUMNS
+)
 # Fixed column names only; the position and the batch are bound parameters.
 _POSTGRES_BATCH: Final = (
     f"SELECT {_SELECTED} FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2"  # noqa: S608
@@ -61,7 +62,7 @@ async def _walk_postgres(
     pending: asyncio.Future[Any] | None = asyncio.ensure_future(
         statement.fetch(verifier.head_seq, batch)
     )
-    feed = verifier.feed_stored
+    feed = verifier.feed_columns
     try:
         while pending is not None:
             rows = await pending
@@ -91,18 +92,18 @@ async def _walk_sqlalchemy(
         type_coerce(audit_records.c.detail, Text).label("detail")
         if name == "detail"
         else audit_records.c[name]
-        for name in _COLUMNS
+        for name in STORED_COLUMNS
     ]
     query = select(*columns).order_by(audit_records.c.seq).limit(batch)
-    feed = verifier.feed_stored
+    feed = verifier.feed_columns
     position = verifier.head_seq
     while True:
         result = await connection.execute(query.where(audit_records.c.seq > position))
-        rows: list[dict[str, Any]] = [dict(zip(_COLUMNS, row, strict=True)) for row in result]
+        rows = result.all()
         if not all(feed(row) for row in rows):
             return
         if progress is not None:
             progress(verifier.checked)
         if len(rows) < batch:
             return
-        position = rows[-1]["seq"]
+        position = rows[-1].seq
