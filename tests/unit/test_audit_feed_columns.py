@@ -100,3 +100,16 @@ def test_a_row_by_position_is_checked_for_hash_and_mac() -> None:
         assert verifier.broken is not None
         assert verifier.broken.seq == 4
         assert verifier.checked == 3
+
+
+def test_a_well_formed_row_by_position_needs_no_named_feed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records the writer hashed and vouched for are accepted by position, with no fallback."""
+    verifier = ChainVerifier(macs=MACS)
+
+    def named_feed(row: object) -> bool:
+        raise AssertionError("fell back to feed_stored")
+
+    monkeypatch.setattr(verifier, "feed_stored", named_feed)
+
+    assert all(_by_position(verifier, row) for row in _stored())
+    assert verifier.checked == 5
