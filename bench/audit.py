@@ -80,7 +80,7 @@ SQLITE_MAX: Final = 100_000  # SQLite is the comparison, not the target: small l
 BENCH_MACS: Final = AuditMacKeys(Path("/nonexistent/bench-audit-mac.json"),
                                  [("audit-mac-20260101-0000", bytes(range(32)))])  # fmt: skip
 HASH_SAMPLE: Final = 100_000  # rows kept in memory for the hashing baseline
-SCAN_BATCH: Final = 5000  # the batch SqlAuditLog.verify reads by default
+SCAN_BATCH: Final = 2000  # the batch SqlAuditLog.verify reads by default
 WARM_UP: Final = 20
 TARGET_VERIFY_RECORDS_PER_S: Final = 100_000  # issue 13
 TARGET_QUERY_MS_AT_1E7: Final = 50.0  # issue 13, PostgreSQL
