@@ -25,7 +25,14 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 
 from schemas import PERSONAL_FIELD_NAMES
 
-__all__ = ["REDACTED", "configure_logging", "get_logger", "redact_personal_data", "safe_exception"]
+__all__ = [
+    "REDACTED",
+    "bind_message",
+    "configure_logging",
+    "get_logger",
+    "redact_personal_data",
+    "safe_exception",
+]
 
 REDACTED = "[redacted]"
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
@@ -125,3 +132,12 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     """A named structlog logger."""
     logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
     return logger
+
+
+def bind_message(message_id: str | None, correlation_id: str | None, **ids: str) -> None:
+    """Start the log context of one consumed message: its ids (never its contents) on every
+    line logged while it is handled, and nothing left from the message before."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        correlation_id=correlation_id, notification_id=message_id, **ids
+    )

@@ -29,14 +29,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import ChannelInvalidStateError
 
 from hub._exceptions import InvalidNotification, ServiceError
 from hub.audit import AuditAction, AuditEntry
 from hub.crypto import InvalidMessage
-from hub.logs import get_logger
+from hub.logs import bind_message, get_logger
 from hub.ports import AuditLog, Clock
 from hub.routing._router import Router
 
@@ -82,10 +81,9 @@ class RoutingConsumer:
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         """AMQP callback: route one ingress message with scoped acknowledgement."""
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            correlation_id=message.correlation_id,
-            notification_id=message.message_id,
+        bind_message(
+            message.message_id,
+            message.correlation_id,
             protocol_version=self._router.protocol_version,
         )
         try:

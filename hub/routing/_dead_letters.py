@@ -31,12 +31,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from hub.audit import AuditAction, AuditEntry
 from hub.delivery import ACK_QUEUE, DeadLetter
-from hub.logs import get_logger
+from hub.logs import bind_message, get_logger
 from hub.messages import reply_properties
 from hub.ports import AuditLog, Clock
 from hub.routing._consumer import Sleep, backoff_seconds
@@ -117,10 +116,7 @@ class DeadLetterAuditor:
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         """AMQP callback: record one dead letter (rule 1), retrying until it is (rule 2)."""
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            correlation_id=message.correlation_id, notification_id=message.message_id
-        )
+        bind_message(message.message_id, message.correlation_id)
         letter = DeadLetter.of(message)
         attempts = 0
         while True:

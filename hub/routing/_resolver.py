@@ -34,12 +34,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import ChannelInvalidStateError
 
 from hub._exceptions import ServiceError
-from hub.logs import get_logger
+from hub.logs import bind_message, get_logger
 from hub.messages import SUBJECTS_HEADER, OutgoingMessage
 from hub.ports import Clock, SubjectLinks
 from hub.routing._consumer import Sleep, backoff_seconds, channel_open
@@ -79,10 +78,7 @@ class Resolver:
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         """AMQP callback: resolve one ingress message with scoped acknowledgement."""
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            correlation_id=message.correlation_id, notification_id=message.message_id
-        )
+        bind_message(message.message_id, message.correlation_id)
         try:
             async with message.process(requeue=False, ignore_processed=True):
                 await self._resolve(message)

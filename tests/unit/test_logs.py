@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 import structlog
 
-from hub.logs import REDACTED, configure_logging, redact_personal_data, safe_exception
+from hub.logs import (
+    REDACTED,
+    bind_message,
+    configure_logging,
+    redact_personal_data,
+    safe_exception,
+)
 from schemas import PERSONAL_FIELD_NAMES, PersonRef
 
 CANARY = "CANARY-8c1e0f"
@@ -212,6 +218,24 @@ def test_unbound_context_does_not_linger(stream: io.StringIO) -> None:
     first, second = _lines(stream)
     assert first["correlation_id"] == "corr-1"
     assert "correlation_id" not in second
+
+
+def test_a_message_context_replaces_the_one_before(stream: io.StringIO) -> None:
+    """bind_message puts a consumed message's ids on its lines and drops the previous one's."""
+    log = structlog.get_logger("test.message")
+    bind_message("n-1", "corr-1", protocol_version="v1")
+    log.info("first")
+    structlog.contextvars.bind_contextvars(recipient="durham-childrens")
+    bind_message("n-2", None)
+    log.info("second")
+
+    first, second = _lines(stream)
+    assert (first["notification_id"], first["correlation_id"]) == ("n-1", "corr-1")
+    assert first["protocol_version"] == "v1"
+    assert second["notification_id"] == "n-2"
+    assert second["correlation_id"] is None
+    assert "protocol_version" not in second
+    assert "recipient" not in second
 
 
 def test_level_filters_lower_messages() -> None:
