@@ -10,8 +10,8 @@ Rules:
    prune has happened since; if not, nothing changes (:class:`~hub.AuditLogTampered`). It then
    keeps the checkpoint of that record (unless the head was signed already), inserts the
    anchor, appends the ``audit.pruned`` record, and deletes the subject index's rows and the
-   records up to the anchor. The record is appended before the deletes, so the chain's head
-   is never a deleted record.
+   records up to the anchor. The record is linked once the deletes are done (appends are
+   gathered to the end of a transaction), after the anchor when no record is left.
 3. Every database error is :class:`~hub.StoreUnavailable`.
 """
 

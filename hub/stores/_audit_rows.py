@@ -68,11 +68,13 @@ async def gathering(connection: AsyncConnection) -> AsyncIterator[None]:
     The records are dropped if the block fails; the caller's transaction then commits nothing.
     """
     gathered: list[AuditEntry] = []
-    connection.info[_GATHERED] = gathered
+    # Held here: after a disconnect, connection.info itself raises, and would hide the cause.
+    info = connection.info
+    info[_GATHERED] = gathered
     try:
         yield
     finally:
-        connection.info.pop(_GATHERED, None)
+        info.pop(_GATHERED, None)
     await _append_now(connection, gathered)
 
 

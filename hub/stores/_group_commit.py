@@ -22,11 +22,13 @@ Rules:
 4. A work alone is retried from a fresh head after a conflict (a stale head: another writer took
    the ``seq``), :data:`APPEND_ATTEMPTS` times after a short jittered pause, unless ``settled``
    says another writer did its work meanwhile. Every other database error is
-   :class:`~hub.StoreUnavailable`, and so is a failed commit of a group: whether such a commit
-   happened is unknown, and running its works again could record them twice.
-5. A caller cancelled before its group starts is left out of it; one cancelled later may still
-   have its work committed, as with any transaction cancelled at its commit.
-6. Groups are per engine object (every store of a process shares one) and per event loop.
+   :class:`~hub.StoreUnavailable`, and so is any failure of a commit itself, alone or grouped:
+   whether such a commit happened is unknown, and running the work again could record it twice.
+5. A caller cancelled before its group starts is left out of it, and out of the re-runs of a
+   group that failed; one cancelled later may still have its work committed, as with any
+   transaction cancelled at its commit.
+6. Groups are per engine object (every store of a process shares one) and per event loop. A
+   group holds its engine only while it has work, so a disposed engine is not kept alive.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ async def committing(
     loop = asyncio.get_running_loop()
     group = _groups.get(engine)
     if group is None or group.loop is not loop:
-        group = _groups[engine] = _Group(engine, loop)
-    await group.submit(_Pending(work, failure, settled, loop.create_future()))
+        group = _groups[engine] = _Group(loop)
+    await group.submit(engine, _Pending(work, failure, settled, loop.create_future()))
 
 
 @dataclass(eq=False)
@@ -81,52 +83,63 @@ class _Pending:
 
 @dataclass(eq=False)
 class _Group:
-    engine: AsyncEngine
     loop: asyncio.AbstractEventLoop
     waiting: deque[_Pending] = field(default_factory=deque)
+    current: list[_Pending] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
 
-    async def submit(self, pending: _Pending) -> None:
+    async def submit(self, engine: AsyncEngine, pending: _Pending) -> None:
         self.waiting.append(pending)
         if self.runner is None:
-            self.runner = self.loop.create_task(self._run())
+            runner = self.runner = self.loop.create_task(self._run(engine))
+            runner.add_done_callback(self._stopped)
         await pending.done
 
-    async def _run(self) -> None:
-        group: list[_Pending] = []
-        try:
-            while self.waiting:
-                taken = (self.waiting.popleft() for _ in range(min(GROUP_LIMIT, len(self.waiting))))
-                # A caller cancelled while it waited is left out (rule 5).
-                group = [pending for pending in taken if not pending.done.done()]
-                if len(group) == 1:
-                    await _settle(group[0], _alone(self.engine, group[0]))
-                elif group:
-                    await self._commit_together(group)
-        finally:
-            self.runner = None
-            for pending in (*group, *self.waiting):  # only if this task itself was cancelled
-                pending.done.cancel()
+    async def _run(self, engine: AsyncEngine) -> None:
+        while self.waiting:
+            taken = (self.waiting.popleft() for _ in range(min(GROUP_LIMIT, len(self.waiting))))
+            # A caller cancelled while it waited is left out (rule 5).
+            self.current = [pending for pending in taken if not pending.done.done()]
+            if len(self.current) == 1:
+                await _settle(self.current[0], _alone(engine, self.current[0]))
+            elif self.current:
+                await _commit_together(engine, self.current)
+        self.current = []
+        self.runner = None
 
-    async def _commit_together(self, group: list[_Pending]) -> None:
-        at_commit = False
-        try:
-            async with self.engine.begin() as connection:
-                async with gathering(connection):
-                    for pending in group:
-                        await pending.work(connection)
-                at_commit = True
-        except Exception as exc:  # noqa: BLE001 - sorted below, and handed on to the callers
-            if at_commit and not isinstance(exc, CHAIN_CONFLICTS):
-                # Committed or not, no one can tell: nothing is run again (rule 4).
-                for pending in group:
-                    _fail(pending, StoreUnavailable(pending.failure), exc)
-                return
-            for pending in group:  # nothing was committed: each work again, alone (rule 3)
-                await _settle(pending, _alone(self.engine, pending))
+    def _stopped(self, runner: asyncio.Task[None]) -> None:
+        """The runner ended: if it was cancelled (a callback, so even before its first step),
+        no caller is left waiting for it; whatever it held or had not reached failed."""
+        if self.runner is runner:
+            self.runner = None
+        if not runner.cancelled():
             return
-        for pending in group:
-            _resolve(pending)
+        for pending in (*self.current, *self.waiting):
+            _fail(pending, StoreUnavailable(pending.failure), asyncio.CancelledError())
+        self.current = []
+        self.waiting.clear()
+
+
+async def _commit_together(engine: AsyncEngine, group: list[_Pending]) -> None:
+    at_commit = False
+    try:
+        async with engine.begin() as connection:
+            async with gathering(connection):
+                for pending in group:
+                    await pending.work(connection)
+            at_commit = True
+    except Exception as exc:  # noqa: BLE001 - sorted below, and handed on to the callers
+        if at_commit:
+            # Committed or not, no one can tell: nothing is run again (rule 4).
+            for pending in group:
+                _fail(pending, StoreUnavailable(pending.failure), exc)
+            return
+        for pending in group:  # nothing was committed: each work again, alone (rule 3)
+            if not pending.done.done():  # its caller was cancelled meanwhile (rule 5)
+                await _settle(pending, _alone(engine, pending))
+        return
+    for pending in group:
+        _resolve(pending)
 
 
 def _fail(pending: _Pending, error: Exception, cause: BaseException) -> None:
@@ -153,10 +166,15 @@ def _resolve(pending: _Pending) -> None:
 async def _alone(engine: AsyncEngine, pending: _Pending) -> None:
     """One work in its own transaction, retried after a conflict (rule 4)."""
     for attempt in range(1, APPEND_ATTEMPTS + 1):
+        at_commit = False
         try:
-            async with engine.begin() as connection, gathering(connection):
-                await pending.work(connection)
+            async with engine.begin() as connection:
+                async with gathering(connection):
+                    await pending.work(connection)
+                at_commit = True
         except CHAIN_CONFLICTS as exc:
+            if at_commit:  # it may have committed: never run twice (rule 4)
+                raise StoreUnavailable(pending.failure) from exc
             if pending.settled is not None and await pending.settled():
                 return
             if attempt == APPEND_ATTEMPTS:

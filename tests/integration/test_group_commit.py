@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from hub import StoreUnavailable
 from hub.audit import AuditAction, AuditEntry
@@ -18,6 +21,13 @@ from hub.stores import SqlAuditLog
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 CALLERS = 40
+# At a commit, an OperationalError is no stale head (that fails the insert before): the commit
+# may have happened, like any other failure there.
+COMMIT_FAILURES = (
+    OSError("the database went away at the commit"),
+    OperationalError("COMMIT", None, Exception("disk I/O error")),
+)
+COMMIT_FAILURE_IDS = ("os-error", "operational-error")
 
 
 def _entry(n: int) -> AuditEntry:
@@ -93,8 +103,9 @@ async def test_one_failing_work_fails_only_its_caller(log: SqlAuditLog) -> None:
     assert (await log.verify()).broken is None
 
 
+@pytest.mark.parametrize("failure", COMMIT_FAILURES, ids=COMMIT_FAILURE_IDS)
 async def test_a_failed_group_commit_fails_every_caller_and_runs_nothing_again(
-    log: SqlAuditLog,
+    log: SqlAuditLog, failure: Exception
 ) -> None:
     """When a group's commit fails, no one can say whether it happened: every caller hears
     StoreUnavailable and no work is tried a second time."""
@@ -103,7 +114,7 @@ async def test_a_failed_group_commit_fails_every_caller_and_runs_nothing_again(
     def refuse_after_the_first(_: Any) -> None:
         commits[0] += 1
         if commits[0] > 1:
-            raise OSError("the database went away at the commit")
+            raise failure
 
     event.listen(log.engine.sync_engine, "commit", refuse_after_the_first)
     first = asyncio.ensure_future(log.record(_entry(0)))
@@ -132,3 +143,57 @@ async def test_a_caller_cancelled_while_waiting_is_left_out(log: SqlAuditLog) ->
 
     assert isinstance(results[1], asyncio.CancelledError)
     assert await _numbers(log) == ["0", "1", "3"]
+
+
+@pytest.mark.parametrize("failure", COMMIT_FAILURES, ids=COMMIT_FAILURE_IDS)
+async def test_a_commit_that_fails_alone_is_not_tried_again(
+    log: SqlAuditLog, failure: Exception
+) -> None:
+    """A lone work whose commit fails (an OperationalError too, which before the commit means a
+    stale head) is StoreUnavailable at once: it may have committed, so it is not re-run."""
+    commits = [0]
+
+    def refuse(_: Any) -> None:
+        commits[0] += 1
+        raise failure
+
+    event.listen(log.engine.sync_engine, "commit", refuse)
+    with pytest.raises(StoreUnavailable):
+        await log.record(_entry(0))
+    event.remove(log.engine.sync_engine, "commit", refuse)
+
+    assert commits[0] == 1
+
+
+async def test_a_disposed_engine_is_not_kept_alive(fresh_database_url: str) -> None:
+    """Once a log that wrote is closed and dropped, nothing of the group commit holds its engine."""
+    log = SqlAuditLog.from_url(fresh_database_url)
+    await log.migrate()
+    await asyncio.gather(*(log.record(_entry(n)) for n in range(3)))
+    engine = weakref.ref(log.engine)
+    await log.close()
+    del log
+    gc.collect()
+
+    assert engine() is None
+
+
+async def test_writes_go_on_after_the_runner_is_cancelled_before_it_starts(
+    log: SqlAuditLog,
+) -> None:
+    """If the task that commits is cancelled before its first step (as a shutdown cancelling
+    every task does), its waiting caller hears StoreUnavailable instead of waiting for ever,
+    and later writes start a runner of their own."""
+    waiting = asyncio.ensure_future(log.record(_entry(0)))
+    await asyncio.sleep(0)  # the write is queued and its runner created, not yet started
+    runners = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "_Group._run"]  # type: ignore[union-attr]
+    for runner in runners:
+        runner.cancel()
+    await asyncio.sleep(0)
+
+    with pytest.raises(StoreUnavailable):
+        await asyncio.wait_for(waiting, timeout=10)
+    await asyncio.wait_for(log.record(_entry(1)), timeout=10)
+
+    assert runners
+    assert await _numbers(log) == ["1"]
